@@ -1,0 +1,53 @@
+// dcgw: the gateway executable and its subcommands.
+#include <cstring>
+#include <iostream>
+#include <string>
+#include <vector>
+
+#include "gateway/cli/codec_commands.hpp"
+
+namespace {
+
+constexpr const char* kUsage = R"(dcgw - data forwarding gateway for tachograph and telematics fleets
+
+usage: dcgw <command> [options]
+
+commands:
+  decode [--base64]     read packets (hex, or base64) one per line on stdin, print JSON lines
+  encode [--base64]     read packet JSON objects one per line on stdin, print hex (or base64)
+  schema packets [DIR]  write the JSON Schema of every packet family into DIR
+  help                  this text
+)";
+
+int usage(std::ostream& o, int code) {
+  o << kUsage;
+  return code;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  std::ios::sync_with_stdio(false);
+  if (argc < 2) return usage(std::cerr, 2);
+  std::string cmd = argv[1];
+  std::vector<std::string> args(argv + 2, argv + argc);
+  if (cmd == "help" || cmd == "--help" || cmd == "-h") return usage(std::cout, 0);
+  if (cmd == "decode" || cmd == "encode") {
+    auto enc = dcgw::cli::TextEncoding::Hex;
+    for (const auto& a : args) {
+      if (a == "--base64") {
+        enc = dcgw::cli::TextEncoding::Base64;
+      } else if (a == "--hex") {
+        enc = dcgw::cli::TextEncoding::Hex;
+      } else {
+        std::cerr << "dcgw " << cmd << ": unknown option '" << a << "' (expected --base64 or --hex)\n";
+        return 2;
+      }
+    }
+    return cmd == "decode" ? dcgw::cli::runDecode(std::cin, std::cout, enc)
+                           : dcgw::cli::runEncode(std::cin, std::cout, enc);
+  }
+  if (cmd == "schema") return dcgw::cli::runSchema(args, std::cout, std::cerr);
+  std::cerr << "dcgw: unknown command '" << cmd << "'\n";
+  return usage(std::cerr, 2);
+}
