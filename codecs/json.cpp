@@ -353,9 +353,15 @@ class Parser {
       while (p_ < t_.size() && t_[p_] >= '0' && t_[p_] <= '9') ++p_;
       return p_ > s;
     };
+    const std::size_t intStart = p_;
     if (!digitsRun()) {
       p_ = start;
       fail("a value");
+      return false;
+    }
+    if (t_[intStart] == '0' && p_ - intStart > 1) {
+      p_ = intStart + 1;
+      fail("no leading zero in a number");
       return false;
     }
     if (p_ < t_.size() && t_[p_] == '.') {

@@ -266,6 +266,10 @@ void renderPacketJson(const Packet& p, JsonWriter& w) {
   }
   w.key("name");
   w.string(p.kind->name);
+  if (p.kind->sensorKind) {
+    w.key("sensorKind");
+    w.string(p.kind->sensorKind);
+  }
   if (!p.hasLayout()) {
     w.key("raw");
     w.string(toHex(p.bytes));

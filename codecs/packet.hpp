@@ -39,6 +39,8 @@ struct Packet {
 // and reported as extra. Errors name the field, its offset and what was expected.
 Status decodePacket(ByteView bytes, Packet& out);
 Result<Packet> decodePacket(ByteView bytes);
+// A Packet views its bytes: decoding a temporary would leave it dangling.
+Result<Packet> decodePacket(Bytes&& bytes) = delete;
 
 // The JSON contract of schema/packets: type, subtype, name, then the fields in lowerCamelCase.
 void renderPacketJson(const Packet& p, JsonWriter& w);

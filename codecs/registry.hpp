@@ -20,6 +20,9 @@ struct PacketKind {
   const char* family;     // JSON Schema file in schema/packets/<family>.schema.json
   const Layout* layout;   // nullptr: no layout in the seed; decoded as name + raw bytes
   std::uint16_t minLength;
+  // Sensors only: which of the five layouts of section 16 the sensor number selects; rendered
+  // as "sensorKind" (the name stays section 4's "Sensors").
+  const char* sensorKind{nullptr};
 };
 
 // All kinds, in table order. 0x6D is looked up as 0x4D.

@@ -85,7 +85,7 @@ void kindSchema(JsonWriter& w, const PacketKind& k) {
   std::vector<std::string> required = {"type", "subtype", "name"};
   w.beginObject();
   w.key("title");
-  w.string(k.name);
+  w.string(kindTitle(k));
   w.key("type");
   w.string("object");
   w.key("properties");
@@ -117,6 +117,16 @@ void kindSchema(JsonWriter& w, const PacketKind& k) {
   w.key("const");
   w.string(k.name);
   w.endObject();
+  if (k.sensorKind) {
+    w.key("sensorKind");
+    w.beginObject();
+    w.key("description");
+    w.string("The seed 004 section 16 layout selected by the sensor number");
+    w.key("const");
+    w.string(k.sensorKind);
+    w.endObject();
+    required.push_back("sensorKind");
+  }
   if (!k.layout) {
     w.key("raw");
     w.beginObject();
@@ -210,6 +220,13 @@ void kindSchema(JsonWriter& w, const PacketKind& k) {
 }
 
 }  // namespace
+
+std::string kindTitle(const PacketKind& k) {
+  std::string t = k.name;
+  if (k.sensorKind) t += std::string(" - ") + k.sensorKind;
+  if (k.layout) t += std::string(" (seed 004 section ") + k.layout->section + ")";
+  return t;
+}
 
 std::vector<std::string> packetFamilies() {
   std::vector<std::string> out;
