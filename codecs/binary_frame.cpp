@@ -47,8 +47,7 @@ Result<Bytes> encodeBinaryDataFrame(const BinaryDataFrame& f) {
     return makeError("payload", 26,
                      "at most 255 bytes (the packet has " + std::to_string(f.payload.size()) + ")");
   if (f.customTags.size() > kBinaryMaxCustomTags || !isAscii7(f.customTags))
-    return makeError("customTags", 26 + f.payload.size(),
-                     "at most 255 characters of 7-bit ASCII");
+    return makeError("customTags", 26 + f.payload.size(), "at most 255 characters of 7-bit ASCII");
   Bytes out;
   out.reserve(kBinaryMinFrame + f.payload.size() + f.customTags.size());
   ByteWriter w(out);
@@ -66,7 +65,9 @@ Result<Bytes> encodeBinaryDataFrame(const BinaryDataFrame& f) {
   return out;
 }
 
-Bytes encodeBinaryPositiveReply() { return {kBinaryHeader, kBinaryAckId, 0x00, 0x00, 0xF5}; }
+Bytes encodeBinaryPositiveReply() {
+  return {kBinaryHeader, kBinaryAckId, 0x00, 0x00, 0xF5};
+}
 
 Bytes encodeBinaryNegativeReply(std::uint16_t code, std::string_view message) {
   std::string m(message.substr(0, 0xFFFF - 2));
@@ -115,9 +116,9 @@ Result<FrameDecode<BinaryDataFrame>> decodeBinaryDataFrame(ByteView buf) {
   rd.readU8(checksum);
   std::uint8_t expected = binaryChecksum(buf.subspan(0, length + 4));
   if (checksum != expected)
-    return makeError("checksum", length + 4,
-                     "0x" + toHex(ByteView{&expected, 1}) + ", got 0x" +
-                         toHex(ByteView{&checksum, 1}));
+    return makeError(
+        "checksum", length + 4,
+        "0x" + toHex(ByteView{&expected, 1}) + ", got 0x" + toHex(ByteView{&checksum, 1}));
   if (!isAscii7(serial)) return makeError("deviceSerialNumber", 4, "7-bit ASCII");
   if (!isAscii7(reg)) return makeError("vehicleRegistrationNumber", 12, "7-bit ASCII");
   if (!isAscii7(tags)) return makeError("customTags", 27u + payloadLength, "7-bit ASCII");
@@ -142,15 +143,15 @@ Result<FrameDecode<BinaryReply>> decodeBinaryReply(ByteView buf) {
   if (positive && length != 0)
     return makeError("length", 2, "0 for a positive reply, got " + std::to_string(length));
   if (!positive && length < 2)
-    return makeError("length", 2,
-                     "at least 2 (the error code) for a negative reply, got " +
-                         std::to_string(length));
+    return makeError(
+        "length", 2,
+        "at least 2 (the error code) for a negative reply, got " + std::to_string(length));
   if (buf.size() < length + 5) return r;
   std::uint8_t expected = binaryChecksum(buf.subspan(0, length + 4));
   if (buf[length + 4] != expected)
-    return makeError("checksum", length + 4,
-                     "0x" + toHex(ByteView{&expected, 1}) + ", got 0x" +
-                         toHex(buf.subspan(length + 4, 1)));
+    return makeError(
+        "checksum", length + 4,
+        "0x" + toHex(ByteView{&expected, 1}) + ", got 0x" + toHex(buf.subspan(length + 4, 1)));
   r.complete = true;
   r.consumed = length + 5;
   r.frame.positive = positive;

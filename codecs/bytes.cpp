@@ -6,7 +6,9 @@
 namespace dcgw::codecs {
 namespace {
 
-bool isSpace(char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; }
+bool isSpace(char c) {
+  return c == ' ' || c == '\t' || c == '\r' || c == '\n';
+}
 
 int hexValue(char c) {
   if (c >= '0' && c <= '9') return c - '0';

@@ -1,6 +1,7 @@
 // The table-driven engine behind every packet layout: decode, render as JSON, encode from JSON.
 #include "codecs/packet.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <string_view>
 
@@ -29,7 +30,9 @@ bool isNumeric(FieldKind k) {
   }
 }
 
-bool isSigned(FieldKind k) { return k == FieldKind::I16BE || k == FieldKind::I32BE; }
+bool isSigned(FieldKind k) {
+  return k == FieldKind::I16BE || k == FieldKind::I32BE;
+}
 
 std::uint32_t allOnes(std::uint16_t size) {
   return size >= 4 ? 0xFFFFFFFFu : (1u << (8 * size)) - 1;
@@ -106,8 +109,9 @@ Status decodePacket(ByteView bytes, Packet& out) {
     return Ok{};
   }
   const std::size_t size = bytes.size();
-  if (size < 2) return makeError(out.kind->secondByteIsField ? layout->fields[0].key : "subtype",
-                                 1, "1 byte, but the packet is 1 byte long");
+  if (size < 2)
+    return makeError(out.kind->secondByteIsField ? layout->fields[0].key : "subtype", 1,
+                     "1 byte, but the packet is 1 byte long");
   std::size_t end = 2;
   for (const FieldSpec& f : layout->fields) {
     if (f.kind == FieldKind::InfoStrings) {
@@ -303,9 +307,9 @@ void renderPacketJson(const Packet& p, JsonWriter& w) {
         w.string(toHex(fb));
         break;
       case FieldKind::FmsVersion: {
-        std::string v = latin1Text(fb);
-        if (v.size() == 4) v.insert(2, ".");
-        w.string(v);
+        bool whole = std::none_of(fb.begin(), fb.end(), [](auto c) { return c == 0 || c == ' '; });
+        w.string(whole ? latin1Text(fb.subspan(0, 2)) + "." + latin1Text(fb.subspan(2))
+                       : latin1Text(fb));
         break;
       }
       case FieldKind::Datef: {
@@ -404,13 +408,13 @@ bool codePoints(std::string_view s, std::vector<std::uint32_t>& out) {
 
 Status encodeText(const FieldSpec& f, const JsonValue* v, std::uint8_t* dst) {
   if (!v || !v->isString()) return fieldError(f, "a string");
-  std::string text = v->asString();
-  if (f.kind == FieldKind::FmsVersion) {
-    if (text.size() == 5 && text[2] == '.') text.erase(2, 1);
-    if (text.size() != 4) return fieldError(f, "a version \"ab.cd\"");
-  }
   std::vector<std::uint32_t> cps;
-  if (!codePoints(text, cps)) return fieldError(f, "valid UTF-8 text");
+  if (!codePoints(v->asString(), cps)) return fieldError(f, "valid UTF-8 text");
+  if (f.kind == FieldKind::FmsVersion) {
+    // Rendered "ab.cd" from four characters; anything else was rendered as it stands.
+    if (cps.size() == 5 && cps[2] == '.') cps.erase(cps.begin() + 2);
+    if (cps.size() > 4) return fieldError(f, "a version \"ab.cd\"");
+  }
   if (f.kind == FieldKind::Utf16LE) {
     std::vector<std::uint16_t> units;
     for (std::uint32_t cp : cps) {
@@ -492,8 +496,7 @@ Status encodeNumber(const FieldSpec& f, const JsonValue* v, std::uint8_t* dst) {
       for (std::uint16_t i = 0; i < f.size; ++i) dst[i] = static_cast<std::uint8_t>(u >> (8 * i));
       break;
     default:
-      for (std::uint16_t i = 0; i < 4; ++i)
-        dst[i] = static_cast<std::uint8_t>(u >> (8 * (3 - i)));
+      for (std::uint16_t i = 0; i < 4; ++i) dst[i] = static_cast<std::uint8_t>(u >> (8 * (3 - i)));
   }
   return Ok{};
 }

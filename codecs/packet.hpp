@@ -25,8 +25,8 @@ struct Packet {
   ByteView bytes;
   const PacketKind* kind{nullptr};
   std::uint8_t type{0};
-  std::uint8_t second{0};   // byte 1 (the subtype, or a field for 0x4F/0x53); 0 if absent
-  std::uint16_t end{0};     // end of the decoded layout; bytes after it are extra
+  std::uint8_t second{0};  // byte 1 (the subtype, or a field for 0x4F/0x53); 0 if absent
+  std::uint16_t end{0};    // end of the decoded layout; bytes after it are extra
   std::uint8_t fieldCount{0};
   std::array<FieldValue, kMaxFields> fields;
 

@@ -45,12 +45,12 @@ constexpr PacketKind kKinds[] = {
     {0x4F, 0x00, 0xFF, true, "Odometer", "Odometer", "odometer", &kOdometer, 28},
     {0x53, 0x00, 0x03, true, "Sensors", "Sensors", "sensors", &kSensorSwitch, 7, "Switch"},
     {0x53, 0x04, 0x05, true, "Sensors", "Sensors", "sensors", &kSensorAnalogue, 8, "Analogue"},
-    {0x53, 0x06, 0x06, true, "Sensors", "Sensors", "sensors",
-     &kSensorAccelerometer, 10, "Accelerometer"},
-    {0x53, 0x10, 0x19, true, "Sensors", "Sensors", "sensors",
-     &kSensorOneWire, 16, "1-Wire Temperature Probe"},
-    {0x53, 0x20, 0x2F, true, "Sensors", "Sensors", "sensors",
-     &kSensorPassenger, 10, "Passenger Counter"},
+    {0x53, 0x06, 0x06, true, "Sensors", "Sensors", "sensors", &kSensorAccelerometer, 10,
+     "Accelerometer"},
+    {0x53, 0x10, 0x19, true, "Sensors", "Sensors", "sensors", &kSensorOneWire, 16,
+     "1-Wire Temperature Probe"},
+    {0x53, 0x20, 0x2F, true, "Sensors", "Sensors", "sensors", &kSensorPassenger, 10,
+     "Passenger Counter"},
     // Sensor numbers the seed does not define yet: still a sensor, kept as raw bytes.
     {0x53, 0x00, 0xFF, true, "Sensors", "Sensors", "opaque", nullptr, 2},
     {0x61, 0x00, 0x00, false, "Alerts", "Notifications", "alerts", &kAlerts, 23},
@@ -116,8 +116,12 @@ constexpr TypeIndex kIndex = makeIndex();
 
 }  // namespace
 
-std::span<const PacketKind> packetKinds() { return kKinds; }
-const PacketKind& unknownPacketKind() { return kUnknown; }
+std::span<const PacketKind> packetKinds() {
+  return kKinds;
+}
+const PacketKind& unknownPacketKind() {
+  return kUnknown;
+}
 
 const PacketKind* findPacketKind(std::uint8_t type, std::uint8_t second) {
   if (type == 0x6D) type = 0x4D;
@@ -128,7 +132,9 @@ const PacketKind* findPacketKind(std::uint8_t type, std::uint8_t second) {
   return &kUnknown;
 }
 
-std::span<const char* const> filterKeys() { return kFilterKeys; }
+std::span<const char* const> filterKeys() {
+  return kFilterKeys;
+}
 
 bool isFilterKey(const char* text, std::size_t length) {
   for (const char* k : kFilterKeys)

@@ -1,4 +1,5 @@
-// Error values for untrusted bytes: every failure names the field, its offset and what was expected.
+// Error values for untrusted bytes: every failure names the field, its offset and what was
+// expected.
 #pragma once
 
 #include <cstddef>
@@ -22,7 +23,7 @@ struct Error {
 template <class T>
 class Result {
  public:
-  Result(T value) : v_(std::move(value)) {}  // NOLINT: implicit by design
+  Result(T value) : v_(std::move(value)) {}      // NOLINT: implicit by design
   Result(Error error) : v_(std::move(error)) {}  // NOLINT
 
   bool ok() const { return v_.index() == 0; }

@@ -8,7 +8,8 @@
 
 namespace {
 
-constexpr const char* kUsage = R"(dcgw - data forwarding gateway for tachograph and telematics fleets
+constexpr const char* kUsage =
+    R"(dcgw - data forwarding gateway for tachograph and telematics fleets
 
 usage: dcgw <command> [options]
 
@@ -40,7 +41,8 @@ int main(int argc, char** argv) {
       } else if (a == "--hex") {
         enc = dcgw::cli::TextEncoding::Hex;
       } else {
-        std::cerr << "dcgw " << cmd << ": unknown option '" << a << "' (expected --base64 or --hex)\n";
+        std::cerr << "dcgw " << cmd << ": unknown option '" << a
+                  << "' (expected --base64 or --hex)\n";
         return 2;
       }
     }

@@ -50,9 +50,8 @@ int runDecode(std::istream& in, std::ostream& out, TextEncoding enc) {
     if (!ok) {
       writeError(out, number,
                  codecs::makeError("input", bad,
-                                   enc == TextEncoding::Hex
-                                       ? "an even number of hex digits"
-                                       : "base64 text (A-Z a-z 0-9 + / =)"));
+                                   enc == TextEncoding::Hex ? "an even number of hex digits"
+                                                            : "base64 text (A-Z a-z 0-9 + / =)"));
       status = 1;
       continue;
     }

@@ -26,10 +26,12 @@ TEST(DecodeCommand, PrintsOneJsonObjectPerLineAndGoesOnAfterAnError) {
   std::getline(lines, l3);
   std::getline(lines, l4);
   EXPECT_FALSE(std::getline(lines, extra));
-  EXPECT_EQ(l1,
-            R"({"type":71,"subtype":2,"name":"Tracking suppression","dateTime":"2026-05-10T03:48:16Z","activated":1})");
-  EXPECT_EQ(l2,
-            R"({"line":4,"error":"dateTime at offset 2: 4 bytes, but the packet is 4 bytes long","field":"dateTime","offset":2})");
+  EXPECT_EQ(
+      l1,
+      R"({"type":71,"subtype":2,"name":"Tracking suppression","dateTime":"2026-05-10T03:48:16Z","activated":1})");
+  EXPECT_EQ(
+      l2,
+      R"({"line":4,"error":"dateTime at offset 2: 4 bytes, but the packet is 4 bytes long","field":"dateTime","offset":2})");
   auto err = codecs::parseJson(l3);
   ASSERT_TRUE(err.ok());
   EXPECT_EQ(err->find("line")->asExactInteger(), 5);

@@ -27,16 +27,21 @@ Bytes samplePacket(const PacketKind& k) {
         b[f.offset] = 0x19, b[f.offset + 1] = 0x84, b[f.offset + 2] = 0x02, b[f.offset + 3] = 0x29;
         break;
       case FieldKind::Ascii:
-        for (std::size_t i = 0; i < f.size; ++i) b[f.offset + i] = static_cast<std::uint8_t>('A' + i % 26);
+        for (std::size_t i = 0; i < f.size; ++i)
+          b[f.offset + i] = static_cast<std::uint8_t>('A' + i % 26);
         break;
       case FieldKind::FmsVersion:
         b[f.offset] = '0', b[f.offset + 1] = '4', b[f.offset + 2] = '1', b[f.offset + 3] = '2';
         break;
       case FieldKind::Utf16LE:
-        for (std::size_t i = 0; i + 1 < f.size; i += 2) b[f.offset + i] = static_cast<std::uint8_t>('a' + i / 2 % 26);
+        for (std::size_t i = 0; i + 1 < f.size; i += 2)
+          b[f.offset + i] = static_cast<std::uint8_t>('a' + i / 2 % 26);
         break;
       case FieldKind::InfoStrings: {
-        const char info[] = "Speeding\0Over the limit\0" "92\0" "80";
+        const char info[] =
+            "Speeding\0Over the limit\0"
+            "92\0"
+            "80";
         b.insert(b.end(), info, info + sizeof(info) - 1);
         break;
       }
@@ -191,7 +196,8 @@ TEST(PacketEncode, ReportsTheMissingMember) {
 }
 
 TEST(PacketEncode, RejectsOutOfRangeValues) {
-  auto j = parseJson(R"({"type":71,"subtype":2,"dateTime":"2026-01-01T00:00:00Z","activated":256})");
+  auto j =
+      parseJson(R"({"type":71,"subtype":2,"dateTime":"2026-01-01T00:00:00Z","activated":256})");
   ASSERT_TRUE(j.ok());
   auto b = encodePacket(*j);
   ASSERT_FALSE(b.ok());

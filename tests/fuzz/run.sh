@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # Runs every libFuzzer target briefly on a seed corpus made from the bundled example packets.
+# Fails on the first crash or sanitizer report, printing the input that caused it.
 # usage: run.sh FUZZ_BUILD_DIR SOURCE_DIR [SECONDS_PER_TARGET]
 set -euo pipefail
 build=$1 src=$2 secs=${3:-20}
 work=$(mktemp -d); trap 'rm -rf "$work"' EXIT
-mkdir -p "$work/packets" "$work/frames" "$work/json"
+mkdir -p "$work/packets" "$work/frames" "$work/json" "$work/artifacts"
 n=0
 while read -r hex; do
   n=$((n + 1))
@@ -13,13 +14,18 @@ done < <(grep -vE '^\s*(#|$)' "$src/etc/examples/packets.hex" | tr -d ' \t\r')
 "$build/gateway/dcgw" decode < "$src/etc/examples/packets.hex" | split -l 1 - "$work/json/j"
 printf '\x55\xa0\x00\x00\xf5' > "$work/frames/ack"
 printf '\x55\xae\x00\x06\x01\x02busy\x0b' > "$work/frames/nak"
+status=0
 for target in fuzz_packet_decode:packets fuzz_binary_frame:frames fuzz_json_encode:json; do
   name=${target%%:*} corpus=$work/${target##*:}
   echo "== $name ($secs s)"
-  "$build/tests/fuzz/$name" -max_total_time="$secs" -print_final_stats=1 -close_fd_mask=1 \
-    "$corpus" 2>&1 | grep -E 'stat::number_of_executed_units|stat::peak_rss|ERROR|SUMMARY|crash' || true
-  # libFuzzer exits non-zero on a crash or sanitizer report; repeat to capture its status.
-  "$build/tests/fuzz/$name" -runs=0 "$corpus" > /dev/null 2>&1
+  if ! "$build/tests/fuzz/$name" -max_total_time="$secs" -print_final_stats=1 \
+      -artifact_prefix="$work/artifacts/" "$corpus" > "$work/$name.log" 2>&1; then
+    grep -E 'ERROR|SUMMARY|runtime error|Test unit written' "$work/$name.log" || tail -30 "$work/$name.log"
+    for a in "$work"/artifacts/*; do echo "input: $(od -An -tx1 -v "$a" | tr -d ' \n')"; done
+    status=1
+    break
+  fi
+  grep -E 'stat::number_of_executed_units' "$work/$name.log"
 done
-ls "$work" > /dev/null
-echo "fuzzing finished without a crash"
+[ $status -eq 0 ] && echo "fuzzing finished without a crash"
+exit $status

@@ -83,12 +83,16 @@ inline std::int64_t intOf(const codecs::JsonValue& o, const char* key) {
   EXPECT_TRUE(v.asExactInteger().has_value()) << key << " is not an integer";
   return v.asExactInteger().value_or(-999999);
 }
-inline double numOf(const codecs::JsonValue& o, const char* key) { return member(o, key).asDouble(); }
+inline double numOf(const codecs::JsonValue& o, const char* key) {
+  return member(o, key).asDouble();
+}
 inline std::string strOf(const codecs::JsonValue& o, const char* key) {
   const auto& v = member(o, key);
   EXPECT_TRUE(v.isString()) << key << " is not a string";
   return v.isString() ? v.asString() : "";
 }
-inline bool isNull(const codecs::JsonValue& o, const char* key) { return member(o, key).isNull(); }
+inline bool isNull(const codecs::JsonValue& o, const char* key) {
+  return member(o, key).isNull();
+}
 
 }  // namespace dcgw::testing

@@ -1,0 +1,66 @@
+#!/usr/bin/env bash
+# dcgw build helper: `./dev.sh run` builds and runs the gateway on its embedded defaults,
+# `./dev.sh test` builds and passes every test (normal, ASan+UBSan, and a short fuzzing run).
+# Both install what is missing from Debian 12's packages first (root, or sudo).
+set -euo pipefail
+cd "$(dirname "$0")"
+
+PACKAGES=(
+  cmake ninja-build g++ clang libclang-rt-14-dev clang-format pkg-config perl
+  libpoco-dev libxml2-dev libssl-dev libsqlite3-dev libspdlog-dev
+  libgtest-dev libgmock-dev libbenchmark-dev
+)
+JOBS=${JOBS:-$(nproc)}
+
+ensure_packages() {
+  local missing=() p
+  for p in "$@"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+  done
+  [ ${#missing[@]} -eq 0 ] && return 0
+  echo "dev.sh: installing ${missing[*]}"
+  local sudo=()
+  [ "$(id -u)" -eq 0 ] || sudo=(sudo)
+  export DEBIAN_FRONTEND=noninteractive
+  "${sudo[@]}" apt-get update -qq
+  "${sudo[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}"
+}
+
+configure_and_build() {  # DIR [cmake options...] -- [ninja targets...]
+  local dir=$1; shift
+  local opts=() targets=()
+  while [ $# -gt 0 ] && [ "$1" != "--" ]; do opts+=("$1"); shift; done
+  [ $# -gt 0 ] && shift
+  targets=("$@")
+  cmake -S . -B "$dir" -G Ninja "${opts[@]}" > /dev/null
+  ninja -C "$dir" -j "$JOBS" "${targets[@]}"
+}
+
+cmd_run() {
+  ensure_packages "${PACKAGES[@]}"
+  configure_and_build build -DCMAKE_BUILD_TYPE=RelWithDebInfo -- dcgw
+  echo "dcgw: decoding the bundled example packets (etc/examples/packets.hex)"
+  exec build/gateway/dcgw decode < etc/examples/packets.hex
+}
+
+cmd_test() {
+  ensure_packages "${PACKAGES[@]}"
+  echo "== normal build"
+  configure_and_build build -DCMAKE_BUILD_TYPE=RelWithDebInfo
+  (cd build && ctest --output-on-failure -j "$JOBS")
+  echo "== ASan + UBSan build"
+  configure_and_build build-asan -DCMAKE_BUILD_TYPE=Debug -DDCGW_SANITIZE=ON -DDCGW_BENCH=OFF
+  (cd build-asan && ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
+    ctest --output-on-failure -j "$JOBS")
+  echo "== libFuzzer targets (clang), ${FUZZ_SECONDS:-20} s each"
+  CC=clang CXX=clang++ configure_and_build build-fuzz -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+    -DDCGW_FUZZ=ON -DDCGW_BENCH=OFF -- fuzz_targets dcgw
+  tests/fuzz/run.sh build-fuzz . "${FUZZ_SECONDS:-20}"
+  echo "== all tests passed"
+}
+
+case "${1:-}" in
+  run) cmd_run ;;
+  test) cmd_test ;;
+  *) echo "usage: ./dev.sh run | test" >&2; exit 2 ;;
+esac
