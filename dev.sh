@@ -6,7 +6,7 @@ set -euo pipefail
 cd "$(dirname "$0")"
 
 PACKAGES=(
-  cmake ninja-build g++ clang libclang-rt-14-dev clang-format pkg-config perl
+  cmake ninja-build g++ clang libclang-rt-14-dev clang-format pkg-config perl openssl
   libpoco-dev libxml2-dev libssl-dev libsqlite3-dev libspdlog-dev
   libgtest-dev libgmock-dev libbenchmark-dev
 )

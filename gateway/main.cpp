@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "gateway/cli/codec_commands.hpp"
+#include "gateway/receive/receiver.hpp"
 
 namespace {
 
@@ -17,6 +18,9 @@ commands:
   decode [--base64]     read packets (hex, or base64) one per line on stdin, print JSON lines
   encode [--base64]     read packet JSON objects one per line on stdin, print hex (or base64)
   schema packets [DIR]  write the JSON Schema of every packet family into DIR
+  receive [--rest PORT] [--soap PORT] [--xml-tcp PORT] [--xml-udp PORT] [--binary PORT]
+          [--bind ADDR] [--refuse-first N]
+                        reference receiver: print one JSON line per forwarded message
   help                  this text
 )";
 
@@ -50,6 +54,7 @@ int main(int argc, char** argv) {
                            : dcgw::cli::runEncode(std::cin, std::cout, enc);
   }
   if (cmd == "schema") return dcgw::cli::runSchema(args, std::cout, std::cerr);
+  if (cmd == "receive") return dcgw::receive::runReceive(args, std::cout, std::cerr);
   std::cerr << "dcgw: unknown command '" << cmd << "'\n";
   return usage(std::cerr, 2);
 }

@@ -1,0 +1,161 @@
+// Method names, settings validation, the adapter factory and process-wide TLS set-up.
+#include <Poco/Net/Context.h>
+#include <Poco/Net/DNS.h>
+#include <Poco/Net/NetException.h>
+#include <Poco/Net/RejectCertificateHandler.h>
+#include <Poco/Net/SSLException.h>
+#include <Poco/Net/SSLManager.h>
+#include <Poco/URI.h>
+
+#include <mutex>
+
+#include "adapters/adapters_internal.hpp"
+#include "adapters/custom_tags.hpp"
+
+namespace dcgw::adapters {
+
+std::optional<Method> parseMethod(std::string_view t) {
+  if (t == "rest" || t == "REST") return Method::Rest;
+  if (t == "soap" || t == "SOAP") return Method::Soap;
+  if (t == "xml-tcp" || t == "TCP") return Method::XmlTcp;
+  if (t == "xml-udp" || t == "UDP") return Method::XmlUdp;
+  if (t == "binary" || t == "Binary Mode") return Method::Binary;
+  return std::nullopt;
+}
+
+std::string_view methodName(Method m) {
+  switch (m) {
+    case Method::Rest:
+      return "rest";
+    case Method::Soap:
+      return "soap";
+    case Method::XmlTcp:
+      return "xml-tcp";
+    case Method::XmlUdp:
+      return "xml-udp";
+    case Method::Binary:
+      return "binary";
+  }
+  return "unknown";
+}
+
+std::string_view outcomeName(Outcome o) {
+  switch (o) {
+    case Outcome::Delivered:
+      return "delivered";
+    case Outcome::Retry:
+      return "failed";
+    case Outcome::Never:
+      return "never";
+  }
+  return "unknown";
+}
+
+codecs::Status validateDestination(const DestinationSettings& s) {
+  if (s.method == Method::Rest || s.method == Method::Soap) {
+    if (s.host.rfind("http://", 0) != 0 && s.host.rfind("https://", 0) != 0)
+      return codecs::makeError(
+          "host", 0,
+          "a URL starting with http:// or https:// for " + std::string(methodName(s.method)) +
+              " (seed 004 section 6), e.g. http://www.sample.com/api/datapacket");
+    try {
+      Poco::URI uri(s.host);
+      if (uri.getHost().empty()) return codecs::makeError("host", 0, "a URL with a host name");
+    } catch (const Poco::Exception& e) {
+      return codecs::makeError("host", 0, "a valid URL (" + e.message() + ")");
+    }
+  } else {
+    if (s.host.empty() || s.host.find_first_of(" /:\t") != std::string::npos)
+      return codecs::makeError("host", 0, "a host name or IP address (no scheme, path or port)");
+    if (s.port == 0) return codecs::makeError("port", 0, "a port number from 1 to 65535");
+  }
+  if (!s.tlsCaFile.empty() && s.host.rfind("https://", 0) != 0)
+    return codecs::makeError("tlsCaFile", 0, "an https:// destination (TLS is only for https)");
+  if (s.connectTimeout.count() <= 0 || s.timeout.count() <= 0 || s.replyTimeout.count() <= 0)
+    return codecs::makeError("timeout", 0, "timeouts greater than zero");
+  codecs::Status tags = codecs::Ok{};
+  switch (s.method) {
+    case Method::Rest: {
+      auto parsed = parseRestCustomTags(s.customTags);
+      if (!parsed) return parsed.error();
+      break;
+    }
+    case Method::Soap:
+    case Method::XmlTcp:
+    case Method::XmlUdp:
+      tags = checkXmlCustomTags(s.customTags);
+      break;
+    case Method::Binary:
+      tags = checkBinaryCustomTags(s.customTags);
+      break;
+  }
+  return tags;
+}
+
+void initialiseTls() {
+  static std::once_flag once;
+  std::call_once(once, [] {
+    Poco::Net::initializeSSL();
+    Poco::Net::Context::Ptr ctx =
+        new Poco::Net::Context(Poco::Net::Context::TLS_CLIENT_USE, "", "", "",
+                               Poco::Net::Context::VERIFY_RELAXED, 9, true);
+    Poco::SharedPtr<Poco::Net::InvalidCertificateHandler> reject =
+        new Poco::Net::RejectCertificateHandler(false);
+    Poco::Net::SSLManager::instance().initializeClient(nullptr, reject, ctx);
+  });
+}
+
+codecs::Result<std::unique_ptr<Adapter>> makeAdapter(const DestinationSettings& s) {
+  if (codecs::Status v = validateDestination(s); !v) return v.error();
+  if (s.host.rfind("https://", 0) == 0) initialiseTls();
+  switch (s.method) {
+    case Method::Rest:
+      return detail::makeRestAdapter(s);
+    case Method::Soap:
+      return detail::makeSoapAdapter(s);
+    case Method::XmlTcp:
+      return detail::makeXmlTcpAdapter(s);
+    case Method::XmlUdp:
+      return detail::makeXmlUdpAdapter(s);
+    case Method::Binary:
+      return detail::makeBinaryAdapter(s);
+  }
+  return codecs::makeError("method", 0, "rest, soap, xml-tcp, xml-udp or binary");
+}
+
+namespace detail {
+
+std::string describeNetworkError(const Poco::Exception& e, const std::string& peer) {
+  using namespace Poco::Net;
+  const std::string at = " (" + peer + ")";
+  if (dynamic_cast<const HostNotFoundException*>(&e) ||
+      dynamic_cast<const NoAddressFoundException*>(&e) || dynamic_cast<const DNSException*>(&e))
+    return "DNS lookup failed" + at + ": " + e.displayText();
+  if (dynamic_cast<const ConnectionRefusedException*>(&e)) return "connection refused" + at;
+  if (dynamic_cast<const ConnectionResetException*>(&e)) return "connection reset by peer" + at;
+  if (dynamic_cast<const ConnectionAbortedException*>(&e)) return "connection aborted" + at;
+  if (dynamic_cast<const Poco::TimeoutException*>(&e)) return "timed out" + at;
+  if (dynamic_cast<const CertificateValidationException*>(&e) ||
+      dynamic_cast<const InvalidCertificateException*>(&e))
+    return "TLS certificate verification failed" + at + ": " + e.displayText();
+  if (dynamic_cast<const SSLException*>(&e)) {
+    if (e.displayText().find("certificate verify failed") != std::string::npos)
+      return "TLS certificate verification failed" + at + ": " + e.displayText();
+    return "TLS error" + at + ": " + e.displayText();
+  }
+  if (dynamic_cast<const NoMessageException*>(&e))
+    return "connection closed before a response" + at;
+  return e.displayText() + at;
+}
+
+std::string describeNetworkError(const std::exception& e, const std::string& peer) {
+  if (auto* p = dynamic_cast<const Poco::Exception*>(&e)) return describeNetworkError(*p, peer);
+  return std::string(e.what()) + " (" + peer + ")";
+}
+
+Poco::Net::SocketAddress resolve(const std::string& host, std::uint16_t port) {
+  return Poco::Net::SocketAddress(host, port);
+}
+
+}  // namespace detail
+}  // namespace dcgw::adapters

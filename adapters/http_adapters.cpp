@@ -1,0 +1,188 @@
+// REST (seed 004 section 3.1) and SOAP 1.1 (section 3.2) over one keep-alive HTTP(S) session.
+#include <Poco/Net/Context.h>
+#include <Poco/Net/HTTPClientSession.h>
+#include <Poco/Net/HTTPRequest.h>
+#include <Poco/Net/HTTPResponse.h>
+#include <Poco/Net/HTTPSClientSession.h>
+#include <Poco/Net/NetException.h>
+#include <Poco/Net/SSLException.h>
+#include <Poco/StreamCopier.h>
+#include <Poco/URI.h>
+#include <libxml/parser.h>
+#include <libxml/tree.h>
+#include <openssl/ssl.h>
+#include <openssl/x509v3.h>
+
+#include <istream>
+
+#include "adapters/adapters_internal.hpp"
+#include "adapters/xml_message.hpp"
+
+namespace dcgw::adapters::detail {
+namespace {
+
+constexpr std::size_t kBodyKept = 512;  // of a failure response, for the reason
+
+std::string bodyStart(const std::string& body) {
+  std::string s = body.substr(0, 200);
+  for (char& c : s)
+    if (c == '\n' || c == '\r' || c == '\t') c = ' ';
+  return s;
+}
+
+// Finds <faultstring> (SOAP 1.1) or <Reason><Text> (1.2) in a response body.
+std::string soapFaultString(const std::string& body) {
+  xmlDocPtr doc = xmlReadMemory(body.data(), static_cast<int>(body.size()), nullptr, nullptr,
+                                XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING);
+  if (!doc) return {};
+  std::string fault;
+  bool isFault = false;
+  std::vector<xmlNodePtr> stack = {xmlDocGetRootElement(doc)};
+  while (!stack.empty()) {
+    xmlNodePtr n = stack.back();
+    stack.pop_back();
+    for (; n; n = n->next) {
+      if (n->type != XML_ELEMENT_NODE) continue;
+      std::string name = reinterpret_cast<const char*>(n->name);
+      if (name == "Fault") isFault = true;
+      if ((name == "faultstring" || name == "Text") && fault.empty()) {
+        xmlChar* text = xmlNodeGetContent(n);
+        if (text) fault = reinterpret_cast<const char*>(text);
+        xmlFree(text);
+      }
+      if (n->children) stack.push_back(n->children);
+    }
+  }
+  xmlFreeDoc(doc);
+  return isFault ? (fault.empty() ? std::string("(no faultstring)") : fault) : std::string();
+}
+
+class HttpAdapter : public Adapter {
+ public:
+  HttpAdapter(const DestinationSettings& s, bool soap) : settings_(s), soap_(soap), uri_(s.host) {
+    if (!soap_) tags_ = parseRestCustomTags(s.customTags).value();
+    path_ = uri_.getPathAndQuery();
+    if (path_.empty()) path_ = "/";
+    peer_ = uri_.getHost() + ":" + std::to_string(uri_.getPort());
+    if (uri_.getScheme() == "https") {
+      context_ = new Poco::Net::Context(
+          Poco::Net::Context::TLS_CLIENT_USE, "", "", s.tlsCaFile,
+          s.tlsVerify ? Poco::Net::Context::VERIFY_RELAXED : Poco::Net::Context::VERIFY_NONE, 9,
+          true);
+      if (s.tlsVerify) {
+        // Host name checking by OpenSSL itself, during the handshake: nothing is sent to a
+        // server whose certificate names another host.
+        X509_VERIFY_PARAM* param = SSL_CTX_get0_param(context_->sslContext());
+        const std::string host = uri_.getHost();
+        if (X509_VERIFY_PARAM_set1_ip_asc(param, host.c_str()) != 1)
+          X509_VERIFY_PARAM_set1_host(param, host.c_str(), host.size());
+      } else {
+        context_->enableExtendedCertificateVerification(false);
+      }
+    }
+  }
+
+  codecs::Result<std::string> render(const Envelope& e) const override {
+    std::string data = formatData(e.packet, settings_.format);
+    MessageFields m{e.deviceSerialNumber, e.vehicleRegistrationNumber, data};
+    return soap_ ? buildSoapEnvelope(m, settings_.customTags) : buildRestBody(m, tags_);
+  }
+
+  DeliveryResult deliver(const Envelope& e) override {
+    Stopwatch watch;
+    std::string body = render(e).value();
+    // A keep-alive connection the server has since closed fails on first use; one fresh attempt
+    // then is not a retry of the destination (delivery is at-least-once anyway).
+    for (int attempt = 0;; ++attempt) {
+      const bool reused = session_ && session_->connected();
+      try {
+        ensureSession();
+        Poco::Net::HTTPRequest req(Poco::Net::HTTPRequest::HTTP_POST, path_,
+                                   Poco::Net::HTTPMessage::HTTP_1_1);
+        req.setKeepAlive(true);
+        req.setContentLength(static_cast<std::streamsize>(body.size()));
+        if (soap_) {
+          req.setContentType("text/xml; charset=utf-8");
+          req.set("SOAPAction", "\"" + std::string(kSoapAction) + "\"");
+        } else {
+          req.setContentType("application/json; charset=utf-8");
+        }
+        std::ostream& os = session_->sendRequest(req);
+        os.write(body.data(), static_cast<std::streamsize>(body.size()));
+        Poco::Net::HTTPResponse resp;
+        std::istream& is = session_->receiveResponse(resp);
+        std::string respBody;
+        readBody(is, respBody);
+        if (!resp.getKeepAlive()) session_->reset();
+        return classify(resp, respBody, watch);
+      } catch (const Poco::Exception& ex) {
+        if (session_) session_->reset();
+        // NetException (reset, no message, ...) derives from IOException; timeouts do not.
+        if (reused && attempt == 0 && dynamic_cast<const Poco::IOException*>(&ex)) continue;
+        return result(Outcome::Retry, describeNetworkError(ex, peer_), watch);
+      } catch (const std::exception& ex) {
+        if (session_) session_->reset();
+        return result(Outcome::Retry, describeNetworkError(ex, peer_), watch);
+      }
+    }
+  }
+
+ private:
+  void ensureSession() {
+    if (session_) return;
+    if (context_) {
+      session_ =
+          std::make_unique<Poco::Net::HTTPSClientSession>(uri_.getHost(), uri_.getPort(), context_);
+    } else {
+      session_ = std::make_unique<Poco::Net::HTTPClientSession>(uri_.getHost(), uri_.getPort());
+    }
+    session_->setKeepAlive(true);
+    auto ms = [](std::chrono::milliseconds d) { return Poco::Timespan(d.count() * 1000); };
+    session_->setTimeout(ms(settings_.connectTimeout), ms(settings_.timeout),
+                         ms(settings_.timeout));
+  }
+
+  // Reads the whole body (so the connection can be reused), keeping its start.
+  static void readBody(std::istream& is, std::string& kept) {
+    char buf[4096];
+    while (is.read(buf, sizeof buf) || is.gcount() > 0) {
+      std::size_t n = static_cast<std::size_t>(is.gcount());
+      if (kept.size() < kBodyKept) kept.append(buf, std::min(n, kBodyKept - kept.size()));
+    }
+  }
+
+  DeliveryResult classify(const Poco::Net::HTTPResponse& resp, const std::string& body,
+                          const Stopwatch& watch) {
+    const int status = resp.getStatus();
+    const std::string statusText = "HTTP " + std::to_string(status) + " " + resp.getReason();
+    if (soap_) {
+      std::string fault = soapFaultString(body);
+      if (!fault.empty())
+        return result(Outcome::Retry, statusText + ": SOAP Fault: " + fault, watch);
+      if (status == 200) return result(Outcome::Delivered, {}, watch);
+    } else if (status == 200 || status == 204) {
+      return result(Outcome::Delivered, {}, watch);
+    }
+    return result(Outcome::Retry, statusText + (body.empty() ? "" : ": " + bodyStart(body)), watch);
+  }
+
+  DestinationSettings settings_;
+  bool soap_;
+  Poco::URI uri_;
+  std::string path_;
+  std::string peer_;
+  JsonTags tags_;
+  Poco::Net::Context::Ptr context_;
+  std::unique_ptr<Poco::Net::HTTPClientSession> session_;
+};
+
+}  // namespace
+
+std::unique_ptr<Adapter> makeRestAdapter(const DestinationSettings& s) {
+  return std::make_unique<HttpAdapter>(s, false);
+}
+std::unique_ptr<Adapter> makeSoapAdapter(const DestinationSettings& s) {
+  return std::make_unique<HttpAdapter>(s, true);
+}
+
+}  // namespace dcgw::adapters::detail
