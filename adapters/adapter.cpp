@@ -7,6 +7,9 @@
 #include <Poco/Net/SSLManager.h>
 #include <Poco/URI.h>
 
+#include <sys/socket.h>
+
+#include <cerrno>
 #include <mutex>
 
 #include "adapters/adapters_internal.hpp"
@@ -37,6 +40,18 @@ std::string_view methodName(Method m) {
       return "binary";
   }
   return "unknown";
+}
+
+int receiveSpinning(Poco::Net::StreamSocket& socket, void* buffer, int length,
+                    std::chrono::microseconds spin) {
+  const int fd = socket.impl()->sockfd();
+  const auto until = std::chrono::steady_clock::now() + spin;
+  do {
+    ssize_t n = ::recv(fd, buffer, static_cast<std::size_t>(length), MSG_DONTWAIT);
+    if (n >= 0) return static_cast<int>(n);
+    if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR) break;  // let POCO report it
+  } while (std::chrono::steady_clock::now() < until);
+  return socket.receiveBytes(buffer, length);
 }
 
 std::string_view outcomeName(Outcome o) {

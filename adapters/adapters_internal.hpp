@@ -3,6 +3,7 @@
 
 #include <Poco/Exception.h>
 #include <Poco/Net/SocketAddress.h>
+#include <Poco/Net/StreamSocket.h>
 
 #include <chrono>
 #include <exception>
@@ -10,6 +11,7 @@
 #include <string>
 
 #include "adapters/adapter.hpp"
+#include "adapters/socket_wait.hpp"
 
 namespace dcgw::adapters::detail {
 

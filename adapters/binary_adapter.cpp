@@ -9,6 +9,9 @@
 namespace dcgw::adapters::detail {
 namespace {
 
+// How long to spin for a reply before sleeping (see receiveSpinning).
+constexpr std::chrono::microseconds kSpin{50};
+
 class BinaryAdapter : public Adapter {
  public:
   explicit BinaryAdapter(const DestinationSettings& s)
@@ -51,6 +54,8 @@ class BinaryAdapter : public Adapter {
     s->connect(resolve(settings_.host, settings_.port), span(settings_.connectTimeout));
     s->setNoDelay(true);
     s->setSendTimeout(span(settings_.timeout));
+    s->setReceiveTimeout(span(settings_.replyTimeout));
+    currentTimeout_ = settings_.replyTimeout;
     socket_ = std::move(s);
     buffer_.clear();
   }
@@ -91,11 +96,17 @@ class BinaryAdapter : public Adapter {
                           " ms (" + peer_ + ")",
                       watch);
       }
-      socket_->setReceiveTimeout(span(left));
+      // The first read of a reply waits the whole reply timeout (set at connect); a later one
+      // only what is left. setsockopt only when that changes: it is a syscall per message.
+      const auto want = buffer_.empty() ? settings_.replyTimeout : left;
+      if (want != currentTimeout_) {
+        socket_->setReceiveTimeout(span(want));
+        currentTimeout_ = want;
+      }
       std::uint8_t chunk[512];
       int n = 0;
       try {
-        n = socket_->receiveBytes(chunk, sizeof chunk);
+        n = receiveSpinning(*socket_, chunk, sizeof chunk, kSpin);
       } catch (const Poco::TimeoutException&) {
         continue;  // the deadline check above reports it
       }
@@ -111,6 +122,7 @@ class BinaryAdapter : public Adapter {
   std::string peer_;
   std::unique_ptr<Poco::Net::StreamSocket> socket_;
   codecs::Bytes buffer_;
+  std::chrono::milliseconds currentTimeout_{0};
 };
 
 }  // namespace

@@ -13,6 +13,9 @@
 #include <openssl/ssl.h>
 #include <openssl/x509v3.h>
 
+#include <sys/socket.h>
+
+#include <cerrno>
 #include <istream>
 
 #include "adapters/adapters_internal.hpp"
@@ -109,6 +112,8 @@ class HttpAdapter : public Adapter {
         }
         std::ostream& os = session_->sendRequest(req);
         os.write(body.data(), static_cast<std::streamsize>(body.size()));
+        os.flush();
+        awaitReadable(session_->socket());
         Poco::Net::HTTPResponse resp;
         std::istream& is = session_->receiveResponse(resp);
         std::string respBody;
@@ -140,6 +145,17 @@ class HttpAdapter : public Adapter {
     auto ms = [](std::chrono::milliseconds d) { return Poco::Timespan(d.count() * 1000); };
     session_->setTimeout(ms(settings_.connectTimeout), ms(settings_.timeout),
                          ms(settings_.timeout));
+  }
+
+  // Spins briefly until the response starts to arrive, so the thread usually does not sleep
+  // and need waking for it (see socket_wait.hpp); then receiveResponse reads as usual.
+  static void awaitReadable(Poco::Net::StreamSocket& socket) {
+    const int fd = socket.impl()->sockfd();
+    const auto until = std::chrono::steady_clock::now() + std::chrono::microseconds(50);
+    char c;
+    while (std::chrono::steady_clock::now() < until)
+      if (::recv(fd, &c, 1, MSG_PEEK | MSG_DONTWAIT) >= 0 || (errno != EAGAIN && errno != EINTR))
+        return;
   }
 
   // Reads the whole body (so the connection can be reused), keeping its start.

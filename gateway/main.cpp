@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "gateway/cli/codec_commands.hpp"
+#include "gateway/cli/send_command.hpp"
 #include "gateway/receive/receiver.hpp"
 
 namespace {
@@ -21,6 +22,10 @@ commands:
   receive [--rest PORT] [--soap PORT] [--xml-tcp PORT] [--xml-udp PORT] [--binary PORT]
           [--bind ADDR] [--refuse-first N]
                         reference receiver: print one JSON line per forwarded message
+  send --method M --host H [--port P] [--format base64binary|hex] [--custom-tags T]
+       [--serial S] [--registration R] [--ca-file F] [--insecure] [--timeout MS]
+       [--reply-timeout MS]
+                        forward hex packets from stdin to one destination, print outcomes
   help                  this text
 )";
 
@@ -54,6 +59,7 @@ int main(int argc, char** argv) {
                            : dcgw::cli::runEncode(std::cin, std::cout, enc);
   }
   if (cmd == "schema") return dcgw::cli::runSchema(args, std::cout, std::cerr);
+  if (cmd == "send") return dcgw::cli::runSend(args, std::cin, std::cout, std::cerr);
   if (cmd == "receive") return dcgw::receive::runReceive(args, std::cout, std::cerr);
   std::cerr << "dcgw: unknown command '" << cmd << "'\n";
   return usage(std::cerr, 2);
