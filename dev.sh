@@ -8,7 +8,7 @@ cd "$(dirname "$0")"
 PACKAGES=(
   cmake ninja-build g++ clang libclang-rt-14-dev clang-format pkg-config perl openssl
   libpoco-dev libxml2-dev libssl-dev libsqlite3-dev libspdlog-dev
-  libgtest-dev libgmock-dev libbenchmark-dev
+  libgtest-dev libgmock-dev libbenchmark-dev nodejs npm
 )
 JOBS=${JOBS:-$(nproc)}
 
@@ -45,6 +45,8 @@ cmd_run() {
 
 cmd_test() {
   ensure_packages "${PACKAGES[@]}"
+  # The SOAP interop test's third-party stack (npm soap), pinned by package-lock.json.
+  [ -d tests/interop/node_modules/soap ] || npm ci --prefix tests/interop --no-audit --no-fund
   echo "== normal build"
   configure_and_build build -DCMAKE_BUILD_TYPE=RelWithDebInfo
   (cd build && ctest --output-on-failure -j "$JOBS")
