@@ -8,8 +8,12 @@ cd "$(dirname "$0")"
 PACKAGES=(
   cmake ninja-build g++ clang libclang-rt-14-dev clang-format pkg-config perl openssl
   libpoco-dev libxml2-dev libssl-dev libsqlite3-dev libspdlog-dev
-  libgtest-dev libgmock-dev libbenchmark-dev nodejs npm
+  libgtest-dev libgmock-dev libbenchmark-dev
 )
+# Node.js runs the SOAP interop test's third-party stack. A machine may have node and npm from
+# elsewhere (nodesource ships npm inside its nodejs, and Debian's npm would conflict with it).
+command -v node > /dev/null || PACKAGES+=(nodejs)
+command -v npm > /dev/null || PACKAGES+=(npm)
 JOBS=${JOBS:-$(nproc)}
 
 ensure_packages() {
