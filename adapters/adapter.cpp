@@ -1,6 +1,7 @@
 // Method names, settings validation, the adapter factory and process-wide TLS set-up.
 #include <Poco/Net/Context.h>
 #include <Poco/Net/DNS.h>
+#include <Poco/Net/IPAddress.h>
 #include <Poco/Net/NetException.h>
 #include <Poco/Net/RejectCertificateHandler.h>
 #include <Poco/Net/SSLException.h>
@@ -10,10 +11,15 @@
 #include <sys/socket.h>
 
 #include <cerrno>
+#include <fstream>
+#include <iterator>
 #include <mutex>
 
 #include "adapters/adapters_internal.hpp"
 #include "adapters/custom_tags.hpp"
+#include "codecs/json.hpp"
+
+#include <libxml/parser.h>
 
 namespace dcgw::adapters {
 
@@ -80,12 +86,24 @@ codecs::Status validateDestination(const DestinationSettings& s) {
       return codecs::makeError("host", 0, "a valid URL (" + e.message() + ")");
     }
   } else {
-    if (s.host.empty() || s.host.find_first_of(" /:\t") != std::string::npos)
+    Poco::Net::IPAddress literal;
+    const bool ipv6 = Poco::Net::IPAddress::tryParse(s.host, literal);
+    if (s.host.empty() || s.host.find_first_of(" /\t") != std::string::npos ||
+        (!ipv6 && s.host.find(':') != std::string::npos))
       return codecs::makeError("host", 0, "a host name or IP address (no scheme, path or port)");
     if (s.port == 0) return codecs::makeError("port", 0, "a port number from 1 to 65535");
   }
-  if (!s.tlsCaFile.empty() && s.host.rfind("https://", 0) != 0)
-    return codecs::makeError("tlsCaFile", 0, "an https:// destination (TLS is only for https)");
+  if (!s.tlsCaFile.empty()) {
+    if (s.host.rfind("https://", 0) != 0)
+      return codecs::makeError("tlsCaFile", 0, "an https:// destination (TLS is only for https)");
+    std::ifstream ca(s.tlsCaFile);
+    std::string pem((std::istreambuf_iterator<char>(ca)), std::istreambuf_iterator<char>());
+    if (!ca && pem.empty())
+      return codecs::makeError("tlsCaFile", 0, "a readable PEM file (" + s.tlsCaFile + ")");
+    if (pem.find("-----BEGIN CERTIFICATE-----") == std::string::npos)
+      return codecs::makeError("tlsCaFile", 0,
+                               "a PEM file with a certificate (" + s.tlsCaFile + " has none)");
+  }
   if (s.connectTimeout.count() <= 0 || s.timeout.count() <= 0 || s.replyTimeout.count() <= 0)
     return codecs::makeError("timeout", 0, "timeouts greater than zero");
   codecs::Status tags = codecs::Ok{};
@@ -122,18 +140,29 @@ void initialiseTls() {
 
 codecs::Result<std::unique_ptr<Adapter>> makeAdapter(const DestinationSettings& s) {
   if (codecs::Status v = validateDestination(s); !v) return v.error();
-  if (s.host.rfind("https://", 0) == 0) initialiseTls();
-  switch (s.method) {
-    case Method::Rest:
-      return detail::makeRestAdapter(s);
-    case Method::Soap:
-      return detail::makeSoapAdapter(s);
-    case Method::XmlTcp:
-      return detail::makeXmlTcpAdapter(s);
-    case Method::XmlUdp:
-      return detail::makeXmlUdpAdapter(s);
-    case Method::Binary:
-      return detail::makeBinaryAdapter(s);
+  static std::once_flag xml;
+  std::call_once(xml, [] { xmlInitParser(); });  // before parsers run on several workers
+  try {
+    if (s.host.rfind("https://", 0) == 0) initialiseTls();
+    switch (s.method) {
+      case Method::Rest:
+        return detail::makeRestAdapter(s);
+      case Method::Soap:
+        return detail::makeSoapAdapter(s);
+      case Method::XmlTcp:
+        return detail::makeXmlTcpAdapter(s);
+      case Method::XmlUdp:
+        return detail::makeXmlUdpAdapter(s);
+      case Method::Binary:
+        return detail::makeBinaryAdapter(s);
+    }
+  } catch (const Poco::Exception& e) {
+    // e.g. a CA file OpenSSL cannot load: the destination is misconfigured, not the process.
+    return codecs::makeError("settings", 0,
+                             "settings the adapter can use (" + e.displayText() + ")");
+  } catch (const std::exception& e) {
+    return codecs::makeError("settings", 0,
+                             std::string("settings the adapter can use (") + e.what() + ")");
   }
   return codecs::makeError("method", 0, "rest, soap, xml-tcp, xml-udp or binary");
 }
@@ -166,6 +195,15 @@ std::string describeNetworkError(const Poco::Exception& e, const std::string& pe
 std::string describeNetworkError(const std::exception& e, const std::string& peer) {
   if (auto* p = dynamic_cast<const Poco::Exception*>(&e)) return describeNetworkError(*p, peer);
   return std::string(e.what()) + " (" + peer + ")";
+}
+
+codecs::Status checkText(const Envelope& e) {
+  if (!codecs::isValidUtf8(e.deviceSerialNumber))
+    return codecs::makeError("deviceSerialNumber", 0, "UTF-8 text for XML and JSON messages");
+  if (!codecs::isValidUtf8(e.vehicleRegistrationNumber))
+    return codecs::makeError("vehicleRegistrationNumber", 0,
+                             "UTF-8 text for XML and JSON messages");
+  return codecs::Ok{};
 }
 
 Poco::Net::SocketAddress resolve(const std::string& host, std::uint16_t port) {

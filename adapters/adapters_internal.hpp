@@ -28,6 +28,10 @@ std::string describeNetworkError(const std::exception& e, const std::string& pee
 // Resolves host:port; throws Poco::Net::HostNotFoundException and friends.
 Poco::Net::SocketAddress resolve(const std::string& host, std::uint16_t port);
 
+// The text methods carry serial and registration as UTF-8 (XML, JSON): anything else could only
+// produce a document the receiver must reject, so such a packet is never carriable.
+codecs::Status checkText(const Envelope& e);
+
 class Stopwatch {
  public:
   Stopwatch() : start_(std::chrono::steady_clock::now()) {}

@@ -2,6 +2,9 @@
 // answered by a positive (0x55 0xA0) or negative (0x55 0xAE) reply within the reply timeout.
 #include <Poco/Net/NetException.h>
 #include <Poco/Net/StreamSocket.h>
+#include <sys/socket.h>
+
+#include <cerrno>
 
 #include "adapters/adapters_internal.hpp"
 #include "codecs/binary_frame.hpp"
@@ -32,6 +35,7 @@ class BinaryAdapter : public Adapter {
       return result(Outcome::Never, "cannot be framed in binary mode: " + frame.error().message(),
                     watch);
     try {
+      if (socket_ && !stillUsable()) socket_.reset();
       if (!socket_) connect();
       sendAll(*frame);
       return awaitReply(watch);
@@ -47,6 +51,15 @@ class BinaryAdapter : public Adapter {
  private:
   static Poco::Timespan span(std::chrono::milliseconds d) {
     return Poco::Timespan(d.count() * 1000);
+  }
+
+  // A kept-open connection the receiver closed while idle (EOF waiting), or one with bytes
+  // nobody asked for, is replaced before the next frame rather than failing it.
+  bool stillUsable() {
+    if (!buffer_.empty()) return false;
+    char c;
+    ssize_t n = ::recv(socket_->impl()->sockfd(), &c, 1, MSG_PEEK | MSG_DONTWAIT);
+    return n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK);
   }
 
   void connect() {

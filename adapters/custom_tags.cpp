@@ -2,6 +2,7 @@
 #include "adapters/custom_tags.hpp"
 
 #include <libxml/parser.h>
+#include <libxml/tree.h>
 
 #include <memory>
 #include <set>
@@ -92,8 +93,26 @@ codecs::Status checkXmlCustomTags(std::string_view text) {
       xmlCtxtReadMemory(ctxt.get(), doc.data(), static_cast<int>(doc.size()), nullptr, "utf-8",
                         XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING);
   if (parsed) {
+    // Well-formed for namespaces too (an undeclared prefix breaks every SOAP message), and
+    // only elements, text, comments and CDATA: no processing instruction, no DTD.
+    std::string refused;
+    if (!ctxt->nsWellFormed) refused = "an undeclared namespace prefix";
+    if (parsed->intSubset || parsed->extSubset) refused = "a DTD";
+    std::vector<xmlNodePtr> stack = {parsed->children};
+    while (refused.empty() && !stack.empty()) {
+      xmlNodePtr n = stack.back();
+      stack.pop_back();
+      for (; n; n = n->next) {
+        if (n->type == XML_PI_NODE) refused = "a processing instruction";
+        if (n->type == XML_ENTITY_REF_NODE) refused = "an entity reference";
+        if (n->children && n->type == XML_ELEMENT_NODE) stack.push_back(n->children);
+      }
+    }
     xmlFreeDoc(parsed);
-    return codecs::Ok{};
+    if (refused.empty()) return codecs::Ok{};
+    return codecs::makeError(
+        "customTags", 0,
+        "a well-formed XML fragment of elements and text (it has " + refused + ")");
   }
   const xmlError* err = xmlCtxtGetLastError(ctxt.get());
   std::string why = err && err->message ? err->message : "well-formed XML";

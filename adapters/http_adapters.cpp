@@ -15,8 +15,11 @@
 
 #include <sys/socket.h>
 
+#include <atomic>
 #include <cerrno>
 #include <istream>
+#include <mutex>
+#include <thread>
 
 #include "adapters/adapters_internal.hpp"
 #include "adapters/xml_message.hpp"
@@ -24,7 +27,9 @@
 namespace dcgw::adapters::detail {
 namespace {
 
-constexpr std::size_t kBodyKept = 512;  // of a failure response, for the reason
+// Of a response body we keep this much (a SOAP fault's faultstring must fit) and read no more:
+// a longer body drops the connection instead of being drained.
+constexpr std::size_t kBodyLimit = 64 * 1024;
 
 std::string bodyStart(const std::string& body) {
   std::string s = body.substr(0, 200);
@@ -86,14 +91,29 @@ class HttpAdapter : public Adapter {
   }
 
   codecs::Result<std::string> render(const Envelope& e) const override {
+    if (codecs::Status s = checkText(e); !s) return s.error();
     std::string data = formatData(e.packet, settings_.format);
     MessageFields m{e.deviceSerialNumber, e.vehicleRegistrationNumber, data};
     return soap_ ? buildSoapEnvelope(m, settings_.customTags) : buildRestBody(m, tags_);
   }
 
+  ~HttpAdapter() override {
+    watchdogStop_ = true;
+    if (watchdog_.joinable()) watchdog_.join();
+  }
+
   DeliveryResult deliver(const Envelope& e) override {
     Stopwatch watch;
-    std::string body = render(e).value();
+    auto rendered = render(e);
+    if (!rendered) return result(Outcome::Never, rendered.error().message(), watch);
+    const std::string& body = *rendered;
+    const auto deadline =
+        std::chrono::steady_clock::now() + settings_.connectTimeout + settings_.timeout;
+    armWatchdog(deadline);
+    struct Disarm {
+      std::atomic<std::int64_t>& d;
+      ~Disarm() { d = 0; }
+    } disarm{deadlineNs_};
     // A keep-alive connection the server has since closed fails on first use; one fresh attempt
     // then is not a retry of the destination (delivery is at-least-once anyway).
     for (int attempt = 0;; ++attempt) {
@@ -114,19 +134,22 @@ class HttpAdapter : public Adapter {
         os.write(body.data(), static_cast<std::streamsize>(body.size()));
         os.flush();
         awaitReadable(session_->socket());
+        setTimeLeft(deadline);
         Poco::Net::HTTPResponse resp;
         std::istream& is = session_->receiveResponse(resp);
         std::string respBody;
-        readBody(is, respBody);
-        if (!resp.getKeepAlive()) session_->reset();
+        const bool whole = readBody(is, respBody, deadline);
+        if (!whole || !resp.getKeepAlive()) session_->reset();
         return classify(resp, respBody, watch);
       } catch (const Poco::Exception& ex) {
         if (session_) session_->reset();
         // NetException (reset, no message, ...) derives from IOException; timeouts do not.
         if (reused && attempt == 0 && dynamic_cast<const Poco::IOException*>(&ex)) continue;
+        if (fired_.exchange(false)) return result(Outcome::Retry, overallTimeoutReason(), watch);
         return result(Outcome::Retry, describeNetworkError(ex, peer_), watch);
       } catch (const std::exception& ex) {
         if (session_) session_->reset();
+        if (fired_.exchange(false)) return result(Outcome::Retry, overallTimeoutReason(), watch);
         return result(Outcome::Retry, describeNetworkError(ex, peer_), watch);
       }
     }
@@ -135,6 +158,7 @@ class HttpAdapter : public Adapter {
  private:
   void ensureSession() {
     if (session_) return;
+    std::lock_guard lock(sessionMu_);
     if (context_) {
       session_ =
           std::make_unique<Poco::Net::HTTPSClientSession>(uri_.getHost(), uri_.getPort(), context_);
@@ -158,12 +182,56 @@ class HttpAdapter : public Adapter {
         return;
   }
 
-  // Reads the whole body (so the connection can be reused), keeping its start.
-  static void readBody(std::istream& is, std::string& kept) {
+  std::string overallTimeoutReason() const {
+    return "timed out: no complete response within " +
+           std::to_string((settings_.connectTimeout + settings_.timeout).count()) + " ms (" +
+           peer_ + ")";
+  }
+
+  // The overall timeout: POCO's streams read until they have what they asked for, one socket
+  // call at a time, so a server dripping bytes would pass every per-call timeout. A watchdog
+  // (checking every 50 ms, so arming it costs an atomic store) shuts the socket down instead.
+  void armWatchdog(std::chrono::steady_clock::time_point deadline) {
+    fired_ = false;
+    deadlineNs_ = deadline.time_since_epoch().count();
+    if (!watchdog_.joinable())
+      watchdog_ = std::thread([this] {
+        while (!watchdogStop_) {
+          std::this_thread::sleep_for(std::chrono::milliseconds(50));
+          const std::int64_t d = deadlineNs_;
+          if (d != 0 && std::chrono::steady_clock::now().time_since_epoch().count() > d) {
+            std::lock_guard lock(sessionMu_);
+            if (deadlineNs_ == d && session_) {
+              fired_ = true;
+              try {
+                session_->socket().shutdown();
+              } catch (...) {
+              }
+            }
+          }
+        }
+      });
+  }
+
+  // Bounds the next reads by what is left of the message's time (an overall timeout, not one
+  // per socket call: a server dripping bytes cannot hold the worker).
+  void setTimeLeft(std::chrono::steady_clock::time_point deadline) {
+    auto left = std::chrono::duration_cast<std::chrono::microseconds>(
+        deadline - std::chrono::steady_clock::now());
+    if (left.count() <= 0) throw Poco::TimeoutException("the message's overall timeout passed");
+    session_->socket().setReceiveTimeout(Poco::Timespan(left.count()));
+  }
+
+  // Reads the body (so the connection can be reused) up to kBodyLimit; false when it was
+  // longer and the rest was left unread (the caller drops the connection).
+  bool readBody(std::istream& is, std::string& kept,
+                std::chrono::steady_clock::time_point deadline) {
     char buf[4096];
-    while (is.read(buf, sizeof buf) || is.gcount() > 0) {
-      std::size_t n = static_cast<std::size_t>(is.gcount());
-      if (kept.size() < kBodyKept) kept.append(buf, std::min(n, kBodyKept - kept.size()));
+    for (bool first = true;; first = false) {
+      if (!first) setTimeLeft(deadline);
+      if (!is.read(buf, sizeof buf) && is.gcount() == 0) return true;
+      kept.append(buf, static_cast<std::size_t>(is.gcount()));
+      if (kept.size() >= kBodyLimit) return false;
     }
   }
 
@@ -190,6 +258,11 @@ class HttpAdapter : public Adapter {
   JsonTags tags_;
   Poco::Net::Context::Ptr context_;
   std::unique_ptr<Poco::Net::HTTPClientSession> session_;
+  std::mutex sessionMu_;  // the watchdog vs. replacing session_
+  std::atomic<std::int64_t> deadlineNs_{0};
+  std::atomic<bool> fired_{false};
+  std::atomic<bool> watchdogStop_{false};
+  std::thread watchdog_;
 };
 
 }  // namespace

@@ -20,6 +20,7 @@ class XmlAdapterBase : public Adapter {
       : settings_(s), peer_(s.host + ":" + std::to_string(s.port)) {}
 
   codecs::Result<std::string> render(const Envelope& e) const override {
+    if (codecs::Status s = checkText(e); !s) return s.error();
     std::string data = formatData(e.packet, settings_.format);
     return buildXmlDocument({e.deviceSerialNumber, e.vehicleRegistrationNumber, data},
                             settings_.customTags);
@@ -39,7 +40,9 @@ class XmlTcpAdapter : public XmlAdapterBase {
 
   DeliveryResult deliver(const Envelope& e) override {
     Stopwatch watch;
-    std::string doc = render(e).value();
+    auto rendered = render(e);
+    if (!rendered) return result(Outcome::Never, rendered.error().message(), watch);
+    const std::string& doc = *rendered;
     try {
       const Poco::Net::SocketAddress address = resolve(settings_.host, settings_.port);
       // A blocking connect bounded by SO_SNDTIMEO (Linux applies it to connect): POCO's
@@ -84,7 +87,9 @@ class XmlUdpAdapter : public XmlAdapterBase {
 
   DeliveryResult deliver(const Envelope& e) override {
     Stopwatch watch;
-    std::string doc = render(e).value();
+    auto rendered = render(e);
+    if (!rendered) return result(Outcome::Never, rendered.error().message(), watch);
+    const std::string& doc = *rendered;
     if (doc.size() > kMaxDatagram)
       return result(Outcome::Never,
                     "the XML document is " + std::to_string(doc.size()) +

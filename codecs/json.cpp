@@ -7,6 +7,31 @@
 
 namespace dcgw::codecs {
 
+int decodeUtf8(std::string_view s, std::size_t i, std::uint32_t& cp) {
+  const auto c = static_cast<std::uint8_t>(s[i]);
+  int len = c < 0x80 ? 1 : (c >> 5) == 6 ? 2 : (c >> 4) == 14 ? 3 : (c >> 3) == 30 ? 4 : 0;
+  if (len == 0 || i + static_cast<std::size_t>(len) > s.size()) return 0;
+  cp = len == 1 ? c : len == 2 ? (c & 0x1Fu) : len == 3 ? (c & 0x0Fu) : (c & 0x07u);
+  for (int k = 1; k < len; ++k) {
+    const auto cc = static_cast<std::uint8_t>(s[i + static_cast<std::size_t>(k)]);
+    if ((cc & 0xC0) != 0x80) return 0;
+    cp = cp << 6 | (cc & 0x3Fu);
+  }
+  static constexpr std::uint32_t kMin[] = {0, 0, 0x80, 0x800, 0x10000};
+  if (cp < kMin[len] || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) return 0;
+  return len;
+}
+
+bool isValidUtf8(std::string_view s) {
+  std::uint32_t cp;
+  for (std::size_t i = 0; i < s.size();) {
+    int n = decodeUtf8(s, i, cp);
+    if (n == 0) return false;
+    i += static_cast<std::size_t>(n);
+  }
+  return true;
+}
+
 void appendJsonString(std::string& out, std::string_view s) {
   out.push_back('"');
   for (char ch : s) {
@@ -417,7 +442,11 @@ class Parser {
     }
     std::string_view lit = t_.substr(start, p_ - start);
     double d = 0;
-    std::from_chars(lit.data(), lit.data() + lit.size(), d);
+    if (std::from_chars(lit.data(), lit.data() + lit.size(), d).ec != std::errc{}) {
+      p_ = start;
+      fail("a number a double can hold");
+      return false;
+    }
     std::optional<std::int64_t> exact;
     if (integral) {
       std::int64_t i = 0;

@@ -57,6 +57,11 @@ class JsonWriter {
   bool afterKey_{false};
 };
 
+// Strict UTF-8 (RFC 3629): no overlong forms, no surrogates, nothing above U+10FFFF.
+// Decodes the sequence at s[i] into cp and its length; 0 when it is not valid.
+int decodeUtf8(std::string_view s, std::size_t i, std::uint32_t& cp);
+bool isValidUtf8(std::string_view s);
+
 // Escapes a UTF-8 string as a JSON string literal (with quotes).
 void appendJsonString(std::string& out, std::string_view utf8);
 

@@ -113,6 +113,8 @@ Status decodePacket(ByteView bytes, Packet& out) {
     return makeError(out.kind->secondByteIsField ? layout->fields[0].key : "subtype", 1,
                      "1 byte, but the packet is 1 byte long");
   std::size_t end = 2;
+  if (layout->fields.size() > kMaxFields)  // a table error, caught by PacketRegistry tests
+    return makeError("layout", 0, "at most 40 fields per layout");
   for (const FieldSpec& f : layout->fields) {
     if (f.kind == FieldKind::InfoStrings) {
       end = size;  // the rest of the packet, whatever its length
@@ -207,16 +209,14 @@ std::string utf16leText(ByteView b) {
 
 // Info bytes as UTF-8 text; invalid sequences become U+FFFD so the JSON stays valid.
 std::string utf8Text(ByteView b) {
+  std::string_view in(reinterpret_cast<const char*>(b.data()), b.size());
   std::string s;
-  std::size_t i = 0;
-  while (i < b.size()) {
-    std::uint8_t c = b[i];
-    int len = c < 0x80 ? 1 : (c >> 5) == 6 ? 2 : (c >> 4) == 14 ? 3 : (c >> 3) == 30 ? 4 : 0;
-    bool good = len > 0 && i + len <= b.size();
-    for (int k = 1; good && k < len; ++k) good = (b[i + k] & 0xC0) == 0x80;
-    if (good) {
-      s.append(reinterpret_cast<const char*>(b.data() + i), static_cast<std::size_t>(len));
-      i += static_cast<std::size_t>(len);
+  std::uint32_t cp;
+  for (std::size_t i = 0; i < in.size();) {
+    int n = decodeUtf8(in, i, cp);
+    if (n > 0) {
+      s.append(in.substr(i, static_cast<std::size_t>(n)));
+      i += static_cast<std::size_t>(n);
     } else {
       appendUtf8(s, 0xFFFD);
       ++i;
@@ -389,19 +389,12 @@ Error fieldError(const FieldSpec& f, std::string expected) {
 // UTF-8 -> code points; false on malformed input.
 bool codePoints(std::string_view s, std::vector<std::uint32_t>& out) {
   out.clear();
-  std::size_t i = 0;
-  while (i < s.size()) {
-    auto c = static_cast<std::uint8_t>(s[i]);
-    int len = c < 0x80 ? 1 : (c >> 5) == 6 ? 2 : (c >> 4) == 14 ? 3 : (c >> 3) == 30 ? 4 : 0;
-    if (len == 0 || i + static_cast<std::size_t>(len) > s.size()) return false;
-    std::uint32_t cp = len == 1 ? c : len == 2 ? (c & 0x1F) : len == 3 ? (c & 0x0F) : (c & 0x07);
-    for (int k = 1; k < len; ++k) {
-      auto cc = static_cast<std::uint8_t>(s[i + static_cast<std::size_t>(k)]);
-      if ((cc & 0xC0) != 0x80) return false;
-      cp = cp << 6 | (cc & 0x3F);
-    }
+  std::uint32_t cp;
+  for (std::size_t i = 0; i < s.size();) {
+    int n = decodeUtf8(s, i, cp);
+    if (n == 0) return false;
     out.push_back(cp);
-    i += static_cast<std::size_t>(len);
+    i += static_cast<std::size_t>(n);
   }
   return true;
 }
@@ -569,6 +562,10 @@ Result<Bytes> encodePacket(const JsonValue& o) {
         if (i > 0) out.push_back(0);
         if (v && v->isString()) out.insert(out.end(), v->asString().begin(), v->asString().end());
       }
+      // After P10 the decoder takes a NUL as the end of the info; extra bytes follow it.
+      if (const JsonValue* extra = o.find("extraBytes");
+          last == 12 && extra && extra->isString() && !extra->asString().empty())
+        out.push_back(0);
       length = out.size();
       continue;
     }

@@ -50,7 +50,7 @@ int runDecode(std::istream& in, std::ostream& out, TextEncoding enc) {
     if (!ok) {
       writeError(out, number,
                  codecs::makeError("input", bad,
-                                   enc == TextEncoding::Hex ? "an even number of hex digits"
+                                   enc == TextEncoding::Hex ? "hex digits (0-9, a-f) in pairs"
                                                             : "base64 text (A-Z a-z 0-9 + / =)"));
       status = 1;
       continue;

@@ -710,12 +710,14 @@ void Receiver::Impl::handleHttp(Method method, Poco::Net::HTTPServerRequest& req
 
   if (req.getMethod() != Poco::Net::HTTPRequest::HTTP_POST)
     m.errors.push_back("HTTP method must be POST (" + section + "), got " + req.getMethod());
-  const std::string expectedType = rest ? "application/json" : "text/xml";
-  if (!req.has("Content-Type"))
-    m.errors.push_back("missing Content-Type header, expected " + expectedType);
-  else if (mediaType(req.getContentType()) != expectedType)
-    m.errors.push_back("Content-Type must be " + expectedType + " (" + section + "), got " +
-                       quoted(req.getContentType()));
+  // Section 3.1 names no Content-Type for REST; SOAP 1.1 requires text/xml.
+  if (!rest) {
+    if (!req.has("Content-Type"))
+      m.errors.push_back("missing Content-Type header, expected text/xml");
+    else if (mediaType(req.getContentType()) != "text/xml")
+      m.errors.push_back("Content-Type must be text/xml (" + section + "), got " +
+                         quoted(req.getContentType()));
+  }
   if (!rest) {
     if (!req.has("SOAPAction")) {
       m.errors.push_back("missing SOAPAction header, expected " + std::string(kSoapAction) +
@@ -758,7 +760,8 @@ void Receiver::Impl::handleHttp(Method method, Poco::Net::HTTPServerRequest& req
       w.endObject();
       sendBody(resp, HTTPResponse::HTTP_BAD_REQUEST, "application/json", json);
     } else {
-      sendBody(resp, HTTPResponse::HTTP_BAD_REQUEST, "text/xml; charset=utf-8",
+      // SOAP 1.1 HTTP binding: a fault travels with status 500.
+      sendBody(resp, HTTPResponse::HTTP_INTERNAL_SERVER_ERROR, "text/xml; charset=utf-8",
                soapFault("soap:Client", m.errors.front()));
     }
   } else if (rest) {
@@ -841,6 +844,8 @@ void Receiver::Impl::serveXmlTcp(Poco::Net::StreamSocket& s, std::string doc) {
 
 void Receiver::Impl::serveBinary(Poco::Net::StreamSocket& s) {
   s.setNoDelay(true);
+  // A sender that never reads our replies must not hold this thread (and stop()) forever.
+  s.setSendTimeout(Poco::Timespan(30, 0));
   s.setReceiveTimeout(kPollInterval);  // see serveXmlTcp
   Bytes buf;
   std::array<std::uint8_t, 4096> chunk;
@@ -1218,7 +1223,8 @@ int runReceive(const std::vector<std::string>& args, std::ostream& out, std::ost
     // Lines go to a writer thread that flushes what has gathered within 2 ms, so printing does
     // not cost a write(2) and a reader wake-up per message.
     std::mutex lineMutex;
-    std::condition_variable lineReady;
+    std::condition_variable lineReady, lineSpace;
+    constexpr std::size_t kMaxPending = 16 << 20;  // a stuck stdout slows receiving, bounded
     std::string pending;
     bool writerStop = false;
     std::thread writer([&] {
@@ -1231,6 +1237,7 @@ int runReceive(const std::vector<std::string>& args, std::ostream& out, std::ost
         lineReady.wait_for(lock, std::chrono::milliseconds(2),
                            [&] { return writerStop || pending.size() >= 16384; });
         batch.swap(pending);
+        lineSpace.notify_all();
         lock.unlock();
         out.write(batch.data(), static_cast<std::streamsize>(batch.size()));
         out.flush();
@@ -1239,7 +1246,8 @@ int runReceive(const std::vector<std::string>& args, std::ostream& out, std::ost
       }
     });
     Receiver receiver(o, [&](const std::string& line) {
-      std::lock_guard lock(lineMutex);
+      std::unique_lock lock(lineMutex);
+      lineSpace.wait(lock, [&] { return writerStop || pending.size() < kMaxPending; });
       const bool wake = pending.empty() || pending.size() + line.size() >= 16384;
       pending += line;
       pending += '\n';

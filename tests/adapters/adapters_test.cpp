@@ -207,6 +207,48 @@ TEST(RestAdapter, ReconnectsOnceWhenTheServerDroppedTheKeptAliveConnection) {
   EXPECT_EQ(served, 2);
 }
 
+TEST(RestAdapter, RegistrationThatIsNotUtf8CanNeverBeCarried) {
+  TestHttpServer server([](const HttpExchange&, HTTPServerResponse& r) { reply(r, 204, ""); });
+  Envelope e = sampleEnvelope();
+  e.vehicleRegistrationNumber = "K\xF6ln 1";  // Latin-1, as a code-page registration may be
+  DeliveryResult r = adapter(httpSettings(Method::Rest, server.port()))->deliver(e);
+  EXPECT_EQ(r.outcome, Outcome::Never);
+  EXPECT_NE(r.reason.find("vehicleRegistrationNumber"), std::string::npos) << r.reason;
+  EXPECT_TRUE(server.exchanges().empty());
+}
+
+// A server that sends its headers and then one body byte at a time, slowly.
+TEST(RestAdapter, OverallTimeoutBoundsADrippingServer) {
+  Poco::Net::ServerSocket listener(Poco::Net::SocketAddress("127.0.0.1", 0));
+  std::atomic<bool> stop{false};
+  std::thread t([&] {
+    Poco::Net::StreamSocket c = listener.acceptConnection();
+    char buf[4096];
+    c.receiveBytes(buf, sizeof buf);
+    std::string head = "HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\n";
+    c.sendBytes(head.data(), static_cast<int>(head.size()));
+    for (int i = 0; i < 100 && !stop; ++i) {
+      std::this_thread::sleep_for(100ms);
+      try {
+        c.sendBytes("x", 1);
+      } catch (...) {
+        break;
+      }
+    }
+  });
+  auto s = httpSettings(Method::Rest, listener.address().port());
+  s.connectTimeout = 200ms;
+  s.timeout = 300ms;
+  auto started = std::chrono::steady_clock::now();
+  DeliveryResult r = adapter(s)->deliver(sampleEnvelope());
+  auto took = std::chrono::steady_clock::now() - started;
+  stop = true;
+  t.join();
+  EXPECT_EQ(r.outcome, Outcome::Retry);
+  EXPECT_NE(r.reason.find("timed out"), std::string::npos) << r.reason;
+  EXPECT_LT(took, 1500ms);
+}
+
 // ---- SOAP (section 3.2) ----
 
 TEST(SoapAdapter, PostsTheEnvelopeWithSoapAction) {
@@ -477,6 +519,17 @@ TEST(BinaryAdapter, MalformedReplyTimeoutAndCloseDropTheConnection) {
   EXPECT_NE(closed.reason.find("connection closed"), std::string::npos) << closed.reason;
   EXPECT_EQ(a->deliver(sampleEnvelope()).outcome, Outcome::Delivered);
   EXPECT_EQ(server.connections(), 4);
+}
+
+TEST(BinaryAdapter, ReconnectsWhenTheReceiverClosedTheIdleConnection) {
+  BinaryServer server({Answer::Ack, Answer::Close});
+  auto a = adapter(socketSettings(Method::Binary, server.port()));
+  EXPECT_EQ(a->deliver(sampleEnvelope()).outcome, Outcome::Delivered);
+  // The server closes after the second frame without answering: that one fails...
+  EXPECT_EQ(a->deliver(sampleEnvelope()).outcome, Outcome::Retry);
+  // ...and the next goes out on a new connection.
+  EXPECT_EQ(a->deliver(sampleEnvelope()).outcome, Outcome::Delivered);
+  EXPECT_EQ(server.connections(), 2);
 }
 
 TEST(BinaryAdapter, WhatCannotBeFramedIsNeverCarriable) {

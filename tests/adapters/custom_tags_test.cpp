@@ -44,7 +44,8 @@ TEST(XmlCustomTags, AcceptsWellFormedFragmentsOnly) {
   EXPECT_TRUE(checkXmlCustomTags("<a>1</a><b x=\"2\"/>").ok());
   EXPECT_TRUE(checkXmlCustomTags("").ok());
   for (const char* bad : {"<accountID>123456", "<a></b>", "a & b", "</customTags><x>",
-                          "<!DOCTYPE x [<!ENTITY e \"x\">]><a/>"}) {
+                          "<!DOCTYPE x [<!ENTITY e \"x\">]><a/>", "<a:accountID>1</a:accountID>",
+                          "<?xml-stylesheet href=\"x\"?><x/>"}) {
     auto r = checkXmlCustomTags(bad);
     ASSERT_FALSE(r.ok()) << bad;
     EXPECT_EQ(r.error().field, "customTags");
@@ -83,6 +84,15 @@ TEST(DestinationSettings, RefusesInvalidSettingsNamingTheField) {
   EXPECT_EQ(validateDestination(s).error().field, "customTags");
   s.customTags = "123456";
   EXPECT_TRUE(validateDestination(s).ok());
+  s.host = "::1";
+  EXPECT_TRUE(validateDestination(s).ok()) << "IPv6 literals are host names too";
+  s.method = Method::Rest;
+  s.customTags = "";
+  s.host = "https://www.sample.com/api";
+  s.tlsCaFile = "/nonexistent/ca.pem";
+  EXPECT_EQ(validateDestination(s).error().field, "tlsCaFile");
+  auto a = makeAdapter(s);
+  ASSERT_FALSE(a.ok()) << "a missing CA file is a settings error, not a crash";
 }
 
 TEST(XmlMessage, EscapesValues) {

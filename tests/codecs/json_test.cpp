@@ -50,8 +50,9 @@ TEST(JsonParser, ReportsTheOffsetOfTheError) {
     const char* text;
     std::size_t offset;
   };
-  const Case cases[] = {{"{\"a\" 1}", 5}, {"[1,]", 3},         {"{\"a\":tru}", 5}, {"\"abc", 4},
-                        {"{} x", 3},      {"\"\\ud800x\"", 7}, {"01x", 1},         {"\"\\q\"", 2}};
+  const Case cases[] = {{"1e400", 0},        {"{\"a\" 1}", 5}, {"[1,]", 3},
+                        {"{\"a\":tru}", 5},  {"\"abc", 4},     {"{} x", 3},
+                        {"\"\\ud800x\"", 7}, {"01x", 1},       {"\"\\q\"", 2}};
   for (const Case& c : cases) {
     auto v = parseJson(c.text);
     ASSERT_FALSE(v.ok()) << c.text;

@@ -217,6 +217,38 @@ TEST(PacketEncode, RawFormEncodesKindsWithoutLayout) {
   ASSERT_FALSE(encodePacket(*missing).ok());
 }
 
+TEST(PacketEncode, AlertsWithTwelveItemsAndExtraBytesRoundTrip) {
+  // Seed 004 section 7: Title, Alert, P1..P10, then bytes a later version may add.
+  Bytes in = {0x61, 0x00};
+  in.resize(23, 0x20);
+  for (int i = 0; i < 12; ++i) {
+    in.push_back(static_cast<std::uint8_t>('A' + i));
+    in.push_back(0);
+  }
+  in.push_back(0xEF);
+  auto p = decodePacket(in);
+  ASSERT_TRUE(p.ok());
+  auto json = parseJson(renderPacketJson(*p));
+  EXPECT_EQ(json->find("p10")->asString(), "L");
+  EXPECT_EQ(json->find("extraBytes")->asString(), "ef");
+  auto out = encodePacket(*json);
+  ASSERT_TRUE(out.ok());
+  EXPECT_EQ(toHex(*out), toHex(in));
+}
+
+TEST(PacketRender, InvalidUtf8InAlertTextBecomesReplacementCharacters) {
+  Bytes in = {0x61, 0x00};
+  in.resize(23, 0x20);
+  for (int b : {0xC0, 0x80, 0x6F, 0x6B, 0xED, 0xA0, 0x80})
+    in.push_back(static_cast<std::uint8_t>(b));
+  auto p = decodePacket(in);
+  ASSERT_TRUE(p.ok());
+  auto json = parseJson(renderPacketJson(*p));
+  ASSERT_TRUE(json.ok());
+  EXPECT_EQ(json->find("title")->asString(),
+            "\xEF\xBF\xBD\xEF\xBF\xBDok\xEF\xBF\xBD\xEF\xBF\xBD\xEF\xBF\xBD");
+}
+
 TEST(PacketEncode, TooLongTextIsRefused) {
   auto j = parseJson(
       R"({"type":68,"subtype":0,"cardNumber":"123456789012345","surname":"A","firstNames":"B"})");

@@ -4,6 +4,7 @@
 set -euo pipefail
 dcgw=$1 src=$2
 here=$src/tests/interop
+command -v node > /dev/null || { echo "node is not installed (./dev.sh test installs it)"; exit 1; }
 [ -d "$here/node_modules/soap" ] || { echo "npm soap missing: run 'npm ci --prefix tests/interop'"; exit 1; }
 out=$(mktemp); trap 'kill $pid 2>/dev/null || true; rm -f "$out"' EXIT
 node "$here/soap_server.js" "$src/schema/forwarding/digicentral.wsdl" > "$out" 2>&1 &
