@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "gateway/cli/codec_commands.hpp"
+#include "gateway/cli/ingest_command.hpp"
 #include "gateway/cli/send_command.hpp"
 #include "gateway/receive/receiver.hpp"
 
@@ -26,6 +27,9 @@ commands:
        [--serial S] [--registration R] [--ca-file F] [--insecure] [--timeout MS]
        [--reply-timeout MS]
                         forward hex packets from stdin to one destination, print outcomes
+  ingest [--db PATH] [--config FILE] [--serial S] [--forward] [--wait-ms N]
+         [--retry-base-ms N] [--retry-cap-ms N]
+                        store packets ("SERIAL HEX" lines) durably, ack each, and forward them
   help                  this text
 )";
 
@@ -59,6 +63,7 @@ int main(int argc, char** argv) {
                            : dcgw::cli::runEncode(std::cin, std::cout, enc);
   }
   if (cmd == "schema") return dcgw::cli::runSchema(args, std::cout, std::cerr);
+  if (cmd == "ingest") return dcgw::cli::runIngest(args, std::cin, std::cout, std::cerr);
   if (cmd == "send") return dcgw::cli::runSend(args, std::cin, std::cout, std::cerr);
   if (cmd == "receive") return dcgw::receive::runReceive(args, std::cout, std::cerr);
   std::cerr << "dcgw: unknown command '" << cmd << "'\n";

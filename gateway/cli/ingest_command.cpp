@@ -1,0 +1,136 @@
+// Bulk ingest through the same path a tracker's packets take: codecs, group commit, fan-out.
+#include "gateway/cli/ingest_command.hpp"
+
+#include <atomic>
+#include <istream>
+#include <mutex>
+#include <ostream>
+#include <thread>
+
+#include "gateway/config/config_file.hpp"
+#include "gateway/forward/forwarder.hpp"
+#include "gateway/ingest/ingestor.hpp"
+
+namespace dcgw::cli {
+
+int runIngest(const std::vector<std::string>& args, std::istream& in, std::ostream& out,
+              std::ostream& err) {
+  std::string db = "dcgw.db", configPath = "etc/dcgw.json", serial;
+  bool forward = false;
+  long long waitMs = 10'000;
+  forward::BackoffPolicy backoff;
+  for (std::size_t i = 0; i < args.size(); ++i) {
+    const std::string& a = args[i];
+    if (a == "--forward") {
+      forward = true;
+      continue;
+    }
+    if (i + 1 >= args.size()) {
+      err << "dcgw ingest: option " << a << " needs a value\n";
+      return 2;
+    }
+    const std::string& v = args[++i];
+    try {
+      if (a == "--db") {
+        db = v;
+      } else if (a == "--config") {
+        configPath = v;
+      } else if (a == "--serial") {
+        serial = v;
+      } else if (a == "--retry-base-ms") {
+        backoff.baseMs = std::stoll(v);
+      } else if (a == "--wait-ms") {
+        waitMs = std::stoll(v);
+      } else if (a == "--retry-cap-ms") {
+        backoff.capMs = std::stoll(v);
+      } else {
+        err << "dcgw ingest: unknown option '" << a << "'\n";
+        return 2;
+      }
+    } catch (const std::exception&) {
+      err << "dcgw ingest: " << a << " needs a number, not '" << v << "'\n";
+      return 2;
+    }
+  }
+  forward::SystemClock clock;
+  std::unique_ptr<store::Store> store;
+  try {
+    store = std::make_unique<store::Store>(db);
+  } catch (const store::StoreError& e) {
+    err << "dcgw ingest: " << e.what() << '\n';
+    return 1;
+  }
+  if (codecs::Status s = config::loadIfEmpty(*store, configPath, clock.nowMs()); !s) {
+    err << "dcgw ingest: " << configPath << ": " << s.error().message() << '\n';
+    return 1;
+  }
+  std::unique_ptr<forward::Forwarder> forwarder;
+  std::unique_ptr<forward::Pruner> pruner;
+  if (forward) {
+    forwarder = std::make_unique<forward::Forwarder>(*store, clock, backoff);
+    forwarder->start();
+    pruner = std::make_unique<forward::Pruner>(*store, clock);
+  }
+  std::mutex outMu;
+  std::atomic<int> refused{0};
+  {
+    ingest::Ingestor ingestor(*store, [&](const std::vector<std::int64_t>& touched) {
+      if (forwarder) forwarder->notify(touched);
+    });
+    std::string line;
+    std::size_t number = 0;
+    while (std::getline(in, line)) {
+      ++number;
+      if (line.find_first_not_of(" \t\r") == std::string::npos || line[0] == '#') continue;
+      store::IngestItem item;
+      std::string hex = line;
+      item.serial = serial;
+      if (serial.empty()) {
+        std::size_t sp = line.find(' ');
+        item.serial = line.substr(0, sp);
+        hex = sp == std::string::npos ? "" : line.substr(sp + 1);
+      }
+      item.receivedAtMs = clock.nowMs();
+      auto report = [&, number](const codecs::Status& s) {
+        std::lock_guard lock(outMu);
+        if (s.ok()) {
+          out << "ack " << number << '\n';
+        } else {
+          ++refused;
+          out << "refused " << number << ": " << s.error().message() << '\n';
+        }
+        out.flush();
+      };
+      if (!codecs::fromHex(hex, item.packet) || item.packet.empty()) {
+        report(codecs::makeError("line", number, "SERIAL HEX (or HEX with --serial)"));
+        continue;
+      }
+      ingestor.submit(std::move(item), report);
+    }
+    ingestor.stop();
+  }
+  if (forwarder) {
+    // Wait until every queue is empty, or --wait-ms has passed (a destination backing off keeps
+    // its queue for the next run: nothing is lost).
+    const auto until = std::chrono::steady_clock::now() + std::chrono::milliseconds(waitMs);
+    while (std::chrono::steady_clock::now() < until) {
+      bool busy = false;
+      for (const auto& d : store->destinations())
+        if (d.enabled && !d.paused && store->counters(d.id).depth > 0) busy = true;
+      if (!busy) break;
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+    forwarder->stop();
+    for (const auto& d : store->destinations()) {
+      auto c = store->counters(d.id);
+      auto st = store->state(d.id);
+      out << "destination " << d.settings.name << ": delivered " << c.delivered << ", pending "
+          << c.depth << ", dead letters " << c.deadLetters << ", filtered " << c.filtered;
+      if (!st.lastError.empty() && c.depth > 0) out << ", last error: " << st.lastError;
+      out << '\n';
+    }
+  }
+  return refused == 0 ? 0 : 1;
+}
+
+}  // namespace dcgw::cli

@@ -1,0 +1,16 @@
+// The default configuration in etc/: destinations, locations and devices, loaded once into a
+// fresh (empty) database. Afterwards the database is the configuration.
+#pragma once
+
+#include <string>
+
+#include "codecs/result.hpp"
+#include "gateway/store/store.hpp"
+
+namespace dcgw::config {
+
+// Loads the JSON file into the store when the store is empty; does nothing otherwise. Errors
+// name the entry and the field (e.g. "destinations[0].host").
+codecs::Status loadIfEmpty(store::Store& store, const std::string& path, std::int64_t nowMs);
+
+}  // namespace dcgw::config

@@ -1,0 +1,70 @@
+// Time as a seam: the forwarder asks the clock for "now" and waits through it, so backoff and
+// timeouts are tested with a manual clock in milliseconds of real time.
+#pragma once
+
+#include <chrono>
+#include <condition_variable>
+#include <cstdint>
+#include <functional>
+#include <mutex>
+#include <vector>
+
+namespace dcgw::forward {
+
+class Clock {
+ public:
+  virtual ~Clock() = default;
+  virtual std::int64_t nowMs() = 0;  // milliseconds since the epoch
+  // Waits on cv (lock held) until notified or `ms` of this clock have passed.
+  virtual void waitFor(std::condition_variable& cv, std::unique_lock<std::mutex>& lock,
+                       std::int64_t ms) = 0;
+  // Called with the forwarder's wake-up, so a manual clock can wake waiters when it advances.
+  virtual void onAdvance(std::function<void()> wake) { (void)wake; }
+};
+
+class SystemClock : public Clock {
+ public:
+  std::int64_t nowMs() override {
+    return std::chrono::duration_cast<std::chrono::milliseconds>(
+               std::chrono::system_clock::now().time_since_epoch())
+        .count();
+  }
+  void waitFor(std::condition_variable& cv, std::unique_lock<std::mutex>& lock,
+               std::int64_t ms) override {
+    cv.wait_for(lock, std::chrono::milliseconds(ms));
+  }
+};
+
+// Advances only when told to; waiters are woken on every advance.
+class ManualClock : public Clock {
+ public:
+  explicit ManualClock(std::int64_t startMs) : now_(startMs) {}
+  std::int64_t nowMs() override {
+    std::lock_guard l(mu_);
+    return now_;
+  }
+  void waitFor(std::condition_variable& cv, std::unique_lock<std::mutex>& lock,
+               std::int64_t) override {
+    cv.wait_for(lock, std::chrono::milliseconds(20));  // re-check; advance() also wakes
+  }
+  void onAdvance(std::function<void()> wake) override {
+    std::lock_guard l(mu_);
+    wakers_.push_back(std::move(wake));
+  }
+  void advance(std::int64_t ms) {
+    std::vector<std::function<void()>> w;
+    {
+      std::lock_guard l(mu_);
+      now_ += ms;
+      w = wakers_;
+    }
+    for (auto& f : w) f();
+  }
+
+ private:
+  std::mutex mu_;
+  std::int64_t now_;
+  std::vector<std::function<void()>> wakers_;
+};
+
+}  // namespace dcgw::forward

@@ -1,0 +1,101 @@
+// One worker per enabled destination delivers its queue strictly in ingest order; a failure
+// stops the destination until its backoff (1, 2, 4 ... 60 minutes, seed 004 section 3.6) ends.
+#pragma once
+
+#include <atomic>
+#include <condition_variable>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+
+#include "adapters/adapter.hpp"
+#include "gateway/forward/clock.hpp"
+#include "gateway/store/store.hpp"
+
+namespace dcgw::forward {
+
+struct BackoffPolicy {
+  std::int64_t baseMs{60'000};    // first retry after 1 minute
+  std::int64_t capMs{3'600'000};  // at most 1 hour
+  // The wait after `failures` consecutive failures (>= 1): base, 2 base, 4 base ..., cap.
+  std::int64_t delayMs(int failures) const;
+};
+
+using AdapterFactory = std::function<codecs::Result<std::unique_ptr<adapters::Adapter>>(
+    const adapters::DestinationSettings&)>;
+
+class Forwarder {
+ public:
+  Forwarder(store::Store& store, Clock& clock, BackoffPolicy backoff,
+            AdapterFactory factory = adapters::makeAdapter);
+  ~Forwarder();
+
+  // Starts a worker for every enabled destination (and reconciles after config changes).
+  void start();
+  void reload();
+  void stop();
+  // New rows for these destinations were committed: wake their workers (no polling).
+  void notify(const std::vector<std::int64_t>& destinations);
+  // Admin actions that change what a worker should do next.
+  void wake(std::int64_t destination);
+
+  enum class State { Delivering, Idle, BackingOff, Paused, Disabled };
+  struct Status {
+    State state{State::Idle};
+    std::int64_t nextAttemptAtMs{0};
+    int consecutiveFailures{0};
+    std::string lastError;
+  };
+  Status status(std::int64_t destination);
+
+ private:
+  struct Worker {
+    std::int64_t id;
+    std::thread thread;
+    std::atomic<bool> stop{false};
+    std::mutex mu;
+    std::condition_variable cv;
+    bool pendingHint{true};
+    bool interrupt{false};  // an admin action wants the worker to re-read its configuration
+    Status status;
+  };
+  void run(Worker& w);
+
+  store::Store& store_;
+  Clock& clock_;
+  BackoffPolicy backoff_;
+  AdapterFactory factory_;
+  std::mutex mu_;
+  std::map<std::int64_t, std::unique_ptr<Worker>> workers_;
+};
+
+}  // namespace dcgw::forward
+
+namespace dcgw::forward {
+
+// Keeps delivered rows for `retentionMs` (default 7 days) for audit and replay, then deletes
+// them in small batches, one short transaction each, so ingest never waits long for the store.
+class Pruner {
+ public:
+  Pruner(store::Store& store, Clock& clock, std::int64_t retentionMs = 7LL * 24 * 3600 * 1000,
+         std::int64_t intervalMs = 60'000, int batch = 500);
+  ~Pruner();
+  // One pass: prunes until nothing older is left; returns how many rows went.
+  int runOnce();
+
+ private:
+  store::Store& store_;
+  Clock& clock_;
+  std::int64_t retentionMs_, intervalMs_;
+  int batch_;
+  std::mutex mu_;
+  std::condition_variable cv_;
+  bool stop_{false};
+  std::thread thread_;
+};
+
+}  // namespace dcgw::forward

@@ -1,0 +1,87 @@
+// The committer thread: takes everything queued, one transaction, then the callbacks.
+#include "gateway/ingest/ingestor.hpp"
+
+#include "codecs/packet.hpp"
+
+namespace dcgw::ingest {
+
+Ingestor::Ingestor(store::Store& store,
+                   std::function<void(const std::vector<std::int64_t>&)> onCommitted,
+                   std::size_t maxBatch)
+    : store_(store), onCommitted_(std::move(onCommitted)), maxBatch_(maxBatch) {
+  thread_ = std::thread([this] { run(); });
+}
+
+Ingestor::~Ingestor() {
+  stop();
+}
+
+void Ingestor::submit(store::IngestItem item, Done done) {
+  codecs::Packet p;
+  if (codecs::Status s = codecs::decodePacket(item.packet, p); !s) {
+    done(s);
+    return;
+  }
+  {
+    std::lock_guard lock(mu_);
+    if (stopping_) {
+      done(codecs::makeError("gateway", 0, "a running gateway (it is stopping)"));
+      return;
+    }
+    queue_.emplace_back(std::move(item), std::move(done));
+  }
+  cv_.notify_one();
+}
+
+void Ingestor::stop() {
+  {
+    std::lock_guard lock(mu_);
+    if (stopping_ && !thread_.joinable()) return;
+    stopping_ = true;
+  }
+  cv_.notify_one();
+  if (thread_.joinable()) thread_.join();
+}
+
+void Ingestor::run() {
+  std::vector<std::pair<store::IngestItem, Done>> batch;
+  std::vector<store::IngestItem> items;
+  for (;;) {
+    {
+      std::unique_lock lock(mu_);
+      cv_.wait(lock, [&] { return stopping_ || !queue_.empty(); });
+      if (queue_.empty()) return;
+      // Gather for up to a millisecond: each commit waits for the disk (fsync), and fewer,
+      // larger commits leave the store to the forwarding workers most of the time.
+      cv_.wait_for(lock, std::chrono::milliseconds(1),
+                   [&] { return stopping_ || queue_.size() >= maxBatch_; });
+      const std::size_t n = std::min(queue_.size(), maxBatch_);
+      batch.assign(std::make_move_iterator(queue_.begin()),
+                   std::make_move_iterator(queue_.begin() + static_cast<std::ptrdiff_t>(n)));
+      queue_.erase(queue_.begin(), queue_.begin() + static_cast<std::ptrdiff_t>(n));
+    }
+    items.clear();
+    for (auto& [item, done] : batch) items.push_back(std::move(item));
+    std::vector<std::int64_t> touched;
+    std::vector<codecs::Status> results;
+    try {
+      results = store_.ingest(items, touched);
+    } catch (const store::StoreError& e) {
+      // Nothing of the batch is stored: every caller is refused, so no tracker is acknowledged
+      // and they keep their packets.
+      const codecs::Status refused = codecs::makeError(
+          "store", 0,
+          std::string("the store to accept packets (") + e.what() +
+              (e.code() == SQLITE_FULL ? "; the disk or database is full" : "") + ")");
+      for (auto& [item, done] : batch) done(refused);
+      batch.clear();
+      continue;
+    }
+    ++commits_;
+    for (std::size_t i = 0; i < batch.size(); ++i) batch[i].second(results[i]);
+    batch.clear();
+    if (!touched.empty() && onCommitted_) onCommitted_(touched);
+  }
+}
+
+}  // namespace dcgw::ingest

@@ -1,0 +1,108 @@
+// RAII over SQLite: a connection, prepared statements, transactions and the numbered migrations
+// of schema/sqlite applied at start-up.
+#pragma once
+
+#include <sqlite3.h>
+
+#include <cstdint>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace dcgw::store {
+
+// A failed SQLite call. `code` is the primary result code (SQLITE_FULL, SQLITE_BUSY, ...).
+class StoreError : public std::runtime_error {
+ public:
+  StoreError(int code, const std::string& what) : std::runtime_error(what), code_(code) {}
+  int code() const { return code_; }
+
+ private:
+  int code_;
+};
+
+class Stmt {
+ public:
+  Stmt(sqlite3* db, std::string_view sql);
+  ~Stmt();
+  Stmt(Stmt&& o) noexcept : db_(o.db_), s_(o.s_) { o.s_ = nullptr; }
+  Stmt(const Stmt&) = delete;
+  Stmt& operator=(const Stmt&) = delete;
+
+  Stmt& bind(int i, std::int64_t v);
+  Stmt& bind(int i, std::string_view text);
+  Stmt& bindBlob(int i, const void* data, std::size_t size);
+  Stmt& bindNull(int i);
+  Stmt& bind(int i, std::optional<std::int64_t> v) { return v ? bind(i, *v) : bindNull(i); }
+  // true: a row is available; false: done. Throws StoreError.
+  bool step();
+  void run() {  // step to completion, then reset for reuse
+    while (step()) {
+    }
+    reset();
+  }
+  void reset();
+
+  std::int64_t integer(int col) const { return sqlite3_column_int64(s_, col); }
+  bool isNull(int col) const { return sqlite3_column_type(s_, col) == SQLITE_NULL; }
+  std::string text(int col) const;
+  std::vector<std::uint8_t> blob(int col) const;
+
+ private:
+  sqlite3* db_;
+  sqlite3_stmt* s_{nullptr};
+};
+
+class Db {
+ public:
+  // Opens (creating) the database: WAL, foreign keys on, busy timeout, then the migrations.
+  explicit Db(const std::string& path);
+  ~Db();
+  Db(const Db&) = delete;
+  Db& operator=(const Db&) = delete;
+
+  sqlite3* handle() const { return db_; }
+  void exec(std::string_view sql);
+  Stmt prepare(std::string_view sql) { return Stmt(db_, sql); }
+  std::int64_t lastInsertId() const { return sqlite3_last_insert_rowid(db_); }
+  int changes() const { return sqlite3_changes(db_); }
+  int schemaVersion();
+
+ private:
+  void migrate();
+  sqlite3* db_{nullptr};
+};
+
+// BEGIN IMMEDIATE ... COMMIT, rolled back unless commit() was called.
+class Transaction {
+ public:
+  explicit Transaction(Db& db) : db_(db) { db_.exec("BEGIN IMMEDIATE"); }
+  ~Transaction() {
+    if (!done_) {
+      try {
+        db_.exec("ROLLBACK");
+      } catch (...) {
+      }
+    }
+  }
+  void commit() {
+    db_.exec("COMMIT");
+    done_ = true;
+  }
+
+ private:
+  Db& db_;
+  bool done_{false};
+};
+
+// The migrations, in order: embedded from schema/sqlite/NNN_*.sql at build time.
+struct Migration {
+  int version;
+  const char* name;
+  const char* sql;
+};
+const std::vector<Migration>& migrations();
+
+}  // namespace dcgw::store

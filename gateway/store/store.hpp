@@ -1,0 +1,140 @@
+// The durable model: configuration (destinations, locations, devices), packets, and one
+// delivery row per (packet, destination whose filter takes it), which is each destination's
+// queue. One SQLite connection, serialised by a mutex; every state change is one transaction.
+#pragma once
+
+#include <cstdint>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "adapters/adapter.hpp"
+#include "codecs/bytes.hpp"
+#include "codecs/result.hpp"
+#include "gateway/store/db.hpp"
+
+namespace dcgw::store {
+
+struct DestinationConfig {
+  std::int64_t id{0};
+  adapters::DestinationSettings settings;
+  // nullopt: every packet (including types not known yet); else the registry's filter keys.
+  std::optional<std::vector<std::string>> filter;
+  bool enabled{true};
+  bool paused{false};
+};
+
+struct LocationConfig {
+  std::int64_t id{0};
+  std::string name;
+  std::string description;
+  std::vector<std::int64_t> destinationIds;
+};
+
+struct DeviceConfig {
+  std::string serial;
+  std::optional<std::int64_t> locationId;
+  std::string registration;
+};
+
+struct IngestItem {
+  std::string serial;
+  std::string registration;  // empty: the device's registration
+  codecs::Bytes packet;
+  std::int64_t receivedAtMs{0};
+};
+
+struct PendingDelivery {
+  std::int64_t id{0};
+  std::int64_t packetId{0};
+  adapters::Envelope envelope;
+  int attempts{0};
+  std::int64_t receivedAtMs{0};
+};
+
+enum class DeliveryState : int { Pending = 0, Delivered = 1, Dead = 2 };
+
+struct DestinationState {
+  int consecutiveFailures{0};
+  std::int64_t nextAttemptAtMs{0};
+  std::string lastError;
+};
+
+struct DestinationCounters {
+  std::int64_t queued{0}, delivered{0}, failedAttempts{0}, deadLetters{0}, filtered{0};
+  std::int64_t depth{0};
+  std::optional<std::int64_t> oldestPendingReceivedAtMs;
+};
+
+class Store {
+ public:
+  explicit Store(const std::string& path);
+
+  // ---- configuration; invalid settings are refused with the field and the reason ----
+  codecs::Result<std::int64_t> createDestination(const DestinationConfig& d, std::int64_t nowMs);
+  codecs::Status updateDestination(const DestinationConfig& d, std::int64_t nowMs);
+  // Keeps the destination's history readable; it leaves every location.
+  codecs::Status removeDestination(std::int64_t id, std::int64_t nowMs);
+  std::vector<DestinationConfig> destinations();  // not removed
+  std::optional<DestinationConfig> destination(std::int64_t id);
+  codecs::Status setPaused(std::int64_t id, bool paused);
+
+  codecs::Result<std::int64_t> createLocation(const LocationConfig& l);
+  codecs::Status updateLocation(const LocationConfig& l);
+  std::vector<LocationConfig> locations();
+  codecs::Status upsertDevice(const DeviceConfig& d);
+  bool empty();  // no destination, location or device yet (a fresh database)
+
+  // ---- ingest ----
+  // Stores every item and its delivery rows in ONE transaction (group commit). Returns one
+  // status per item (an unknown device is refused, the rest go on). Throws StoreError when the
+  // transaction cannot commit (disk full, read-only...): then nothing of the batch is stored.
+  // `touched` receives the destinations that got new rows.
+  std::vector<codecs::Status> ingest(const std::vector<IngestItem>& items,
+                                     std::vector<std::int64_t>& touched);
+
+  // ---- the queue of one destination ----
+  std::optional<PendingDelivery> nextPending(std::int64_t destinationId);
+  // The oldest `limit` pending rows, in order (the worker sends them one by one).
+  std::vector<PendingDelivery> pendingBatch(std::int64_t destinationId, int limit);
+  // Records an attempt and its effect in one transaction: delivered or dead rows leave the
+  // queue; a failure stores the backoff state.
+  void recordAttempt(std::int64_t destinationId, std::int64_t deliveryId,
+                     const adapters::DeliveryResult& r, std::int64_t nowMs,
+                     const DestinationState& after);
+  // Several attempts of one destination in one transaction, in order; `after` applies to a
+  // failure (only the last attempt can be one: a failure ends the worker's run).
+  struct Attempt {
+    std::int64_t deliveryId;
+    adapters::DeliveryResult result;
+    std::int64_t atMs;
+  };
+  void recordAttempts(std::int64_t destinationId, const std::vector<Attempt>& attempts,
+                      const DestinationState& after);
+  DestinationState state(std::int64_t destinationId);
+  DestinationCounters counters(std::int64_t destinationId);
+  std::vector<std::int64_t> deliveryIds(std::int64_t destinationId, DeliveryState s);
+
+  // ---- admin actions ----
+  // Dead-letters the oldest pending row with the reason; false when the queue is empty.
+  bool skipBlocking(std::int64_t destinationId, const std::string& reason, std::int64_t nowMs);
+  int requeueDead(std::int64_t destinationId);
+  // Delivered rows of packets received at or after fromMs go back in the queue.
+  int replayFrom(std::int64_t destinationId, std::int64_t fromMs);
+  void retryNow(std::int64_t destinationId);
+  // Deletes delivered rows finished before olderThanMs, at most `batch` at a time, and the
+  // packets left without rows. Returns how many delivery rows went.
+  int prune(std::int64_t olderThanMs, int batch);
+
+  Db& db() { return db_; }  // tests only
+
+ private:
+  codecs::Status validate(const DestinationConfig& d);
+  std::optional<DestinationConfig> readDestination(Stmt& s);
+
+  std::recursive_mutex mu_;
+  Db db_;
+};
+
+}  // namespace dcgw::store
