@@ -552,22 +552,6 @@ std::string mediaType(std::string_view contentType) {
 
 }  // namespace
 
-std::string_view methodName(Method m) {
-  switch (m) {
-    case Method::Rest:
-      return "rest";
-    case Method::Soap:
-      return "soap";
-    case Method::XmlTcp:
-      return "xml-tcp";
-    case Method::XmlUdp:
-      return "xml-udp";
-    case Method::Binary:
-      return "binary";
-  }
-  return "?";
-}
-
 struct Receiver::Impl {
   Impl(const Options& o, OnMessage cb) : options(o), onMessage(std::move(cb)) {
     refuseLeft = o.refuseFirst;

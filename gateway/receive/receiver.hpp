@@ -11,16 +11,16 @@
 #include <string_view>
 #include <vector>
 
+#include "adapters/adapter.hpp"
 #include "adapters/envelope.hpp"
 
 namespace dcgw::receive {
 
-enum class Method { Rest, Soap, XmlTcp, XmlUdp, Binary };
+// The forwarding methods are the adapters' (one list of them, one set of names).
+using Method = adapters::Method;
+using adapters::methodName;
 inline constexpr Method kAllMethods[] = {Method::Rest, Method::Soap, Method::XmlTcp, Method::XmlUdp,
                                          Method::Binary};
-
-// "rest", "soap", "xml-tcp", "xml-udp", "binary": the `method` member and the option name.
-std::string_view methodName(Method m);
 
 // Every message received becomes one JSON object on one line:
 //   {"method":"rest","deviceSerialNumber":"...","vehicleRegistrationNumber":"...",

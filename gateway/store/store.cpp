@@ -32,6 +32,20 @@ std::vector<std::string> splitLines(const std::string& s) {
   return out;
 }
 
+// Parameters 1-12 of the destination INSERT and UPDATE, in column order.
+void bindSettings(Stmt& s, const DestinationConfig& d) {
+  const auto& st = d.settings;
+  s.bind(1, st.name).bind(2, adapters::methodName(st.method)).bind(3, st.host).bind(4, st.port);
+  s.bind(5, adapters::dataFormatName(st.format)).bind(6, st.customTags);
+  if (d.filter) {
+    s.bind(7, joinLines(*d.filter));
+  } else {
+    s.bindNull(7);
+  }
+  s.bind(8, d.enabled ? 1 : 0).bind(9, d.paused ? 1 : 0).bind(10, st.tlsVerify ? 1 : 0);
+  s.bind(11, st.tlsCaFile).bind(12, st.replyTimeout.count());
+}
+
 constexpr const char* kDestinationColumns =
     "id, name, method, host, port, format, custom_tags, filter, enabled, paused, tls_verify, "
     "tls_ca_file, reply_timeout_ms";
@@ -63,16 +77,8 @@ codecs::Result<std::int64_t> Store::createDestination(const DestinationConfig& d
       "INSERT INTO destinations (name, method, host, port, format, custom_tags, filter, enabled, "
       "paused, tls_verify, tls_ca_file, reply_timeout_ms, created_at, updated_at) "
       "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
-  const auto& st = d.settings;
-  s.bind(1, st.name).bind(2, adapters::methodName(st.method)).bind(3, st.host).bind(4, st.port);
-  s.bind(5, adapters::dataFormatName(st.format)).bind(6, st.customTags);
-  if (d.filter) {
-    s.bind(7, joinLines(*d.filter));
-  } else {
-    s.bindNull(7);
-  }
-  s.bind(8, d.enabled ? 1 : 0).bind(9, d.paused ? 1 : 0).bind(10, st.tlsVerify ? 1 : 0);
-  s.bind(11, st.tlsCaFile).bind(12, st.replyTimeout.count()).bind(13, nowMs).bind(14, nowMs);
+  bindSettings(s, d);
+  s.bind(13, nowMs).bind(14, nowMs);
   s.run();
   std::int64_t id = db_.lastInsertId();
   db_.prepare("INSERT INTO destination_state (destination_id) VALUES (?)").bind(1, id).run();
@@ -87,16 +93,8 @@ codecs::Status Store::updateDestination(const DestinationConfig& d, std::int64_t
       "UPDATE destinations SET name=?, method=?, host=?, port=?, format=?, custom_tags=?, "
       "filter=?, enabled=?, paused=?, tls_verify=?, tls_ca_file=?, reply_timeout_ms=?, "
       "updated_at=? WHERE id=? AND removed_at IS NULL");
-  const auto& st = d.settings;
-  s.bind(1, st.name).bind(2, adapters::methodName(st.method)).bind(3, st.host).bind(4, st.port);
-  s.bind(5, adapters::dataFormatName(st.format)).bind(6, st.customTags);
-  if (d.filter) {
-    s.bind(7, joinLines(*d.filter));
-  } else {
-    s.bindNull(7);
-  }
-  s.bind(8, d.enabled ? 1 : 0).bind(9, d.paused ? 1 : 0).bind(10, st.tlsVerify ? 1 : 0);
-  s.bind(11, st.tlsCaFile).bind(12, st.replyTimeout.count()).bind(13, nowMs).bind(14, d.id);
+  bindSettings(s, d);
+  s.bind(13, nowMs).bind(14, d.id);
   s.run();
   if (db_.changes() == 0) return codecs::makeError("id", 0, "an existing destination");
   return codecs::Ok{};
@@ -177,18 +175,24 @@ codecs::Result<std::int64_t> Store::createLocation(const LocationConfig& l) {
     throw;
   }
   std::int64_t id = db_.lastInsertId();
-  for (std::int64_t d : l.destinationIds) {
+  if (codecs::Status s = linkDestinations(id, l.destinationIds); !s) return s.error();
+  tx.commit();
+  return id;
+}
+
+codecs::Status Store::linkDestinations(std::int64_t location,
+                                       const std::vector<std::int64_t>& destinations) {
+  for (std::int64_t d : destinations) {
     Stmt ok = db_.prepare("SELECT 1 FROM destinations WHERE id=? AND removed_at IS NULL");
     if (!ok.bind(1, d).step())
       return codecs::makeError("destinationIds", 0,
                                "existing destinations (" + std::to_string(d) + ")");
     db_.prepare("INSERT OR IGNORE INTO location_destinations VALUES (?, ?)")
-        .bind(1, id)
+        .bind(1, location)
         .bind(2, d)
         .run();
   }
-  tx.commit();
-  return id;
+  return codecs::Ok{};
 }
 
 codecs::Status Store::updateLocation(const LocationConfig& l) {
@@ -201,16 +205,7 @@ codecs::Status Store::updateLocation(const LocationConfig& l) {
       .run();
   if (db_.changes() == 0) return codecs::makeError("id", 0, "an existing location");
   db_.prepare("DELETE FROM location_destinations WHERE location_id=?").bind(1, l.id).run();
-  for (std::int64_t d : l.destinationIds) {
-    Stmt ok = db_.prepare("SELECT 1 FROM destinations WHERE id=? AND removed_at IS NULL");
-    if (!ok.bind(1, d).step())
-      return codecs::makeError("destinationIds", 0,
-                               "existing destinations (" + std::to_string(d) + ")");
-    db_.prepare("INSERT OR IGNORE INTO location_destinations VALUES (?, ?)")
-        .bind(1, l.id)
-        .bind(2, d)
-        .run();
-  }
+  if (codecs::Status s = linkDestinations(l.id, l.destinationIds); !s) return s;
   tx.commit();
   return codecs::Ok{};
 }
@@ -349,20 +344,9 @@ std::vector<PendingDelivery> Store::pendingBatch(std::int64_t destinationId, int
 }
 
 std::optional<PendingDelivery> Store::nextPending(std::int64_t destinationId) {
-  Lock lock(mu_);
-  Stmt s = db_.prepare(
-      "SELECT d.id, d.packet_id, d.attempts, p.serial, p.registration, p.data, p.received_at "
-      "FROM deliveries d JOIN packets p ON p.id = d.packet_id "
-      "WHERE d.destination_id=? AND d.state=0 ORDER BY d.id LIMIT 1");
-  s.bind(1, destinationId);
-  if (!s.step()) return std::nullopt;
-  PendingDelivery p;
-  p.id = s.integer(0);
-  p.packetId = s.integer(1);
-  p.attempts = static_cast<int>(s.integer(2));
-  p.envelope = adapters::Envelope{s.text(3), s.text(4), s.blob(5)};
-  p.receivedAtMs = s.integer(6);
-  return p;
+  auto batch = pendingBatch(destinationId, 1);
+  if (batch.empty()) return std::nullopt;
+  return std::move(batch.front());
 }
 
 void Store::recordAttempt(std::int64_t destinationId, std::int64_t deliveryId,

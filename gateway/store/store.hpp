@@ -131,6 +131,9 @@ class Store {
 
  private:
   codecs::Status validate(const DestinationConfig& d);
+  // REQUIRES: inside a transaction.
+  codecs::Status linkDestinations(std::int64_t location,
+                                  const std::vector<std::int64_t>& destinations);
   std::optional<DestinationConfig> readDestination(Stmt& s);
 
   std::recursive_mutex mu_;
