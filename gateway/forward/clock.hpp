@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <functional>
 #include <mutex>
+#include <utility>
 #include <vector>
 
 namespace dcgw::forward {
@@ -18,8 +19,13 @@ class Clock {
   // Waits on cv (lock held) until notified or `ms` of this clock have passed.
   virtual void waitFor(std::condition_variable& cv, std::unique_lock<std::mutex>& lock,
                        std::int64_t ms) = 0;
-  // Called with the forwarder's wake-up, so a manual clock can wake waiters when it advances.
-  virtual void onAdvance(std::function<void()> wake) { (void)wake; }
+  // Registers a wake-up (keyed by its owner) so a manual clock can wake waiters when it
+  // advances. REQUIRES: the owner calls removeAdvance before it is destroyed.
+  virtual void onAdvance(const void* owner, std::function<void()> wake) {
+    (void)owner;
+    (void)wake;
+  }
+  virtual void removeAdvance(const void* owner) { (void)owner; }
 };
 
 class SystemClock : public Clock {
@@ -47,24 +53,31 @@ class ManualClock : public Clock {
                std::int64_t) override {
     cv.wait_for(lock, std::chrono::milliseconds(20));  // re-check; advance() also wakes
   }
-  void onAdvance(std::function<void()> wake) override {
+  void onAdvance(const void* owner, std::function<void()> wake) override {
     std::lock_guard l(mu_);
-    wakers_.push_back(std::move(wake));
+    wakers_.emplace_back(owner, std::move(wake));
+  }
+  void removeAdvance(const void* owner) override {
+    std::lock_guard l(wakeMu_);  // waits for an advance() that is calling it
+    std::lock_guard l2(mu_);
+    std::erase_if(wakers_, [owner](const auto& w) { return w.first == owner; });
   }
   void advance(std::int64_t ms) {
-    std::vector<std::function<void()>> w;
+    std::lock_guard wake(wakeMu_);
+    std::vector<std::pair<const void*, std::function<void()>>> w;
     {
       std::lock_guard l(mu_);
       now_ += ms;
       w = wakers_;
     }
-    for (auto& f : w) f();
+    for (auto& [owner, f] : w) f();
   }
 
  private:
   std::mutex mu_;
   std::int64_t now_;
-  std::vector<std::function<void()>> wakers_;
+  std::mutex wakeMu_;  // held while wake-ups run, so removeAdvance never races one
+  std::vector<std::pair<const void*, std::function<void()>>> wakers_;
 };
 
 }  // namespace dcgw::forward

@@ -24,13 +24,14 @@ std::int64_t BackoffPolicy::delayMs(int failures) const {
 Forwarder::Forwarder(store::Store& store, Clock& clock, BackoffPolicy backoff,
                      AdapterFactory factory)
     : store_(store), clock_(clock), backoff_(backoff), factory_(std::move(factory)) {
-  clock_.onAdvance([this] {
+  clock_.onAdvance(this, [this] {
     std::lock_guard lock(mu_);
     for (auto& [id, w] : workers_) w->cv.notify_all();
   });
 }
 
 Forwarder::~Forwarder() {
+  clock_.removeAdvance(this);
   stop();
 }
 
