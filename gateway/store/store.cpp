@@ -374,10 +374,12 @@ void Store::recordAttempts(std::int64_t destinationId, const std::vector<Attempt
   Transaction tx(db_);
   Stmt attempt = db_.prepare(
       "INSERT INTO attempts (delivery_id, at, outcome, reason, duration_us) VALUES (?,?,?,?,?)");
-  Stmt delivered =
-      db_.prepare("UPDATE deliveries SET state=1, attempts=attempts+1, finished_at=? WHERE id=?");
+  // Only rows still pending change state: an admin may have skipped the row meanwhile.
+  Stmt delivered = db_.prepare(
+      "UPDATE deliveries SET state=1, attempts=attempts+1, finished_at=? WHERE id=? AND state=0");
   Stmt dead = db_.prepare(
-      "UPDATE deliveries SET state=2, attempts=attempts+1, finished_at=?, reason=? WHERE id=?");
+      "UPDATE deliveries SET state=2, attempts=attempts+1, finished_at=?, reason=? "
+      "WHERE id=? AND state=0");
   Stmt failed = db_.prepare("UPDATE deliveries SET attempts=attempts+1 WHERE id=?");
   std::int64_t nDelivered = 0, nDead = 0;
   bool failure = false;
@@ -394,11 +396,11 @@ void Store::recordAttempts(std::int64_t destinationId, const std::vector<Attempt
     switch (r.outcome) {
       case adapters::Outcome::Delivered:
         delivered.bind(1, a.atMs).bind(2, a.deliveryId).run();
-        ++nDelivered;
+        nDelivered += db_.changes();
         break;
       case adapters::Outcome::Never:
         dead.bind(1, a.atMs).bind(2, r.reason).bind(3, a.deliveryId).run();
-        ++nDead;
+        nDead += db_.changes();
         break;
       case adapters::Outcome::Retry:
         failed.bind(1, a.deliveryId).run();
