@@ -15,7 +15,7 @@ namespace dcgw::cli {
 
 int runIngest(const std::vector<std::string>& args, std::istream& in, std::ostream& out,
               std::ostream& err) {
-  std::string db = "dcgw.db", configPath = "etc/dcgw.json", serial;
+  std::string db = "dcgw.db", configPath = "etc/dcgw.json", serial, synchronous;
   bool forward = false;
   long long waitMs = 10'000;
   forward::BackoffPolicy backoff;
@@ -35,6 +35,8 @@ int runIngest(const std::vector<std::string>& args, std::istream& in, std::ostre
         db = v;
       } else if (a == "--config") {
         configPath = v;
+      } else if (a == "--synchronous") {
+        synchronous = v;
       } else if (a == "--serial") {
         serial = v;
       } else if (a == "--retry-base-ms") {
@@ -53,9 +55,20 @@ int runIngest(const std::vector<std::string>& args, std::istream& in, std::ostre
     }
   }
   forward::SystemClock clock;
+  auto durability = config::storeDurability(configPath);
+  if (!durability) {
+    err << "dcgw ingest: " << configPath << ": " << durability.error().message() << '\n';
+    return 1;
+  }
+  if (synchronous == "normal") *durability = store::Durability::Normal;
+  if (synchronous == "full") *durability = store::Durability::Full;
+  if (!synchronous.empty() && synchronous != "normal" && synchronous != "full") {
+    err << "dcgw ingest: --synchronous must be full or normal, not '" << synchronous << "'\n";
+    return 2;
+  }
   std::unique_ptr<store::Store> store;
   try {
-    store = std::make_unique<store::Store>(db);
+    store = std::make_unique<store::Store>(db, *durability);
   } catch (const store::StoreError& e) {
     err << "dcgw ingest: " << e.what() << '\n';
     return 1;
@@ -116,7 +129,7 @@ int runIngest(const std::vector<std::string>& args, std::istream& in, std::ostre
     while (std::chrono::steady_clock::now() < until) {
       bool busy = false;
       for (const auto& d : store->destinations())
-        if (d.enabled && !d.paused && store->counters(d.id).depth > 0) busy = true;
+        if (d.enabled && !d.paused && store->hasPending(d.id)) busy = true;
       if (!busy) break;
       std::this_thread::sleep_for(std::chrono::milliseconds(20));
     }

@@ -8,7 +8,8 @@
 
 namespace dcgw::cli {
 
-// dcgw ingest [--db PATH] [--config FILE] [--serial S] [--forward] [--wait-ms N]
+// dcgw ingest [--db PATH] [--config FILE] [--synchronous full|normal] [--serial S] [--forward]
+//   [--wait-ms N]
 //   [--retry-base-ms N] [--retry-cap-ms N] < lines
 // Each line: "HEX" (with --serial) or "SERIAL HEX". Prints "ack N" once line N is committed,
 // or "refused N: reason". With --forward, the destinations of each device's location get them

@@ -21,6 +21,20 @@ codecs::Error at(const std::string& where, const codecs::Error& e) {
 
 }  // namespace
 
+codecs::Result<store::Durability> storeDurability(const std::string& path) {
+  std::ifstream f(path);
+  if (!f) return store::Durability::Full;
+  std::stringstream ss;
+  ss << f.rdbuf();
+  auto doc = codecs::parseJson(ss.str());
+  if (!doc) return codecs::makeError(path, doc.error().offset, doc.error().expected);
+  const codecs::JsonValue* st = doc->find("store");
+  const std::string sync = st ? str(*st, "synchronous", "full") : "full";
+  if (sync == "full") return store::Durability::Full;
+  if (sync == "normal") return store::Durability::Normal;
+  return codecs::makeError("store.synchronous", 0, "\"full\" or \"normal\", not \"" + sync + "\"");
+}
+
 codecs::Status loadIfEmpty(store::Store& store, const std::string& path, std::int64_t nowMs) {
   if (!store.empty()) return codecs::Ok{};
   std::ifstream f(path);

@@ -13,4 +13,8 @@ namespace dcgw::config {
 // name the entry and the field (e.g. "destinations[0].host").
 codecs::Status loadIfEmpty(store::Store& store, const std::string& path, std::int64_t nowMs);
 
+// "store": {"synchronous": "full" | "normal"} from the file, read at every start (it is how the
+// store is opened, not configuration kept in it). Full when absent.
+codecs::Result<store::Durability> storeDurability(const std::string& path);
+
 }  // namespace dcgw::config

@@ -36,6 +36,10 @@ Forwarder::~Forwarder() {
 }
 
 void Forwarder::start() {
+  {
+    std::lock_guard lock(mu_);
+    stopped_ = false;
+  }
   reload();
 }
 
@@ -49,8 +53,11 @@ void Forwarder::reload() {
     for (auto it = workers_.begin(); it != workers_.end();) {
       auto c = std::find_if(configs.begin(), configs.end(),
                             [&](const auto& d) { return d.id == it->first; });
-      if (c == configs.end() || !c->enabled) {
-        it->second->stop = true;
+      if (c == configs.end() || !c->enabled || it->second->exited) {
+        {
+          std::lock_guard l(it->second->mu);
+          it->second->stop = true;
+        }
         it->second->cv.notify_all();
         stopped.push_back(std::move(it->second));
         it = workers_.erase(it);
@@ -59,7 +66,7 @@ void Forwarder::reload() {
       }
     }
     for (const auto& c : configs) {
-      if (!c.enabled || workers_.count(c.id)) continue;
+      if (stopped_ || !c.enabled || workers_.count(c.id)) continue;
       auto w = std::make_unique<Worker>();
       w->id = c.id;
       Worker* raw = w.get();
@@ -74,10 +81,14 @@ void Forwarder::stop() {
   std::map<std::int64_t, std::unique_ptr<Worker>> all;
   {
     std::lock_guard lock(mu_);
+    stopped_ = true;
     all.swap(workers_);
   }
   for (auto& [id, w] : all) {
-    w->stop = true;
+    {
+      std::lock_guard l(w->mu);
+      w->stop = true;
+    }
     w->cv.notify_all();
   }
   for (auto& [id, w] : all) w->thread.join();
@@ -117,48 +128,64 @@ Forwarder::Status Forwarder::status(std::int64_t destination) {
 }
 
 void Forwarder::run(Worker& w) {
+  try {
+    runLoop(w);
+  } catch (...) {
+    // runLoop catches what it can retry; anything else ends this worker, not the process.
+  }
+  w.exited = true;
+}
+
+void Forwarder::runLoop(Worker& w) {
   std::unique_ptr<adapters::Adapter> adapter;
   adapters::DestinationSettings adapterSettings;
-  while (!w.stop) {
-    auto config = store_.destination(w.id);
-    if (!config || !config->enabled) return;
+  for (;;) {
+    // Consume the wake-up flags BEFORE reading the store: a wake() that lands after this point
+    // sets them again, and every wait below checks them under the lock, so none is lost.
+    {
+      std::lock_guard lock(w.mu);
+      if (w.stop) return;
+      w.pendingHint = false;
+      w.interrupt = false;
+    }
+    std::optional<store::DestinationConfig> config;
+    store::DestinationState st;
+    std::vector<store::PendingDelivery> batch;
+    try {
+      config = store_.destination(w.id);
+      if (!config || !config->enabled) return;
+      st = store_.state(w.id);
+      if (!config->paused && st.nextAttemptAtMs <= clock_.nowMs())
+        batch = store_.pendingBatch(w.id, 64);
+    } catch (const store::StoreError&) {
+      std::unique_lock lock(w.mu);
+      if (!w.stop) clock_.waitFor(w.cv, lock, 1000);  // the store is unwell: try again soon
+      continue;
+    }
     // Settings changed: what is queued goes out with the new ones.
     if (adapter && !sameSettings(adapterSettings, config->settings)) adapter.reset();
-    store::DestinationState st = store_.state(w.id);
     {
       std::unique_lock lock(w.mu);
       w.status.consecutiveFailures = st.consecutiveFailures;
       w.status.nextAttemptAtMs = st.nextAttemptAtMs;
       w.status.lastError = st.lastError;
-      w.interrupt = false;
+      const std::int64_t now = clock_.nowMs();
       if (config->paused) {
         w.status.state = State::Paused;
-        w.pendingHint = false;
         w.cv.wait(lock, [&] { return w.stop || w.pendingHint; });
         continue;
       }
-      const std::int64_t now = clock_.nowMs();
       if (st.nextAttemptAtMs > now) {
         w.status.state = State::BackingOff;
-        w.pendingHint = false;
-        clock_.waitFor(w.cv, lock, st.nextAttemptAtMs - now);
+        if (!w.stop && !w.pendingHint) clock_.waitFor(w.cv, lock, st.nextAttemptAtMs - now);
         continue;
       }
-    }
-    // A run of rows at a time: configuration and backoff state are read once per run, and a
-    // failure or a stop request ends the run.
-    auto batch = store_.pendingBatch(w.id, 64);
-    if (batch.empty()) {
-      std::unique_lock lock(w.mu);
-      w.status.state = State::Idle;
-      if (!w.pendingHint) w.cv.wait(lock, [&] { return w.stop || w.pendingHint; });
-      w.pendingHint = false;
-      continue;
-    }
-    {
-      std::lock_guard lock(w.mu);
+      if (batch.empty()) {
+        w.status.state = State::Idle;
+        w.cv.wait(lock, [&] { return w.stop || w.pendingHint; });
+        continue;
+      }
       w.status.state = State::Delivering;
-      w.pendingHint = false;
     }
     if (!adapter) {
       auto made = factory_(config->settings);
@@ -166,10 +193,13 @@ void Forwarder::run(Worker& w) {
         adapters::DeliveryResult r{adapters::Outcome::Retry,
                                    "invalid destination settings: " + made.error().message(),
                                    {}};
-        int failures = st.consecutiveFailures + 1;
-        std::int64_t now = clock_.nowMs();
-        store_.recordAttempt(w.id, batch.front().id, r, now,
-                             {failures, now + backoff_.delayMs(failures), r.reason});
+        const int failures = st.consecutiveFailures + 1;
+        const std::int64_t now = clock_.nowMs();
+        try {
+          store_.recordAttempt(w.id, batch.front().id, r, now,
+                               {failures, now + backoff_.delayMs(failures), r.reason});
+        } catch (const store::StoreError&) {
+        }
         continue;
       }
       adapter = std::move(*made);
@@ -179,17 +209,18 @@ void Forwarder::run(Worker& w) {
     // A crash before that record only sends those packets again (at-least-once).
     std::vector<store::Store::Attempt> attempts;
     store::DestinationState after;
+    int failuresBefore = st.consecutiveFailures;
     for (const store::PendingDelivery& next : batch) {
-      if (w.stop) break;
       {
         std::lock_guard lock(w.mu);
-        if (w.interrupt) break;  // an admin action: re-read the configuration first
+        if (w.stop || w.interrupt) break;  // an admin action: re-read the configuration first
       }
       adapters::DeliveryResult r = adapter->deliver(next.envelope);
       const std::int64_t now = clock_.nowMs();
       attempts.push_back({next.id, r, now});
+      if (r.outcome == adapters::Outcome::Delivered) failuresBefore = 0;  // success resets it
       if (r.outcome == adapters::Outcome::Retry) {
-        after.consecutiveFailures = st.consecutiveFailures + 1;
+        after.consecutiveFailures = failuresBefore + 1;
         after.nextAttemptAtMs = now + backoff_.delayMs(after.consecutiveFailures);
         after.lastError = r.reason;
         break;
@@ -200,7 +231,7 @@ void Forwarder::run(Worker& w) {
     } catch (const store::StoreError&) {
       // The rows stay pending and are sent again: at-least-once.
       std::unique_lock lock(w.mu);
-      clock_.waitFor(w.cv, lock, 1000);
+      if (!w.stop) clock_.waitFor(w.cv, lock, 1000);
     }
   }
 }
@@ -218,9 +249,12 @@ Pruner::Pruner(store::Store& store, Clock& clock, std::int64_t retentionMs, std:
       batch_(batch) {
   thread_ = std::thread([this] {
     std::unique_lock lock(mu_);
+    std::int64_t next = clock_.nowMs() + intervalMs_;
     while (!stop_) {
-      clock_.waitFor(cv_, lock, intervalMs_);
+      clock_.waitFor(cv_, lock, std::max<std::int64_t>(1, next - clock_.nowMs()));
       if (stop_) break;
+      if (clock_.nowMs() < next) continue;  // woken early
+      next = clock_.nowMs() + intervalMs_;
       lock.unlock();
       try {
         runOnce();

@@ -56,7 +56,8 @@ class Forwarder {
   struct Worker {
     std::int64_t id;
     std::thread thread;
-    std::atomic<bool> stop{false};
+    bool stop{false};                 // guarded by mu
+    std::atomic<bool> exited{false};  // the thread returned (destination disabled or gone)
     std::mutex mu;
     std::condition_variable cv;
     bool pendingHint{true};
@@ -64,6 +65,7 @@ class Forwarder {
     Status status;
   };
   void run(Worker& w);
+  void runLoop(Worker& w);
 
   store::Store& store_;
   Clock& clock_;
@@ -71,6 +73,7 @@ class Forwarder {
   AdapterFactory factory_;
   std::mutex mu_;
   std::map<std::int64_t, std::unique_ptr<Worker>> workers_;
+  bool stopped_{false};  // after stop(), reload() starts nothing
 };
 
 }  // namespace dcgw::forward

@@ -3,6 +3,7 @@
 // tracker is acknowledged only from that callback.
 #pragma once
 
+#include <atomic>
 #include <condition_variable>
 #include <cstdint>
 #include <functional>
@@ -40,7 +41,7 @@ class Ingestor {
   std::condition_variable cv_;
   std::vector<std::pair<store::IngestItem, Done>> queue_;
   bool stopping_{false};
-  std::uint64_t commits_{0};
+  std::atomic<std::uint64_t> commits_{0};
   std::thread thread_;
 };
 

@@ -52,7 +52,7 @@ constexpr const char* kDestinationColumns =
 
 }  // namespace
 
-Store::Store(const std::string& path) : db_(path) {}
+Store::Store(const std::string& path, Durability durability) : db_(path), durability_(durability) {}
 
 codecs::Status Store::validate(const DestinationConfig& d) {
   if (d.settings.name.empty()) return codecs::makeError("name", 0, "a name");
@@ -95,7 +95,13 @@ codecs::Status Store::updateDestination(const DestinationConfig& d, std::int64_t
       "updated_at=? WHERE id=? AND removed_at IS NULL");
   bindSettings(s, d);
   s.bind(13, nowMs).bind(14, d.id);
-  s.run();
+  try {
+    s.run();
+  } catch (const StoreError& e) {
+    if (e.code() == SQLITE_CONSTRAINT)
+      return codecs::makeError("name", 0, "a name no other destination has");
+    throw;
+  }
   if (db_.changes() == 0) return codecs::makeError("id", 0, "an existing destination");
   return codecs::Ok{};
 }
@@ -109,6 +115,13 @@ codecs::Status Store::removeDestination(std::int64_t id, std::int64_t nowMs) {
       .run();
   if (db_.changes() == 0) return codecs::makeError("id", 0, "an existing destination");
   db_.prepare("DELETE FROM location_destinations WHERE destination_id=?").bind(1, id).run();
+  // What it still had queued is kept, readable, as dead letters (and pruned like the rest).
+  db_.prepare(
+         "UPDATE deliveries SET state=2, finished_at=?, reason='destination removed' "
+         "WHERE destination_id=? AND state=0")
+      .bind(1, nowMs)
+      .bind(2, id)
+      .run();
   tx.commit();
   return codecs::Ok{};
 }
@@ -198,11 +211,17 @@ codecs::Status Store::linkDestinations(std::int64_t location,
 codecs::Status Store::updateLocation(const LocationConfig& l) {
   Lock lock(mu_);
   Transaction tx(db_);
-  db_.prepare("UPDATE locations SET name=?, description=? WHERE id=?")
-      .bind(1, l.name)
-      .bind(2, l.description)
-      .bind(3, l.id)
-      .run();
+  try {
+    db_.prepare("UPDATE locations SET name=?, description=? WHERE id=?")
+        .bind(1, l.name)
+        .bind(2, l.description)
+        .bind(3, l.id)
+        .run();
+  } catch (const StoreError& e) {
+    if (e.code() == SQLITE_CONSTRAINT)
+      return codecs::makeError("name", 0, "a name no other location has");
+    throw;
+  }
   if (db_.changes() == 0) return codecs::makeError("id", 0, "an existing location");
   db_.prepare("DELETE FROM location_destinations WHERE location_id=?").bind(1, l.id).run();
   if (codecs::Status s = linkDestinations(l.id, l.destinationIds); !s) return s;
@@ -258,6 +277,10 @@ bool Store::empty() {
 std::vector<codecs::Status> Store::ingest(const std::vector<IngestItem>& items,
                                           std::vector<std::int64_t>& touched) {
   Lock lock(mu_);
+  // Set before every ingest transaction (delivery records lower it): an acknowledgement is
+  // never given on a weaker setting than configured.
+  db_.exec(durability_ == Durability::Full ? "PRAGMA synchronous=FULL"
+                                           : "PRAGMA synchronous=NORMAL");
   std::vector<codecs::Status> out;
   out.reserve(items.size());
   Transaction tx(db_);
@@ -270,25 +293,50 @@ std::vector<codecs::Status> Store::ingest(const std::vector<IngestItem>& items,
       "INSERT INTO packets (received_at, serial, registration, type, filter_key, data) "
       "VALUES (?,?,?,?,?,?)");
   Stmt delivery = db_.prepare("INSERT INTO deliveries (destination_id, packet_id) VALUES (?,?)");
-  Stmt queued =
-      db_.prepare("UPDATE destination_state SET queued = queued + 1 WHERE destination_id=?");
-  Stmt filtered =
-      db_.prepare("UPDATE destination_state SET filtered = filtered + 1 WHERE destination_id=?");
+  // Within one transaction a device's routes cannot change: look each device up once.
+  struct Route {
+    std::int64_t destination;
+    std::optional<std::vector<std::string>> filter;
+  };
+  struct Device {
+    bool known;
+    std::string registration;
+    std::vector<Route> routes;
+  };
+  std::map<std::string, Device> devices;
+  std::map<std::int64_t, std::pair<std::int64_t, std::int64_t>> counts;  // queued, filtered
   for (const IngestItem& item : items) {
-    device.bind(1, item.serial);
-    if (!device.step()) {
+    auto it = devices.find(item.serial);
+    if (it == devices.end()) {
+      Device d{false, {}, {}};
+      device.bind(1, item.serial);
+      if (device.step()) {
+        d.known = true;
+        d.registration = device.text(1);
+        if (!device.isNull(0)) {
+          routes.bind(1, device.integer(0));
+          while (routes.step()) {
+            Route r{routes.integer(0), std::nullopt};
+            if (!routes.isNull(1)) r.filter = splitLines(routes.text(1));
+            d.routes.push_back(std::move(r));
+          }
+          routes.reset();
+        }
+      }
       device.reset();
+      it = devices.emplace(item.serial, std::move(d)).first;
+    }
+    const Device& dev = it->second;
+    if (!dev.known) {
       out.push_back(
           codecs::makeError("serial", 0, "a registered device, not '" + item.serial + "'"));
       continue;
     }
-    std::optional<std::int64_t> location;
-    if (!device.isNull(0)) location = device.integer(0);
-    std::string registration = item.registration.empty() ? device.text(1) : item.registration;
-    device.reset();
     const codecs::PacketKind* kind = codecs::findPacketKind(
         item.packet.empty() ? 0 : item.packet[0], item.packet.size() > 1 ? item.packet[1] : 0);
-    packet.bind(1, item.receivedAtMs).bind(2, item.serial).bind(3, registration);
+    packet.bind(1, item.receivedAtMs)
+        .bind(2, item.serial)
+        .bind(3, item.registration.empty() ? dev.registration : item.registration);
     packet.bind(4, item.packet.empty() ? 0 : item.packet[0]);
     if (kind->filterKey) {
       packet.bind(5, kind->filterKey);
@@ -297,28 +345,26 @@ std::vector<codecs::Status> Store::ingest(const std::vector<IngestItem>& items,
     }
     packet.bindBlob(6, item.packet.data(), item.packet.size()).run();
     const std::int64_t packetId = db_.lastInsertId();
-    if (location) {
-      routes.bind(1, *location);
-      while (routes.step()) {
-        const std::int64_t dest = routes.integer(0);
-        bool take = routes.isNull(1);
-        if (!take && kind->filterKey) {
-          auto keys = splitLines(routes.text(1));
-          take = std::find(keys.begin(), keys.end(), kind->filterKey) != keys.end();
-        }
-        if (take) {
-          delivery.bind(1, dest).bind(2, packetId).run();
-          queued.bind(1, dest).run();
-          if (std::find(touched.begin(), touched.end(), dest) == touched.end())
-            touched.push_back(dest);
-        } else {
-          filtered.bind(1, dest).run();
-        }
+    for (const Route& r : dev.routes) {
+      const bool take =
+          !r.filter || (kind->filterKey && std::find(r.filter->begin(), r.filter->end(),
+                                                     kind->filterKey) != r.filter->end());
+      if (take) {
+        delivery.bind(1, r.destination).bind(2, packetId).run();
+        ++counts[r.destination].first;
+        if (std::find(touched.begin(), touched.end(), r.destination) == touched.end())
+          touched.push_back(r.destination);
+      } else {
+        ++counts[r.destination].second;
       }
-      routes.reset();
     }
     out.push_back(codecs::Ok{});
   }
+  Stmt counters = db_.prepare(
+      "UPDATE destination_state SET queued = queued + ?, filtered = filtered + ? "
+      "WHERE destination_id=?");
+  for (const auto& [dest, c] : counts)
+    counters.bind(1, c.first).bind(2, c.second).bind(3, dest).run();
   tx.commit();
   return out;
 }
@@ -361,16 +407,7 @@ void Store::recordAttempts(std::int64_t destinationId, const std::vector<Attempt
   Lock lock(mu_);
   // A delivery record lost to a power cut only means the packet is sent again (at-least-once),
   // so these commits skip the fsync that ingest commits need (WAL keeps them crash-safe).
-  db_.exec("PRAGMA synchronous=NORMAL");
-  struct RestoreFull {
-    Db& db;
-    ~RestoreFull() {
-      try {
-        db.exec("PRAGMA synchronous=FULL");
-      } catch (...) {
-      }
-    }
-  } restore{db_};
+  db_.exec("PRAGMA synchronous=NORMAL");  // ingest() sets its own level before each commit
   Transaction tx(db_);
   Stmt attempt = db_.prepare(
       "INSERT INTO attempts (delivery_id, at, outcome, reason, duration_us) VALUES (?,?,?,?,?)");
@@ -468,6 +505,12 @@ DestinationCounters Store::counters(std::int64_t destinationId) {
   c.depth = depth.integer(0);
   if (!depth.isNull(1)) c.oldestPendingReceivedAtMs = depth.integer(1);
   return c;
+}
+
+bool Store::hasPending(std::int64_t destinationId) {
+  Lock lock(mu_);
+  Stmt s = db_.prepare("SELECT 1 FROM deliveries WHERE destination_id=? AND state=0 LIMIT 1");
+  return s.bind(1, destinationId).step();
 }
 
 std::vector<std::int64_t> Store::deliveryIds(std::int64_t destinationId, DeliveryState st) {

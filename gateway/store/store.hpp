@@ -55,6 +55,11 @@ struct PendingDelivery {
 
 enum class DeliveryState : int { Pending = 0, Delivered = 1, Dead = 2 };
 
+// How far an acknowledged packet is safe. Full: on disk before the tracker is acknowledged
+// (survives power loss; an fsync per group commit). Normal: in the WAL, safe against a crash
+// of the process (kill -9) but the last commits may be lost with power.
+enum class Durability { Full, Normal };
+
 struct DestinationState {
   int consecutiveFailures{0};
   std::int64_t nextAttemptAtMs{0};
@@ -69,7 +74,7 @@ struct DestinationCounters {
 
 class Store {
  public:
-  explicit Store(const std::string& path);
+  explicit Store(const std::string& path, Durability durability = Durability::Full);
 
   // ---- configuration; invalid settings are refused with the field and the reason ----
   codecs::Result<std::int64_t> createDestination(const DestinationConfig& d, std::int64_t nowMs);
@@ -114,6 +119,7 @@ class Store {
                       const DestinationState& after);
   DestinationState state(std::int64_t destinationId);
   DestinationCounters counters(std::int64_t destinationId);
+  bool hasPending(std::int64_t destinationId);  // cheap, unlike counters().depth
   std::vector<std::int64_t> deliveryIds(std::int64_t destinationId, DeliveryState s);
 
   // ---- admin actions ----
@@ -138,6 +144,7 @@ class Store {
 
   std::recursive_mutex mu_;
   Db db_;
+  Durability durability_;
 };
 
 }  // namespace dcgw::store

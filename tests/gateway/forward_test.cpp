@@ -77,6 +77,7 @@ class ForwardTest : public ::testing::Test {
     d.settings.method = adapters::Method::Rest;
     d.settings.host = "http://127.0.0.1:9/" + name;
     d.filter = std::move(filter);
+    scripts_[name];  // created here, never by the worker threads (std::map is not thread-safe)
     auto id = store_->createDestination(d, clock_.nowMs());
     EXPECT_TRUE(id.ok()) << (id.ok() ? "" : id.error().message());
     return id.ok() ? *id : 0;
@@ -301,7 +302,8 @@ TEST_F(ForwardTest, RetryNowEndsTheBackoffAtOnce) {
   startForwarder();
   ingest({tracking(1)});
   ASSERT_TRUE(eventually([&] { return store_->state(id).consecutiveFailures == 1; }));
-  EXPECT_EQ(forwarder_->status(id).state, Forwarder::State::BackingOff);
+  EXPECT_TRUE(
+      eventually([&] { return forwarder_->status(id).state == Forwarder::State::BackingOff; }));
   store_->retryNow(id);
   forwarder_->wake(id);
   ASSERT_TRUE(eventually([&] { return store_->counters(id).delivered == 1; }));
@@ -314,6 +316,7 @@ TEST_F(ForwardTest, NewSettingsApplyToWhatIsQueuedAndRemovalKeepsHistory) {
   startForwarder();
   ingest({tracking(1)});
   ASSERT_TRUE(eventually([&] { return store_->state(id).consecutiveFailures == 1; }));
+  scripts_["renamed"];
   auto config = *store_->destination(id);
   config.settings.name = "renamed";  // the factory now builds the "renamed" script's adapter
   config.settings.host = "http://127.0.0.1:10/new";
@@ -343,6 +346,20 @@ TEST_F(ForwardTest, DefaultConfigurationLoadsOnceIntoAnEmptyDatabase) {
   EXPECT_EQ(store_->locations()[0].name, "Depot");
   ASSERT_TRUE(config::loadIfEmpty(*store_, etc, 0).ok());
   EXPECT_EQ(store_->destinations().size(), 1u) << "loaded once, not again";
+}
+
+TEST_F(ForwardTest, DurabilityIsReadFromTheConfigurationFile) {
+  auto d = config::storeDurability(std::string(DCGW_SOURCE_DIR) + "/etc/dcgw.json");
+  ASSERT_TRUE(d.ok());
+  EXPECT_EQ(*d, store::Durability::Full);
+  const std::string file = path_ + ".json";
+  std::ofstream(file) << R"({"store":{"synchronous":"normal"}})";
+  EXPECT_EQ(*config::storeDurability(file), store::Durability::Normal);
+  std::ofstream(file) << R"({"store":{"synchronous":"sometimes"}})";
+  auto bad = config::storeDurability(file);
+  std::filesystem::remove(file);
+  ASSERT_FALSE(bad.ok());
+  EXPECT_EQ(bad.error().field, "store.synchronous");
 }
 
 TEST_F(ForwardTest, InvalidConfigurationFileNamesTheEntry) {
