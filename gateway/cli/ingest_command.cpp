@@ -82,7 +82,12 @@ int runIngest(const std::vector<std::string>& args, std::istream& in, std::ostre
   if (forward) {
     forwarder = std::make_unique<forward::Forwarder>(*store, clock, backoff);
     forwarder->start();
-    pruner = std::make_unique<forward::Pruner>(*store, clock);
+    auto retention = config::retentionMs(configPath);
+    if (!retention) {
+      err << "dcgw ingest: " << configPath << ": " << retention.error().message() << '\n';
+      return 1;
+    }
+    pruner = std::make_unique<forward::Pruner>(*store, clock, *retention);
   }
   std::mutex outMu;
   std::atomic<int> refused{0};

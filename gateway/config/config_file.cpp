@@ -35,6 +35,22 @@ codecs::Result<store::Durability> storeDurability(const std::string& path) {
   return codecs::makeError("store.synchronous", 0, "\"full\" or \"normal\", not \"" + sync + "\"");
 }
 
+codecs::Result<std::int64_t> retentionMs(const std::string& path) {
+  constexpr std::int64_t kDay = 24LL * 3600 * 1000;
+  std::ifstream f(path);
+  if (!f) return 7 * kDay;
+  std::stringstream ss;
+  ss << f.rdbuf();
+  auto doc = codecs::parseJson(ss.str());
+  if (!doc) return codecs::makeError(path, doc.error().offset, doc.error().expected);
+  const codecs::JsonValue* st = doc->find("store");
+  const codecs::JsonValue* days = st ? st->find("retentionDays") : nullptr;
+  if (!days) return 7 * kDay;
+  if (!days->isNumber() || days->asDouble() <= 0 || days->asDouble() > 3650)
+    return codecs::makeError("store.retentionDays", 0, "a number of days from 1 to 3650");
+  return static_cast<std::int64_t>(days->asDouble() * kDay);
+}
+
 codecs::Status loadIfEmpty(store::Store& store, const std::string& path, std::int64_t nowMs) {
   if (!store.empty()) return codecs::Ok{};
   std::ifstream f(path);

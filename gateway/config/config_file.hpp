@@ -16,5 +16,7 @@ codecs::Status loadIfEmpty(store::Store& store, const std::string& path, std::in
 // "store": {"synchronous": "full" | "normal"} from the file, read at every start (it is how the
 // store is opened, not configuration kept in it). Full when absent.
 codecs::Result<store::Durability> storeDurability(const std::string& path);
+// "store": {"retentionDays": N}: how long delivered rows are kept for audit and replay (7).
+codecs::Result<std::int64_t> retentionMs(const std::string& path);
 
 }  // namespace dcgw::config

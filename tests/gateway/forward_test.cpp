@@ -353,8 +353,11 @@ TEST_F(ForwardTest, DurabilityIsReadFromTheConfigurationFile) {
   ASSERT_TRUE(d.ok());
   EXPECT_EQ(*d, store::Durability::Full);
   const std::string file = path_ + ".json";
-  std::ofstream(file) << R"({"store":{"synchronous":"normal"}})";
+  std::ofstream(file) << R"({"store":{"synchronous":"normal","retentionDays":2}})";
   EXPECT_EQ(*config::storeDurability(file), store::Durability::Normal);
+  EXPECT_EQ(*config::retentionMs(file), 2LL * 24 * 3600 * 1000);
+  EXPECT_EQ(*config::retentionMs(std::string(DCGW_SOURCE_DIR) + "/etc/dcgw.json"),
+            7LL * 24 * 3600 * 1000);
   std::ofstream(file) << R"({"store":{"synchronous":"sometimes"}})";
   auto bad = config::storeDurability(file);
   std::filesystem::remove(file);
