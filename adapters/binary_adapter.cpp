@@ -39,10 +39,7 @@ class BinaryAdapter : public Adapter {
       if (!socket_) connect();
       sendAll(*frame);
       return awaitReply(watch);
-    } catch (const Poco::Exception& ex) {
-      socket_.reset();
-      return result(Outcome::Retry, describeNetworkError(ex, peer_), watch);
-    } catch (const std::exception& ex) {
+    } catch (const std::exception& ex) {  // Poco::Exception included: described by its class
       socket_.reset();
       return result(Outcome::Retry, describeNetworkError(ex, peer_), watch);
     }

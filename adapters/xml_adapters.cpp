@@ -73,9 +73,7 @@ class XmlTcpAdapter : public XmlAdapterBase {
       socket.shutdownSend();
       socket.close();
       return result(Outcome::Delivered, {}, watch);
-    } catch (const Poco::Exception& ex) {
-      return result(Outcome::Retry, describeNetworkError(ex, peer_), watch);
-    } catch (const std::exception& ex) {
+    } catch (const std::exception& ex) {  // Poco::Exception included: described by its class
       return result(Outcome::Retry, describeNetworkError(ex, peer_), watch);
     }
   }
@@ -108,10 +106,7 @@ class XmlUdpAdapter : public XmlAdapterBase {
         return result(Outcome::Retry, "datagram truncated while sending (" + peer_ + ")", watch);
       }
       return result(Outcome::Delivered, {}, watch);
-    } catch (const Poco::Exception& ex) {
-      socket_.reset();
-      return result(Outcome::Retry, describeNetworkError(ex, peer_), watch);
-    } catch (const std::exception& ex) {
+    } catch (const std::exception& ex) {  // Poco::Exception included: described by its class
       socket_.reset();
       return result(Outcome::Retry, describeNetworkError(ex, peer_), watch);
     }
