@@ -90,6 +90,10 @@ int runIngest(const std::vector<std::string>& args, std::istream& in, std::ostre
     pruner = std::make_unique<forward::Pruner>(*store, clock, *retention);
   }
   std::mutex outMu;
+  // std::cin is tied to std::cout: every read would flush `out` from this thread while the
+  // committer thread writes acknowledgements to it. Untied, only the writers (under outMu)
+  // touch it.
+  in.tie(nullptr);
   std::atomic<int> refused{0};
   {
     ingest::Ingestor ingestor(*store, [&](const std::vector<std::int64_t>& touched) {
