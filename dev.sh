@@ -43,8 +43,11 @@ configure_and_build() {  # DIR [cmake options...] -- [ninja targets...]
 cmd_run() {
   ensure_packages "${PACKAGES[@]}"
   configure_and_build build -DCMAKE_BUILD_TYPE=RelWithDebInfo -- dcgw
-  echo "dcgw: decoding the bundled example packets (etc/examples/packets.hex)"
-  exec build/gateway/dcgw decode < etc/examples/packets.hex
+  # Thousands of trackers need thousands of descriptors.
+  ulimit -n "$(ulimit -Hn)" 2> /dev/null || true
+  echo "dcgw: serving on the defaults (uplink 127.0.0.1:7700, database dcgw.db, etc/dcgw.json);" \
+    "Ctrl-C stops it"
+  exec build/gateway/dcgw serve "$@"
 }
 
 cmd_test() {
@@ -66,7 +69,7 @@ cmd_test() {
 }
 
 case "${1:-}" in
-  run) cmd_run ;;
+  run) shift; cmd_run "$@" ;;
   test) cmd_test ;;
-  *) echo "usage: ./dev.sh run | test" >&2; exit 2 ;;
+  *) echo "usage: ./dev.sh run [dcgw serve options] | test" >&2; exit 2 ;;
 esac

@@ -7,7 +7,9 @@
 #include "gateway/cli/codec_commands.hpp"
 #include "gateway/cli/ingest_command.hpp"
 #include "gateway/cli/send_command.hpp"
+#include "gateway/cli/serve_command.hpp"
 #include "gateway/receive/receiver.hpp"
+#include "gateway/simulate/simulator.hpp"
 
 namespace {
 
@@ -30,6 +32,11 @@ commands:
   ingest [--db PATH] [--config FILE] [--serial S] [--forward] [--wait-ms N]
          [--retry-base-ms N] [--retry-cap-ms N]
                         store packets ("SERIAL HEX" lines) durably, ack each, and forward them
+  serve [--db PATH] [--config FILE] [--bind ADDR] [--uplink-port P] [--max-connections N]
+        [--idle-timeout-ms N] [--tls-cert F --tls-key F] [--synchronous full|normal]
+        [--retry-base-ms N] [--retry-cap-ms N] [--stats-seconds N] [--log-level L]
+                        run the gateway: the uplink listener (schema/uplink.md), durable queues
+                        and forwarding, until SIGINT or SIGTERM
   help                  this text
 )";
 
@@ -64,7 +71,9 @@ int main(int argc, char** argv) {
   }
   if (cmd == "schema") return dcgw::cli::runSchema(args, std::cout, std::cerr);
   if (cmd == "ingest") return dcgw::cli::runIngest(args, std::cin, std::cout, std::cerr);
+  if (cmd == "serve") return dcgw::cli::runServe(args, std::cout, std::cerr);
   if (cmd == "send") return dcgw::cli::runSend(args, std::cin, std::cout, std::cerr);
+  if (cmd == "simulate") return dcgw::simulate::runSimulate(args, std::cout, std::cerr);
   if (cmd == "receive") return dcgw::receive::runReceive(args, std::cout, std::cerr);
   std::cerr << "dcgw: unknown command '" << cmd << "'\n";
   return usage(std::cerr, 2);

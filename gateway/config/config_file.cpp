@@ -6,6 +6,7 @@
 #include <sstream>
 
 #include "codecs/json.hpp"
+#include "gateway/uplink/auth.hpp"
 
 namespace dcgw::config {
 namespace {
@@ -49,6 +50,58 @@ codecs::Result<std::int64_t> retentionMs(const std::string& path) {
   if (!days->isNumber() || days->asDouble() <= 0 || days->asDouble() > 3650)
     return codecs::makeError("store.retentionDays", 0, "a number of days from 1 to 3650");
   return static_cast<std::int64_t>(days->asDouble() * kDay);
+}
+
+codecs::Result<uplink::ListenerOptions> uplinkOptions(const std::string& path) {
+  uplink::ListenerOptions o;
+  std::ifstream f(path);
+  if (!f) return o;
+  std::stringstream ss;
+  ss << f.rdbuf();
+  auto doc = codecs::parseJson(ss.str());
+  if (!doc) return codecs::makeError(path, doc.error().offset, doc.error().expected);
+  const codecs::JsonValue* u = doc->find("uplink");
+  if (!u) return o;
+  if (!u->isObject()) return codecs::makeError("uplink", 0, "an object");
+  // Each number is checked against its range; the error names the setting.
+  auto number = [&](const char* key, long long lo, long long hi, long long& out) -> codecs::Status {
+    const codecs::JsonValue* v = u->find(key);
+    if (!v) return codecs::Ok{};
+    auto n = v->asExactInteger();
+    if (!n || *n < lo || *n > hi)
+      return codecs::makeError(
+          std::string("uplink.") + key, 0,
+          "an integer from " + std::to_string(lo) + " to " + std::to_string(hi));
+    out = *n;
+    return codecs::Ok{};
+  };
+  long long port = o.port, maxConnections = static_cast<long long>(o.maxConnections),
+            maxFrame = static_cast<long long>(o.maxFrameBytes), window = o.window,
+            heartbeat = o.heartbeat.count() / 1000, idle = o.idleTimeout.count() / 1000;
+  for (auto s :
+       {number("port", 0, 65535, port), number("maxConnections", 1, 1000000, maxConnections),
+        number("maxFrameBytes", 64, 65536, maxFrame), number("window", 1, 65535, window),
+        number("heartbeatSeconds", 1, 65535, heartbeat),
+        number("idleTimeoutSeconds", 1, 65535, idle)})
+    if (!s) return s.error();
+  o.port = static_cast<std::uint16_t>(port);
+  o.maxConnections = static_cast<std::size_t>(maxConnections);
+  o.maxFrameBytes = static_cast<std::size_t>(maxFrame);
+  o.window = static_cast<std::uint16_t>(window);
+  o.heartbeat = std::chrono::seconds(heartbeat);
+  o.idleTimeout = std::chrono::seconds(idle);
+  if (const codecs::JsonValue* b = u->find("bind")) {
+    if (!b->isString() || b->asString().empty())
+      return codecs::makeError("uplink.bind", 0, "an IP address");
+    o.bind = b->asString();
+  }
+  if (const codecs::JsonValue* t = u->find("tls")) {
+    o.tlsCertificateFile = str(*t, "certificateFile");
+    o.tlsPrivateKeyFile = str(*t, "privateKeyFile");
+    if (o.tlsCertificateFile.empty() != o.tlsPrivateKeyFile.empty())
+      return codecs::makeError("uplink.tls", 0, "both certificateFile and privateKeyFile");
+  }
+  return o;
 }
 
 codecs::Status loadIfEmpty(store::Store& store, const std::string& path, std::int64_t nowMs) {
@@ -109,7 +162,12 @@ codecs::Status loadIfEmpty(store::Store& store, const std::string& path, std::in
     for (std::size_t i = 0; i < ds->asArray().size(); ++i) {
       const auto& d = ds->asArray()[i];
       const std::string where = "devices[" + std::to_string(i) + "]";
-      store::DeviceConfig c{str(d, "serial"), std::nullopt, str(d, "registration")};
+      store::DeviceConfig c{str(d, "serial"), std::nullopt, str(d, "registration"), std::nullopt};
+      if (std::string key = str(d, "key"); !key.empty()) {
+        auto k = uplink::parseDeviceKey(key);
+        if (!k) return at(where, k.error());
+        c.key = std::move(*k);
+      }
       if (std::string loc = str(d, "location"); !loc.empty()) {
         auto it = locationIds.find(loc);
         if (it == locationIds.end())

@@ -6,6 +6,7 @@
 
 #include "codecs/result.hpp"
 #include "gateway/store/store.hpp"
+#include "gateway/uplink/listener.hpp"
 
 namespace dcgw::config {
 
@@ -18,5 +19,7 @@ codecs::Status loadIfEmpty(store::Store& store, const std::string& path, std::in
 codecs::Result<store::Durability> storeDurability(const std::string& path);
 // "store": {"retentionDays": N}: how long delivered rows are kept for audit and replay (7).
 codecs::Result<std::int64_t> retentionMs(const std::string& path);
+// "uplink": {...} (schema/uplink.md section 10), read at every start; defaults when absent.
+codecs::Result<uplink::ListenerOptions> uplinkOptions(const std::string& path);
 
 }  // namespace dcgw::config

@@ -52,7 +52,8 @@ constexpr const char* kDestinationColumns =
 
 }  // namespace
 
-Store::Store(const std::string& path, Durability durability) : db_(path), durability_(durability) {}
+Store::Store(const std::string& path, Durability durability)
+    : db_(path), durability_(durability), reader_(std::make_unique<Db>(path)) {}
 
 codecs::Status Store::validate(const DestinationConfig& d) {
   if (d.settings.name.empty()) return codecs::makeError("name", 0, "a name");
@@ -246,23 +247,68 @@ std::vector<LocationConfig> Store::locations() {
 codecs::Status Store::upsertDevice(const DeviceConfig& d) {
   if (d.serial.empty() || d.serial.size() > 8)
     return codecs::makeError("serial", 0, "a serial number of 1 to 8 characters");
+  for (unsigned char c : d.serial)
+    if (c < 0x21 || c > 0x7E)
+      return codecs::makeError("serial", 0, "printable ASCII characters without spaces");
   if (d.registration.size() > 13)
     return codecs::makeError("registration", 0, "at most 13 characters");
+  if (d.key && (d.key->size() < 16 || d.key->size() > 64))
+    return codecs::makeError("key", 0, "a device key of 16 to 64 bytes");
   Lock lock(mu_);
   if (d.locationId) {
     Stmt ok = db_.prepare("SELECT 1 FROM locations WHERE id=?");
     if (!ok.bind(1, *d.locationId).step())
       return codecs::makeError("locationId", 0, "an existing location");
   }
-  db_.prepare(
-         "INSERT INTO devices (serial, location_id, registration) VALUES (?,?,?) "
-         "ON CONFLICT(serial) DO UPDATE SET location_id=excluded.location_id, "
-         "registration=excluded.registration")
-      .bind(1, d.serial)
-      .bind(2, d.locationId)
-      .bind(3, d.registration)
-      .run();
+  Stmt s = db_.prepare(
+      "INSERT INTO devices (serial, location_id, registration, device_key) VALUES (?,?,?,?) "
+      "ON CONFLICT(serial) DO UPDATE SET location_id=excluded.location_id, "
+      "registration=excluded.registration, "
+      "device_key=COALESCE(excluded.device_key, devices.device_key)");
+  s.bind(1, d.serial).bind(2, d.locationId).bind(3, d.registration);
+  if (d.key) {
+    s.bindBlob(4, d.key->data(), d.key->size());
+  } else {
+    s.bindNull(4);
+  }
+  s.run();
   return codecs::Ok{};
+}
+
+std::optional<DeviceAuth> Store::deviceAuth(const std::string& serial) {
+  std::lock_guard lock(readerMu_);
+  Stmt s = reader_->prepare("SELECT device_key, last_sequence FROM devices WHERE serial=?");
+  if (!s.bind(1, serial).step()) return std::nullopt;
+  DeviceAuth a;
+  if (!s.isNull(0)) a.key = s.blob(0);
+  a.lastSequence = static_cast<std::uint32_t>(s.integer(1));
+  return a;
+}
+
+void Store::recordRefusedIdents(const std::vector<RefusedIdent>& idents) {
+  if (idents.empty()) return;
+  Lock lock(mu_);
+  db_.exec("PRAGMA synchronous=NORMAL");
+  Transaction tx(db_);
+  Stmt s = db_.prepare(
+      "INSERT INTO refused_idents (serial, address, reason, first_at, last_at) "
+      "VALUES (?,?,?,?,?) ON CONFLICT(serial) DO UPDATE SET address=excluded.address, "
+      "reason=excluded.reason, last_at=excluded.last_at, attempts=attempts+1");
+  for (const auto& r : idents)
+    s.bind(1, r.serial).bind(2, r.address).bind(3, r.reason).bind(4, r.atMs).bind(5, r.atMs).run();
+  tx.commit();
+}
+
+std::vector<RefusedIdent> Store::refusedIdents() {
+  std::lock_guard lock(readerMu_);
+  Stmt s = reader_->prepare(
+      "SELECT serial, address, reason, last_at, first_at, attempts FROM refused_idents "
+      "ORDER BY last_at DESC");
+  std::vector<RefusedIdent> out;
+  while (s.step())
+    out.push_back(
+        RefusedIdent{s.text(0), s.text(1), s.text(2), s.integer(3), s.integer(4), s.integer(5)});
+  return out;
 }
 
 bool Store::empty() {
@@ -284,7 +330,8 @@ std::vector<codecs::Status> Store::ingest(const std::vector<IngestItem>& items,
   std::vector<codecs::Status> out;
   out.reserve(items.size());
   Transaction tx(db_);
-  Stmt device = db_.prepare("SELECT location_id, registration FROM devices WHERE serial=?");
+  Stmt device =
+      db_.prepare("SELECT location_id, registration, last_sequence FROM devices WHERE serial=?");
   Stmt routes = db_.prepare(
       "SELECT d.id, d.filter FROM location_destinations ld JOIN destinations d "
       "ON d.id = ld.destination_id WHERE ld.location_id=? AND d.removed_at IS NULL "
@@ -299,20 +346,23 @@ std::vector<codecs::Status> Store::ingest(const std::vector<IngestItem>& items,
     std::optional<std::vector<std::string>> filter;
   };
   struct Device {
-    bool known;
+    bool known{false};
     std::string registration;
     std::vector<Route> routes;
+    std::uint32_t lastSequence{0};
+    bool sequenceRaised{false};
   };
   std::map<std::string, Device> devices;
   std::map<std::int64_t, std::pair<std::int64_t, std::int64_t>> counts;  // queued, filtered
   for (const IngestItem& item : items) {
     auto it = devices.find(item.serial);
     if (it == devices.end()) {
-      Device d{false, {}, {}};
+      Device d;
       device.bind(1, item.serial);
       if (device.step()) {
         d.known = true;
         d.registration = device.text(1);
+        d.lastSequence = static_cast<std::uint32_t>(device.integer(2));
         if (!device.isNull(0)) {
           routes.bind(1, device.integer(0));
           while (routes.step()) {
@@ -326,11 +376,23 @@ std::vector<codecs::Status> Store::ingest(const std::vector<IngestItem>& items,
       device.reset();
       it = devices.emplace(item.serial, std::move(d)).first;
     }
-    const Device& dev = it->second;
+    Device& dev = it->second;
     if (!dev.known) {
       out.push_back(
           codecs::makeError("serial", 0, "a registered device, not '" + item.serial + "'"));
       continue;
+    }
+    if (item.sequence != 0) {
+      // The check and the raise are in the transaction that stores the packet: whichever
+      // connection a resent packet arrives on, and whatever crashed in between, it is stored
+      // once.
+      if (item.sequence <= dev.lastSequence) {
+        ++duplicates_;
+        out.push_back(codecs::Ok{});
+        continue;
+      }
+      dev.lastSequence = item.sequence;
+      dev.sequenceRaised = true;
     }
     const codecs::PacketKind* kind = codecs::findPacketKind(
         item.packet.empty() ? 0 : item.packet[0], item.packet.size() > 1 ? item.packet[1] : 0);
@@ -365,6 +427,9 @@ std::vector<codecs::Status> Store::ingest(const std::vector<IngestItem>& items,
       "WHERE destination_id=?");
   for (const auto& [dest, c] : counts)
     counters.bind(1, c.first).bind(2, c.second).bind(3, dest).run();
+  Stmt sequence = db_.prepare("UPDATE devices SET last_sequence=? WHERE serial=?");
+  for (const auto& [serial, dev] : devices)
+    if (dev.sequenceRaised) sequence.bind(1, std::int64_t{dev.lastSequence}).bind(2, serial).run();
   tx.commit();
   return out;
 }

@@ -3,7 +3,9 @@
 // queue. One SQLite connection, serialised by a mutex; every state change is one transaction.
 #pragma once
 
+#include <atomic>
 #include <cstdint>
+#include <memory>
 #include <mutex>
 #include <optional>
 #include <string>
@@ -36,6 +38,25 @@ struct DeviceConfig {
   std::string serial;
   std::optional<std::int64_t> locationId;
   std::string registration;
+  // nullopt: keep the key the device has (none for a new device); a key is 16 to 64 bytes.
+  std::optional<codecs::Bytes> key;
+};
+
+// What the uplink login needs to know of a device.
+struct DeviceAuth {
+  codecs::Bytes key;  // empty: the device has no key and cannot log in
+  std::uint32_t lastSequence{0};
+};
+
+// A login the listener refused (schema/uplink.md section 4).
+struct RefusedIdent {
+  std::string serial;
+  std::string address;
+  std::string reason;
+  std::int64_t atMs{0};
+  // Read back only:
+  std::int64_t firstAtMs{0};
+  std::int64_t attempts{0};
 };
 
 struct IngestItem {
@@ -43,6 +64,9 @@ struct IngestItem {
   std::string registration;  // empty: the device's registration
   codecs::Bytes packet;
   std::int64_t receivedAtMs{0};
+  // Uplink sequence number; 0 for none. A packet whose sequence is not above the device's
+  // last stored one is a duplicate: reported Ok and not stored again.
+  std::uint32_t sequence{0};
 };
 
 struct PendingDelivery {
@@ -89,6 +113,11 @@ class Store {
   codecs::Status updateLocation(const LocationConfig& l);
   std::vector<LocationConfig> locations();
   codecs::Status upsertDevice(const DeviceConfig& d);
+  // Read on a connection of its own, so a login never waits for an ingest commit.
+  std::optional<DeviceAuth> deviceAuth(const std::string& serial);
+  // One row per serial: the last address and reason, first and last time, a count.
+  void recordRefusedIdents(const std::vector<RefusedIdent>& idents);
+  std::vector<RefusedIdent> refusedIdents();  // most recent first
   bool empty();  // no destination, location or device yet (a fresh database)
 
   // ---- ingest ----
@@ -133,7 +162,8 @@ class Store {
   // packets left without rows. Returns how many delivery rows went.
   int prune(std::int64_t olderThanMs, int batch);
 
-  Db& db() { return db_; }  // tests only
+  Db& db() { return db_; }                                  // tests only
+  std::uint64_t duplicates() const { return duplicates_; }  // resent packets dropped
 
  private:
   codecs::Status validate(const DestinationConfig& d);
@@ -145,6 +175,9 @@ class Store {
   std::recursive_mutex mu_;
   Db db_;
   Durability durability_;
+  std::mutex readerMu_;
+  std::unique_ptr<Db> reader_;  // read-only queries that must not queue behind a commit
+  std::atomic<std::uint64_t> duplicates_{0};
 };
 
 }  // namespace dcgw::store

@@ -32,7 +32,7 @@ double run(dcgw::store::Durability durability, int destinations, std::size_t pac
       ids.push_back(*store.createDestination(d, 0));
     }
     auto loc = store.createLocation({0, "Depot", "", ids});
-    store.upsertDevice({"12345678", *loc, "AB12CDE"});
+    store.upsertDevice({"12345678", *loc, "AB12CDE", std::nullopt});
     std::atomic<std::size_t> acked{0};
     dcgw::ingest::Ingestor ingestor(store, nullptr, 4096);
     const auto start = std::chrono::steady_clock::now();

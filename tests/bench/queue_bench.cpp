@@ -99,7 +99,7 @@ int main(int argc, char** argv) {
     d.settings.port = listener.address().port();
     auto id = store.createDestination(d, clock.nowMs());
     auto loc = store.createLocation({0, "Depot", "", {*id}});
-    store.upsertDevice({"12345678", *loc, "AB12CDE"});
+    store.upsertDevice({"12345678", *loc, "AB12CDE", std::nullopt});
     dcgw::forward::Forwarder forwarder(store, clock, {});
     forwarder.start();
     dcgw::ingest::Ingestor ingestor(

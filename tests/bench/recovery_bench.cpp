@@ -88,7 +88,7 @@ int main(int argc, char** argv) {
     d.settings.port = static_cast<std::uint16_t>(port);
     id = *store.createDestination(d, 0);
     auto loc = store.createLocation({0, "Depot", "", {id}});
-    store.upsertDevice({"12345678", *loc, "AB12CDE"});
+    store.upsertDevice({"12345678", *loc, "AB12CDE", std::nullopt});
     std::vector<dcgw::store::IngestItem> items;
     std::vector<std::int64_t> touched;
     const auto t = Clock::now();

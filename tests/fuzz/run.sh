@@ -5,7 +5,7 @@
 set -euo pipefail
 build=$1 src=$2 secs=${3:-20}
 work=$(mktemp -d); trap 'rm -rf "$work"' EXIT
-mkdir -p "$work/packets" "$work/frames" "$work/json" "$work/artifacts"
+mkdir -p "$work/packets" "$work/frames" "$work/json" "$work/uplink" "$work/artifacts"
 n=0
 while read -r hex; do
   n=$((n + 1))
@@ -14,8 +14,14 @@ done < <(grep -vE '^\s*(#|$)' "$src/etc/examples/packets.hex" | tr -d ' \t\r')
 "$build/gateway/dcgw" decode < "$src/etc/examples/packets.hex" | split -l 1 - "$work/json/j"
 printf '\x55\xa0\x00\x00\xf5' > "$work/frames/ack"
 printf '\x55\xae\x00\x06\x01\x02busy\x0b' > "$work/frames/nak"
+# The worked session of schema/uplink.md section 9, one frame per file and all in one.
+grep -E '^(D->G|G->D) ' "$src/schema/uplink.md" | sed -E 's/^[^ ]+ +[A-Z]+ +//' | tr -d ' ' \
+  | split -l 1 - "$work/uplink/hex"
+for f in "$work"/uplink/hex*; do perl -ne 'print pack("H*", $_)' "$f" > "$f.bin"; rm "$f"; done
+cat "$work"/uplink/*.bin > "$work/uplink/session"
 status=0
-for target in fuzz_packet_decode:packets fuzz_binary_frame:frames fuzz_json_encode:json; do
+for target in fuzz_packet_decode:packets fuzz_binary_frame:frames fuzz_json_encode:json \
+    fuzz_uplink_frame:uplink; do
   name=${target%%:*} corpus=$work/${target##*:}
   echo "== $name ($secs s)"
   if ! "$build/tests/fuzz/$name" -max_total_time="$secs" -print_final_stats=1 \

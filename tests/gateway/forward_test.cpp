@@ -86,7 +86,7 @@ class ForwardTest : public ::testing::Test {
   void location(std::vector<std::int64_t> destinations) {
     auto l = store_->createLocation({0, "Depot", "", std::move(destinations)});
     ASSERT_TRUE(l.ok());
-    ASSERT_TRUE(store_->upsertDevice({"12345678", *l, "AB12CDE"}).ok());
+    ASSERT_TRUE(store_->upsertDevice({"12345678", *l, "AB12CDE", std::nullopt}).ok());
   }
 
   void startForwarder() {

@@ -1,0 +1,182 @@
+// Starts the subsystems in dependency order (store, forwarder, ingestor, listener) and stops
+// them in reverse, so every packet acknowledged to a tracker was committed first.
+#include "gateway/cli/serve_command.hpp"
+
+#include <signal.h>
+#include <spdlog/spdlog.h>
+#include <sys/resource.h>
+
+#include <cerrno>
+#include <cstring>
+#include <memory>
+
+#include "gateway/config/config_file.hpp"
+#include "gateway/forward/forwarder.hpp"
+#include "gateway/ingest/ingestor.hpp"
+#include "gateway/uplink/listener.hpp"
+
+namespace dcgw::cli {
+namespace {
+
+// Thousands of trackers need thousands of descriptors: take what the hard limit allows.
+void raiseOpenFilesLimit() {
+  rlimit r{};
+  if (getrlimit(RLIMIT_NOFILE, &r) == 0 && r.rlim_cur < r.rlim_max) {
+    r.rlim_cur = r.rlim_max;
+    setrlimit(RLIMIT_NOFILE, &r);
+  }
+}
+
+}  // namespace
+
+int runServe(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
+  std::string db = "dcgw.db", configPath = "etc/dcgw.json", synchronous, bind, logLevel = "info",
+              tlsCert, tlsKey;
+  long long uplinkPort = -1, maxConnections = -1, idleTimeoutMs = -1, statsSeconds = 60;
+  forward::BackoffPolicy backoff;
+  for (std::size_t i = 0; i < args.size(); ++i) {
+    const std::string& a = args[i];
+    if (i + 1 >= args.size()) {
+      err << "dcgw serve: option " << a << " needs a value (see dcgw help)\n";
+      return 2;
+    }
+    const std::string& v = args[++i];
+    try {
+      if (a == "--db") {
+        db = v;
+      } else if (a == "--config") {
+        configPath = v;
+      } else if (a == "--synchronous") {
+        synchronous = v;
+      } else if (a == "--bind") {
+        bind = v;
+      } else if (a == "--uplink-port") {
+        uplinkPort = std::stoll(v);
+        if (uplinkPort < 0 || uplinkPort > 65535) throw std::out_of_range(v);
+      } else if (a == "--max-connections") {
+        maxConnections = std::stoll(v);
+        if (maxConnections < 1) throw std::out_of_range(v);
+      } else if (a == "--idle-timeout-ms") {
+        idleTimeoutMs = std::stoll(v);
+        if (idleTimeoutMs < 1) throw std::out_of_range(v);
+      } else if (a == "--tls-cert") {
+        tlsCert = v;
+      } else if (a == "--tls-key") {
+        tlsKey = v;
+      } else if (a == "--retry-base-ms") {
+        backoff.baseMs = std::stoll(v);
+      } else if (a == "--retry-cap-ms") {
+        backoff.capMs = std::stoll(v);
+      } else if (a == "--stats-seconds") {
+        statsSeconds = std::stoll(v);
+      } else if (a == "--log-level") {
+        logLevel = v;
+      } else {
+        err << "dcgw serve: unknown option '" << a << "'\n";
+        return 2;
+      }
+    } catch (const std::exception&) {
+      err << "dcgw serve: " << a << " needs a number in range, not '" << v << "'\n";
+      return 2;
+    }
+  }
+  const auto level = spdlog::level::from_str(logLevel);
+  if (level == spdlog::level::off && logLevel != "off") {
+    err << "dcgw serve: --log-level must be trace, debug, info, warn, error or off, not '"
+        << logLevel << "'\n";
+    return 2;
+  }
+  spdlog::set_level(level);
+  spdlog::set_pattern("%Y-%m-%dT%H:%M:%S.%e %^%l%$ %v");
+
+  auto durability = config::storeDurability(configPath);
+  auto retention = config::retentionMs(configPath);
+  auto options = config::uplinkOptions(configPath);
+  for (const codecs::Error* e :
+       {durability ? nullptr : &durability.error(), retention ? nullptr : &retention.error(),
+        options ? nullptr : &options.error()})
+    if (e) {
+      err << "dcgw serve: " << configPath << ": " << e->message() << '\n';
+      return 1;
+    }
+  if (synchronous == "normal") *durability = store::Durability::Normal;
+  if (synchronous == "full") *durability = store::Durability::Full;
+  if (!synchronous.empty() && synchronous != "normal" && synchronous != "full") {
+    err << "dcgw serve: --synchronous must be full or normal, not '" << synchronous << "'\n";
+    return 2;
+  }
+  if (!bind.empty()) options->bind = bind;
+  if (uplinkPort >= 0) options->port = static_cast<std::uint16_t>(uplinkPort);
+  if (maxConnections > 0) options->maxConnections = static_cast<std::size_t>(maxConnections);
+  if (idleTimeoutMs > 0) options->idleTimeout = std::chrono::milliseconds(idleTimeoutMs);
+  if (!tlsCert.empty()) options->tlsCertificateFile = tlsCert;
+  if (!tlsKey.empty()) options->tlsPrivateKeyFile = tlsKey;
+
+  // Blocked before any thread starts, so only sigwait below sees them.
+  sigset_t stopSignals;
+  sigemptyset(&stopSignals);
+  sigaddset(&stopSignals, SIGINT);
+  sigaddset(&stopSignals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &stopSignals, nullptr);
+  signal(SIGPIPE, SIG_IGN);
+  raiseOpenFilesLimit();
+
+  forward::SystemClock clock;
+  std::unique_ptr<store::Store> store;
+  try {
+    store = std::make_unique<store::Store>(db, *durability);
+  } catch (const store::StoreError& e) {
+    err << "dcgw serve: " << db << ": " << e.what() << '\n';
+    return 1;
+  }
+  if (codecs::Status s = config::loadIfEmpty(*store, configPath, clock.nowMs()); !s) {
+    err << "dcgw serve: " << configPath << ": " << s.error().message() << '\n';
+    return 1;
+  }
+  forward::Forwarder forwarder(*store, clock, backoff);
+  forwarder.start();
+  forward::Pruner pruner(*store, clock, *retention);
+  ingest::Ingestor ingestor(
+      *store, [&](const std::vector<std::int64_t>& touched) { forwarder.notify(touched); });
+  uplink::Listener listener(*store, ingestor, clock, *options);
+  try {
+    listener.start();
+  } catch (const std::exception& e) {
+    err << "dcgw serve: " << e.what() << '\n';
+    ingestor.stop();
+    forwarder.stop();
+    return 1;
+  }
+  // The line tests and scripts wait for (the port is the chosen one when 0 was asked for).
+  err << "dcgw serve: uplink listening on " << options->bind << ":" << listener.port()
+      << (options->tlsCertificateFile.empty() ? "" : " (TLS)") << ", database " << db << ", "
+      << store->destinations().size() << " destinations" << std::endl;
+
+  const auto& st = listener.stats();
+  int signalNumber = 0;
+  for (;;) {
+    timespec wait{statsSeconds > 0 ? statsSeconds : 3600, 0};
+    siginfo_t info{};
+    signalNumber = sigtimedwait(&stopSignals, &info, &wait);
+    if (signalNumber > 0) break;
+    if (statsSeconds > 0)
+      spdlog::info(
+          "uplink: {} connections ({} logged in), {} packets, {} stored, {} duplicates, {} "
+          "rejected, {} refused logins, {} ingest commits",
+          st.connections.load(), st.loggedIn.load(), st.packets.load(), st.stored.load(),
+          st.duplicates.load() + store->duplicates(), st.rejected.load(), st.refusedLogins.load(),
+          ingestor.commits());
+  }
+  spdlog::info("dcgw serve: {} received, stopping", strsignal(signalNumber));
+  // Reverse order: no new packets, what is in flight commits and is acknowledged, the
+  // committer finishes, then the workers stop (their queues wait in the store).
+  listener.stop();
+  ingestor.stop();
+  forwarder.stop();
+  out << "dcgw serve: stopped; " << st.accepted.load() << " connections, " << st.packets.load()
+      << " packets received, " << st.stored.load() << " stored, " << st.rejected.load()
+      << " rejected, " << st.refusedLogins.load() << " refused logins\n";
+  return 0;
+}
+
+}  // namespace dcgw::cli

@@ -1,0 +1,71 @@
+// The device-facing listener (schema/uplink.md): one epoll thread for every tracker connection,
+// login by HMAC challenge, packets into the Ingestor, acknowledgements after the commit.
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <thread>
+
+#include "gateway/forward/clock.hpp"
+#include "gateway/ingest/ingestor.hpp"
+#include "gateway/store/store.hpp"
+
+namespace dcgw::uplink {
+
+struct ListenerOptions {
+  std::string bind{"127.0.0.1"};
+  std::uint16_t port{7700};  // 0: any free port (see Listener::port())
+  std::size_t maxConnections{20000};
+  std::size_t maxFrameBytes{65536};
+  std::uint16_t window{1024};
+  std::chrono::milliseconds heartbeat{std::chrono::seconds(60)};
+  std::chrono::milliseconds idleTimeout{std::chrono::seconds(180)};
+  std::chrono::milliseconds loginTimeout{std::chrono::seconds(10)};
+  std::chrono::milliseconds closeLinger{std::chrono::seconds(2)};
+  // Both set: TLS only (a POCO NetSSL server Context; the handshake runs on the event loop).
+  std::string tlsCertificateFile;
+  std::string tlsPrivateKeyFile;
+};
+
+struct ListenerStats {
+  std::atomic<std::uint64_t> connections{0};  // open now
+  std::atomic<std::uint64_t> loggedIn{0};     // open and logged in now
+  std::atomic<std::uint64_t> accepted{0};     // connections ever
+  std::atomic<std::uint64_t> logins{0};
+  std::atomic<std::uint64_t> refusedLogins{0};
+  std::atomic<std::uint64_t> packets{0};     // PACKET frames received
+  std::atomic<std::uint64_t> stored{0};      // acknowledged after commit (duplicates included)
+  std::atomic<std::uint64_t> duplicates{0};  // recognised on the connection
+  std::atomic<std::uint64_t> rejected{0};
+  std::atomic<std::uint64_t> protocolErrors{0};  // connections closed with an ERROR
+};
+
+class Listener {
+ public:
+  Listener(store::Store& store, ingest::Ingestor& ingestor, forward::Clock& clock,
+           ListenerOptions options);
+  ~Listener();
+  Listener(const Listener&) = delete;
+  Listener& operator=(const Listener&) = delete;
+
+  // Binds and starts the event thread. Throws std::runtime_error naming the address, or the
+  // TLS file, that failed.
+  void start();
+  std::uint16_t port() const { return port_; }
+  // Stops reading, waits (at most 5 s) for the packets in flight to commit and be acknowledged,
+  // then closes every connection with SHUTTING_DOWN. REQUIRES: the Ingestor still runs.
+  void stop();
+
+  const ListenerStats& stats() const { return stats_; }
+
+ private:
+  class Impl;
+  std::unique_ptr<Impl> impl_;
+  ListenerStats stats_;
+  std::uint16_t port_{0};
+};
+
+}  // namespace dcgw::uplink

@@ -1,0 +1,75 @@
+#!/usr/bin/env bash
+# Load of the uplink listener, measured with `dcgw simulate` against a real `dcgw serve` on
+# loopback (issue 5): memory per idle tracker connection at N connections, packets per second
+# durably acknowledged with one destination, and acknowledgement latency at a fixed rate.
+# usage: tests/load/uplink_load.sh [DCGW_BINARY] [CONNECTIONS] [SECONDS]
+# Not part of ctest (it takes minutes and wants the whole machine); quoted in the issue notes.
+set -euo pipefail
+bin=$(realpath "${1:-build/gateway/dcgw}")
+connections=${2:-10000}
+seconds=${3:-10}
+work=$(mktemp -d)
+pids=()
+cleanup() {
+  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
+  wait 2>/dev/null || true
+  rm -rf "$work"
+}
+trap cleanup EXIT
+ulimit -n "$(ulimit -Hn)"
+key=00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff
+
+# One destination: the binary method into a reference receiver (the fastest adapter, so the
+# forwarding worker keeps up and competes for the CPU as it would in production).
+"$bin" receive --binary 0 > /dev/null 2> "$work/receive.err" &
+pids+=($!)
+for _ in $(seq 100); do grep -q listening "$work/receive.err" && break; sleep 0.1; done
+rport=$(grep -o '[0-9]*$' "$work/receive.err")
+cat > "$work/dcgw.json" <<EOF
+{"store": {"synchronous": "${SYNCHRONOUS:-full}"},
+ "uplink": {"maxConnections": 20000, "window": 1024},
+ "destinations": [{"name": "receiver", "method": "binary", "host": "127.0.0.1",
+                   "port": $rport, "customTags": "123456"}],
+ "locations": [{"name": "Load", "destinations": ["receiver"]}],
+ "devices": [{"serial": "1", "location": "Load", "key": "$key"}]}
+EOF
+"$bin" serve --db "$work/dcgw.db" --config "$work/dcgw.json" --uplink-port 0 \
+  --stats-seconds 0 --log-level warn > "$work/serve.out" 2> "$work/serve.err" &
+serve=$!
+pids+=($serve)
+for _ in $(seq 100); do grep -q "uplink listening" "$work/serve.err" && break; sleep 0.1; done
+port=$(grep -o 'listening on [0-9.]*:[0-9]*' "$work/serve.err" | grep -o '[0-9]*$')
+rss() { awk '/VmRSS/ {print $2}' "/proc/$1/status"; }
+
+echo "== provisioning $connections + 1000 devices"
+"$bin" simulate --port "$port" --devices $((connections + 1000)) --first-serial 10000000 --key "$key" \
+  --provision-db "$work/dcgw.db" --location Load --count 1 --rate 1000 > /dev/null
+
+echo "== $connections idle connections"
+before=$(rss $serve)
+"$bin" simulate --port "$port" --devices "$connections" --first-serial 10000000 --key "$key" \
+  --rate 0 --duration $((seconds + 20)) --connect-rate 5000 > "$work/idle.out" 2>&1 &
+idle=$!
+pids+=($idle)
+# Wait until every connection is logged in (the gateway counts them in /proc: its sockets).
+for _ in $(seq 600); do
+  n=$(ls /proc/$serve/fd | wc -l)
+  [ "$n" -ge "$connections" ] && break
+  sleep 0.1
+done
+sleep 3
+during=$(rss $serve)
+fds=$(ls /proc/$serve/fd | wc -l)
+echo "gateway RSS before ${before} kB, with ${fds} open descriptors ${during} kB:" \
+  "$(( (during - before) * 1024 / connections )) bytes per connection"
+
+echo "== throughput with the $connections idle connections held: 200 trackers, as fast as acknowledged"
+busy=$((10000000 + connections))
+"$bin" simulate --port "$port" --devices 200 --first-serial $busy --key "$key" \
+  --rate 1000000 --window 512 --duration "$seconds" --json | tail -1
+echo "== latency at 10,000 packets/s: 1000 trackers"
+"$bin" simulate --port "$port" --devices 1000 --first-serial $busy --key "$key" \
+  --rate 10000 --window 64 --duration "$seconds" --json | tail -1
+wait $idle || true
+cat "$work/idle.out" | tail -3
+echo "gateway RSS at the end: $(rss $serve) kB"
