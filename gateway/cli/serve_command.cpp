@@ -3,6 +3,7 @@
 #include "gateway/cli/serve_command.hpp"
 
 #include <signal.h>
+#include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 #include <sys/resource.h>
 
@@ -86,6 +87,8 @@ int runServe(const std::vector<std::string>& args, std::ostream& out, std::ostre
         << logLevel << "'\n";
     return 2;
   }
+  // Logs go to stderr; stdout carries only the closing summary.
+  spdlog::set_default_logger(spdlog::stderr_color_mt("dcgw"));
   spdlog::set_level(level);
   spdlog::set_pattern("%Y-%m-%dT%H:%M:%S.%e %^%l%$ %v");
 
