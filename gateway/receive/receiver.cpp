@@ -945,14 +945,19 @@ void Receiver::Impl::acceptLoop(TcpListener& l) {
         whole = readWholeQuickly(s, doc);
       } catch (...) {
       }
-      if (whole) {
-        try {
+      // The rest of a document is read here too, before the next connection is taken: the
+      // order of the printed documents is the order they were sent in (a sender of XML over
+      // TCP opens one connection per document, one after the other).
+      try {
+        if (whole) {
           if (!doc.empty()) handleXml(Method::XmlTcp, doc, {});
-        } catch (...) {
+        } else {
+          serveXmlTcp(s, std::move(doc));
         }
-        s.close();
-        continue;
+      } catch (...) {
       }
+      s.close();
+      continue;
     }
     reapConnections(false);
     std::lock_guard lock(connectionsMutex);
