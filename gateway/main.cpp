@@ -4,10 +4,12 @@
 #include <string>
 #include <vector>
 
+#include "gateway/cli/admin_commands.hpp"
 #include "gateway/cli/codec_commands.hpp"
 #include "gateway/cli/ingest_command.hpp"
 #include "gateway/cli/send_command.hpp"
 #include "gateway/cli/serve_command.hpp"
+#include "gateway/cli/token_command.hpp"
 #include "gateway/receive/receiver.hpp"
 #include "gateway/simulate/simulator.hpp"
 
@@ -32,7 +34,10 @@ commands:
   ingest [--db PATH] [--config FILE] [--serial S] [--forward] [--wait-ms N]
          [--retry-base-ms N] [--retry-cap-ms N]
                         store packets ("SERIAL HEX" lines) durably, ack each, and forward them
+  token create --role admin|auditor [--name NAME] [--db PATH]
+                        make an admin API token (printed once; stored hashed)
   serve [--db PATH] [--config FILE] [--bind ADDR] [--uplink-port P] [--max-connections N]
+        [--admin-port P] [--admin-bind ADDR]
         [--idle-timeout-ms N] [--tls-cert F --tls-key F] [--synchronous full|normal]
         [--retry-base-ms N] [--retry-cap-ms N] [--stats-seconds N] [--log-level L]
                         run the gateway: the uplink listener (schema/uplink.md), durable queues
@@ -43,6 +48,13 @@ commands:
            [--provision-db PATH --location NAME] [--tls [--ca-file F] [--insecure]]
                         N trackers speaking the uplink protocol: prints sent, acknowledged,
                         rejected and acknowledgement latency p50/p99/max (--help for details)
+  destinations list|show|create|update|delete|enable|disable
+  locations list|show|create|update|delete
+  devices list|show|create|update|delete|rotate-key|refused|register
+  queue list|show|entries|retry|pause|resume|skip|requeue-dead|replay
+  tokens list|create|revoke
+                        the admin API of a running gateway: [--url URL] [--token T] [--json]
+                        [--ca-file F] [--insecure]; dcgw NOUN --help for each command
   help                  this text
 )";
 
@@ -77,9 +89,13 @@ int main(int argc, char** argv) {
   }
   if (cmd == "schema") return dcgw::cli::runSchema(args, std::cout, std::cerr);
   if (cmd == "ingest") return dcgw::cli::runIngest(args, std::cin, std::cout, std::cerr);
+  if (cmd == "token") return dcgw::cli::runToken(args, std::cout, std::cerr);
   if (cmd == "serve") return dcgw::cli::runServe(args, std::cout, std::cerr);
   if (cmd == "send") return dcgw::cli::runSend(args, std::cin, std::cout, std::cerr);
   if (cmd == "simulate") return dcgw::simulate::runSimulate(args, std::cout, std::cerr);
+  if (cmd == "destinations" || cmd == "locations" || cmd == "devices" || cmd == "queue" ||
+      cmd == "tokens")
+    return dcgw::cli::runAdminCommand(cmd, args, std::cout, std::cerr);
   if (cmd == "receive") return dcgw::receive::runReceive(args, std::cout, std::cerr);
   std::cerr << "dcgw: unknown command '" << cmd << "'\n";
   return usage(std::cerr, 2);

@@ -32,7 +32,8 @@ void raiseOpenFilesLimit() {
 
 int runServe(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
   std::string db = "dcgw.db", configPath = "etc/dcgw.json", synchronous, bind, logLevel = "info",
-              tlsCert, tlsKey;
+              tlsCert, tlsKey, adminBind;
+  long long adminPort = -1;
   long long uplinkPort = -1, maxConnections = -1, idleTimeoutMs = -1, statsSeconds = 60;
   forward::BackoffPolicy backoff;
   for (std::size_t i = 0; i < args.size(); ++i) {
@@ -54,6 +55,11 @@ int runServe(const std::vector<std::string>& args, std::ostream& out, std::ostre
       } else if (a == "--uplink-port") {
         uplinkPort = std::stoll(v);
         if (uplinkPort < 0 || uplinkPort > 65535) throw std::out_of_range(v);
+      } else if (a == "--admin-port") {
+        adminPort = std::stoll(v);
+        if (adminPort < 0 || adminPort > 65535) throw std::out_of_range(v);
+      } else if (a == "--admin-bind") {
+        adminBind = v;
       } else if (a == "--max-connections") {
         maxConnections = std::stoll(v);
         if (maxConnections < 1) throw std::out_of_range(v);
@@ -95,9 +101,10 @@ int runServe(const std::vector<std::string>& args, std::ostream& out, std::ostre
   auto durability = config::storeDurability(configPath);
   auto retention = config::retentionMs(configPath);
   auto options = config::uplinkOptions(configPath);
+  auto adminOptions = config::adminOptions(configPath);
   for (const codecs::Error* e :
        {durability ? nullptr : &durability.error(), retention ? nullptr : &retention.error(),
-        options ? nullptr : &options.error()})
+        options ? nullptr : &options.error(), adminOptions ? nullptr : &adminOptions.error()})
     if (e) {
       err << "dcgw serve: " << configPath << ": " << e->message() << '\n';
       return 1;
@@ -114,6 +121,8 @@ int runServe(const std::vector<std::string>& args, std::ostream& out, std::ostre
   if (idleTimeoutMs > 0) options->idleTimeout = std::chrono::milliseconds(idleTimeoutMs);
   if (!tlsCert.empty()) options->tlsCertificateFile = tlsCert;
   if (!tlsKey.empty()) options->tlsPrivateKeyFile = tlsKey;
+  if (!adminBind.empty()) adminOptions->bind = adminBind;
+  if (adminPort >= 0) adminOptions->port = static_cast<std::uint16_t>(adminPort);
 
   // Blocked before any thread starts, so only sigwait below sees them.
   sigset_t stopSignals;
@@ -142,10 +151,14 @@ int runServe(const std::vector<std::string>& args, std::ostream& out, std::ostre
   ingest::Ingestor ingestor(
       *store, [&](const std::vector<std::int64_t>& touched) { forwarder.notify(touched); });
   uplink::Listener listener(*store, ingestor, clock, *options);
+  admin::ApiServer api(*store, forwarder, clock, *adminOptions,
+                       admin::MetricSources{&listener.stats(), &ingestor});
   try {
     listener.start();
+    api.start();
   } catch (const std::exception& e) {
     err << "dcgw serve: " << e.what() << '\n';
+    listener.stop();
     ingestor.stop();
     forwarder.stop();
     return 1;
@@ -153,7 +166,13 @@ int runServe(const std::vector<std::string>& args, std::ostream& out, std::ostre
   // The line tests and scripts wait for (the port is the chosen one when 0 was asked for).
   err << "dcgw serve: uplink listening on " << options->bind << ":" << listener.port()
       << (options->tlsCertificateFile.empty() ? "" : " (TLS)") << ", database " << db << ", "
-      << store->destinations().size() << " destinations" << std::endl;
+      << store->destinations().size() << " destinations\n"
+      << "dcgw serve: admin API on "
+      << (adminOptions->tlsCertificateFile.empty() ? "http" : "https") << "://"
+      << adminOptions->bind << ":" << api.port() << " (console at /)" << std::endl;
+  if (store->tokens().empty())
+    spdlog::warn("no admin API token yet: create one with dcgw token create --role admin --db {}",
+                 db);
 
   const auto& st = listener.stats();
   int signalNumber = 0;
@@ -173,6 +192,7 @@ int runServe(const std::vector<std::string>& args, std::ostream& out, std::ostre
   spdlog::info("dcgw serve: {} received, stopping", strsignal(signalNumber));
   // Reverse order: no new packets, what is in flight commits and is acknowledged, the
   // committer finishes, then the workers stop (their queues wait in the store).
+  api.stop();
   listener.stop();
   ingestor.stop();
   forwarder.stop();

@@ -90,6 +90,9 @@ codecs::Result<uplink::ListenerOptions> uplinkOptions(const std::string& path) {
   o.window = static_cast<std::uint16_t>(window);
   o.heartbeat = std::chrono::seconds(heartbeat);
   o.idleTimeout = std::chrono::seconds(idle);
+  if (idle <= heartbeat)
+    return codecs::makeError("uplink.idleTimeoutSeconds", 0,
+                             "more than heartbeatSeconds (" + std::to_string(heartbeat) + ")");
   if (const codecs::JsonValue* b = u->find("bind")) {
     if (!b->isString() || b->asString().empty())
       return codecs::makeError("uplink.bind", 0, "an IP address");
@@ -100,6 +103,37 @@ codecs::Result<uplink::ListenerOptions> uplinkOptions(const std::string& path) {
     o.tlsPrivateKeyFile = str(*t, "privateKeyFile");
     if (o.tlsCertificateFile.empty() != o.tlsPrivateKeyFile.empty())
       return codecs::makeError("uplink.tls", 0, "both certificateFile and privateKeyFile");
+  }
+  return o;
+}
+
+codecs::Result<admin::AdminOptions> adminOptions(const std::string& path) {
+  admin::AdminOptions o;
+  std::ifstream f(path);
+  if (!f) return o;
+  std::stringstream ss;
+  ss << f.rdbuf();
+  auto doc = codecs::parseJson(ss.str());
+  if (!doc) return codecs::makeError(path, doc.error().offset, doc.error().expected);
+  const codecs::JsonValue* a = doc->find("admin");
+  if (!a) return o;
+  if (!a->isObject()) return codecs::makeError("admin", 0, "an object");
+  if (const codecs::JsonValue* b = a->find("bind")) {
+    if (!b->isString() || b->asString().empty())
+      return codecs::makeError("admin.bind", 0, "an IP address");
+    o.bind = b->asString();
+  }
+  if (const codecs::JsonValue* p = a->find("port")) {
+    auto n = p->asExactInteger();
+    if (!n || *n < 0 || *n > 65535)
+      return codecs::makeError("admin.port", 0, "an integer from 0 to 65535");
+    o.port = static_cast<std::uint16_t>(*n);
+  }
+  if (const codecs::JsonValue* t = a->find("tls")) {
+    o.tlsCertificateFile = str(*t, "certificateFile");
+    o.tlsPrivateKeyFile = str(*t, "privateKeyFile");
+    if (o.tlsCertificateFile.empty() != o.tlsPrivateKeyFile.empty())
+      return codecs::makeError("admin.tls", 0, "both certificateFile and privateKeyFile");
   }
   return o;
 }

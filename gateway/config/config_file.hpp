@@ -5,6 +5,7 @@
 #include <string>
 
 #include "codecs/result.hpp"
+#include "gateway/admin/api_server.hpp"
 #include "gateway/store/store.hpp"
 #include "gateway/uplink/listener.hpp"
 
@@ -21,5 +22,7 @@ codecs::Result<store::Durability> storeDurability(const std::string& path);
 codecs::Result<std::int64_t> retentionMs(const std::string& path);
 // "uplink": {...} (schema/uplink.md section 10), read at every start; defaults when absent.
 codecs::Result<uplink::ListenerOptions> uplinkOptions(const std::string& path);
+// "admin": {"bind", "port", "tls": {"certificateFile", "privateKeyFile"}}; defaults when absent.
+codecs::Result<admin::AdminOptions> adminOptions(const std::string& path);
 
 }  // namespace dcgw::config

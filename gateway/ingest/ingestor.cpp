@@ -60,10 +60,28 @@ void Ingestor::run() {
                    std::make_move_iterator(queue_.begin() + static_cast<std::ptrdiff_t>(n)));
       queue_.erase(queue_.begin(), queue_.begin() + static_cast<std::ptrdiff_t>(n));
     }
+    // Items of a session whose earlier packet failed to commit are refused too (see
+    // IngestItem::session): the tracker resends them all, in order, on a new connection.
+    if (!failedSessions_.empty()) {
+      std::vector<std::pair<store::IngestItem, Done>> keep;
+      for (auto& entry : batch) {
+        if (entry.first.session != 0 && failedSessions_.count(entry.first.session)) {
+          entry.second(
+              codecs::makeError("store", 0,
+                                "the store to accept packets (an earlier packet of this connection "
+                                "could not be stored; resend from it)"));
+        } else {
+          keep.push_back(std::move(entry));
+        }
+      }
+      batch.swap(keep);
+      if (batch.empty()) continue;
+    }
     items.clear();
     for (auto& [item, done] : batch) items.push_back(std::move(item));
     std::vector<std::int64_t> touched;
     std::vector<codecs::Status> results;
+    const auto began = std::chrono::steady_clock::now();
     try {
       results = store_.ingest(items, touched);
     } catch (const store::StoreError& e) {
@@ -73,11 +91,25 @@ void Ingestor::run() {
           "store", 0,
           std::string("the store to accept packets (") + e.what() +
               (e.code() == SQLITE_FULL ? "; the disk or database is full" : "") + ")");
-      for (auto& [item, done] : batch) done(refused);
+      for (auto& [item, done] : batch) {
+        if (item.session != 0) failedSessions_.insert(item.session);
+        done(refused);
+      }
       batch.clear();
       continue;
     }
     ++commits_;
+    const auto micros = std::chrono::duration_cast<std::chrono::microseconds>(
+                            std::chrono::steady_clock::now() - began)
+                            .count();
+    std::size_t bucket = 0;
+    while (bucket < CommitLatency::kBoundsSeconds.size() &&
+           static_cast<double>(micros) / 1e6 > CommitLatency::kBoundsSeconds[bucket])
+      ++bucket;
+    ++latency_.buckets[bucket];
+    ++latency_.count;
+    latency_.sumMicros += static_cast<std::uint64_t>(micros);
+    for (const auto& r : results) stored_ += r.ok() ? 1 : 0;
     for (std::size_t i = 0; i < batch.size(); ++i) batch[i].second(results[i]);
     batch.clear();
     if (!touched.empty() && onCommitted_) onCommitted_(touched);

@@ -3,12 +3,14 @@
 // tracker is acknowledged only from that callback.
 #pragma once
 
+#include <array>
 #include <atomic>
 #include <condition_variable>
 #include <cstdint>
 #include <functional>
 #include <mutex>
 #include <thread>
+#include <unordered_set>
 #include <vector>
 
 #include "codecs/result.hpp"
@@ -30,6 +32,17 @@ class Ingestor {
   void stop();  // commits what was submitted, then returns
 
   std::uint64_t commits() const { return commits_; }
+  std::uint64_t stored() const { return stored_; }  // items committed (duplicates included)
+
+  // Ingest commit latency (the store's transaction, fsync included), for /metrics.
+  struct CommitLatency {
+    static constexpr std::array<double, 10> kBoundsSeconds{0.0005, 0.001, 0.0025, 0.005, 0.01,
+                                                           0.025,  0.05,  0.1,    0.25,  1.0};
+    std::array<std::atomic<std::uint64_t>, 11> buckets{};  // the last one is +Inf
+    std::atomic<std::uint64_t> count{0};
+    std::atomic<std::uint64_t> sumMicros{0};
+  };
+  const CommitLatency& commitLatency() const { return latency_; }
 
  private:
   void run();
@@ -40,8 +53,11 @@ class Ingestor {
   std::mutex mu_;
   std::condition_variable cv_;
   std::vector<std::pair<store::IngestItem, Done>> queue_;
+  std::unordered_set<std::uint64_t> failedSessions_;  // sessions with a failed commit
   bool stopping_{false};
   std::atomic<std::uint64_t> commits_{0};
+  std::atomic<std::uint64_t> stored_{0};
+  CommitLatency latency_;
   std::thread thread_;
 };
 

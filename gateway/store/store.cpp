@@ -296,6 +296,10 @@ void Store::recordRefusedIdents(const std::vector<RefusedIdent>& idents) {
       "reason=excluded.reason, last_at=excluded.last_at, attempts=attempts+1");
   for (const auto& r : idents)
     s.bind(1, r.serial).bind(2, r.address).bind(3, r.reason).bind(4, r.atMs).bind(5, r.atMs).run();
+  // Serials are chosen by whoever connects: keep the most recent 10,000 only.
+  db_.exec(
+      "DELETE FROM refused_idents WHERE serial IN (SELECT serial FROM refused_idents "
+      "ORDER BY last_at DESC LIMIT -1 OFFSET 10000)");
   tx.commit();
 }
 

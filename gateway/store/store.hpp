@@ -67,6 +67,10 @@ struct IngestItem {
   // Uplink sequence number; 0 for none. A packet whose sequence is not above the device's
   // last stored one is a duplicate: reported Ok and not stored again.
   std::uint32_t sequence{0};
+  // The uplink connection (0: none). After a failed commit, the Ingestor refuses every later
+  // item of the same session: a later packet committing first would raise the device's last
+  // sequence over the failed one, which the resend would then find "duplicate".
+  std::uint64_t session{0};
 };
 
 struct PendingDelivery {
@@ -94,6 +98,75 @@ struct DestinationCounters {
   std::int64_t queued{0}, delivered{0}, failedAttempts{0}, deadLetters{0}, filtered{0};
   std::int64_t depth{0};
   std::optional<std::int64_t> oldestPendingReceivedAtMs;
+};
+
+// ---- the admin API's views (schema/openapi.yaml) ----
+struct QueueOverview {
+  std::int64_t destinationId{0};
+  std::string name;
+  std::string method;
+  bool enabled{true};
+  bool paused{false};
+  DestinationState state;
+  std::optional<std::int64_t> lastErrorAtMs;
+  DestinationCounters counters;  // depth and oldest pending included
+  std::optional<std::int64_t> blockingEntryId;
+};
+
+struct AttemptRecord {
+  std::int64_t atMs{0};
+  std::string outcome;
+  std::string reason;
+  std::int64_t durationUs{0};
+};
+
+struct QueueEntry {
+  std::int64_t id{0};
+  std::int64_t destinationId{0};
+  std::int64_t packetId{0};
+  DeliveryState state{DeliveryState::Pending};
+  int attempts{0};
+  std::int64_t receivedAtMs{0};
+  std::optional<std::int64_t> finishedAtMs;
+  std::optional<std::string> reason;
+  std::string serial;
+  std::string registration;
+  int type{0};
+  std::optional<std::string> filterKey;
+  codecs::Bytes data;
+  std::vector<AttemptRecord> history;
+};
+
+struct EntryFilter {
+  std::optional<DeliveryState> state;
+  std::optional<int> type;
+  std::optional<std::string> serial;
+  std::optional<std::int64_t> fromMs, toMs;
+  std::int64_t afterId{0};
+  int limit{50};
+};
+
+struct DeviceRecord {
+  std::string serial;
+  std::optional<std::int64_t> locationId;
+  std::string registration;
+  bool hasKey{false};
+  std::uint32_t lastSequence{0};
+};
+
+struct TokenRecord {
+  std::int64_t id{0};
+  std::string name;
+  std::string role;  // admin | auditor
+  std::int64_t createdAtMs{0};
+  std::optional<std::int64_t> lastUsedAtMs;
+};
+
+struct AuditRecord {
+  std::int64_t id{0};
+  std::int64_t atMs{0};
+  std::string actor, role, action, target;
+  std::optional<std::string> before, after;  // JSON text
 };
 
 class Store {
@@ -161,6 +234,30 @@ class Store {
   // Deletes delivered rows finished before olderThanMs, at most `batch` at a time, and the
   // packets left without rows. Returns how many delivery rows went.
   int prune(std::int64_t olderThanMs, int batch);
+
+  // ---- admin API (store_admin.cpp); reads use the read connection ----
+  std::vector<QueueOverview> queueOverview();
+  std::optional<QueueOverview> queue(std::int64_t destinationId);
+  std::vector<QueueEntry> entries(std::int64_t destinationId, const EntryFilter& f);
+  std::optional<QueueEntry> entry(std::int64_t destinationId, std::int64_t entryId);
+  std::vector<std::int64_t> locationsOf(std::int64_t destinationId);
+  std::optional<LocationConfig> location(std::int64_t id);
+  std::int64_t deviceCount(std::int64_t locationId);
+  codecs::Status removeLocation(std::int64_t id);
+  std::vector<DeviceRecord> devices();
+  std::optional<DeviceRecord> device(const std::string& serial);
+  codecs::Status removeDevice(const std::string& serial);
+  bool removeRefusedIdent(const std::string& serial);
+  // Tokens: the secret is returned once; only its SHA-256 is stored.
+  std::pair<TokenRecord, std::string> createToken(const std::string& name, const std::string& role,
+                                                  std::int64_t nowMs);
+  std::optional<TokenRecord> authenticate(const std::string& secret, std::int64_t nowMs);
+  std::vector<TokenRecord> tokens();
+  bool revokeToken(std::int64_t id, std::int64_t nowMs);
+  void appendAudit(const AuditRecord& r);
+  std::vector<AuditRecord> audit(std::int64_t beforeId, int limit);  // newest first
+  // The plan SQLite chooses for the queue overview's statements (for the benchmark's report).
+  std::vector<std::string> overviewQueryPlan();
 
   Db& db() { return db_; }                                  // tests only
   std::uint64_t duplicates() const { return duplicates_; }  // resent packets dropped

@@ -15,8 +15,10 @@
 
 #include <Poco/Net/Context.h>
 #include <Poco/Net/SSLManager.h>
+#include <fcntl.h>
 #include <algorithm>
 #include <cerrno>
+#include <condition_variable>
 #include <cstring>
 #include <mutex>
 #include <stdexcept>
@@ -39,6 +41,11 @@ constexpr std::uint64_t kListenTag = ~std::uint64_t{0};
 constexpr std::uint64_t kWakeTag = ~std::uint64_t{0} - 1;
 constexpr std::size_t kScratchBytes = 64 * 1024;
 constexpr std::size_t kKeepBufferBytes = 4096;  // larger idle buffers are given back
+// Until the login is done only HELLO (at most 19 bytes) and PROOF (42) are expected: a client
+// that has not proved anything cannot make the gateway hold a 64 KiB partial frame.
+constexpr std::size_t kLoginFrameBytes = up::kMinFrameBytes;
+// A client that does not read its answers stops being read once this much is waiting for it.
+constexpr std::size_t kMaxPendingOut = 256 * 1024;
 
 std::int64_t steadyMs() {
   return std::chrono::duration_cast<std::chrono::milliseconds>(
@@ -73,16 +80,19 @@ enum class Phase : std::uint8_t { AwaitHello, AwaitProof, Ready, Closing };
 struct Inflight {
   std::uint32_t sequence;
   bool done;
+  bool rejected;
 };
 
 struct Conn {
   std::uint64_t id{0};
   int fd{-1};
   Phase phase{Phase::AwaitHello};
-  bool wantOut{false};      // EPOLLOUT registered
-  bool ackDirty{false};     // an ACK of ackedSequence is owed
-  bool queued{false};       // in the list of connections to write at the end of the iteration
-  bool shutWritten{false};  // SHUT_WR sent (Closing)
+  bool wantOut{false};         // EPOLLOUT registered
+  bool ackDirty{false};        // an ACK of ackedSequence is owed
+  bool queued{false};          // in the list of connections to write at the end of the iteration
+  bool shutWritten{false};     // SHUT_WR sent (Closing)
+  bool readPaused{false};      // EPOLLIN off until `out` drains below kMaxPendingOut
+  bool writeWantsRead{false};  // TLS: SSL_write needs the peer's bytes first
   std::string serial;
   std::unique_ptr<Nonce> nonce;        // between CHALLENGE and PROOF
   std::unique_ptr<codecs::Bytes> key;  // between HELLO and PROOF
@@ -90,8 +100,9 @@ struct Conn {
   std::uint32_t ackedSequence{0};
   std::vector<Inflight> inflight;  // in sequence order; [head, end) not yet acknowledged
   std::size_t head{0};
-  codecs::Bytes in;   // a partial frame carried to the next read
-  codecs::Bytes out;  // bytes not yet written
+  std::size_t rejectedInFlight{0};  // rejected entries in [head, end): the device forgot them
+  codecs::Bytes in;                 // a partial frame carried to the next read
+  codecs::Bytes out;                // bytes not yet written
   std::size_t outPos{0};
   std::int64_t openedMs{0};
   std::int64_t lastRxMs{0};
@@ -99,6 +110,9 @@ struct Conn {
   std::unique_ptr<SSL, SslFree> ssl;
 
   std::size_t inFlight() const { return inflight.size() - head; }
+  // What the device still counts against its window: not acknowledged and not rejected.
+  std::size_t windowUsed() const { return inFlight() - rejectedInFlight; }
+  std::size_t pendingOut() const { return out.size() - outPos; }
 };
 
 struct Completion {
@@ -107,6 +121,31 @@ struct Completion {
   bool ok;
   std::string field;  // of the error
   std::string message;
+};
+
+// Where the committer thread leaves completions. Shared with every callback in the Ingestor,
+// so a callback that runs after the listener is gone still has somewhere to write.
+struct CompletionSink {
+  CompletionSink() : fd(eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC)) {}
+  ~CompletionSink() {
+    if (fd >= 0) ::close(fd);
+  }
+  void push(Completion c) {
+    bool first = false;
+    {
+      std::lock_guard lock(mu);
+      first = items.empty();
+      items.push_back(std::move(c));
+    }
+    if (first) wake();
+  }
+  void wake() {
+    std::uint64_t one = 1;
+    [[maybe_unused]] auto n = ::write(fd, &one, sizeof one);
+  }
+  std::mutex mu;
+  std::vector<Completion> items;
+  int fd;
 };
 
 void trim(codecs::Bytes& b) {
@@ -125,14 +164,15 @@ class Listener::Impl {
         clock_(clock),
         o_(std::move(options)),
         stats_(owner.stats_),
-        scratch_(kScratchBytes) {}
+        scratch_(kScratchBytes),
+        sink_(std::make_shared<CompletionSink>()) {}
 
   ~Impl() {
     stop();
     for (auto& [id, c] : conns_)
       if (c->fd >= 0) ::close(c->fd);
     if (listenFd_ >= 0) ::close(listenFd_);
-    if (wakeFd_ >= 0) ::close(wakeFd_);
+    if (spareFd_ >= 0) ::close(spareFd_);
     if (epollFd_ >= 0) ::close(epollFd_);
   }
 
@@ -143,7 +183,10 @@ class Listener::Impl {
     if (o_.window == 0) throw std::runtime_error("uplink.window must be at least 1");
     if (!o_.tlsCertificateFile.empty() || !o_.tlsPrivateKeyFile.empty()) setUpTls();
     epollFd_ = epoll_create1(EPOLL_CLOEXEC);
-    wakeFd_ = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+    wakeFd_ = sink_->fd;
+    // Kept in reserve: when the descriptors run out, it is closed to accept and shed a
+    // connection, instead of leaving it in the backlog where level-triggered epoll spins on it.
+    spareFd_ = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
     if (epollFd_ < 0 || wakeFd_ < 0)
       throw std::runtime_error(std::string("uplink: epoll/eventfd: ") + std::strerror(errno));
     bindListener();
@@ -154,13 +197,20 @@ class Listener::Impl {
     ev.data.u64 = kWakeTag;
     epoll_ctl(epollFd_, EPOLL_CTL_ADD, wakeFd_, &ev);
     thread_ = std::thread([this] { run(); });
+    recorder_ = std::thread([this] { recordRefused(); });
   }
 
   void stop() {
     if (!thread_.joinable()) return;
     stopping_ = true;
-    wake();
+    sink_->wake();
     thread_.join();
+    {
+      std::lock_guard lock(refusedMu_);
+      recorderStop_ = true;
+    }
+    refusedCv_.notify_one();
+    recorder_.join();
   }
 
   std::uint16_t port() const { return port_; }
@@ -215,15 +265,11 @@ class Listener::Impl {
   }
 
   // ---------------------------------------------------------------- the loop
-  void wake() {
-    std::uint64_t one = 1;
-    [[maybe_unused]] auto n = ::write(wakeFd_, &one, sizeof one);
-  }
 
   void run() {
     std::vector<epoll_event> events(512);
     std::int64_t nextScanMs = steadyMs() + 250;
-    std::int64_t drainUntilMs = 0;
+    std::int64_t drainUntilMs = 0, lingerUntilMs = 0;
     for (;;) {
       const int n = epoll_wait(epollFd_, events.data(), static_cast<int>(events.size()), 100);
       for (int i = 0; i < n; ++i) {
@@ -247,37 +293,40 @@ class Listener::Impl {
         }
       }
       sendAcks();
+      resumeReading();
       const std::int64_t now = steadyMs();
       if (now >= nextScanMs) {
         scanTimers(now);
-        flushRefusedIdents();
         nextScanMs = now + 250;
       }
       if (stopping_) {
+        // 1: no new connections or packets; what is in flight commits and is acknowledged.
         if (drainUntilMs == 0) {
           drainUntilMs = now + 5000;
           epoll_ctl(epollFd_, EPOLL_CTL_DEL, listenFd_, nullptr);
           ::close(listenFd_);
           listenFd_ = -1;
         }
-        bool waiting = false;
-        for (auto& [id, c] : conns_)
-          if (c->phase == Phase::Ready && c->inFlight() > 0) waiting = true;
-        if (!waiting || now >= drainUntilMs) break;
+        if (lingerUntilMs == 0) {
+          bool waiting = false;
+          for (auto& [id, c] : conns_)
+            if (c->phase == Phase::Ready && c->inFlight() > 0) waiting = true;
+          if (waiting && now < drainUntilMs) continue;
+          // 2: every connection is told, its sending side shut, and given time to read that.
+          std::vector<std::uint64_t> ids;
+          for (auto& [id, c] : conns_) ids.push_back(id);
+          for (std::uint64_t id : ids)
+            if (Conn* c = find(id))
+              fail(*c, up::ErrorCode::ShuttingDown, "the gateway is stopping; reconnect later");
+          lingerUntilMs = now + o_.closeLinger.count();
+        }
+        if (conns_.empty() || now >= lingerUntilMs) break;
       }
     }
-    takeCompletions();
-    sendAcks();
     std::vector<std::uint64_t> ids;
     for (auto& [id, c] : conns_) ids.push_back(id);
-    for (std::uint64_t id : ids) {
-      Conn* c = find(id);
-      if (!c) continue;
-      if (c->phase != Phase::Closing)
-        up::appendError(c->out, up::ErrorCode::ShuttingDown, "the gateway is stopping");
-      if (flush(*c)) closeNow(*c, true);
-    }
-    flushRefusedIdents();
+    for (std::uint64_t id : ids)
+      if (Conn* c = find(id)) closeNow(*c, true);
   }
 
   Conn* find(std::uint64_t id) {
@@ -290,9 +339,21 @@ class Listener::Impl {
       const int fd = ::accept4(listenFd_, nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC);
       if (fd < 0) {
         if (errno == EINTR || errno == ECONNABORTED) continue;
-        if (errno == EMFILE || errno == ENFILE)
-          spdlog::warn("uplink: cannot accept a connection: {} (raise the open-files limit)",
-                       std::strerror(errno));
+        if ((errno == EMFILE || errno == ENFILE) && spareFd_ >= 0) {
+          ::close(spareFd_);
+          const int shed = ::accept4(listenFd_, nullptr, nullptr, SOCK_CLOEXEC);
+          if (shed >= 0) ::close(shed);
+          spareFd_ = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
+          const std::int64_t now = steadyMs();
+          if (now - lastFdWarningMs_ > 10'000) {
+            lastFdWarningMs_ = now;
+            spdlog::warn(
+                "uplink: out of file descriptors ({}): connections are shed; raise "
+                "the open-files limit or lower uplink.maxConnections",
+                std::strerror(errno));
+          }
+          continue;
+        }
         return;
       }
       ++stats_.accepted;
@@ -354,50 +415,89 @@ class Listener::Impl {
 
   void onReadable(Conn& c) {
     const std::uint64_t id = c.id;
-    for (int round = 0; round < 8; ++round) {
+    for (;;) {
+      if (c.readPaused) return;
       const long n = readSome(c, scratch_.data(), scratch_.size());
       if (n < 0) {
         closeNow(c, true);
         return;
       }
+      if (c.writeWantsRead) {  // TLS: what the write waited for may have arrived
+        c.writeWantsRead = false;
+        if (!flush(c)) return;
+      }
       if (n == 0) return;
-      c.lastRxMs = steadyMs();
       if (c.phase == Phase::Closing || stopping_) continue;  // read and dropped
-      const auto got = static_cast<std::size_t>(n);
-      codecs::ByteView data;
-      if (c.in.empty()) {
-        data = codecs::ByteView(scratch_.data(), got);
-      } else {
-        c.in.insert(c.in.end(), scratch_.data(), scratch_.data() + got);
-        data = c.in;
+      if (!process(c, scratch_.data(), static_cast<std::size_t>(n)) || !find(id)) return;
+      // A short read emptied the socket; TLS reads on until WANT_READ, as bytes it has already
+      // decrypted would not wake epoll again.
+      if (!c.ssl && static_cast<std::size_t>(n) < scratch_.size()) return;
+    }
+  }
+
+  // Handles the whole frames in c.in followed by `fresh`; keeps a partial frame in c.in.
+  // false: the connection was closed.
+  bool process(Conn& c, const std::uint8_t* fresh, std::size_t n) {
+    const std::uint64_t id = c.id;
+    codecs::ByteView data;
+    if (c.in.empty()) {
+      data = codecs::ByteView(fresh, n);
+    } else {
+      c.in.insert(c.in.end(), fresh, fresh + n);
+      data = c.in;
+    }
+    std::size_t used = 0;
+    for (;;) {
+      if (c.pendingOut() > kMaxPendingOut && !flush(c)) return false;
+      if (c.pendingOut() > kMaxPendingOut) {
+        c.readPaused = true;
+        updateInterest(c);
+        break;
       }
-      std::size_t used = 0;
-      bool alive = true;
-      while (alive) {
-        up::ScanResult r = up::scanFrame(data.subspan(used), o_.maxFrameBytes);
-        if (r.scan == up::Scan::NeedMore) break;
-        if (r.scan == up::Scan::Bad) {
-          fail(c, r.error, r.reason);
-          alive = false;
-          break;
-        }
-        alive = handleFrame(c, r.frame);
-        used += r.frameBytes;
-        if (!find(id)) return;  // a failed write closed it
+      const std::size_t max = c.phase == Phase::Ready ? o_.maxFrameBytes : kLoginFrameBytes;
+      up::ScanResult r = up::scanFrame(data.subspan(used), max);
+      if (r.scan == up::Scan::NeedMore) break;
+      if (r.scan == up::Scan::Bad) {
+        if (r.error == up::ErrorCode::FrameTooLarge && c.phase != Phase::Ready)
+          r.reason += " before the login (HELLO and PROOF only)";
+        fail(c, r.error, r.reason);
+        if (Conn* still = find(id)) trim(still->in);
+        return find(id) != nullptr;
       }
-      if (!find(id)) return;
+      c.lastRxMs = steadyMs();  // a frame, not a byte, keeps a connection alive
+      const bool alive = handleFrame(c, r.frame);
+      used += r.frameBytes;
+      if (!find(id)) return false;  // a failed write closed it
       if (!alive || c.phase == Phase::Closing) {
         trim(c.in);
-        continue;
+        return true;
       }
-      if (c.in.empty()) {
-        if (used < got) c.in.assign(scratch_.data() + used, scratch_.data() + got);
-      } else {
-        c.in.erase(c.in.begin(), c.in.begin() + static_cast<std::ptrdiff_t>(used));
-        if (c.in.empty()) trim(c.in);
-      }
-      if (static_cast<std::size_t>(n) < scratch_.size() && !c.ssl) return;
     }
+    if (c.in.empty()) {
+      if (used < n) c.in.assign(fresh + used, fresh + n);
+    } else {
+      c.in.erase(c.in.begin(), c.in.begin() + static_cast<std::ptrdiff_t>(used));
+      if (c.in.empty()) trim(c.in);
+    }
+    return true;
+  }
+
+  // Connections whose answers drained: read again, starting with the frames already buffered.
+  void resumeReading() {
+    if (resumed_.empty()) return;
+    std::vector<std::uint64_t> ids;
+    ids.swap(resumed_);
+    for (std::uint64_t id : ids) {
+      Conn* c = find(id);
+      if (!c || c->readPaused) continue;
+      if (!c->in.empty()) {
+        codecs::Bytes buffered;
+        buffered.swap(c->in);
+        if (!process(*c, buffered.data(), buffered.size())) continue;
+      }
+      if (Conn* again = find(id)) onReadable(*again);
+    }
+    sendAcks();
   }
 
   // false: the connection was closed.
@@ -412,8 +512,12 @@ class Listener::Impl {
           continue;
         }
         const int e = SSL_get_error(c.ssl.get(), n);
-        if (e == SSL_ERROR_WANT_WRITE || e == SSL_ERROR_WANT_READ) {
+        if (e == SSL_ERROR_WANT_WRITE) {
           setWantOut(c, true);
+          return true;
+        }
+        if (e == SSL_ERROR_WANT_READ) {  // retried from onReadable when the peer's bytes come
+          c.writeWantsRead = true;
           return true;
         }
         closeNow(c, true);
@@ -435,6 +539,11 @@ class Listener::Impl {
     trim(c.out);
     c.outPos = 0;
     setWantOut(c, false);
+    if (c.readPaused) {
+      c.readPaused = false;
+      updateInterest(c);
+      resumed_.push_back(c.id);
+    }
     if (c.phase == Phase::Closing && !c.shutWritten) {
       if (c.ssl) SSL_shutdown(c.ssl.get());
       ::shutdown(c.fd, SHUT_WR);
@@ -446,8 +555,12 @@ class Listener::Impl {
   void setWantOut(Conn& c, bool want) {
     if (c.wantOut == want) return;
     c.wantOut = want;
+    updateInterest(c);
+  }
+
+  void updateInterest(Conn& c) {
     epoll_event ev{};
-    ev.events = EPOLLIN | EPOLLRDHUP | (want ? EPOLLOUT : 0u);
+    ev.events = (c.readPaused ? 0u : EPOLLIN | EPOLLRDHUP) | (c.wantOut ? EPOLLOUT : 0u);
     ev.data.u64 = c.id;
     epoll_ctl(epollFd_, EPOLL_CTL_MOD, c.fd, &ev);
   }
@@ -478,6 +591,10 @@ class Listener::Impl {
     c.key.reset();
     c.nonce.reset();
     trim(c.in);
+    if (c.ssl && !SSL_is_init_finished(c.ssl.get())) {
+      closeNow(c, true);  // no TLS session to say it in
+      return;
+    }
     up::appendError(c.out, code, reason);
     flush(c);
   }
@@ -485,10 +602,14 @@ class Listener::Impl {
   void refuse(Conn& c, up::ErrorCode code, const std::string& reason) {
     ++stats_.refusedLogins;
     spdlog::warn("uplink {} {}: login refused: {}", c.serial, peerAddress(c.fd), reason);
-    refused_.push_back(store::RefusedIdent{
-        c.serial, peerAddress(c.fd),
-        std::string(up::errorCodeName(static_cast<std::uint8_t>(code))) + ": " + reason,
-        clock_.nowMs(), 0, 0});
+    {
+      std::lock_guard lock(refusedMu_);
+      if (refused_.size() < 10'000)  // a flood is counted in stats, not queued without bound
+        refused_.push_back(store::RefusedIdent{
+            c.serial, peerAddress(c.fd),
+            std::string(up::errorCodeName(static_cast<std::uint8_t>(code))) + ": " + reason,
+            clock_.nowMs(), 0, 0});
+    }
     fail(c, code, reason);
   }
 
@@ -496,6 +617,11 @@ class Listener::Impl {
   // false: the connection is closing.
   bool handleFrame(Conn& c, const up::FrameView& f) {
     const std::uint8_t k = f.kind;
+    if (c.phase != Phase::Ready && (up::isReservedKind(k) || k == 0x20)) {
+      fail(c, up::ErrorCode::UnexpectedFrame,
+           std::string(up::kindName(k)) + " before the login finished (WELCOME)");
+      return false;
+    }
     if (up::isReservedKind(k)) {
       up::appendError(c.out, up::ErrorCode::NotSupported,
                       std::string("kind ") + std::to_string(k) + " is " + up::kindName(k) +
@@ -584,6 +710,12 @@ class Listener::Impl {
     }
     c.key.reset();
     c.nonce.reset();
+    // Read again: a connection this one replaces may have stored more since HELLO.
+    try {
+      if (auto fresh = store_.deviceAuth(c.serial))
+        c.lastSequence = std::max(c.lastSequence, fresh->lastSequence);
+    } catch (const store::StoreError&) {
+    }
     // The newer connection wins: the older one may be a dead link not noticed yet.
     if (auto it = devices_.find(c.serial); it != devices_.end()) {
       if (Conn* old = find(it->second)) {
@@ -624,7 +756,7 @@ class Listener::Impl {
       return false;
     }
     ++stats_.packets;
-    if (c.inFlight() >= o_.window) {
+    if (c.windowUsed() >= o_.window) {
       fail(c, up::ErrorCode::WindowExceeded,
            "more than " + std::to_string(o_.window) + " packets in flight");
       return false;
@@ -641,12 +773,13 @@ class Listener::Impl {
     if (codecs::Status s = codecs::decodePacket(p->packet, decoded); !s) {
       ++stats_.rejected;
       up::appendReject(c.out, p->sequence, up::RejectCode::InvalidPacket, s.error().message());
-      c.inflight.push_back(Inflight{p->sequence, true});
+      c.inflight.push_back(Inflight{p->sequence, true, true});
+      ++c.rejectedInFlight;
       advance(c);
       markDirty(c);
       return true;
     }
-    c.inflight.push_back(Inflight{p->sequence, false});
+    c.inflight.push_back(Inflight{p->sequence, false, false});
     store::IngestItem item;
     item.serial = c.serial;
     item.registration = p->registration;
@@ -655,19 +788,14 @@ class Listener::Impl {
     item.sequence = p->sequence;
     const std::uint64_t id = c.id;
     const std::uint32_t seq = p->sequence;
-    ingestor_.submit(std::move(item), [this, id, seq](const codecs::Status& s) {
+    item.session = id;
+    ingestor_.submit(std::move(item), [sink = sink_, id, seq](const codecs::Status& s) {
       Completion done{id, seq, s.ok(), {}, {}};
       if (!s) {
         done.field = s.error().field;
         done.message = s.error().message();
       }
-      bool first = false;
-      {
-        std::lock_guard lock(completionsMu_);
-        first = completions_.empty();
-        completions_.push_back(std::move(done));
-      }
-      if (first) wake();
+      sink->push(std::move(done));
     });
     return true;
   }
@@ -689,6 +817,7 @@ class Listener::Impl {
     bool moved = false;
     while (c.head < c.inflight.size() && c.inflight[c.head].done) {
       c.ackedSequence = c.inflight[c.head].sequence;
+      if (c.inflight[c.head].rejected) --c.rejectedInFlight;
       ++c.head;
       moved = true;
     }
@@ -706,8 +835,8 @@ class Listener::Impl {
 
   void takeCompletions() {
     {
-      std::lock_guard lock(completionsMu_);
-      taken_.swap(completions_);
+      std::lock_guard lock(sink_->mu);
+      taken_.swap(sink_->items);
     }
     for (Completion& d : taken_) {
       Conn* c = find(d.conn);
@@ -732,6 +861,8 @@ class Listener::Impl {
         ++stats_.rejected;
         up::appendReject(c->out, d.sequence, up::RejectCode::InvalidPacket, d.message);
         it->done = true;
+        it->rejected = true;
+        ++c->rejectedInFlight;
         advance(*c);
         markDirty(*c);
       }
@@ -785,14 +916,25 @@ class Listener::Impl {
     }
   }
 
-  void flushRefusedIdents() {
-    if (refused_.empty()) return;
-    try {
-      store_.recordRefusedIdents(refused_);
-    } catch (const store::StoreError& e) {
-      spdlog::error("uplink: cannot record {} refused logins: {}", refused_.size(), e.what());
+  // Refused logins are written by a thread of their own: the store's write lock may be held
+  // by an ingest commit (an fsync), and the event loop must not wait for it.
+  void recordRefused() {
+    std::vector<store::RefusedIdent> batch;
+    for (;;) {
+      {
+        std::unique_lock lock(refusedMu_);
+        refusedCv_.wait_for(lock, std::chrono::milliseconds(200));
+        batch.swap(refused_);
+        if (batch.empty() && recorderStop_) return;
+      }
+      if (batch.empty()) continue;
+      try {
+        store_.recordRefusedIdents(batch);
+      } catch (const store::StoreError& e) {
+        spdlog::error("uplink: cannot record {} refused logins: {}", batch.size(), e.what());
+      }
+      batch.clear();
     }
-    refused_.clear();
   }
 
   store::Store& store_;
@@ -813,10 +955,16 @@ class Listener::Impl {
   std::vector<std::uint64_t> dirty_;
   std::vector<std::uint64_t> writing_;
   std::vector<std::uint8_t> scratch_;
-  std::vector<store::RefusedIdent> refused_;
-  std::mutex completionsMu_;
-  std::vector<Completion> completions_;
   std::vector<Completion> taken_;
+  std::vector<std::uint64_t> resumed_;
+  std::shared_ptr<CompletionSink> sink_;
+  int spareFd_{-1};
+  std::int64_t lastFdWarningMs_{0};
+  std::thread recorder_;
+  std::mutex refusedMu_;
+  std::condition_variable refusedCv_;
+  bool recorderStop_{false};
+  std::vector<store::RefusedIdent> refused_;
 };
 
 Listener::Listener(store::Store& store, ingest::Ingestor& ingestor, forward::Clock& clock,

@@ -56,15 +56,16 @@ class Listener {
   void start();
   std::uint16_t port() const { return port_; }
   // Stops reading, waits (at most 5 s) for the packets in flight to commit and be acknowledged,
-  // then closes every connection with SHUTTING_DOWN. REQUIRES: the Ingestor still runs.
+  // then closes every connection with SHUTTING_DOWN. REQUIRES: the Ingestor still runs (a
+  // completion arriving after stop() is harmless: the tracker resends, the store dedupes).
   void stop();
 
   const ListenerStats& stats() const { return stats_; }
 
  private:
   class Impl;
+  ListenerStats stats_;  // before impl_: the event thread counts until ~Impl joins it
   std::unique_ptr<Impl> impl_;
-  ListenerStats stats_;
   std::uint16_t port_{0};
 };
 

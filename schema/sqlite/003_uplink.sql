@@ -6,7 +6,8 @@ ALTER TABLE devices ADD COLUMN device_key BLOB;
 ALTER TABLE devices ADD COLUMN last_sequence INTEGER NOT NULL DEFAULT 0;
 
 -- Logins the listener refused (unknown serial, wrong proof, login timeout), one row per serial
--- so a scanner cannot grow the table without bound; the admin sees who is knocking.
+-- (the store keeps the 10,000 most recent serials: a scanner chooses its serials); the admin sees
+-- who is knocking.
 CREATE TABLE refused_idents (
   serial TEXT PRIMARY KEY,
   address TEXT NOT NULL,                -- the last remote address, "ip:port"

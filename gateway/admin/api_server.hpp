@@ -1,0 +1,56 @@
+// The admin HTTP API (schema/openapi.yaml), /metrics, /healthz and the web console, on a POCO
+// HTTPServer of its own (loopback by default).
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+
+#include "gateway/forward/clock.hpp"
+#include "gateway/forward/forwarder.hpp"
+#include "gateway/ingest/ingestor.hpp"
+#include "gateway/store/store.hpp"
+#include "gateway/uplink/listener.hpp"
+
+namespace dcgw::admin {
+
+struct AdminOptions {
+  std::string bind{"127.0.0.1"};
+  std::uint16_t port{8080};  // 0: any free port (see ApiServer::port())
+  std::string tlsCertificateFile;
+  std::string tlsPrivateKeyFile;
+  int threads{4};
+};
+
+// What /metrics reads besides the store; any may be null (then its metrics are absent).
+struct MetricSources {
+  const uplink::ListenerStats* uplink{nullptr};
+  const ingest::Ingestor* ingestor{nullptr};
+};
+
+class ApiServer {
+ public:
+  ApiServer(store::Store& store, forward::Forwarder& forwarder, forward::Clock& clock,
+            AdminOptions options, MetricSources metrics = {});
+  ~ApiServer();
+  ApiServer(const ApiServer&) = delete;
+  ApiServer& operator=(const ApiServer&) = delete;
+
+  // Throws std::runtime_error naming the address or TLS file that failed.
+  void start();
+  std::uint16_t port() const;
+  void stop();
+
+  class Impl;
+
+ private:
+  std::unique_ptr<Impl> impl_;
+};
+
+// ISO-8601 UTC with milliseconds ("2026-11-22T10:15:30.250Z"), and its parser (a 'Z' or
+// "+00:00" zone, fraction optional); nullopt for anything else.
+std::string formatTimeMs(std::int64_t ms);
+std::optional<std::int64_t> parseTimeMs(const std::string& text);
+
+}  // namespace dcgw::admin

@@ -1,0 +1,58 @@
+// Tokens are made here, offline, because the API needs a token before it can make one. The
+// secret is printed once; the store keeps its SHA-256.
+#include "gateway/cli/token_command.hpp"
+
+#include "gateway/forward/clock.hpp"
+#include "gateway/store/store.hpp"
+
+namespace dcgw::cli {
+
+int runToken(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
+  if (args.empty() || args[0] != "create") {
+    err << "usage: dcgw token create --role admin|auditor [--name NAME] [--db PATH]\n"
+           "(list and revoke tokens over the API: dcgw tokens list|revoke)\n";
+    return 2;
+  }
+  std::string role, name, db = "dcgw.db";
+  for (std::size_t i = 1; i < args.size(); ++i) {
+    const std::string& a = args[i];
+    if (i + 1 >= args.size()) {
+      err << "dcgw token create: option " << a << " needs a value\n";
+      return 2;
+    }
+    const std::string& v = args[++i];
+    if (a == "--role") {
+      role = v;
+    } else if (a == "--name") {
+      name = v;
+    } else if (a == "--db") {
+      db = v;
+    } else {
+      err << "dcgw token create: unknown option '" << a << "'\n";
+      return 2;
+    }
+  }
+  if (role != "admin" && role != "auditor") {
+    err << "dcgw token create: --role must be admin or auditor"
+        << (role.empty() ? "" : ", not '" + role + "'") << '\n';
+    return 2;
+  }
+  if (name.empty()) name = role;
+  forward::SystemClock clock;
+  try {
+    store::Store store(db);
+    auto [token, secret] = store.createToken(name, role, clock.nowMs());
+    store.appendAudit(store::AuditRecord{0, clock.nowMs(), "cli", "admin", "token.create",
+                                         "token " + std::to_string(token.id), std::nullopt,
+                                         "{\"name\":\"" + name + "\",\"role\":\"" + role + "\"}"});
+    out << secret << '\n';
+    err << "dcgw token create: token " << token.id << " (" << role << ", \"" << name
+        << "\") stored in " << db << "; the secret above is not shown again\n";
+  } catch (const store::StoreError& e) {
+    err << "dcgw token create: " << db << ": " << e.what() << '\n';
+    return 1;
+  }
+  return 0;
+}
+
+}  // namespace dcgw::cli
