@@ -296,6 +296,18 @@ const char* forwarderStateName(forward::Forwarder::State s) {
   return "idle";
 }
 
+// A whole decimal integer (no sign, no trailing characters), or nullopt.
+std::optional<std::int64_t> wholeNumber(const std::string& s, std::int64_t lo, std::int64_t hi) {
+  if (s.empty() || s.size() > 15) return std::nullopt;
+  std::int64_t v = 0;
+  for (char ch : s) {
+    if (ch < '0' || ch > '9') return std::nullopt;
+    v = v * 10 + (ch - '0');
+  }
+  if (v < lo || v > hi) return std::nullopt;
+  return v;
+}
+
 // ---- request bodies ----
 
 const JsonValue* member(const JsonValue& o, const char* key) {
@@ -1083,6 +1095,11 @@ class ApiServer::Impl {
     const char* state = !q.enabled ? "disabled"
                         : q.paused ? "paused"
                                    : forwarderStateName(st.state);
+    // Just resumed: the woken worker has not said what it does yet; the store knows.
+    if (q.enabled && !q.paused && std::string(state) == "paused")
+      state = q.state.nextAttemptAtMs > now ? "backing-off"
+              : q.counters.depth > 0        ? "delivering"
+                                            : "idle";
     w.string(state);
     w.key("nextRetryAt");
     const std::int64_t next = std::max(q.state.nextAttemptAtMs, st.nextAttemptAtMs);
@@ -1167,12 +1184,17 @@ class ApiServer::Impl {
       }
     }
     if (auto t = param("type")) {
-      try {
-        std::size_t used = 0;
-        const int v = std::stoi(*t, &used, 0);
-        if (used != t->size() || v < 0 || v > 255) throw std::invalid_argument(*t);
-        f.type = v;
-      } catch (const std::exception&) {
+      std::optional<std::int64_t> v;
+      if (t->size() > 2 && t->size() <= 4 && (t->rfind("0x", 0) == 0 || t->rfind("0X", 0) == 0)) {
+        codecs::Bytes b;
+        const std::string digits = (t->size() == 3 ? "0" : "") + t->substr(2);
+        if (codecs::fromHex(digits, b) && b.size() == 1) v = b[0];
+      } else {
+        v = wholeNumber(*t, 0, 255);
+      }
+      if (v) {
+        f.type = static_cast<int>(*v);
+      } else {
         e.add("type", "a packet type from 0 to 255 (decimal or 0x hex), not '" + *t + "'");
       }
     }
@@ -1187,22 +1209,26 @@ class ApiServer::Impl {
         }
       }
     if (auto a = param("after")) {
-      try {
-        f.afterId = std::stoll(*a);
-      } catch (const std::exception&) {
-        e.add("after", "the `next` of a previous page");
+      if (auto v = wholeNumber(*a, 0, std::numeric_limits<std::int64_t>::max())) {
+        f.afterId = *v;
+      } else {
+        e.add("after", "the `next` of a previous page, not '" + *a + "'");
       }
     }
     if (auto l = param("limit")) {
-      try {
-        f.limit = std::stoi(*l);
-        if (f.limit < 1 || f.limit > 500) throw std::out_of_range(*l);
-      } catch (const std::exception&) {
-        e.add("limit", "from 1 to 500");
+      if (auto v = wholeNumber(*l, 1, 500)) {
+        f.limit = static_cast<int>(*v);
+      } else {
+        e.add("limit", "from 1 to 500, not '" + *l + "'");
       }
     }
     if (!e.list.empty()) throw e.error();
-    const auto page = store_.entries(id, f);
+    // One more than asked: a full page is the last one when nothing follows it.
+    const int limit = f.limit;
+    f.limit = limit + 1;
+    auto page = store_.entries(id, f);
+    const bool more = static_cast<int>(page.size()) > limit;
+    if (more) page.pop_back();
     std::string out;
     JsonWriter w(out);
     w.beginObject();
@@ -1211,7 +1237,7 @@ class ApiServer::Impl {
     for (const auto& x : page) writeEntry(w, x);
     w.endArray();
     w.key("next");
-    if (static_cast<int>(page.size()) == f.limit) {
+    if (more) {
       w.integer(page.back().id);
     } else {
       w.null();
@@ -1286,19 +1312,24 @@ class ApiServer::Impl {
     std::int64_t before = std::numeric_limits<std::int64_t>::max();
     int limit = 100;
     FieldErrors e;
-    try {
-      if (auto b = param("before")) before = std::stoll(*b);
-    } catch (const std::exception&) {
-      e.add("before", "the `next` of a previous page");
+    if (auto b = param("before")) {
+      if (auto v = wholeNumber(*b, 0, std::numeric_limits<std::int64_t>::max())) {
+        before = *v;
+      } else {
+        e.add("before", "the `next` of a previous page, not '" + *b + "'");
+      }
     }
-    try {
-      if (auto l = param("limit")) limit = std::stoi(*l);
-      if (limit < 1 || limit > 500) e.add("limit", "from 1 to 500");
-    } catch (const std::exception&) {
-      e.add("limit", "from 1 to 500");
+    if (auto l = param("limit")) {
+      if (auto v = wholeNumber(*l, 1, 500)) {
+        limit = static_cast<int>(*v);
+      } else {
+        e.add("limit", "from 1 to 500, not '" + *l + "'");
+      }
     }
     if (!e.list.empty()) throw e.error();
-    const auto page = store_.audit(before, limit);
+    auto page = store_.audit(before, limit + 1);
+    const bool more = static_cast<int>(page.size()) > limit;
+    if (more) page.pop_back();
     std::string out;
     JsonWriter w(out);
     w.beginObject();
@@ -1332,7 +1363,7 @@ class ApiServer::Impl {
     }
     w.endArray();
     w.key("next");
-    if (static_cast<int>(page.size()) == limit) {
+    if (more) {
       w.integer(page.back().id);
     } else {
       w.null();

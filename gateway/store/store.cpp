@@ -613,7 +613,9 @@ bool Store::skipBlocking(std::int64_t destinationId, const std::string& reason,
 
 int Store::requeueDead(std::int64_t destinationId) {
   Lock lock(mu_);
-  db_.prepare("UPDATE deliveries SET state=0, finished_at=NULL WHERE destination_id=? AND state=2")
+  db_.prepare(
+         "UPDATE deliveries SET state=0, finished_at=NULL, reason=NULL WHERE destination_id=? "
+         "AND state=2")
       .bind(1, destinationId)
       .run();
   return db_.changes();

@@ -86,6 +86,11 @@
     return `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())} ` +
       `${p(d.getHours())}:${p(d.getMinutes())}:${p(d.getSeconds())}`;
   }
+  // Today's times as HH:MM:SS, older ones with their date.
+  function fmtTimeShort(iso) {
+    const full = fmtTime(iso);
+    return full.slice(0, 10) === fmtTime(new Date().toISOString()).slice(0, 10) ? full.slice(11) : full;
+  }
   function timeEl(iso) {
     if (!iso) return h('span', {class: 'muted'}, '-');
     return h('time', {datetime: iso, title: iso}, fmtTime(iso));
@@ -118,16 +123,21 @@
       case 'backing-off': {
         if (!q.nextRetryAt) return 'backing off';
         const left = secondsUntil(q.nextRetryAt);
-        return `backing off until ${fmtTime(q.nextRetryAt)}` +
-          (left > 0 ? ` (in ${fmtDuration(left)})` : ' (due)');
+        return `backing off until ${fmtTimeShort(q.nextRetryAt)}` + (left > 0 ? '' : ' (due)');
       }
       default:
         return q.state || 'unknown';
     }
   }
   function stateBadge(q, testid) {
-    return h('span', {class: `badge state-${q.state}`, testid, dataset: {state: q.state || ''}},
-      queueStateText(q));
+    return h('span', {class: `badge state-${q.state}`, testid, dataset: {state: q.state || ''},
+      title: q.nextRetryAt && q.state === 'backing-off' ? `next attempt at ${q.nextRetryAt}` : null},
+    queueStateText(q));
+  }
+  function retryEl(iso) {
+    if (!iso) return h('span', {class: 'muted'}, '-');
+    const left = secondsUntil(iso);
+    return h('time', {datetime: iso, title: iso}, left >= 1 ? `in ${fmtDuration(left)}` : left > 0 ? 'in <1 s' : 'due now');
   }
   function jsonBlock(value, testid) {
     return h('pre', {class: 'json', testid}, JSON.stringify(value, null, 2));
@@ -432,8 +442,8 @@
         q.oldestPendingAgeSeconds === null || q.oldestPendingAgeSeconds === undefined
           ? '-' : fmtDuration(q.oldestPendingAgeSeconds)),
       h('td', {class: 'error-text', testid: 'queue-last-error'},
-        q.lastError ? [q.lastError, h('div', {class: 'muted small'}, fmtTime(q.lastErrorAt))] : ''),
-      h('td', {testid: 'queue-next-retry'}, q.nextRetryAt ? timeEl(q.nextRetryAt) : '-'),
+        q.lastError ? [q.lastError, h('div', {class: 'muted small'}, q.lastErrorAt ? `at ${fmtTimeShort(q.lastErrorAt)}` : '')] : ''),
+      h('td', {testid: 'queue-next-retry'}, retryEl(q.nextRetryAt)),
       h('td', {class: 'num', testid: 'queue-failures'}, q.consecutiveFailures ?? 0),
       COUNTERS.map(([k, , testid]) => h('td', {class: 'num', testid}, c[k] ?? 0)));
   }
@@ -474,8 +484,17 @@
 
   // ---------------------------------------------------------------- one queue
 
-  function historyTable(history, testid) {
+  // The attempts, oldest first; a long history shows its last `limit` until asked for all.
+  function historyTable(history, testid, limit = 10) {
     if (!history || !history.length) return h('p', {class: 'muted', testid}, 'No attempts yet.');
+    if (history.length > limit) {
+      const box = h('div');
+      const more = h('button', {type: 'button', class: 'link', testid: `${testid}-all`, onclick: () => {
+        clear(box).append(historyTable(history, testid, Infinity));
+      }}, `show all ${history.length} attempts`);
+      return append(box, h('p', {class: 'muted small'}, `${history.length - limit} earlier attempts not shown - `, more),
+        historyTable(history.slice(-limit), testid, Infinity));
+    }
     return h('table', {class: 'grid compact', testid},
       h('thead', null, h('tr', null, ['At', 'Outcome', 'Reason', 'Duration'].map((t) => h('th', null, t)))),
       h('tbody', null, history.map((a) => h('tr', {class: `outcome-${a.outcome}`},
@@ -540,7 +559,7 @@
         h('dt', null, 'Oldest pending'), h('dd', null, q.oldestPendingAt
           ? [timeEl(q.oldestPendingAt), ` (${fmtDuration(q.oldestPendingAgeSeconds)} ago)`] : '-'),
         h('dt', null, 'Consecutive failures'), h('dd', {testid: 'queue-detail-failures'}, q.consecutiveFailures ?? 0),
-        h('dt', null, 'Next retry'), h('dd', null, q.nextRetryAt ? timeEl(q.nextRetryAt) : '-'),
+        h('dt', null, 'Next retry'), h('dd', null, q.nextRetryAt ? [timeEl(q.nextRetryAt), ' (', retryEl(q.nextRetryAt), ')'] : '-'),
         h('dt', null, 'Last error'), h('dd', {class: 'error-text', testid: 'queue-detail-last-error'},
           q.lastError ? [q.lastError, ' ', h('span', {class: 'muted small'}, fmtTime(q.lastErrorAt))] : '-'),
         COUNTERS.map(([k, label, testid]) => [h('dt', null, label), h('dd', {testid: `${testid}-detail`}, c[k] ?? 0)]))));
@@ -1129,17 +1148,24 @@
       if (!entries.length) append(tbody, h('tr', null, h('td', {colspan: 6, class: 'muted'}, 'Nothing recorded yet.')));
       for (const a of entries) {
         const hasChange = (a.before !== null && a.before !== undefined) || (a.after !== null && a.after !== undefined);
-        tbody.append(h('tr', {testid: 'audit-row', dataset: {id: a.id, action: a.action}},
+        const side = (label, v) => h('div', null, h('h4', null, label),
+          v === null || v === undefined ? h('p', {class: 'muted'}, '(none)') : jsonBlock(v));
+        let diffRow = null;
+        const toggle = h('button', {type: 'button', class: 'link', testid: 'audit-change', onclick: () => {
+          if (diffRow) { diffRow.remove(); diffRow = null; toggle.textContent = 'before / after'; return; }
+          diffRow = h('tr', {class: 'audit-diff', testid: 'audit-diff'}, h('td', {colspan: 6},
+            h('div', {class: 'diff'}, side('Before', a.before), side('After', a.after))));
+          tr.after(diffRow);
+          toggle.textContent = 'hide';
+        }}, 'before / after');
+        const tr = h('tr', {testid: 'audit-row', dataset: {id: a.id, action: a.action}},
           h('td', null, timeEl(a.at)),
           h('td', null, a.actor || ''),
           h('td', null, a.role || ''),
           h('td', {class: 'mono', testid: 'audit-action'}, a.action || ''),
-          h('td', {testid: 'audit-target'}, a.target || ''),
-          h('td', {class: 'wrap'}, hasChange ? h('details', null, h('summary', null, 'before / after'),
-            h('div', {class: 'diff'},
-              h('div', null, h('h4', null, 'Before'), a.before === null || a.before === undefined ? h('p', {class: 'muted'}, '(none)') : jsonBlock(a.before)),
-              h('div', null, h('h4', null, 'After'), a.after === null || a.after === undefined ? h('p', {class: 'muted'}, '(none)') : jsonBlock(a.after))))
-            : '')));
+          h('td', {testid: 'audit-target', class: 'nowrap'}, a.target || ''),
+          h('td', null, hasChange ? toggle : ''));
+        tbody.append(tr);
       }
       newer.disabled = cursors.length === 0;
       newest.disabled = cursors.length === 0;
@@ -1202,7 +1228,10 @@
       if (token) signIn(token);
     });
     $('#signout').addEventListener('click', () => signOut());
-    window.addEventListener('hashchange', () => { if (state.me) route(); });
+    window.addEventListener('hashchange', () => {
+      $('#flash').hidden = true; // a message belongs to the page it was shown on
+      if (state.me) route();
+    });
     const saved = sessionStorage.getItem(TOKEN_KEY);
     if (saved) signIn(saved); else showSignin();
   });
