@@ -8,7 +8,7 @@ cd "$(dirname "$0")"
 PACKAGES=(
   cmake ninja-build g++ clang libclang-rt-14-dev clang-format pkg-config perl openssl
   libpoco-dev libxml2-dev libssl-dev libsqlite3-dev libspdlog-dev
-  libgtest-dev libgmock-dev libbenchmark-dev
+  libgtest-dev libgmock-dev libbenchmark-dev chromium
 )
 # Node.js runs the SOAP interop test's third-party stack. A machine may have node and npm from
 # elsewhere (nodesource ships npm inside its nodejs, and Debian's npm would conflict with it).
@@ -54,6 +54,9 @@ cmd_test() {
   ensure_packages "${PACKAGES[@]}"
   # The SOAP interop test's third-party stack (npm soap), pinned by package-lock.json.
   [ -d tests/interop/node_modules/soap ] || npm ci --prefix tests/interop --no-audit --no-fund
+  # The console's browser test: playwright-core (pinned; it drives Debian's chromium).
+  [ -d tests/browser/node_modules/playwright-core ] ||
+    npm ci --prefix tests/browser --no-audit --no-fund
   echo "== normal build"
   configure_and_build build -DCMAKE_BUILD_TYPE=RelWithDebInfo
   (cd build && ctest --output-on-failure -j "$JOBS")

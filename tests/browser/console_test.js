@@ -1,0 +1,461 @@
+#!/usr/bin/env node
+// Browser test of the web console against real dcgw processes on loopback (Debian's chromium).
+//
+//   node tests/browser/console_test.js <path-to-dcgw> <output-dir>
+//   (DCGW_CONSOLE_DIR=gateway/admin/console: the console's files from disk, not from the binary)
+//
+// Starts `dcgw receive` and `dcgw serve` (ports chosen by the system), signs in with an admin
+// token, creates a REST destination with a packet filter, sets it against location Depot, sends
+// packets with `dcgw simulate` and watches them delivered on the dashboard, stops the receiver,
+// watches the destination back off, skips the blocking entry, saves <output-dir>/dashboard.png,
+// then checks that an auditor sees no action controls and is refused (403) by the API.
+'use strict';
+
+const {spawn} = require('node:child_process');
+const crypto = require('node:crypto');
+const fs = require('node:fs');
+const os = require('node:os');
+const path = require('node:path');
+
+const CHROMIUM = process.env.DCGW_CHROMIUM || '/usr/bin/chromium';
+const TOTAL_TIMEOUT_MS = 170_000;
+const WAIT_MS = 25_000;
+
+const [dcgwArg, outArg] = process.argv.slice(2);
+if (!dcgwArg || !outArg) {
+  console.error('usage: node tests/browser/console_test.js <path-to-dcgw-binary> <output-dir>');
+  process.exit(2);
+}
+const dcgw = path.resolve(dcgwArg);
+const outDir = path.resolve(outArg);
+
+let chromium;
+try {
+  ({chromium} = require('playwright-core'));
+} catch (e) {
+  console.error('console_test: playwright-core is not installed: run `npm ci` in tests/browser');
+  process.exit(2);
+}
+
+// ------------------------------------------------------------------ processes
+
+const children = new Set();
+const started = []; // every long-running child, for its last lines on failure
+let workDir = null; // removed when the test passes, kept for a look when it fails
+const t0 = Date.now();
+const log = (msg) => console.log(`[${((Date.now() - t0) / 1000).toFixed(1).padStart(5)} s] ${msg}`);
+
+function killAll(signal = 'SIGKILL') {
+  for (const c of children) {
+    if (c.exitCode === null && c.signalCode === null) {
+      try { c.kill(signal); } catch { /* already gone */ }
+    }
+  }
+}
+process.on('exit', () => killAll('SIGKILL'));
+for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
+  process.on(sig, () => { console.error(`console_test: FAILED: interrupted by ${sig}`); killAll(); process.exit(1); });
+}
+
+// A long-running child whose stderr/stdout lines are kept for waiting on and for diagnosis.
+function start(name, args) {
+  const proc = spawn(dcgw, args, {stdio: ['ignore', 'pipe', 'pipe']});
+  children.add(proc);
+  const p = {name, proc, stdout: [], stderr: [], waiters: []};
+  started.push(p);
+  const feed = (which) => {
+    let rest = '';
+    return (chunk) => {
+      rest += chunk.toString();
+      const lines = rest.split('\n');
+      rest = lines.pop();
+      for (const line of lines) {
+        p[which].push(line);
+        for (const w of [...p.waiters]) {
+          const m = line.match(w.re);
+          if (m) { p.waiters.splice(p.waiters.indexOf(w), 1); w.resolve(m); }
+        }
+      }
+    };
+  };
+  proc.stdout.on('data', feed('stdout'));
+  proc.stderr.on('data', feed('stderr'));
+  proc.on('exit', (code, signal) => {
+    children.delete(proc);
+    for (const w of p.waiters) w.reject(new Error(`${name} exited (${signal || code}) before printing ${w.re}`));
+    p.waiters = [];
+  });
+  proc.on('error', (e) => { for (const w of p.waiters) w.reject(new Error(`${name}: ${e.message}`)); });
+  p.waitLine = (re, ms = 15_000) => {
+    for (const line of [...p.stderr, ...p.stdout]) {
+      const m = line.match(re);
+      if (m) return Promise.resolve(m);
+    }
+    return new Promise((resolve, reject) => {
+      const w = {re, resolve, reject};
+      p.waiters.push(w);
+      setTimeout(() => {
+        const i = p.waiters.indexOf(w);
+        if (i >= 0) { p.waiters.splice(i, 1); reject(new Error(`${name} did not print ${re} within ${ms} ms`)); }
+      }, ms).unref();
+    });
+  };
+  p.stop = (signal = 'SIGTERM', ms = 5000) => new Promise((resolve) => {
+    if (proc.exitCode !== null || proc.signalCode !== null) return resolve();
+    const timer = setTimeout(() => { try { proc.kill('SIGKILL'); } catch { /* gone */ } }, ms);
+    proc.once('exit', () => { clearTimeout(timer); resolve(); });
+    proc.kill(signal);
+  });
+  return p;
+}
+
+// A short command: resolves with its exit code and output, killed after `ms`.
+function run(args, ms = 30_000) {
+  return new Promise((resolve, reject) => {
+    const proc = spawn(dcgw, args, {stdio: ['ignore', 'pipe', 'pipe']});
+    children.add(proc);
+    let stdout = '';
+    let stderr = '';
+    proc.stdout.on('data', (c) => { stdout += c; });
+    proc.stderr.on('data', (c) => { stderr += c; });
+    const timer = setTimeout(() => proc.kill('SIGKILL'), ms);
+    proc.on('error', (e) => { clearTimeout(timer); children.delete(proc); reject(e); });
+    proc.on('exit', (code, signal) => {
+      clearTimeout(timer);
+      children.delete(proc);
+      resolve({code, signal, stdout, stderr});
+    });
+  });
+}
+async function runOk(args, ms) {
+  const r = await run(args, ms);
+  if (r.code !== 0) {
+    throw new Error(`dcgw ${args.join(' ')} exited ${r.signal || r.code}:\n${r.stdout}${r.stderr}`);
+  }
+  return r;
+}
+
+// ------------------------------------------------------------------ checks
+
+function check(cond, message) {
+  if (!cond) throw new Error(message);
+}
+// Polls fn (async) until it returns a truthy value; fails with what was last seen.
+async function waitUntil(desc, fn, ms = WAIT_MS) {
+  const end = Date.now() + ms;
+  let last;
+  for (;;) {
+    try {
+      last = await fn();
+      if (last && last.ok !== false) return last;
+    } catch (e) {
+      last = `error: ${e.message.split('\n')[0]}`;
+    }
+    if (Date.now() > end) {
+      throw new Error(`timed out after ${ms} ms waiting for ${desc}` +
+        (last !== undefined ? ` (last seen: ${typeof last === 'object' ? JSON.stringify(last) : last})` : ''));
+    }
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+const num = async (locator) => Number((await locator.textContent({timeout: 2000})).trim());
+
+// ------------------------------------------------------------------ the test
+
+const ACTION_TESTIDS = [
+  'dest-new', 'dest-edit', 'dest-delete', 'dest-enable', 'dest-disable', 'dest-form',
+  'loc-new', 'loc-edit', 'loc-delete', 'loc-form',
+  'dev-new', 'dev-edit', 'dev-genkey', 'dev-delete', 'dev-form', 'refused-register',
+  'queue-actions', 'queue-retry', 'queue-pause', 'queue-resume', 'queue-skip', 'queue-requeue-dead', 'queue-replay',
+  'nav-tokens', 'token-form', 'token-revoke',
+];
+const FILTER = ['Tracking', 'Positional update', 'Tachograph mode', 'Clocking'];
+const DEST = 'Browser REST';
+const SKIP_REASON = 'receiver stopped by the browser test';
+
+async function main() {
+  fs.mkdirSync(outDir, {recursive: true});
+  for (const f of ['dashboard.png', 'failure.png']) fs.rmSync(path.join(outDir, f), {force: true});
+  check(fs.existsSync(dcgw), `no dcgw binary at ${dcgw}`);
+  check(fs.existsSync(CHROMIUM), `no chromium at ${CHROMIUM} (apt-get install -y chromium)`);
+  const work = fs.mkdtempSync(path.join(os.tmpdir(), 'dcgw-browser-'));
+  workDir = work;
+  const db = path.join(work, 'dcgw.db');
+  const cfg = path.join(work, 'dcgw.json');
+  const serial = String(20_000_000 + crypto.randomInt(9_000_000));
+  const key = crypto.randomBytes(32).toString('hex');
+  log(`work dir ${work}, device ${serial}`);
+
+  const receiver = start('dcgw receive', ['receive', '--rest', '0']);
+  const recvPort = Number((await receiver.waitLine(/rest listening on [\d.]+:(\d+)/))[1]);
+  log(`receiver on port ${recvPort}`);
+
+  fs.writeFileSync(cfg, JSON.stringify({
+    store: {synchronous: 'normal', retentionDays: 7},
+    uplink: {bind: '127.0.0.1', port: 0},
+    admin: {bind: '127.0.0.1', port: 0},
+    destinations: [],
+    locations: [{name: 'Depot', description: 'seed 004 figure 6', destinations: []}],
+    devices: [{serial, location: 'Depot', registration: 'BT26TST', key}],
+  }, null, 2));
+
+  const adminToken = (await runOk(['token', 'create', '--role', 'admin', '--name', 'browser', '--db', db])).stdout.trim();
+  const auditorToken = (await runOk(['token', 'create', '--role', 'auditor', '--name', 'browser-auditor', '--db', db])).stdout.trim();
+  check(adminToken && !/\s/.test(adminToken), `dcgw token create printed no single token: ${JSON.stringify(adminToken)}`);
+  check(auditorToken && auditorToken !== adminToken, 'the auditor token is missing or equals the admin token');
+
+  const serve = start('dcgw serve', ['serve', '--db', db, '--config', cfg, '--uplink-port', '0', '--admin-port', '0',
+    '--retry-base-ms', '500', '--retry-cap-ms', '2000', '--stats-seconds', '0']);
+  const uplinkPort = Number((await serve.waitLine(/uplink listening on [\d.]+:(\d+)/))[1]);
+  const base = (await serve.waitLine(/admin API on (https?:\/\/[^\s]+)/))[1].replace(/\/$/, '');
+  log(`serve: uplink ${uplinkPort}, admin ${base}`);
+
+  const apiAs = async (token, method, p, body) => {
+    const res = await fetch(base + p, {
+      method,
+      headers: {Authorization: `Bearer ${token}`, ...(body ? {'Content-Type': 'application/json'} : {})},
+      body: body ? JSON.stringify(body) : undefined,
+    });
+    const text = await res.text();
+    let data = null;
+    try { data = text ? JSON.parse(text) : null; } catch { data = text; }
+    return {status: res.status, data};
+  };
+  const simulate = async () => {
+    const r = await runOk(['simulate', '--port', String(uplinkPort), '--count', '40', '--rate', '40',
+      '--key', key, '--first-serial', serial], 40_000);
+    const acked = Number((r.stdout.match(/^acknowledged: (\d+)/m) || [])[1]);
+    check(acked === 40, `dcgw simulate: ${acked} of 40 packets acknowledged:\n${r.stdout}${r.stderr}`);
+    return r;
+  };
+
+  const browser = await chromium.launch({executablePath: CHROMIUM, headless: true, args: ['--no-sandbox']});
+  let page = null;
+  try {
+    page = await browser.newPage({viewport: {width: 1500, height: 950}});
+    page.setDefaultTimeout(WAIT_MS);
+    const pageErrors = [];
+    page.on('pageerror', (e) => pageErrors.push(e.message));
+    page.on('console', (m) => { if (m.type() === 'error') log(`browser console: ${m.text()}`); });
+    const tid = (id) => page.getByTestId(id);
+    if (process.env.DCGW_CONSOLE_DIR) {
+      // For working on the console without relinking dcgw: its files come from this folder.
+      const dir = path.resolve(process.env.DCGW_CONSOLE_DIR);
+      const types = {html: 'text/html', js: 'text/javascript', css: 'text/css'};
+      await page.route((u) => u.origin === base && /^\/(index\.html|console\/[\w.-]+)?$/.test(u.pathname), (r) => {
+        const p = new URL(r.request().url()).pathname;
+        const file = p === '/' || p === '/index.html' ? 'index.html' : p.slice('/console/'.length);
+        r.fulfill({contentType: types[file.split('.').pop()] || 'application/octet-stream', body: fs.readFileSync(path.join(dir, file))});
+      });
+      log(`console files from ${dir}`);
+    }
+
+    // --- sign in as admin
+    await page.goto(`${base}/`);
+    await tid('signin-token').fill('not-a-token');
+    await tid('signin-submit').click();
+    await waitUntil('the sign-in error for a bad token', async () => (await tid('signin-error').isVisible()) &&
+      (await tid('signin-error').textContent()));
+    await tid('signin-token').fill(adminToken);
+    await tid('signin-submit').click();
+    await waitUntil('role admin shown', async () => (await tid('whoami-role').textContent()) === 'admin');
+    check(await tid('whoami').textContent() === 'browser', 'the token name is not shown');
+    log('signed in as admin');
+
+    // --- create the REST destination with a filter (figures 1 and 5)
+    await tid('nav-destinations').click();
+    await tid('dest-new').click();
+    const form = tid('dest-form');
+    await form.waitFor();
+    const keys = (await apiAs(adminToken, 'GET', '/api/v1/filter-keys')).data.keys;
+    check(Array.isArray(keys) && keys.length >= 20, `GET /api/v1/filter-keys gave ${JSON.stringify(keys)}`);
+    const boxes = form.locator('input[type=checkbox][data-testid^="filter-key-"]');
+    check(await boxes.count() === keys.length, `${await boxes.count()} filter checkboxes for ${keys.length} keys`);
+    check(await tid('filter-summary').getAttribute('data-mode') === 'all', 'a new destination does not start with every packet');
+    check(await tid('dest-port').isHidden(), 'the port field shows for REST');
+    await tid('dest-method').selectOption('binary');
+    check(await tid('dest-port').isVisible() && await tid('dest-format').isHidden(),
+      'binary mode (figure 4) does not show a port and hide the format');
+    await tid('dest-method').selectOption('rest');
+    await tid('dest-name').fill(DEST);
+    await tid('dest-host').fill('www.sample.com'); // no http://: the server must refuse it (figure 1)
+    await tid('dest-custom-tags').fill('accountID:"123456"');
+    await tid('filter-select-none').click();
+    check(await boxes.evaluateAll((bs) => bs.every((b) => !b.checked)), '"Select none" left boxes ticked');
+    for (const k of FILTER) await tid(`filter-key-${k}`).check();
+    check(await tid('filter-summary').getAttribute('data-mode') === 'some', 'the filter summary does not show a selection');
+    await tid('dest-save').click();
+    await waitUntil('the 400 reason beside the host field', async () =>
+      (await tid('field-error-host').isVisible()) && (await tid('field-error-host').textContent()));
+    log(`host refused as expected: "${await tid('field-error-host').textContent()}"`);
+    await tid('dest-host').fill(`http://127.0.0.1:${recvPort}/api/datapacket`);
+    await tid('dest-save').click();
+    const destRow = page.locator(`[data-testid="dest-row"][data-name="${DEST}"]`);
+    await destRow.waitFor();
+    const destId = Number(await destRow.getAttribute('data-id'));
+    const saved = (await apiAs(adminToken, 'GET', `/api/v1/destinations/${destId}`)).data;
+    check(JSON.stringify([...saved.filter].sort()) === JSON.stringify([...FILTER].sort()),
+      `the saved filter is ${JSON.stringify(saved.filter)}`);
+    check(saved.customTags === 'accountID:"123456"' && saved.method === 'rest', `saved destination: ${JSON.stringify(saved)}`);
+    log(`destination ${destId} created with filter ${JSON.stringify(saved.filter)}`);
+
+    // --- set it against location Depot (figure 6)
+    await tid('nav-locations').click();
+    const depot = page.locator('[data-testid="loc-row"][data-name="Depot"]');
+    await depot.getByTestId('loc-edit').click();
+    await page.locator(`[data-testid="loc-dest"][data-name="${DEST}"]`).check();
+    await tid('loc-save').click();
+    await waitUntil('Depot forwarding to the destination', async () =>
+      (await depot.getByTestId('loc-destinations').textContent()).includes(DEST));
+    check(await num(depot.getByTestId('loc-devices')) === 1, 'Depot does not count its device');
+    log('Depot forwards to the destination');
+
+    // --- packets flow
+    await tid('nav-queues').click();
+    const row = page.locator(`[data-testid="queue-row"][data-name="${DEST}"]`);
+    await row.waitFor();
+    await simulate();
+    log('simulate: 40 packets acknowledged');
+    const flowed = await waitUntil('packets delivered on the dashboard, queue empty', async () => {
+      const delivered = await num(row.getByTestId('queue-delivered'));
+      const depth = await num(row.getByTestId('queue-depth'));
+      const queued = await num(row.getByTestId('queue-queued'));
+      return {ok: delivered > 0 && depth === 0 && delivered === queued, delivered, depth, queued};
+    });
+    const filtered = await num(row.getByTestId('queue-filtered'));
+    log(`dashboard: ${flowed.delivered} delivered, ${filtered} filtered out, state ${await row.getAttribute('data-state')}`);
+    check(flowed.delivered + filtered === 40, `delivered ${flowed.delivered} + filtered out ${filtered} is not the 40 packets sent`);
+    await waitUntil('the receiver to print every delivered packet', async () =>
+      receiver.stdout.filter((l) => l.startsWith('{')).length >= flowed.delivered);
+
+    // --- the receiver goes away: backing off, with the error
+    await receiver.stop('SIGKILL');
+    log('receiver killed');
+    await simulate();
+    const backing = await waitUntil('the destination backing off with its error', async () => {
+      const st = await row.getAttribute('data-state');
+      const err = (await row.getByTestId('queue-last-error').innerText()).split('\n')[0].trim();
+      const text = (await row.getByTestId('queue-state').textContent()).trim();
+      return {ok: st === 'backing-off' && err.length > 0 && text.startsWith('backing off'), st, err, text};
+    });
+    log(`dashboard: "${backing.text}", error "${backing.err}"`);
+    const deadBefore = await num(row.getByTestId('queue-dead'));
+
+    // --- drill down: blocking entry first, then skip it with a reason
+    await row.getByTestId('queue-open').click();
+    await tid('queue-blocking').waitFor();
+    const blockingId = await tid('queue-blocking').getAttribute('data-id');
+    await waitUntil('the blocking entry\'s error', async () => (await tid('queue-blocking-error').textContent()).startsWith('Last error'));
+    await tid('queue-skip').click();
+    await tid('skip-ok').click(); // no reason: refused in the page
+    check(await tid('skip-dialog').isVisible(), 'skip went ahead without a reason');
+    await tid('skip-input').fill(SKIP_REASON);
+    await tid('skip-ok').click();
+    await waitUntil('the dead-letter counter to rise', async () =>
+      (await num(tid('queue-dead-detail'))) === deadBefore + 1);
+    log(`entry ${blockingId} skipped`);
+    await tid('entries-filter-state').selectOption('dead');
+    await tid('entries-apply').click();
+    const deadRow = page.locator(`[data-testid="entry-row"][data-id="${blockingId}"]`);
+    await deadRow.click();
+    await tid('entry-detail').waitFor();
+    check((await tid('entry-state').textContent()) === 'dead', 'the skipped entry is not dead');
+    check((await tid('entry-reason').textContent()).includes(SKIP_REASON), 'the skipped entry does not carry the reason');
+    const packetJson = JSON.parse(await tid('entry-packet').textContent());
+    check(typeof packetJson === 'object' && packetJson !== null && 'type' in packetJson,
+      `the entry's decoded packet is ${JSON.stringify(packetJson)}`);
+    check(await tid('entry-history').locator('tbody tr').count() >= 1, 'the skipped entry shows no attempt history');
+
+    // --- the dashboard, for the record
+    await tid('queue-back').click();
+    await waitUntil('the dashboard to show the dead letter', async () =>
+      (await num(row.getByTestId('queue-dead'))) === deadBefore + 1 && (await row.getAttribute('data-state')) === 'backing-off');
+    await page.screenshot({path: path.join(outDir, 'dashboard.png'), fullPage: true});
+    log(`screenshot ${path.join(outDir, 'dashboard.png')}`);
+
+    await tid('nav-audit').click();
+    await waitUntil('the audit log to show the changes', async () =>
+      (await page.locator('[data-testid="audit-row"]').count()) >= 3);
+
+    // --- the auditor sees everything and can do nothing
+    await tid('signout').click();
+    await tid('signin-token').waitFor();
+    check(await page.evaluate(() => sessionStorage.getItem('dcgw.token')) === null, 'sign-out left the token in sessionStorage');
+    await tid('signin-token').fill(auditorToken);
+    await tid('signin-submit').click();
+    await waitUntil('role auditor shown', async () => (await tid('whoami-role').textContent()) === 'auditor');
+    await page.reload(); // the token is kept for the tab
+    await waitUntil('still signed in after a reload', async () => (await tid('whoami-role').textContent()) === 'auditor');
+    const noActions = async (where) => {
+      for (const id of ACTION_TESTIDS) {
+        const n = await page.locator(`[data-testid="${id}"]:visible`).count();
+        check(n === 0, `auditor: ${n} visible "${id}" on ${where}`);
+        check(await page.locator(`[data-testid="${id}"]`).count() === 0 || id === 'nav-tokens',
+          `auditor: "${id}" is in the page on ${where} (hidden controls must not be rendered)`);
+      }
+    };
+    await tid('nav-queues').click();
+    await row.waitFor();
+    await noActions('the dashboard');
+    await row.getByTestId('queue-open').click();
+    await tid('queue-detail').waitFor();
+    await tid('queue-blocking-section').waitFor();
+    await noActions('the queue page');
+    await tid('nav-destinations').click();
+    await destRow.waitFor();
+    await noActions('destinations');
+    await tid('nav-locations').click();
+    await depot.waitFor();
+    await noActions('locations');
+    await tid('nav-devices').click();
+    await page.locator(`[data-testid="dev-row"][data-serial="${serial}"]`).waitFor();
+    await noActions('devices');
+    await tid('nav-audit').click();
+    await page.locator('[data-testid="audit-row"]').first().waitFor();
+    await noActions('the audit log');
+    const r1 = await page.evaluate(async ([u, t]) => (await fetch(u, {method: 'POST', headers: {Authorization: `Bearer ${t}`}})).status,
+      [`${base}/api/v1/queues/${destId}/retry`, auditorToken]);
+    check(r1 === 403, `POST /queues/${destId}/retry with the auditor token gave ${r1}, not 403`);
+    const r2 = await apiAs(auditorToken, 'POST', '/api/v1/destinations', {name: 'x', method: 'rest', host: 'http://127.0.0.1:1/'});
+    check(r2.status === 403, `POST /destinations with the auditor token gave ${r2.status}, not 403`);
+    log('auditor: no action controls, POST refused with 403');
+
+    check(pageErrors.length === 0, `uncaught errors in the page: ${pageErrors.join('; ')}`);
+  } catch (e) {
+    if (page) {
+      try {
+        await page.screenshot({path: path.join(outDir, 'failure.png'), fullPage: true});
+        console.error(`console_test: page ${page.url()}, screenshot ${path.join(outDir, 'failure.png')}`);
+      } catch { /* the page is gone */ }
+    }
+    throw e;
+  } finally {
+    await browser.close().catch(() => {});
+    await serve.stop('SIGTERM');
+    await receiver.stop('SIGKILL');
+  }
+  fs.rmSync(work, {recursive: true, force: true});
+  workDir = null;
+}
+
+const timer = setTimeout(() => {
+  console.error(`console_test: FAILED: not finished within ${TOTAL_TIMEOUT_MS / 1000} s`);
+  killAll();
+  process.exit(1);
+}, TOTAL_TIMEOUT_MS);
+timer.unref();
+
+main().then(() => {
+  log('console_test: PASS');
+  killAll();
+  process.exit(0);
+}, (e) => {
+  for (const p of started) {
+    const tail = p.stderr.slice(-12);
+    if (tail.length) console.error(`--- last lines of ${p.name} (stderr):\n${tail.join('\n')}`);
+  }
+  if (workDir) console.error(`console_test: database and config kept in ${workDir}`);
+  console.error(`console_test: FAILED: ${e.message}`);
+  killAll();
+  process.exit(1);
+});
