@@ -335,10 +335,12 @@ struct FieldErrors {
 };
 
 void checkKnown(const JsonValue& body, std::initializer_list<const char*> known, FieldErrors& e) {
-  for (const auto& [k, v] : body.asObject())
+  for (const auto& m : body.asObject()) {
+    const std::string& k = m.first;
     if (std::find_if(known.begin(), known.end(), [&](const char* n) { return k == n; }) ==
         known.end())
       e.add(k, "not a field of this object");
+  }
 }
 
 std::optional<std::string> stringField(const JsonValue& body, const char* key, FieldErrors& e,
@@ -608,8 +610,15 @@ class ApiServer::Impl {
 
   // ---- routes ----
   int route(HTTPServerRequest& req, HTTPServerResponse& resp) {
-    Poco::URI uri(req.getURI());
+    Poco::URI uri;
+    try {
+      uri = Poco::URI(req.getURI());
+    } catch (const Poco::Exception& e) {
+      throw ApiError{400, "not a valid request URI: " + e.displayText(), {}};
+    }
     const std::string path = uri.getPath();
+    // Segments are split on the raw path and decoded once: a serial may hold '/' or '%'.
+    const std::string rawPath = req.getURI().substr(0, req.getURI().find_first_of("?#"));
     const std::string& method = req.getMethod();
     if (path == "/healthz") return send(resp, 200, "ok\n", "text/plain");
     if (method == "GET" &&
@@ -617,11 +626,15 @@ class ApiServer::Impl {
       return serveConsole(path, resp);
     std::vector<std::string> seg;
     {
-      std::istringstream in(path);
+      std::istringstream in(rawPath);
       for (std::string s; std::getline(in, s, '/');)
         if (!s.empty()) {
           std::string decoded;
-          Poco::URI::decode(s, decoded);
+          try {
+            Poco::URI::decode(s, decoded);
+          } catch (const Poco::Exception&) {
+            throw ApiError{400, "a malformed percent-encoding in the path: " + s, {}};
+          }
           seg.push_back(decoded);
         }
     }
@@ -748,8 +761,16 @@ class ApiServer::Impl {
       if (n == 1 && method == "POST") return createToken(caller, readBody(req), resp);
       if (n == 2 && method == "DELETE") {
         const std::int64_t id = idParam(seg[1], "token");
+        std::optional<std::string> before;
+        for (const auto& t : store_.tokens())
+          if (t.id == id) {
+            std::string shown;
+            JsonWriter tw(shown);
+            writeToken(tw, t, "");
+            before = shown;
+          }
         if (!store_.revokeToken(id, clock_.nowMs())) throw ApiError{404, "no token " + seg[1], {}};
-        audit(caller, "token.revoke", "token " + seg[1], std::nullopt, std::nullopt);
+        audit(caller, "token.revoke", "token " + seg[1], before, std::nullopt);
         return send(resp, 204, "");
       }
     }
@@ -807,7 +828,9 @@ class ApiServer::Impl {
     store::DestinationConfig d = parseDestination(body, e);
     if (!e.list.empty()) throw e.error();
     d.id = id;
-    d.paused = store_.destination(id)->paused;  // pausing is a queue action, not a setting
+    auto current = store_.destination(id);
+    if (!current) throw ApiError{404, "no destination " + std::to_string(id), {}};
+    d.paused = current->paused;  // pausing is a queue action, not a setting
     if (codecs::Status s = store_.updateDestination(d, clock_.nowMs()); !s)
       throw storeError(s.error());
     forwarder_.reload();
@@ -829,6 +852,7 @@ class ApiServer::Impl {
   int enableDestination(const Caller& c, std::int64_t id, bool enable, HTTPServerResponse& resp) {
     const std::string before = destinationJson(id);
     auto d = store_.destination(id);
+    if (!d) throw ApiError{404, "no destination " + std::to_string(id), {}};
     d->enabled = enable;
     if (codecs::Status s = store_.updateDestination(*d, clock_.nowMs()); !s)
       throw storeError(s.error());
@@ -1002,13 +1026,16 @@ class ApiServer::Impl {
     const std::string after = deviceJson(d.serial);
     audit(c, refusedSerial ? "device.register-refused" : "device.create", "device " + d.serial,
           std::nullopt, after);
-    return send(resp, 201, renderDevice(*store_.device(d.serial), generated));
+    auto created = store_.device(d.serial);
+    if (!created) throw ApiError{409, "device '" + d.serial + "' was removed meanwhile", {}};
+    return send(resp, 201, renderDevice(*created, generated));
   }
 
   int updateDevice(const Caller& c, const std::string& serial, const JsonValue& body,
                    HTTPServerResponse& resp) {
     const std::string before = deviceJson(serial);
     auto current = store_.device(serial);
+    if (!current) throw ApiError{404, "no device '" + serial + "'", {}};
     store::DeviceConfig d{serial, current->locationId, current->registration, std::nullopt};
     FieldErrors e;
     std::optional<std::string> keyHex;
@@ -1267,9 +1294,12 @@ class ApiServer::Impl {
         e.add("reason", "a reason (why the entry is skipped)");
       if (!e.list.empty()) throw e.error();
       auto q = store_.queue(id);
-      if (!q->blockingEntryId) throw ApiError{409, "the queue is empty: nothing to skip", {}};
-      if (!store_.skipBlocking(id, *reason, now))
-        throw ApiError{409, "the queue is empty: nothing to skip", {}};
+      if (!q || !q->blockingEntryId) throw ApiError{409, "the queue is empty: nothing to skip", {}};
+      if (!store_.skipBlocking(id, *reason, now, q->blockingEntryId))
+        throw ApiError{409,
+                       "entry " + std::to_string(*q->blockingEntryId) +
+                           " is no longer the blocking one (delivered meanwhile); look again",
+                       {}};
       forwarder_.wake(id);
       result = "{\"skipped\":" + std::to_string(*q->blockingEntryId) + "}";
       audit(c, "queue.skip", target, before,

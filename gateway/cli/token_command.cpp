@@ -2,6 +2,7 @@
 // secret is printed once; the store keeps its SHA-256.
 #include "gateway/cli/token_command.hpp"
 
+#include "codecs/json.hpp"
 #include "gateway/forward/clock.hpp"
 #include "gateway/store/store.hpp"
 
@@ -42,9 +43,18 @@ int runToken(const std::vector<std::string>& args, std::ostream& out, std::ostre
   try {
     store::Store store(db);
     auto [token, secret] = store.createToken(name, role, clock.nowMs());
+    std::string after;
+    codecs::JsonWriter w(after);
+    w.beginObject();
+    w.key("id");
+    w.integer(token.id);
+    w.key("name");
+    w.string(name);
+    w.key("role");
+    w.string(role);
+    w.endObject();
     store.appendAudit(store::AuditRecord{0, clock.nowMs(), "cli", "admin", "token.create",
-                                         "token " + std::to_string(token.id), std::nullopt,
-                                         "{\"name\":\"" + name + "\",\"role\":\"" + role + "\"}"});
+                                         "token " + std::to_string(token.id), std::nullopt, after});
     out << secret << '\n';
     err << "dcgw token create: token " << token.id << " (" << role << ", \"" << name
         << "\") stored in " << db << "; the secret above is not shown again\n";

@@ -53,7 +53,10 @@ constexpr const char* kDestinationColumns =
 }  // namespace
 
 Store::Store(const std::string& path, Durability durability)
-    : db_(path), durability_(durability), reader_(std::make_unique<Db>(path)) {}
+    : db_(path),
+      durability_(durability),
+      reader_(std::make_unique<Db>(path)),
+      authReader_(std::make_unique<Db>(path)) {}
 
 codecs::Status Store::validate(const DestinationConfig& d) {
   if (d.settings.name.empty()) return codecs::makeError("name", 0, "a name");
@@ -276,8 +279,8 @@ codecs::Status Store::upsertDevice(const DeviceConfig& d) {
 }
 
 std::optional<DeviceAuth> Store::deviceAuth(const std::string& serial) {
-  std::lock_guard lock(readerMu_);
-  Stmt s = reader_->prepare("SELECT device_key, last_sequence FROM devices WHERE serial=?");
+  std::lock_guard lock(authMu_);
+  Stmt s = authReader_->prepare("SELECT device_key, last_sequence FROM devices WHERE serial=?");
   if (!s.bind(1, serial).step()) return std::nullopt;
   DeviceAuth a;
   if (!s.isNull(0)) a.key = s.blob(0);
@@ -486,7 +489,9 @@ void Store::recordAttempts(std::int64_t destinationId, const std::vector<Attempt
   Stmt dead = db_.prepare(
       "UPDATE deliveries SET state=2, attempts=attempts+1, finished_at=?, reason=? "
       "WHERE id=? AND state=0");
-  Stmt failed = db_.prepare("UPDATE deliveries SET attempts=attempts+1 WHERE id=?");
+  // A failure only backs the destination off if its row is still pending: an admin may have
+  // skipped it while it was being sent, and the skip already cleared the backoff.
+  Stmt failed = db_.prepare("UPDATE deliveries SET attempts=attempts+1 WHERE id=? AND state=0");
   std::int64_t nDelivered = 0, nDead = 0;
   bool failure = false;
   std::string lastReason;
@@ -510,7 +515,7 @@ void Store::recordAttempts(std::int64_t destinationId, const std::vector<Attempt
         break;
       case adapters::Outcome::Retry:
         failed.bind(1, a.deliveryId).run();
-        failure = true;
+        failure = db_.changes() > 0;
         lastReason = r.reason;
         lastAt = a.atMs;
         break;
@@ -592,11 +597,14 @@ std::vector<std::int64_t> Store::deliveryIds(std::int64_t destinationId, Deliver
   return out;
 }
 
-bool Store::skipBlocking(std::int64_t destinationId, const std::string& reason,
-                         std::int64_t nowMs) {
+bool Store::skipBlocking(std::int64_t destinationId, const std::string& reason, std::int64_t nowMs,
+                         std::optional<std::int64_t> expectedId) {
   Lock lock(mu_);
   auto p = nextPending(destinationId);
   if (!p) return false;
+  // The admin saw this entry blocking; if a worker delivered it meanwhile, the next one is not
+  // skipped in its place.
+  if (expectedId && p->id != *expectedId) return false;
   recordAttempt(
       destinationId, p->id,
       adapters::DeliveryResult{adapters::Outcome::Never, "skipped by an admin: " + reason, {}},

@@ -226,7 +226,9 @@ class Store {
 
   // ---- admin actions ----
   // Dead-letters the oldest pending row with the reason; false when the queue is empty.
-  bool skipBlocking(std::int64_t destinationId, const std::string& reason, std::int64_t nowMs);
+  // With expectedId: only if that entry is still the blocking one.
+  bool skipBlocking(std::int64_t destinationId, const std::string& reason, std::int64_t nowMs,
+                    std::optional<std::int64_t> expectedId = std::nullopt);
   int requeueDead(std::int64_t destinationId);
   // Delivered rows of packets received at or after fromMs go back in the queue.
   int replayFrom(std::int64_t destinationId, std::int64_t fromMs);
@@ -274,6 +276,9 @@ class Store {
   Durability durability_;
   std::mutex readerMu_;
   std::unique_ptr<Db> reader_;  // read-only queries that must not queue behind a commit
+  // The listener's logins only: an admin's long audit query must not hold up a login.
+  std::mutex authMu_;
+  std::unique_ptr<Db> authReader_;
   std::atomic<std::uint64_t> duplicates_{0};
 };
 
