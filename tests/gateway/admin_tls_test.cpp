@@ -1,0 +1,85 @@
+// The admin listener over TLS (admin.tls in etc/dcgw.json): the API answers https with the
+// configured certificate, and a token is still required.
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <Poco/Net/Context.h>
+#include <Poco/Net/HTTPRequest.h>
+#include <Poco/Net/HTTPResponse.h>
+#include <Poco/Net/HTTPSClientSession.h>
+#include <filesystem>
+#include <sstream>
+
+#include "adapters/adapter.hpp"
+#include "gateway/admin/api_server.hpp"
+
+namespace dcgw::admin {
+namespace {
+
+TEST(AdminTls, AnswersHttpsWithTheConfiguredCertificateAndStillWantsAToken) {
+  namespace fs = std::filesystem;
+  const fs::path dir = fs::temp_directory_path() / ("dcgw-admin-tls-" + std::to_string(getpid()));
+  fs::create_directories(dir);
+  const std::string key = (dir / "admin.key").string(), cert = (dir / "admin.pem").string();
+  const std::string cmd =
+      "openssl req -x509 -newkey rsa:2048 -nodes -days 1 -subj /CN=localhost "
+      "-addext subjectAltName=DNS:localhost,IP:127.0.0.1 -keyout " +
+      key + " -out " + cert + " 2>/dev/null";
+  ASSERT_EQ(std::system(cmd.c_str()), 0) << cmd;
+  {
+    store::Store store((dir / "dcgw.db").string());
+    forward::SystemClock clock;
+    forward::Forwarder forwarder(store, clock, {});
+    AdminOptions options;
+    options.port = 0;
+    options.tlsCertificateFile = cert;
+    options.tlsPrivateKeyFile = key;
+    ApiServer api(store, forwarder, clock, options);
+    api.start();
+    const std::string token = store.createToken("t", "auditor", clock.nowMs()).second;
+    adapters::initialiseTls();
+    Poco::Net::Context::Ptr ctx = new Poco::Net::Context(Poco::Net::Context::TLS_CLIENT_USE, "", "",
+                                                         cert, Poco::Net::Context::VERIFY_RELAXED);
+    auto get = [&](const std::string& path, const std::string& bearer) {
+      Poco::Net::HTTPSClientSession session("localhost", api.port(), ctx);
+      Poco::Net::HTTPRequest req(Poco::Net::HTTPRequest::HTTP_GET, path,
+                                 Poco::Net::HTTPMessage::HTTP_1_1);
+      if (!bearer.empty()) req.set("Authorization", "Bearer " + bearer);
+      session.sendRequest(req);
+      Poco::Net::HTTPResponse resp;
+      std::stringstream body;
+      body << session.receiveResponse(resp).rdbuf();
+      return std::pair{static_cast<int>(resp.getStatus()), body.str()};
+    };
+    EXPECT_EQ(get("/healthz", "").first, 200);
+    EXPECT_EQ(get("/api/v1/queues", "").first, 401);
+    const auto [status, body] = get("/api/v1/me", token);
+    EXPECT_EQ(status, 200);
+    EXPECT_NE(body.find("auditor"), std::string::npos) << body;
+    api.stop();
+  }
+  fs::remove_all(dir);
+}
+
+TEST(AdminTls, AMissingKeyFileIsAClearStartError) {
+  const std::filesystem::path dir = std::filesystem::temp_directory_path();
+  store::Store store((dir / ("dcgw-admin-tls-bad-" + std::to_string(getpid()) + ".db")).string());
+  forward::SystemClock clock;
+  forward::Forwarder forwarder(store, clock, {});
+  AdminOptions options;
+  options.port = 0;
+  options.tlsCertificateFile = "/nonexistent/admin.pem";
+  options.tlsPrivateKeyFile = "/nonexistent/admin.key";
+  ApiServer api(store, forwarder, clock, options);
+  try {
+    api.start();
+    FAIL() << "started without its certificate";
+  } catch (const std::runtime_error& e) {
+    EXPECT_NE(std::string(e.what()).find("admin API"), std::string::npos) << e.what();
+  }
+  for (const char* s : {"", "-wal", "-shm"})
+    std::filesystem::remove(dir / ("dcgw-admin-tls-bad-" + std::to_string(getpid()) + ".db" + s));
+}
+
+}  // namespace
+}  // namespace dcgw::admin
