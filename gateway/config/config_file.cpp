@@ -16,6 +16,17 @@ std::string str(const codecs::JsonValue& o, const char* key, const std::string& 
   return v && v->isString() ? v->asString() : fallback;
 }
 
+// The file as a JSON document; an absent file is a null document (every setting defaults).
+codecs::Result<codecs::JsonValue> readDocument(const std::string& path) {
+  std::ifstream f(path);
+  if (!f) return codecs::JsonValue{};
+  std::stringstream ss;
+  ss << f.rdbuf();
+  auto doc = codecs::parseJson(ss.str());
+  if (!doc) return codecs::makeError(path, doc.error().offset, doc.error().expected);
+  return std::move(*doc);
+}
+
 codecs::Error at(const std::string& where, const codecs::Error& e) {
   return codecs::makeError(where + "." + e.field, e.offset, e.expected);
 }
@@ -23,12 +34,8 @@ codecs::Error at(const std::string& where, const codecs::Error& e) {
 }  // namespace
 
 codecs::Result<store::Durability> storeDurability(const std::string& path) {
-  std::ifstream f(path);
-  if (!f) return store::Durability::Full;
-  std::stringstream ss;
-  ss << f.rdbuf();
-  auto doc = codecs::parseJson(ss.str());
-  if (!doc) return codecs::makeError(path, doc.error().offset, doc.error().expected);
+  auto doc = readDocument(path);
+  if (!doc) return doc.error();
   const codecs::JsonValue* st = doc->find("store");
   const std::string sync = st ? str(*st, "synchronous", "full") : "full";
   if (sync == "full") return store::Durability::Full;
@@ -38,12 +45,8 @@ codecs::Result<store::Durability> storeDurability(const std::string& path) {
 
 codecs::Result<std::int64_t> retentionMs(const std::string& path) {
   constexpr std::int64_t kDay = 24LL * 3600 * 1000;
-  std::ifstream f(path);
-  if (!f) return 7 * kDay;
-  std::stringstream ss;
-  ss << f.rdbuf();
-  auto doc = codecs::parseJson(ss.str());
-  if (!doc) return codecs::makeError(path, doc.error().offset, doc.error().expected);
+  auto doc = readDocument(path);
+  if (!doc) return doc.error();
   const codecs::JsonValue* st = doc->find("store");
   const codecs::JsonValue* days = st ? st->find("retentionDays") : nullptr;
   if (!days) return 7 * kDay;
@@ -54,12 +57,8 @@ codecs::Result<std::int64_t> retentionMs(const std::string& path) {
 
 codecs::Result<uplink::ListenerOptions> uplinkOptions(const std::string& path) {
   uplink::ListenerOptions o;
-  std::ifstream f(path);
-  if (!f) return o;
-  std::stringstream ss;
-  ss << f.rdbuf();
-  auto doc = codecs::parseJson(ss.str());
-  if (!doc) return codecs::makeError(path, doc.error().offset, doc.error().expected);
+  auto doc = readDocument(path);
+  if (!doc) return doc.error();
   const codecs::JsonValue* u = doc->find("uplink");
   if (!u) return o;
   if (!u->isObject()) return codecs::makeError("uplink", 0, "an object");
@@ -109,12 +108,8 @@ codecs::Result<uplink::ListenerOptions> uplinkOptions(const std::string& path) {
 
 codecs::Result<admin::AdminOptions> adminOptions(const std::string& path) {
   admin::AdminOptions o;
-  std::ifstream f(path);
-  if (!f) return o;
-  std::stringstream ss;
-  ss << f.rdbuf();
-  auto doc = codecs::parseJson(ss.str());
-  if (!doc) return codecs::makeError(path, doc.error().offset, doc.error().expected);
+  auto doc = readDocument(path);
+  if (!doc) return doc.error();
   const codecs::JsonValue* a = doc->find("admin");
   if (!a) return o;
   if (!a->isObject()) return codecs::makeError("admin", 0, "an object");
