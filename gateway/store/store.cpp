@@ -619,25 +619,42 @@ bool Store::skipBlocking(std::int64_t destinationId, const std::string& reason, 
   return true;
 }
 
+// Entries put back in the queue count as queued again, so queued stays the sum of what was
+// delivered, dead-lettered and is pending.
+void Store::countRequeued(std::int64_t destinationId, int n) {
+  db_.prepare("UPDATE destination_state SET queued = queued + ? WHERE destination_id=?")
+      .bind(1, n)
+      .bind(2, destinationId)
+      .run();
+}
+
 int Store::requeueDead(std::int64_t destinationId) {
   Lock lock(mu_);
+  Transaction tx(db_);
   db_.prepare(
          "UPDATE deliveries SET state=0, finished_at=NULL, reason=NULL WHERE destination_id=? "
          "AND state=2")
       .bind(1, destinationId)
       .run();
-  return db_.changes();
+  const int n = db_.changes();
+  countRequeued(destinationId, n);
+  tx.commit();
+  return n;
 }
 
 int Store::replayFrom(std::int64_t destinationId, std::int64_t fromMs) {
   Lock lock(mu_);
+  Transaction tx(db_);
   db_.prepare(
          "UPDATE deliveries SET state=0, finished_at=NULL WHERE destination_id=? AND state=1 "
          "AND packet_id IN (SELECT id FROM packets WHERE received_at >= ?)")
       .bind(1, destinationId)
       .bind(2, fromMs)
       .run();
-  return db_.changes();
+  const int n = db_.changes();
+  countRequeued(destinationId, n);
+  tx.commit();
+  return n;
 }
 
 void Store::retryNow(std::int64_t destinationId) {

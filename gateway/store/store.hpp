@@ -270,6 +270,8 @@ class Store {
   codecs::Status linkDestinations(std::int64_t location,
                                   const std::vector<std::int64_t>& destinations);
   std::optional<DestinationConfig> readDestination(Stmt& s);
+  // REQUIRES: inside a transaction.
+  void countRequeued(std::int64_t destinationId, int n);
 
   std::recursive_mutex mu_;
   Db db_;
