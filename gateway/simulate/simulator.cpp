@@ -305,6 +305,7 @@ void printSummary(const Summary& s, bool json, std::ostream& out) {
     count("resent", s.resent);
     count("acknowledged", s.acknowledged);
     count("rejected", s.rejected);
+    count("refused", s.rejected);  // the word for the same packets (REJECT frames)
     count("outstanding", s.outstanding());
     count("reconnects", s.reconnects);
     w.key("errors");
@@ -336,7 +337,7 @@ void printSummary(const Summary& s, bool json, std::ostream& out) {
       << "sent: " << s.sent << '\n'
       << "resent: " << s.resent << '\n'
       << "acknowledged: " << s.acknowledged << '\n'
-      << "rejected: " << s.rejected << '\n'
+      << "rejected: " << s.rejected << " (refused by the gateway: invalid packets)\n"
       << "outstanding: " << s.outstanding() << '\n'
       << "reconnects: " << s.reconnects << '\n'
       << "errors: " << (errors.empty() ? "none" : errors) << '\n'

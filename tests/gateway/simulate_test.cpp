@@ -152,11 +152,12 @@ TEST(Summary, JsonHasTheDocumentedKeys) {
   s.seconds = 2;
   std::ostringstream out;
   printSummary(s, true, out);
-  EXPECT_EQ(out.str(),
-            R"({"devices":2,"loggedIn":2,"sent":10,"resent":0,"acknowledged":8,"rejected":1,)"
-            R"("outstanding":1,"reconnects":0,"errors":{"REPLACED":1},)"
-            R"("latencyMs":{"p50":1.235,"p99":0,"max":0},"ackRate":4,"seconds":2})"
-            "\n");
+  EXPECT_EQ(
+      out.str(),
+      R"({"devices":2,"loggedIn":2,"sent":10,"resent":0,"acknowledged":8,"rejected":1,"refused":1,)"
+      R"("outstanding":1,"reconnects":0,"errors":{"REPLACED":1},)"
+      R"("latencyMs":{"p50":1.235,"p99":0,"max":0},"ackRate":4,"seconds":2})"
+      "\n");
 }
 
 TEST(Summary, TextHasOneLinePerFigure) {

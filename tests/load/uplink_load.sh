@@ -3,6 +3,7 @@
 # loopback (issue 5): memory per idle tracker connection at N connections, packets per second
 # durably acknowledged with one destination, and acknowledgement latency at a fixed rate.
 # usage: tests/load/uplink_load.sh [DCGW_BINARY] [CONNECTIONS] [SECONDS]
+#        TLS=1 tests/load/uplink_load.sh ...   the same over TLS (a throwaway certificate)
 # Not part of ctest (it takes minutes and wants the whole machine); quoted in the issue notes.
 set -euo pipefail
 bin=$(realpath "${1:-build/gateway/dcgw}")
@@ -25,15 +26,24 @@ key=00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff
 pids+=($!)
 for _ in $(seq 100); do grep -q listening "$work/receive.err" && break; sleep 0.1; done
 rport=$(grep -o '[0-9]*$' "$work/receive.err")
+tls_config="" tls_flags=()
+if [ "${TLS:-0}" = 1 ]; then
+  openssl req -x509 -newkey rsa:2048 -nodes -days 1 -subj /CN=localhost \
+    -addext subjectAltName=DNS:localhost,IP:127.0.0.1 -keyout "$work/uplink.key" \
+    -out "$work/uplink.pem" 2> /dev/null
+  tls_config=", \"tls\": {\"certificateFile\": \"$work/uplink.pem\", \"privateKeyFile\": \"$work/uplink.key\"}"
+  tls_flags=(--tls --ca-file "$work/uplink.pem")
+fi
 cat > "$work/dcgw.json" <<EOF
 {"store": {"synchronous": "${SYNCHRONOUS:-full}"},
- "uplink": {"maxConnections": 20000, "window": 1024},
+ "uplink": {"maxConnections": 20000, "window": 1024${tls_config}},
+ "admin": {"port": 0},
  "destinations": [{"name": "receiver", "method": "binary", "host": "127.0.0.1",
                    "port": $rport, "customTags": "123456"}],
  "locations": [{"name": "Load", "destinations": ["receiver"]}],
  "devices": [{"serial": "1", "location": "Load", "key": "$key"}]}
 EOF
-"$bin" serve --db "$work/dcgw.db" --config "$work/dcgw.json" --uplink-port 0 \
+"$bin" serve --db "$work/dcgw.db" --config "$work/dcgw.json" --uplink-port 0 --admin-port 0 \
   --stats-seconds 0 --log-level warn > "$work/serve.out" 2> "$work/serve.err" &
 serve=$!
 pids+=($serve)
@@ -43,12 +53,13 @@ rss() { awk '/VmRSS/ {print $2}' "/proc/$1/status"; }
 
 echo "== provisioning $connections + 1000 devices"
 "$bin" simulate --port "$port" --devices $((connections + 1000)) --first-serial 10000000 --key "$key" \
-  --provision-db "$work/dcgw.db" --location Load --count 1 --rate 1000 > /dev/null 2>&1 || true
+  --provision-db "$work/dcgw.db" --location Load --count 1 --rate 1000 "${tls_flags[@]}" \
+  > /dev/null 2>&1 || true
 
 echo "== $connections idle connections"
 before=$(rss $serve)
 "$bin" simulate --port "$port" --devices "$connections" --first-serial 10000000 --key "$key" \
-  --rate 0 --duration $((seconds + 20)) --connect-rate 5000 > "$work/idle.out" 2>&1 &
+  --rate 0 --duration $((seconds + 20)) --connect-rate 5000 "${tls_flags[@]}" > "$work/idle.out" 2>&1 &
 idle=$!
 pids+=($idle)
 # Wait until every connection is logged in (the gateway counts them in /proc: its sockets).
@@ -66,10 +77,10 @@ echo "gateway RSS before ${before} kB, with ${fds} open descriptors ${during} kB
 echo "== throughput with the $connections idle connections held: 200 trackers, as fast as acknowledged"
 busy=$((10000000 + connections))
 "$bin" simulate --port "$port" --devices 200 --first-serial $busy --key "$key" \
-  --rate 1000000 --window 512 --duration "$seconds" --json | tail -1
+  --rate 1000000 --window 512 --duration "$seconds" --json "${tls_flags[@]}" | tail -1
 echo "== latency at 10,000 packets/s: 1000 trackers"
 "$bin" simulate --port "$port" --devices 1000 --first-serial $busy --key "$key" \
-  --rate 10000 --window 64 --duration "$seconds" --json | tail -1
+  --rate 10000 --window 64 --duration "$seconds" --json "${tls_flags[@]}" | tail -1
 wait $idle || true
 cat "$work/idle.out" | tail -3
 echo "gateway RSS at the end: $(rss $serve) kB"
