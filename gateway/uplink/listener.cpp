@@ -232,6 +232,11 @@ class Listener::Impl {
     // An idle TLS connection gives its read and write buffers back (thousands are idle).
     SSL_CTX_set_mode(tls_->sslContext(), SSL_MODE_RELEASE_BUFFERS | SSL_MODE_ENABLE_PARTIAL_WRITE |
                                              SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);
+    // Trackers keep one long connection: a session cache (and tickets) would only hold a
+    // session per tracker in memory for resumptions that do not come.
+    SSL_CTX_set_session_cache_mode(tls_->sslContext(), SSL_SESS_CACHE_OFF);
+    SSL_CTX_set_options(tls_->sslContext(), SSL_OP_NO_TICKET);
+    SSL_CTX_set_num_tickets(tls_->sslContext(), 0);
   }
 
   void bindListener() {
