@@ -139,6 +139,12 @@ class HttpAdapter : public Adapter {
         std::istream& is = session_->receiveResponse(resp);
         std::string respBody;
         const bool whole = readBody(is, respBody, deadline);
+        // The watchdog's shutdown can end the body as a clean end of stream rather than an
+        // error: the response was cut by the overall timeout all the same.
+        if (fired_.exchange(false)) {
+          session_->reset();
+          return result(Outcome::Retry, overallTimeoutReason(), watch);
+        }
         if (!whole || !resp.getKeepAlive()) session_->reset();
         return classify(resp, respBody, watch);
       } catch (const Poco::Exception& ex) {
