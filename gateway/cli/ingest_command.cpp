@@ -60,11 +60,13 @@ int runIngest(const std::vector<std::string>& args, std::istream& in, std::ostre
     err << "dcgw ingest: " << configPath << ": " << durability.error().message() << '\n';
     return 1;
   }
-  if (synchronous == "normal") *durability = store::Durability::Normal;
-  if (synchronous == "full") *durability = store::Durability::Full;
-  if (!synchronous.empty() && synchronous != "normal" && synchronous != "full") {
-    err << "dcgw ingest: --synchronous must be full or normal, not '" << synchronous << "'\n";
-    return 2;
+  if (!synchronous.empty()) {
+    auto chosen = config::parseDurability(synchronous);
+    if (!chosen) {
+      err << "dcgw ingest: --synchronous must be full or normal, not '" << synchronous << "'\n";
+      return 2;
+    }
+    *durability = *chosen;
   }
   std::unique_ptr<store::Store> store;
   try {

@@ -109,11 +109,13 @@ int runServe(const std::vector<std::string>& args, std::ostream& out, std::ostre
       err << "dcgw serve: " << configPath << ": " << e->message() << '\n';
       return 1;
     }
-  if (synchronous == "normal") *durability = store::Durability::Normal;
-  if (synchronous == "full") *durability = store::Durability::Full;
-  if (!synchronous.empty() && synchronous != "normal" && synchronous != "full") {
-    err << "dcgw serve: --synchronous must be full or normal, not '" << synchronous << "'\n";
-    return 2;
+  if (!synchronous.empty()) {
+    auto chosen = config::parseDurability(synchronous);
+    if (!chosen) {
+      err << "dcgw serve: --synchronous must be full or normal, not '" << synchronous << "'\n";
+      return 2;
+    }
+    *durability = *chosen;
   }
   if (!bind.empty()) options->bind = bind;
   if (uplinkPort >= 0) options->port = static_cast<std::uint16_t>(uplinkPort);

@@ -38,9 +38,14 @@ codecs::Result<store::Durability> storeDurability(const std::string& path) {
   if (!doc) return doc.error();
   const codecs::JsonValue* st = doc->find("store");
   const std::string sync = st ? str(*st, "synchronous", "full") : "full";
-  if (sync == "full") return store::Durability::Full;
-  if (sync == "normal") return store::Durability::Normal;
+  if (auto d = parseDurability(sync)) return *d;
   return codecs::makeError("store.synchronous", 0, "\"full\" or \"normal\", not \"" + sync + "\"");
+}
+
+std::optional<store::Durability> parseDurability(std::string_view text) {
+  if (text == "full") return store::Durability::Full;
+  if (text == "normal") return store::Durability::Normal;
+  return std::nullopt;
 }
 
 codecs::Result<std::int64_t> retentionMs(const std::string& path) {

@@ -2,7 +2,9 @@
 // fresh (empty) database. Afterwards the database is the configuration.
 #pragma once
 
+#include <optional>
 #include <string>
+#include <string_view>
 
 #include "codecs/result.hpp"
 #include "gateway/admin/api_server.hpp"
@@ -18,6 +20,8 @@ codecs::Status loadIfEmpty(store::Store& store, const std::string& path, std::in
 // "store": {"synchronous": "full" | "normal"} from the file, read at every start (it is how the
 // store is opened, not configuration kept in it). Full when absent.
 codecs::Result<store::Durability> storeDurability(const std::string& path);
+// "full" or "normal" (the file's setting and the --synchronous flag); nullopt otherwise.
+std::optional<store::Durability> parseDurability(std::string_view text);
 // "store": {"retentionDays": N}: how long delivered rows are kept for audit and replay (7).
 codecs::Result<std::int64_t> retentionMs(const std::string& path);
 // "uplink": {...} (schema/uplink.md section 10), read at every start; defaults when absent.

@@ -22,6 +22,10 @@ void Ingestor::submit(store::IngestItem item, Done done) {
     done(s);
     return;
   }
+  submitValidated(std::move(item), std::move(done));
+}
+
+void Ingestor::submitValidated(store::IngestItem item, Done done) {
   {
     std::lock_guard lock(mu_);
     if (stopping_) {

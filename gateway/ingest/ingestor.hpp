@@ -29,6 +29,9 @@ class Ingestor {
   // Validates the packet with the codecs first: a packet they reject is refused at once with
   // their reason (field and offset) and never stored. REQUIRES: done does not block long.
   void submit(store::IngestItem item, Done done);
+  // The same for a packet the caller has already validated with codecs::decodePacket (the
+  // uplink decodes to answer REJECT itself; decoding twice would be work on the hot path).
+  void submitValidated(store::IngestItem item, Done done);
   void stop();  // commits what was submitted, then returns
 
   std::uint64_t commits() const { return commits_; }

@@ -270,6 +270,8 @@ class Store {
   codecs::Status linkDestinations(std::int64_t location,
                                   const std::vector<std::int64_t>& destinations);
   std::optional<DestinationConfig> readDestination(Stmt& s);
+  // Every queue, or the one of `destinationId`, read in one transaction.
+  std::vector<QueueOverview> overview(std::optional<std::int64_t> destinationId);
   // REQUIRES: inside a transaction.
   void countRequeued(std::int64_t destinationId, int n);
 

@@ -42,16 +42,36 @@ std::optional<std::string> optionalText(const Stmt& s, int col) {
   return s.text(col);
 }
 
+constexpr const char* kDeviceColumns =
+    "SELECT serial, location_id, registration, device_key IS NOT NULL, last_sequence "
+    "FROM devices";
+
+// A row of kDeviceColumns (the key itself is never read here, only whether there is one).
+DeviceRecord readDevice(const Stmt& s) {
+  return DeviceRecord{s.text(0), optionalInteger(s, 1), s.text(2), s.integer(3) != 0,
+                      static_cast<std::uint32_t>(s.integer(4))};
+}
+
 }  // namespace
 
 std::vector<QueueOverview> Store::queueOverview() {
+  return overview(std::nullopt);
+}
+
+std::optional<QueueOverview> Store::queue(std::int64_t destinationId) {
+  auto one = overview(destinationId);
+  if (one.empty()) return std::nullopt;
+  return std::move(one.front());
+}
+
+std::vector<QueueOverview> Store::overview(std::optional<std::int64_t> destinationId) {
   std::lock_guard lock(readerMu_);
   // One read transaction: every figure of the overview is from the same moment.
   reader_->exec("BEGIN");
   std::vector<QueueOverview> out;
   try {
     Stmt s = reader_->prepare(kOverviewDestinations);
-    s.bindNull(1);
+    s.bind(1, destinationId);
     while (s.step()) {
       QueueOverview q;
       q.destinationId = s.integer(0);
@@ -89,12 +109,6 @@ std::vector<QueueOverview> Store::queueOverview() {
   }
   reader_->exec("COMMIT");
   return out;
-}
-
-std::optional<QueueOverview> Store::queue(std::int64_t destinationId) {
-  for (auto& q : queueOverview())
-    if (q.destinationId == destinationId) return q;
-  return std::nullopt;
 }
 
 std::vector<std::string> Store::overviewQueryPlan() {
@@ -204,24 +218,17 @@ codecs::Status Store::removeLocation(std::int64_t id) {
 
 std::vector<DeviceRecord> Store::devices() {
   std::lock_guard lock(readerMu_);
-  Stmt s = reader_->prepare(
-      "SELECT serial, location_id, registration, device_key IS NOT NULL, last_sequence "
-      "FROM devices ORDER BY serial");
+  Stmt s = reader_->prepare(std::string(kDeviceColumns) + " ORDER BY serial");
   std::vector<DeviceRecord> out;
-  while (s.step())
-    out.push_back({s.text(0), optionalInteger(s, 1), s.text(2), s.integer(3) != 0,
-                   static_cast<std::uint32_t>(s.integer(4))});
+  while (s.step()) out.push_back(readDevice(s));
   return out;
 }
 
 std::optional<DeviceRecord> Store::device(const std::string& serial) {
   std::lock_guard lock(readerMu_);
-  Stmt s = reader_->prepare(
-      "SELECT serial, location_id, registration, device_key IS NOT NULL, last_sequence "
-      "FROM devices WHERE serial = ?");
+  Stmt s = reader_->prepare(std::string(kDeviceColumns) + " WHERE serial = ?");
   if (!s.bind(1, serial).step()) return std::nullopt;
-  return DeviceRecord{s.text(0), optionalInteger(s, 1), s.text(2), s.integer(3) != 0,
-                      static_cast<std::uint32_t>(s.integer(4))};
+  return readDevice(s);
 }
 
 codecs::Status Store::removeDevice(const std::string& serial) {

@@ -794,7 +794,7 @@ class Listener::Impl {
     const std::uint64_t id = c.id;
     const std::uint32_t seq = p->sequence;
     item.session = id;
-    ingestor_.submit(std::move(item), [sink = sink_, id, seq](const codecs::Status& s) {
+    ingestor_.submitValidated(std::move(item), [sink = sink_, id, seq](const codecs::Status& s) {
       Completion done{id, seq, s.ok(), {}, {}};
       if (!s) {
         done.field = s.error().field;

@@ -30,6 +30,7 @@
 #include "gateway/ingest/ingestor.hpp"
 #include "gateway/store/store.hpp"
 #include "gateway/uplink/listener.hpp"
+#include "tests/support/packets.hpp"
 
 namespace dcgw::admin {
 namespace {
@@ -40,20 +41,7 @@ using codecs::JsonValue;
 const std::string kKeyHex(64, '1');  // 32 bytes of 0x11
 const std::string kOtherKeyHex(64, '2');
 
-// A valid Positional update (seed 004 section 12.1) with a distinct time per n.
-codecs::Bytes positional(std::uint32_t n) {
-  codecs::Bytes p;
-  codecs::fromHex("4701", p);
-  codecs::ByteWriter w(p);
-  w.writeU32BE(1'780'000'000 + n);  // dateTime
-  w.writeI32BE(51'500'000);         // latitude
-  w.writeI32BE(-120'000);           // longitude
-  w.writeI16BE(35);                 // altitude
-  w.writeI16BE(500);                // speed
-  w.writeI16BE(900);                // heading
-  w.writeZeros(4);
-  return p;
-}
+using dcgw::testing::positionalUpdate;
 
 // Seed 004 section 10 (etc/examples/packets.hex): a second packet type (0x49) for the filters.
 codecs::Bytes timeSourceComparison() {
@@ -384,7 +372,7 @@ class AdminApiTest : public ::testing::Test {
     w.spareToken = store_->createToken("spare", "admin", clock_.nowMs()).first.id;
     w.firstAtMs = past(600);
     for (std::uint32_t i = 0; i < 3; ++i)
-      ASSERT_NO_FATAL_FAILURE(ingest("12345678", positional(i), w.firstAtMs + i * 1000));
+      ASSERT_NO_FATAL_FAILURE(ingest("12345678", positionalUpdate(i), w.firstAtMs + i * 1000));
     ASSERT_NO_FATAL_FAILURE(waitDelivered(w.good, 3));
     ASSERT_NO_FATAL_FAILURE(waitBackingOff(w.bad, 1));
     Reply skip =
@@ -774,7 +762,7 @@ TEST_F(AdminApiTest, FilterNullSelectsEveryPacketAndEmptySelectsNone) {
   EXPECT_TRUE(get("/api/v1/destinations/" + std::to_string(omitted)).j()["filter"].isNull());
   const std::int64_t loc = createLocation("Depot", {all, none});
   createDevice("12345678", loc);
-  ASSERT_NO_FATAL_FAILURE(ingest("12345678", positional(1), past(10)));
+  ASSERT_NO_FATAL_FAILURE(ingest("12345678", positionalUpdate(1), past(10)));
   ASSERT_NO_FATAL_FAILURE(ingest("12345678", timeSourceComparison(), past(9)));
   ASSERT_TRUE(eventually([&] { return queue(all).j()["counters"]["queued"].num() == 2; }))
       << queue(all).body;
@@ -789,10 +777,10 @@ TEST_F(AdminApiTest, DisabledDestinationQueuesNothingNew) {
   createDevice("12345678", createLocation("Depot", {id}));
   ASSERT_EQ(call("POST", "/api/v1/destinations/" + std::to_string(id) + "/disable").status, 200);
   EXPECT_EQ(queue(id).j()["state"].str(), "disabled");
-  ASSERT_NO_FATAL_FAILURE(ingest("12345678", positional(1), past(5)));
+  ASSERT_NO_FATAL_FAILURE(ingest("12345678", positionalUpdate(1), past(5)));
   EXPECT_EQ(queue(id).j()["counters"]["queued"].num(), 0);
   ASSERT_EQ(call("POST", "/api/v1/destinations/" + std::to_string(id) + "/enable").status, 200);
-  ASSERT_NO_FATAL_FAILURE(ingest("12345678", positional(2), past(4)));
+  ASSERT_NO_FATAL_FAILURE(ingest("12345678", positionalUpdate(2), past(4)));
   EXPECT_EQ(queue(id).j()["counters"]["queued"].num(), 1);
   EXPECT_NE(queue(id).j()["state"].str(), "disabled");
 }
@@ -1088,8 +1076,8 @@ TEST_F(AdminApiTest, QueueOverviewShowsTheBlockingEntryWithItsHistory) {
   const std::int64_t off = failing("off", R"(,"enabled":false)");
   createDevice("12345678", createLocation("Depot", {bad}));
   const std::int64_t t0 = past(30);
-  ASSERT_NO_FATAL_FAILURE(ingest("12345678", positional(1), t0));
-  ASSERT_NO_FATAL_FAILURE(ingest("12345678", positional(2), t0 + 1000));
+  ASSERT_NO_FATAL_FAILURE(ingest("12345678", positionalUpdate(1), t0));
+  ASSERT_NO_FATAL_FAILURE(ingest("12345678", positionalUpdate(2), t0 + 1000));
   ASSERT_NO_FATAL_FAILURE(waitBackingOff(bad, 1));
 
   Reply all = get("/api/v1/queues");
@@ -1136,7 +1124,7 @@ TEST_F(AdminApiTest, QueueOverviewShowsTheBlockingEntryWithItsHistory) {
   EXPECT_EQ(b["registration"].str(), "AB12CDE");
   EXPECT_EQ(b["type"].num(), 0x47);
   EXPECT_EQ(b["filterKey"].str(), "Positional update");
-  EXPECT_EQ(b["data"].str(), codecs::toHex(positional(1)));
+  EXPECT_EQ(b["data"].str(), codecs::toHex(positionalUpdate(1)));
   EXPECT_EQ(b["packet"]["type"].num(), 0x47);
   EXPECT_EQ(b["packet"]["subtype"].num(), 0x01);
   EXPECT_EQ(b["packet"]["name"].str(), "Positional update");
@@ -1168,10 +1156,10 @@ class AdminApiEntriesTest : public AdminApiTest {
     createDevice("12345678", loc);
     createDevice("87654321", loc);
     t_ = past(3600);
-    const std::pair<const char*, codecs::Bytes> packets[] = {{"12345678", positional(1)},
+    const std::pair<const char*, codecs::Bytes> packets[] = {{"12345678", positionalUpdate(1)},
                                                              {"12345678", timeSourceComparison()},
-                                                             {"87654321", positional(3)},
-                                                             {"12345678", positional(4)},
+                                                             {"87654321", positionalUpdate(3)},
+                                                             {"12345678", positionalUpdate(4)},
                                                              {"87654321", timeSourceComparison()}};
     for (int i = 0; i < 5; ++i)
       ASSERT_NO_FATAL_FAILURE(ingest(packets[i].first, packets[i].second, t_ + i * 1000));
@@ -1302,7 +1290,7 @@ TEST_F(AdminApiEntriesTest, EntryOfAnotherQueueOrNoneIs404) {
 TEST_F(AdminApiTest, PauseAndResumeAreQueueActionsThatAnswerTheQueue) {
   const std::int64_t bad = failing("bad");
   createDevice("12345678", createLocation("Depot", {bad}));
-  ASSERT_NO_FATAL_FAILURE(ingest("12345678", positional(1), past(10)));
+  ASSERT_NO_FATAL_FAILURE(ingest("12345678", positionalUpdate(1), past(10)));
   ASSERT_NO_FATAL_FAILURE(waitBackingOff(bad, 1));
   const std::string q = "/api/v1/queues/" + std::to_string(bad);
 
@@ -1313,7 +1301,7 @@ TEST_F(AdminApiTest, PauseAndResumeAreQueueActionsThatAnswerTheQueue) {
   EXPECT_EQ(paused.j()["depth"].num(), 1);
   EXPECT_TRUE(get("/api/v1/destinations/" + std::to_string(bad)).j()["paused"].boolean());
   // Packets keep being queued while paused.
-  ASSERT_NO_FATAL_FAILURE(ingest("12345678", positional(2), past(9)));
+  ASSERT_NO_FATAL_FAILURE(ingest("12345678", positionalUpdate(2), past(9)));
   EXPECT_EQ(queue(bad).j()["depth"].num(), 2);
   EXPECT_EQ(queue(bad).j()["state"].str(), "paused");
   // A settings update does not unpause it (pausing is a queue action).
@@ -1343,7 +1331,7 @@ TEST_F(AdminApiTest, PauseAndResumeAreQueueActionsThatAnswerTheQueue) {
 TEST_F(AdminApiTest, RetryEndsTheBackoffWait) {
   const std::int64_t bad = failing("bad");
   createDevice("12345678", createLocation("Depot", {bad}));
-  ASSERT_NO_FATAL_FAILURE(ingest("12345678", positional(1), past(10)));
+  ASSERT_NO_FATAL_FAILURE(ingest("12345678", positionalUpdate(1), past(10)));
   ASSERT_NO_FATAL_FAILURE(waitBackingOff(bad, 1));
   Reply r = call("POST", "/api/v1/queues/" + std::to_string(bad) + "/retry");
   ASSERT_EQ(r.status, 200) << r.body;
@@ -1358,8 +1346,8 @@ TEST_F(AdminApiTest, SkipDeadLettersTheBlockingEntryWithTheReason) {
   const std::int64_t bad = failing("bad");
   const std::int64_t empty = failing("empty");
   createDevice("12345678", createLocation("Depot", {bad}));
-  ASSERT_NO_FATAL_FAILURE(ingest("12345678", positional(1), past(10)));
-  ASSERT_NO_FATAL_FAILURE(ingest("12345678", positional(2), past(9)));
+  ASSERT_NO_FATAL_FAILURE(ingest("12345678", positionalUpdate(1), past(10)));
+  ASSERT_NO_FATAL_FAILURE(ingest("12345678", positionalUpdate(2), past(9)));
   ASSERT_NO_FATAL_FAILURE(waitBackingOff(bad, 1));
   const std::string q = "/api/v1/queues/" + std::to_string(bad);
   const std::int64_t blocking = queue(bad).j()["blocking"]["id"].num();
@@ -1409,8 +1397,8 @@ TEST_F(AdminApiTest, SkipDeadLettersTheBlockingEntryWithTheReason) {
 TEST_F(AdminApiTest, RequeueDeadPutsDeadLettersBackInOrder) {
   const std::int64_t bad = failing("bad");
   createDevice("12345678", createLocation("Depot", {bad}));
-  ASSERT_NO_FATAL_FAILURE(ingest("12345678", positional(1), past(10)));
-  ASSERT_NO_FATAL_FAILURE(ingest("12345678", positional(2), past(9)));
+  ASSERT_NO_FATAL_FAILURE(ingest("12345678", positionalUpdate(1), past(10)));
+  ASSERT_NO_FATAL_FAILURE(ingest("12345678", positionalUpdate(2), past(9)));
   ASSERT_NO_FATAL_FAILURE(waitBackingOff(bad, 1));
   const std::string q = "/api/v1/queues/" + std::to_string(bad);
   const std::int64_t first = queue(bad).j()["blocking"]["id"].num();
@@ -1444,7 +1432,7 @@ TEST_F(AdminApiTest, ReplaySendsDeliveredEntriesFromATimeAgain) {
   createDevice("12345678", createLocation("Depot", {good}));
   const std::int64_t t0 = past(60);
   for (int i = 0; i < 3; ++i)
-    ASSERT_NO_FATAL_FAILURE(ingest("12345678", positional(i), t0 + i * 1000));
+    ASSERT_NO_FATAL_FAILURE(ingest("12345678", positionalUpdate(i), t0 + i * 1000));
   ASSERT_NO_FATAL_FAILURE(waitDelivered(good, 3));
   ASSERT_EQ(receiver_->received(), 3);
   const std::string q = "/api/v1/queues/" + std::to_string(good);
@@ -1598,7 +1586,7 @@ TEST_F(AdminApiTest, MetricsHaveEveryDocumentedFamilyWithTheDestinationLabel) {
   createDestination(R"({"name":"odd \"name\\","method":"rest","host":"http://127.0.0.1:1/",)"
                     R"("enabled":false})");
   createDevice("12345678", createLocation("Depot", {bad}));
-  ASSERT_NO_FATAL_FAILURE(ingest("12345678", positional(1), past(20)));
+  ASSERT_NO_FATAL_FAILURE(ingest("12345678", positionalUpdate(1), past(20)));
   ASSERT_NO_FATAL_FAILURE(waitBackingOff(bad, 1));
   uplink_.packets = 7;
   uplink_.connections = 2;

@@ -18,6 +18,7 @@
 #include "gateway/ingest/ingestor.hpp"
 #include "gateway/uplink/auth.hpp"
 #include "gateway/uplink/listener.hpp"
+#include "tests/support/packets.hpp"
 
 namespace dcgw::uplink {
 namespace {
@@ -27,22 +28,7 @@ using namespace std::chrono_literals;
 
 const codecs::Bytes kKey(32, 0x11);
 
-// A valid Positional update (seed 004 section 12.1) with a distinct time per sequence number.
-codecs::Bytes tracking(std::uint32_t n) {
-  codecs::Bytes p;
-  codecs::fromHex("4701", p);
-  codecs::ByteWriter w(p);
-  w.writeU32BE(1'780'000'000 + n);  // dateTime
-  w.writeI32BE(51'500'000);         // latitude
-  w.writeI32BE(-120'000);           // longitude
-  w.writeI16BE(35);                 // altitude
-  w.writeI16BE(500);                // speed
-  w.writeI16BE(900);                // heading
-  w.writeZeros(4);
-  codecs::Packet decoded;
-  EXPECT_TRUE(codecs::decodePacket(p, decoded).ok()) << codecs::toHex(p);
-  return p;
-}
+using dcgw::testing::positionalUpdate;
 
 // A blocking test client with a receive timeout; frames parsed with the same codec.
 class Client {
@@ -202,7 +188,7 @@ TEST_F(UplinkTest, AcknowledgesOnlyWhatIsCommitted) {
   EXPECT_EQ(w.window, 1024);
   EXPECT_EQ(w.maxFrameBytes, 65536u);
   codecs::Bytes burst;
-  for (std::uint32_t s = 1; s <= 50; ++s) up::appendPacket(burst, s, "", tracking(s));
+  for (std::uint32_t s = 1; s <= 50; ++s) up::appendPacket(burst, s, "", positionalUpdate(s));
   c.send(burst);
   c.awaitAck(50);
   // Acknowledged means committed: every packet is in the store the moment the ACK is read.
@@ -271,10 +257,10 @@ TEST_F(UplinkTest, ABadChecksumClosesTheConnectionAndLosesNothingAcknowledged) {
   start();
   Client c(listener_->port());
   c.login("12345678");
-  c.sendPacket(1, tracking(1));
+  c.sendPacket(1, positionalUpdate(1));
   c.awaitAck(1);
   codecs::Bytes b;
-  up::appendPacket(b, 2, "", tracking(2));
+  up::appendPacket(b, 2, "", positionalUpdate(2));
   b.back() ^= 0x01;  // the CRC
   c.send(b);
   EXPECT_NE(c.expectError(up::ErrorCode::BadChecksum).find("crc"), std::string::npos);
@@ -306,9 +292,9 @@ TEST_F(UplinkTest, AMalformedPacketInsideAGoodFrameIsRejectedAloneWithTheCodecRe
   Client c(listener_->port());
   c.login("12345678");
   codecs::Bytes burst;
-  up::appendPacket(burst, 1, "", tracking(1));
+  up::appendPacket(burst, 1, "", positionalUpdate(1));
   up::appendPacket(burst, 2, "", codecs::Bytes{0x47, 0x01, 0x00});  // truncated Tracking
-  up::appendPacket(burst, 3, "XY99ZZZ", tracking(3));
+  up::appendPacket(burst, 3, "XY99ZZZ", positionalUpdate(3));
   c.send(burst);
   bool rejected = false;
   std::uint32_t acked = 0;
@@ -340,17 +326,17 @@ TEST_F(UplinkTest, ADuplicateSequenceIsAcknowledgedAndStoredOnce) {
   {
     Client c(listener_->port());
     c.login("12345678");
-    for (std::uint32_t s = 1; s <= 3; ++s) c.sendPacket(s, tracking(s));
+    for (std::uint32_t s = 1; s <= 3; ++s) c.sendPacket(s, positionalUpdate(s));
     c.awaitAck(3);
-    c.sendPacket(3, tracking(3));  // again on the same connection
+    c.sendPacket(3, positionalUpdate(3));  // again on the same connection
     c.awaitAck(3);
   }
   // A reconnecting tracker resends what it did not see acknowledged.
   Client c(listener_->port());
   EXPECT_EQ(c.login("12345678").lastSequence, 3u);
-  c.sendPacket(2, tracking(2));
-  c.sendPacket(3, tracking(3));
-  c.sendPacket(4, tracking(4));
+  c.sendPacket(2, positionalUpdate(2));
+  c.sendPacket(3, positionalUpdate(3));
+  c.sendPacket(4, positionalUpdate(4));
   c.awaitAck(4);
   EXPECT_EQ(storedPackets(), 4);
 }
@@ -361,7 +347,7 @@ TEST_F(UplinkTest, DuplicatesAreDroppedByTheStoreEvenAcrossConnectionsInFlight) 
   ingest::Ingestor& in = *ingestor_;
   std::atomic<int> ok{0};
   for (int i = 0; i < 2; ++i) {
-    store::IngestItem item{"12345678", "", tracking(7), 1, 7};
+    store::IngestItem item{"12345678", "", positionalUpdate(7), 1, 7};
     in.submit(std::move(item), [&](const codecs::Status& s) { ok += s.ok(); });
   }
   in.stop();
@@ -387,9 +373,9 @@ TEST_F(UplinkTest, AfterAFailedCommitTheLaterPacketsOfThatConnectionAreRefusedTo
   EXPECT_EQ(failed.error().field, "store");
   store_->db().exec("PRAGMA max_page_count = 1073741823");
   std::promise<codecs::Status> sameSession, otherSession;
-  ingestor_->submit({"12345678", "", tracking(11), 2, 11, 1},
+  ingestor_->submit({"12345678", "", positionalUpdate(11), 2, 11, 1},
                     [&](const codecs::Status& s) { sameSession.set_value(s); });
-  ingestor_->submit({"12345678", "", tracking(10), 3, 10, 2},
+  ingestor_->submit({"12345678", "", positionalUpdate(10), 3, 10, 2},
                     [&](const codecs::Status& s) { otherSession.set_value(s); });
   EXPECT_FALSE(sameSession.get_future().get().ok());
   EXPECT_TRUE(otherSession.get_future().get().ok()) << "the resend on a new connection";
@@ -419,7 +405,7 @@ TEST_F(UplinkTest, TheNewerConnectionOfADeviceWins) {
   b.login("12345678");
   EXPECT_NE(a.expectError(up::ErrorCode::Replaced).find("newer"), std::string::npos);
   EXPECT_TRUE(a.closedByPeer());
-  b.sendPacket(1, tracking(1));
+  b.sendPacket(1, positionalUpdate(1));
   b.awaitAck(1);
 }
 
@@ -445,7 +431,7 @@ TEST_F(UplinkTest, AReservedKindIsNotSupportedAndTheConnectionStays) {
   up::appendFrame(b, 0x32, codecs::Bytes{0x00, 0xA4, 0x04, 0x0C});  // an APDU, later
   c.send(b);
   EXPECT_NE(c.expectError(up::ErrorCode::NotSupported).find("company-card"), std::string::npos);
-  c.sendPacket(1, tracking(1));
+  c.sendPacket(1, positionalUpdate(1));
   c.awaitAck(1);
 }
 
@@ -463,7 +449,7 @@ TEST_F(UplinkTest, AnUndefinedKindClosesTheConnection) {
 TEST_F(UplinkTest, APacketBeforeTheLoginIsUnexpected) {
   start();
   Client c(listener_->port());
-  c.sendPacket(1, tracking(1));
+  c.sendPacket(1, positionalUpdate(1));
   c.expectError(up::ErrorCode::UnexpectedFrame);
   EXPECT_TRUE(c.closedByPeer());
   EXPECT_EQ(storedPackets(), 0);
@@ -484,7 +470,7 @@ TEST_F(UplinkTest, MoreThanTheWindowInFlightIsRefused) {
   Client c(listener_->port());
   EXPECT_EQ(c.login("12345678").window, 4);
   codecs::Bytes burst;
-  for (std::uint32_t s = 1; s <= 40; ++s) up::appendPacket(burst, s, "", tracking(s));
+  for (std::uint32_t s = 1; s <= 40; ++s) up::appendPacket(burst, s, "", positionalUpdate(s));
   c.send(burst);
   // Acknowledgements of the first packets may come first; then the refusal.
   for (;;) {
@@ -528,7 +514,7 @@ TEST_F(UplinkTest, SpeaksTlsWhenGivenACertificate) {
     Client c(listener_->port(), ctx);
     c.login("12345678");
     codecs::Bytes burst;
-    for (std::uint32_t s = 1; s <= 30; ++s) up::appendPacket(burst, s, "", tracking(s));
+    for (std::uint32_t s = 1; s <= 30; ++s) up::appendPacket(burst, s, "", positionalUpdate(s));
     c.send(burst);
     c.awaitAck(30);
   }
@@ -542,7 +528,7 @@ TEST_F(UplinkTest, StoppingAcknowledgesWhatWasInFlightThenSaysSo) {
   Client c(listener_->port());
   c.login("12345678");
   codecs::Bytes burst;
-  for (std::uint32_t s = 1; s <= 20; ++s) up::appendPacket(burst, s, "", tracking(s));
+  for (std::uint32_t s = 1; s <= 20; ++s) up::appendPacket(burst, s, "", positionalUpdate(s));
   c.send(burst);
   c.awaitAck(20);
   listener_->stop();
