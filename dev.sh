@@ -8,8 +8,10 @@ cd "$(dirname "$0")"
 PACKAGES=(
   cmake ninja-build g++ clang libclang-rt-14-dev clang-format pkg-config perl openssl
   libpoco-dev libxml2-dev libssl-dev libsqlite3-dev libspdlog-dev
-  libgtest-dev libgmock-dev libbenchmark-dev chromium
+  libgtest-dev libgmock-dev libbenchmark-dev
 )
+# Only the tests drive a browser (the console's test), so only `test` installs one.
+TEST_PACKAGES=(chromium)
 # Node.js runs the SOAP interop test's third-party stack. A machine may have node and npm from
 # elsewhere (nodesource ships npm inside its nodejs, and Debian's npm would conflict with it).
 command -v node > /dev/null || PACKAGES+=(nodejs)
@@ -51,7 +53,7 @@ cmd_run() {
 }
 
 cmd_test() {
-  ensure_packages "${PACKAGES[@]}"
+  ensure_packages "${PACKAGES[@]}" "${TEST_PACKAGES[@]}"
   # The SOAP interop test's third-party stack (npm soap), pinned by package-lock.json.
   [ -d tests/interop/node_modules/soap ] || npm ci --prefix tests/interop --no-audit --no-fund
   # The console's browser test: playwright-core (pinned; it drives Debian's chromium).
