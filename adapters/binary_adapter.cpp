@@ -7,7 +7,7 @@
 #include <cerrno>
 
 #include "adapters/adapters_internal.hpp"
-#include "codecs/binary_frame.hpp"
+#include "codecs/forwarding/binary_frame.hpp"
 
 namespace dcgw::adapters::detail {
 namespace {

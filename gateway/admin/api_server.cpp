@@ -24,9 +24,10 @@
 
 #include "adapters/adapter.hpp"
 #include "codecs/json.hpp"
-#include "codecs/packet.hpp"
-#include "codecs/registry.hpp"
+#include "codecs/packets/packet.hpp"
+#include "codecs/packets/registry.hpp"
 #include "gateway/admin/console_assets.hpp"
+#include "gateway/common/tls.hpp"
 #include "gateway/uplink/auth.hpp"
 
 namespace dcgw::admin {
@@ -494,7 +495,7 @@ store::LocationConfig parseLocation(const store::Store& /*unused*/, const JsonVa
 
 class ApiServer::Impl {
  public:
-  Impl(store::Store& store, forward::Forwarder& forwarder, forward::Clock& clock,
+  Impl(store::Store& store, forward::Forwarder& forwarder, common::Clock& clock,
        AdminOptions options, MetricSources metrics)
       : store_(store),
         forwarder_(forwarder),
@@ -1560,7 +1561,7 @@ class ApiServer::Impl {
 
   store::Store& store_;
   forward::Forwarder& forwarder_;
-  forward::Clock& clock_;
+  common::Clock& clock_;
 
  public:
   AdminOptions o_;
@@ -1606,7 +1607,7 @@ void callHandle(ApiServer::Impl& impl, HTTPServerRequest& req, HTTPServerRespons
   impl.handle(req, resp);
 }
 
-ApiServer::ApiServer(store::Store& store, forward::Forwarder& forwarder, forward::Clock& clock,
+ApiServer::ApiServer(store::Store& store, forward::Forwarder& forwarder, common::Clock& clock,
                      AdminOptions options, MetricSources metrics)
     : impl_(std::make_unique<Impl>(store, forwarder, clock, std::move(options), metrics)) {}
 
@@ -1620,12 +1621,8 @@ void ApiServer::start() {
   try {
     const Poco::Net::SocketAddress address(o.bind, o.port);
     if (!o.tlsCertificateFile.empty() || !o.tlsPrivateKeyFile.empty()) {
-      if (o.tlsCertificateFile.empty() || o.tlsPrivateKeyFile.empty())
-        throw std::runtime_error("admin TLS needs both tls.certificateFile and tls.privateKeyFile");
-      adapters::initialiseTls();
-      Poco::Net::Context::Ptr ctx =
-          new Poco::Net::Context(Poco::Net::Context::TLS_SERVER_USE, o.tlsPrivateKeyFile,
-                                 o.tlsCertificateFile, "", Poco::Net::Context::VERIFY_NONE);
+      const auto ctx =
+          common::makeServerTlsContext("admin API", o.tlsCertificateFile, o.tlsPrivateKeyFile);
       socket = Poco::Net::SecureServerSocket(address, 64, ctx);
     } else {
       socket = Poco::Net::ServerSocket(address, 64);

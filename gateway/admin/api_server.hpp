@@ -7,21 +7,14 @@
 #include <memory>
 #include <string>
 
-#include "gateway/forward/clock.hpp"
+#include "gateway/admin/options.hpp"
+#include "gateway/common/clock.hpp"
 #include "gateway/forward/forwarder.hpp"
 #include "gateway/ingest/ingestor.hpp"
 #include "gateway/store/store.hpp"
 #include "gateway/uplink/listener.hpp"
 
 namespace dcgw::admin {
-
-struct AdminOptions {
-  std::string bind{"127.0.0.1"};
-  std::uint16_t port{8080};  // 0: any free port (see ApiServer::port())
-  std::string tlsCertificateFile;
-  std::string tlsPrivateKeyFile;
-  int threads{4};
-};
 
 // What /metrics reads besides the store; any may be null (then its metrics are absent).
 struct MetricSources {
@@ -31,7 +24,7 @@ struct MetricSources {
 
 class ApiServer {
  public:
-  ApiServer(store::Store& store, forward::Forwarder& forwarder, forward::Clock& clock,
+  ApiServer(store::Store& store, forward::Forwarder& forwarder, common::Clock& clock,
             AdminOptions options, MetricSources metrics = {});
   ~ApiServer();
   ApiServer(const ApiServer&) = delete;

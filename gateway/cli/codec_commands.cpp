@@ -6,8 +6,8 @@
 #include <ostream>
 
 #include "codecs/json.hpp"
-#include "codecs/packet.hpp"
-#include "codecs/schema_gen.hpp"
+#include "codecs/packets/packet.hpp"
+#include "codecs/packets/schema_gen.hpp"
 
 namespace dcgw::cli {
 namespace {

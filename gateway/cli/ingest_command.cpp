@@ -54,7 +54,7 @@ int runIngest(const std::vector<std::string>& args, std::istream& in, std::ostre
       return 2;
     }
   }
-  forward::SystemClock clock;
+  common::SystemClock clock;
   auto durability = config::storeDurability(configPath);
   if (!durability) {
     err << "dcgw ingest: " << configPath << ": " << durability.error().message() << '\n';

@@ -11,6 +11,7 @@
 #include <cstring>
 #include <memory>
 
+#include "gateway/admin/api_server.hpp"
 #include "gateway/config/config_file.hpp"
 #include "gateway/forward/forwarder.hpp"
 #include "gateway/ingest/ingestor.hpp"
@@ -135,7 +136,7 @@ int runServe(const std::vector<std::string>& args, std::ostream& out, std::ostre
   signal(SIGPIPE, SIG_IGN);
   raiseOpenFilesLimit();
 
-  forward::SystemClock clock;
+  common::SystemClock clock;
   std::unique_ptr<store::Store> store;
   try {
     store = std::make_unique<store::Store>(db, *durability);

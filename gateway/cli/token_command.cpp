@@ -3,7 +3,7 @@
 #include "gateway/cli/token_command.hpp"
 
 #include "codecs/json.hpp"
-#include "gateway/forward/clock.hpp"
+#include "gateway/common/clock.hpp"
 #include "gateway/store/store.hpp"
 
 namespace dcgw::cli {
@@ -39,7 +39,7 @@ int runToken(const std::vector<std::string>& args, std::ostream& out, std::ostre
     return 2;
   }
   if (name.empty()) name = role;
-  forward::SystemClock clock;
+  common::SystemClock clock;
   try {
     store::Store store(db);
     auto [token, secret] = store.createToken(name, role, clock.nowMs());

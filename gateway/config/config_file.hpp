@@ -7,9 +7,9 @@
 #include <string_view>
 
 #include "codecs/result.hpp"
-#include "gateway/admin/api_server.hpp"
+#include "gateway/admin/options.hpp"
 #include "gateway/store/store.hpp"
-#include "gateway/uplink/listener.hpp"
+#include "gateway/uplink/options.hpp"
 
 namespace dcgw::config {
 

@@ -21,7 +21,7 @@ std::int64_t BackoffPolicy::delayMs(int failures) const {
   return std::min(d, capMs);
 }
 
-Forwarder::Forwarder(store::Store& store, Clock& clock, BackoffPolicy backoff,
+Forwarder::Forwarder(store::Store& store, common::Clock& clock, BackoffPolicy backoff,
                      AdapterFactory factory)
     : store_(store), clock_(clock), backoff_(backoff), factory_(std::move(factory)) {
   clock_.onAdvance(this, [this] {
@@ -240,8 +240,8 @@ void Forwarder::runLoop(Worker& w) {
 
 namespace dcgw::forward {
 
-Pruner::Pruner(store::Store& store, Clock& clock, std::int64_t retentionMs, std::int64_t intervalMs,
-               int batch)
+Pruner::Pruner(store::Store& store, common::Clock& clock, std::int64_t retentionMs,
+               std::int64_t intervalMs, int batch)
     : store_(store),
       clock_(clock),
       retentionMs_(retentionMs),

@@ -13,7 +13,7 @@
 #include <thread>
 
 #include "adapters/adapter.hpp"
-#include "gateway/forward/clock.hpp"
+#include "gateway/common/clock.hpp"
 #include "gateway/store/store.hpp"
 
 namespace dcgw::forward {
@@ -30,7 +30,7 @@ using AdapterFactory = std::function<codecs::Result<std::unique_ptr<adapters::Ad
 
 class Forwarder {
  public:
-  Forwarder(store::Store& store, Clock& clock, BackoffPolicy backoff,
+  Forwarder(store::Store& store, common::Clock& clock, BackoffPolicy backoff,
             AdapterFactory factory = adapters::makeAdapter);
   ~Forwarder();
 
@@ -68,7 +68,7 @@ class Forwarder {
   void runLoop(Worker& w);
 
   store::Store& store_;
-  Clock& clock_;
+  common::Clock& clock_;
   BackoffPolicy backoff_;
   AdapterFactory factory_;
   std::mutex mu_;
@@ -84,15 +84,16 @@ namespace dcgw::forward {
 // them in small batches, one short transaction each, so ingest never waits long for the store.
 class Pruner {
  public:
-  Pruner(store::Store& store, Clock& clock, std::int64_t retentionMs = 7LL * 24 * 3600 * 1000,
-         std::int64_t intervalMs = 60'000, int batch = 500);
+  Pruner(store::Store& store, common::Clock& clock,
+         std::int64_t retentionMs = 7LL * 24 * 3600 * 1000, std::int64_t intervalMs = 60'000,
+         int batch = 500);
   ~Pruner();
   // One pass: prunes until nothing older is left; returns how many rows went.
   int runOnce();
 
  private:
   store::Store& store_;
-  Clock& clock_;
+  common::Clock& clock_;
   std::int64_t retentionMs_, intervalMs_;
   int batch_;
   std::mutex mu_;

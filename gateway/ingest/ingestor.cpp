@@ -1,7 +1,7 @@
 // The committer thread: takes everything queued, one transaction, then the callbacks.
 #include "gateway/ingest/ingestor.hpp"
 
-#include "codecs/packet.hpp"
+#include "codecs/packets/packet.hpp"
 
 namespace dcgw::ingest {
 

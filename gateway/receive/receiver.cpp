@@ -40,10 +40,10 @@
 #include <thread>
 
 #include "adapters/socket_wait.hpp"
-#include "codecs/binary_frame.hpp"
 #include "codecs/bytes.hpp"
+#include "codecs/forwarding/binary_frame.hpp"
 #include "codecs/json.hpp"
-#include "codecs/packet.hpp"
+#include "codecs/packets/packet.hpp"
 
 namespace dcgw::receive {
 

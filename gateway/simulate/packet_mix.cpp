@@ -11,7 +11,7 @@
 #include <string_view>
 
 #include "codecs/json.hpp"
-#include "codecs/packet.hpp"
+#include "codecs/packets/packet.hpp"
 
 namespace dcgw::simulate {
 namespace {

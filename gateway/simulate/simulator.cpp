@@ -31,7 +31,7 @@
 #include <memory>
 
 #include "codecs/json.hpp"
-#include "codecs/uplink.hpp"
+#include "codecs/uplink/frame.hpp"
 #include "gateway/simulate/packet_mix.hpp"
 #include "gateway/store/store.hpp"
 #include "gateway/uplink/auth.hpp"

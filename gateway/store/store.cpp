@@ -10,7 +10,7 @@
 #include <map>
 #include <sstream>
 
-#include "codecs/registry.hpp"
+#include "codecs/packets/registry.hpp"
 
 namespace dcgw::store {
 namespace {

@@ -6,7 +6,7 @@
 
 #include "codecs/bytes.hpp"
 #include "codecs/result.hpp"
-#include "codecs/uplink.hpp"
+#include "codecs/uplink/frame.hpp"
 
 namespace dcgw::uplink {
 

@@ -26,8 +26,9 @@
 #include <vector>
 
 #include "adapters/adapter.hpp"
-#include "codecs/packet.hpp"
-#include "codecs/uplink.hpp"
+#include "codecs/packets/packet.hpp"
+#include "codecs/uplink/frame.hpp"
+#include "gateway/common/tls.hpp"
 #include "gateway/uplink/auth.hpp"
 
 namespace dcgw::uplink {
@@ -157,7 +158,7 @@ void trim(codecs::Bytes& b) {
 
 class Listener::Impl {
  public:
-  Impl(Listener& owner, store::Store& store, ingest::Ingestor& ingestor, forward::Clock& clock,
+  Impl(Listener& owner, store::Store& store, ingest::Ingestor& ingestor, common::Clock& clock,
        ListenerOptions options)
       : store_(store),
         ingestor_(ingestor),
@@ -218,17 +219,7 @@ class Listener::Impl {
  private:
   // ---------------------------------------------------------------- set-up
   void setUpTls() {
-    if (o_.tlsCertificateFile.empty() || o_.tlsPrivateKeyFile.empty())
-      throw std::runtime_error("uplink TLS needs both tls.certificateFile and tls.privateKeyFile");
-    adapters::initialiseTls();
-    try {
-      tls_ = new Poco::Net::Context(Poco::Net::Context::TLS_SERVER_USE, o_.tlsPrivateKeyFile,
-                                    o_.tlsCertificateFile, "", Poco::Net::Context::VERIFY_NONE);
-    } catch (const Poco::Exception& e) {
-      throw std::runtime_error("uplink TLS: cannot load " + o_.tlsCertificateFile + " / " +
-                               o_.tlsPrivateKeyFile + ": " + e.displayText());
-    }
-    tls_->requireMinimumProtocol(Poco::Net::Context::PROTO_TLSV1_2);
+    tls_ = common::makeServerTlsContext("uplink", o_.tlsCertificateFile, o_.tlsPrivateKeyFile);
     // An idle TLS connection gives its read and write buffers back (thousands are idle).
     SSL_CTX_set_mode(tls_->sslContext(), SSL_MODE_RELEASE_BUFFERS | SSL_MODE_ENABLE_PARTIAL_WRITE |
                                              SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);
@@ -944,7 +935,7 @@ class Listener::Impl {
 
   store::Store& store_;
   ingest::Ingestor& ingestor_;
-  forward::Clock& clock_;
+  common::Clock& clock_;
   ListenerOptions o_;
   ListenerStats& stats_;
   Poco::Net::Context::Ptr tls_;
@@ -972,7 +963,7 @@ class Listener::Impl {
   std::vector<store::RefusedIdent> refused_;
 };
 
-Listener::Listener(store::Store& store, ingest::Ingestor& ingestor, forward::Clock& clock,
+Listener::Listener(store::Store& store, ingest::Ingestor& ingestor, common::Clock& clock,
                    ListenerOptions options)
     : impl_(std::make_unique<Impl>(*this, store, ingestor, clock, std::move(options))) {}
 

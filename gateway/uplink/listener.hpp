@@ -9,26 +9,12 @@
 #include <string>
 #include <thread>
 
-#include "gateway/forward/clock.hpp"
+#include "gateway/common/clock.hpp"
 #include "gateway/ingest/ingestor.hpp"
 #include "gateway/store/store.hpp"
+#include "gateway/uplink/options.hpp"
 
 namespace dcgw::uplink {
-
-struct ListenerOptions {
-  std::string bind{"127.0.0.1"};
-  std::uint16_t port{7700};  // 0: any free port (see Listener::port())
-  std::size_t maxConnections{20000};
-  std::size_t maxFrameBytes{65536};
-  std::uint16_t window{1024};
-  std::chrono::milliseconds heartbeat{std::chrono::seconds(60)};
-  std::chrono::milliseconds idleTimeout{std::chrono::seconds(180)};
-  std::chrono::milliseconds loginTimeout{std::chrono::seconds(10)};
-  std::chrono::milliseconds closeLinger{std::chrono::seconds(2)};
-  // Both set: TLS only (a POCO NetSSL server Context; the handshake runs on the event loop).
-  std::string tlsCertificateFile;
-  std::string tlsPrivateKeyFile;
-};
 
 struct ListenerStats {
   std::atomic<std::uint64_t> connections{0};  // open now
@@ -45,7 +31,7 @@ struct ListenerStats {
 
 class Listener {
  public:
-  Listener(store::Store& store, ingest::Ingestor& ingestor, forward::Clock& clock,
+  Listener(store::Store& store, ingest::Ingestor& ingestor, common::Clock& clock,
            ListenerOptions options);
   ~Listener();
   Listener(const Listener&) = delete;

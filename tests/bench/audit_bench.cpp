@@ -40,7 +40,7 @@ int main(int argc, char** argv) {
   const fs::path dir = fs::temp_directory_path() / ("dcgw-audit-bench-" + std::to_string(getpid()));
   fs::create_directories(dir);
   const std::string db = (dir / "dcgw.db").string();
-  dcgw::forward::SystemClock clock;
+  dcgw::common::SystemClock clock;
   const std::int64_t now = clock.nowMs();
   {
     dcgw::store::Store store(db, dcgw::store::Durability::Normal);

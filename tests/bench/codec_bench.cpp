@@ -3,8 +3,8 @@
 //   ninja -C build codec_bench && build/tests/bench/codec_bench --benchmark_min_time=2
 #include <benchmark/benchmark.h>
 
-#include "codecs/binary_frame.hpp"
-#include "codecs/packet.hpp"
+#include "codecs/forwarding/binary_frame.hpp"
+#include "codecs/packets/packet.hpp"
 
 namespace {
 

@@ -23,7 +23,7 @@
 #include <vector>
 
 #include "adapters/adapter.hpp"
-#include "codecs/binary_frame.hpp"
+#include "codecs/forwarding/binary_frame.hpp"
 
 namespace {
 

@@ -17,7 +17,7 @@
 #include <vector>
 
 #include "adapters/socket_wait.hpp"
-#include "codecs/binary_frame.hpp"
+#include "codecs/forwarding/binary_frame.hpp"
 #include "gateway/forward/forwarder.hpp"
 #include "gateway/ingest/ingestor.hpp"
 
@@ -91,7 +91,7 @@ int main(int argc, char** argv) {
                                .string();
   {
     dcgw::store::Store store(path);
-    dcgw::forward::SystemClock clock;
+    dcgw::common::SystemClock clock;
     dcgw::store::DestinationConfig d;
     d.settings.name = "bench";
     d.settings.method = dcgw::adapters::Method::Binary;

@@ -108,7 +108,7 @@ int main(int argc, char** argv) {
   double acceptS = 0, firstS = 0, rate = 0;
   {
     dcgw::store::Store store(path, dcgw::store::Durability::Normal);
-    dcgw::forward::SystemClock clock;
+    dcgw::common::SystemClock clock;
     dcgw::forward::Forwarder forwarder(store, clock, {});
     forwarder.start();
     std::atomic<bool> accepted{false};

@@ -1,7 +1,7 @@
 // Seed 004 section 3.4: the binary-mode frame and its replies.
 #include <gtest/gtest.h>
 
-#include "codecs/binary_frame.hpp"
+#include "codecs/forwarding/binary_frame.hpp"
 
 namespace dcgw::codecs {
 namespace {

@@ -9,7 +9,7 @@
 #include <gtest/gtest.h>
 
 #include "codecs/json.hpp"
-#include "codecs/packet.hpp"
+#include "codecs/packets/packet.hpp"
 #include "tests/support/vector.hpp"
 
 namespace {

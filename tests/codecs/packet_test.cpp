@@ -5,8 +5,8 @@
 #include <set>
 #include <string>
 
-#include "codecs/packet.hpp"
-#include "codecs/registry.hpp"
+#include "codecs/packets/packet.hpp"
+#include "codecs/packets/registry.hpp"
 
 namespace dcgw::codecs {
 namespace {

@@ -2,7 +2,7 @@
 #include <cstdint>
 #include <cstdlib>
 
-#include "codecs/binary_frame.hpp"
+#include "codecs/forwarding/binary_frame.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   using namespace dcgw::codecs;

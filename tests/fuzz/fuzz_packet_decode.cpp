@@ -4,7 +4,7 @@
 #include <cstdlib>
 
 #include "codecs/json.hpp"
-#include "codecs/packet.hpp"
+#include "codecs/packets/packet.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   using namespace dcgw::codecs;

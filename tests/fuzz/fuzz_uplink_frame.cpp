@@ -5,7 +5,7 @@
 #include <cstdint>
 #include <cstdlib>
 
-#include "codecs/uplink.hpp"
+#include "codecs/uplink/frame.hpp"
 
 namespace up = dcgw::codecs::uplink;
 

@@ -23,8 +23,8 @@
 #include <thread>
 
 #include "codecs/json.hpp"
-#include "codecs/packet.hpp"
-#include "codecs/registry.hpp"
+#include "codecs/packets/packet.hpp"
+#include "codecs/packets/registry.hpp"
 #include "gateway/admin/api_server.hpp"
 #include "gateway/forward/forwarder.hpp"
 #include "gateway/ingest/ingestor.hpp"
@@ -449,7 +449,7 @@ class AdminApiTest : public ::testing::Test {
   }
 
   std::string path_;
-  forward::SystemClock clock_;
+  common::SystemClock clock_;
   uplink::ListenerStats uplink_;
   std::unique_ptr<store::Store> store_;
   std::unique_ptr<forward::Forwarder> forwarder_;

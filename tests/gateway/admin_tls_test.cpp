@@ -28,7 +28,7 @@ TEST(AdminTls, AnswersHttpsWithTheConfiguredCertificateAndStillWantsAToken) {
   ASSERT_EQ(std::system(cmd.c_str()), 0) << cmd;
   {
     store::Store store((dir / "dcgw.db").string());
-    forward::SystemClock clock;
+    common::SystemClock clock;
     forward::Forwarder forwarder(store, clock, {});
     AdminOptions options;
     options.port = 0;
@@ -64,7 +64,7 @@ TEST(AdminTls, AnswersHttpsWithTheConfiguredCertificateAndStillWantsAToken) {
 TEST(AdminTls, AMissingKeyFileIsAClearStartError) {
   const std::filesystem::path dir = std::filesystem::temp_directory_path();
   store::Store store((dir / ("dcgw-admin-tls-bad-" + std::to_string(getpid()) + ".db")).string());
-  forward::SystemClock clock;
+  common::SystemClock clock;
   forward::Forwarder forwarder(store, clock, {});
   AdminOptions options;
   options.port = 0;

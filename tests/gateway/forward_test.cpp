@@ -125,7 +125,7 @@ class ForwardTest : public ::testing::Test {
   }
 
   std::string path_;
-  ManualClock clock_{1'800'000'000'000};
+  common::ManualClock clock_{1'800'000'000'000};
   std::unique_ptr<store::Store> store_;
   std::unique_ptr<Forwarder> forwarder_;
   std::map<std::string, Script> scripts_;

@@ -5,7 +5,7 @@
 #include <set>
 #include <sstream>
 
-#include "codecs/packet.hpp"
+#include "codecs/packets/packet.hpp"
 #include "gateway/simulate/packet_mix.hpp"
 #include "gateway/simulate/simulator.hpp"
 

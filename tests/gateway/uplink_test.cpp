@@ -13,8 +13,8 @@
 #include <sstream>
 #include <thread>
 
-#include "codecs/packet.hpp"
-#include "codecs/uplink.hpp"
+#include "codecs/packets/packet.hpp"
+#include "codecs/uplink/frame.hpp"
 #include "gateway/ingest/ingestor.hpp"
 #include "gateway/uplink/auth.hpp"
 #include "gateway/uplink/listener.hpp"
@@ -166,7 +166,7 @@ class UplinkTest : public ::testing::Test {
   }
 
   std::string path_;
-  forward::SystemClock clock_;
+  common::SystemClock clock_;
   ListenerOptions options_;
   std::unique_ptr<store::Store> store_;
   std::unique_ptr<ingest::Ingestor> ingestor_;

@@ -19,8 +19,8 @@
 #include <thread>
 
 #include "adapters/adapter.hpp"
-#include "codecs/binary_frame.hpp"
 #include "codecs/bytes.hpp"
+#include "codecs/forwarding/binary_frame.hpp"
 #include "codecs/json.hpp"
 #include "gateway/receive/receiver.hpp"
 

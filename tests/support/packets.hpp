@@ -6,7 +6,7 @@
 #include <cstdint>
 
 #include "codecs/bytes.hpp"
-#include "codecs/packet.hpp"
+#include "codecs/packets/packet.hpp"
 
 namespace dcgw::testing {
 

@@ -10,7 +10,7 @@
 #include <gtest/gtest.h>
 
 #include "codecs/json.hpp"
-#include "codecs/packet.hpp"
+#include "codecs/packets/packet.hpp"
 
 namespace dcgw::testing {
 

@@ -1,4 +1,4 @@
-// Time as a seam: the forwarder asks the clock for "now" and waits through it, so backoff and
+// Time as a seam: schedulers ask the clock for "now" and wait through it, so backoff and
 // timeouts are tested with a manual clock in milliseconds of real time.
 #pragma once
 
@@ -10,7 +10,7 @@
 #include <utility>
 #include <vector>
 
-namespace dcgw::forward {
+namespace dcgw::common {
 
 class Clock {
  public:
@@ -80,4 +80,4 @@ class ManualClock : public Clock {
   std::vector<std::pair<const void*, std::function<void()>>> wakers_;
 };
 
-}  // namespace dcgw::forward
+}  // namespace dcgw::common

@@ -1,5 +1,5 @@
 // Uplink framing and bodies; offsets in errors are within the frame body.
-#include "codecs/uplink.hpp"
+#include "codecs/uplink/frame.hpp"
 
 #include <algorithm>
 #include <cstdio>

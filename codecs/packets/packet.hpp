@@ -7,7 +7,7 @@
 
 #include "codecs/bytes.hpp"
 #include "codecs/json.hpp"
-#include "codecs/registry.hpp"
+#include "codecs/packets/registry.hpp"
 #include "codecs/result.hpp"
 
 namespace dcgw::codecs {

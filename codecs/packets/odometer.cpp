@@ -1,5 +1,5 @@
 // Seed 004 section 17: Odometer (0x4F); the second byte is Journey Start/End, not a subtype.
-#include "codecs/families.hpp"
+#include "codecs/packets/families.hpp"
 
 namespace dcgw::codecs::layouts {
 namespace {

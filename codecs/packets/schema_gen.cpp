@@ -1,11 +1,11 @@
 // Generates the JSON Schema of each packet family from the registry and layout tables.
-#include "codecs/schema_gen.hpp"
+#include "codecs/packets/schema_gen.hpp"
 
 #include <algorithm>
 #include <string_view>
 
 #include "codecs/json.hpp"
-#include "codecs/registry.hpp"
+#include "codecs/packets/registry.hpp"
 
 namespace dcgw::codecs {
 namespace {

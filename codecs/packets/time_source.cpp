@@ -1,5 +1,5 @@
 // Seed 004 section 10: Time source comparison (0x49 0x00).
-#include "codecs/families.hpp"
+#include "codecs/packets/families.hpp"
 
 namespace dcgw::codecs::layouts {
 namespace {

@@ -1,5 +1,5 @@
 // Seed 004 section 8: New Driver notification (0x44 0x00).
-#include "codecs/families.hpp"
+#include "codecs/packets/families.hpp"
 
 namespace dcgw::codecs::layouts {
 namespace {

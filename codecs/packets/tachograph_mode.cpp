@@ -1,5 +1,5 @@
 // Seed 004 section 13: Tachograph mode (0x4D/0x6D 0x00).
-#include "codecs/families.hpp"
+#include "codecs/packets/families.hpp"
 
 namespace dcgw::codecs::layouts {
 namespace {

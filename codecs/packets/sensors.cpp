@@ -1,7 +1,7 @@
 // Seed 004 section 16: Sensors (0x53); the second byte is the sensor number, which selects the
 // layout: 0x00-0x03 switch, 0x04-0x05 analogue, 0x06 accelerometer, 0x10-0x19 1-Wire
 // temperature probe, 0x20-0x2F passenger counter.
-#include "codecs/families.hpp"
+#include "codecs/packets/families.hpp"
 
 namespace dcgw::codecs::layouts {
 namespace {

@@ -1,7 +1,7 @@
 // The layouts of seed 004 sections 7-17, one family per source file.
 #pragma once
 
-#include "codecs/layout.hpp"
+#include "codecs/packets/layout.hpp"
 
 namespace dcgw::codecs::layouts {
 

@@ -4,7 +4,7 @@
 #include <cstdint>
 #include <span>
 
-#include "codecs/layout.hpp"
+#include "codecs/packets/layout.hpp"
 
 namespace dcgw::codecs {
 

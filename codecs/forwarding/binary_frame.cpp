@@ -1,5 +1,5 @@
 // Binary-mode frames: both length fields big-endian, checksum = sum of prior bytes mod 256.
-#include "codecs/binary_frame.hpp"
+#include "codecs/forwarding/binary_frame.hpp"
 
 namespace dcgw::codecs {
 namespace {

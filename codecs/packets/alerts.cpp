@@ -1,5 +1,5 @@
 // Seed 004 section 7: Alerts (0x61 0x00).
-#include "codecs/families.hpp"
+#include "codecs/packets/families.hpp"
 
 namespace dcgw::codecs::layouts {
 namespace {

@@ -1,5 +1,5 @@
 // The table-driven engine behind every packet layout: decode, render as JSON, encode from JSON.
-#include "codecs/packet.hpp"
+#include "codecs/packets/packet.hpp"
 
 #include <algorithm>
 #include <cmath>

@@ -1,6 +1,6 @@
 // Seed 004 section 15: Vehicle CAN data (0x46 0x80-0x84). Every multi-byte integer is
 // little-endian, including the Engine Off fields at 54-60 the seed forgot to footnote.
-#include "codecs/families.hpp"
+#include "codecs/packets/families.hpp"
 
 namespace dcgw::codecs::layouts {
 namespace {

@@ -1,5 +1,5 @@
 // Seed 004 section 11: Clocking (0x6B 0x00 original digipostpro, 0x6B 0x01 new digipostpro).
-#include "codecs/families.hpp"
+#include "codecs/packets/families.hpp"
 
 namespace dcgw::codecs::layouts {
 namespace {

@@ -1,5 +1,5 @@
 // Seed 004 section 12: Tracking (0x47 0x00), Positional update (0x01), Tracking suppression (0x02).
-#include "codecs/families.hpp"
+#include "codecs/packets/families.hpp"
 
 namespace dcgw::codecs::layouts {
 namespace {

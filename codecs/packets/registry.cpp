@@ -1,10 +1,10 @@
 // The packet-kind table of seed 004 section 4, with figure 5's filter keys.
-#include "codecs/registry.hpp"
+#include "codecs/packets/registry.hpp"
 
 #include <array>
 #include <cstring>
 
-#include "codecs/families.hpp"
+#include "codecs/packets/families.hpp"
 
 namespace dcgw::codecs {
 namespace {

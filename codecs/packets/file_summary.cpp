@@ -1,5 +1,5 @@
 // Seed 004 section 9: File Summary packets (0x66 0x00 driver card, 0x01 workshop card, 0x02 VU).
-#include "codecs/families.hpp"
+#include "codecs/packets/families.hpp"
 
 namespace dcgw::codecs::layouts {
 namespace {

@@ -1,6 +1,6 @@
 // Seed 004 section 14: Driver Decision Support: Stoneridge Duo (0x02), VDO Counter (0x03),
 // Intellic iCounter (0x04, see DESIGN.md) and Consolidated DDS (0x0C), all of type 0x4D/0x6D.
-#include "codecs/families.hpp"
+#include "codecs/packets/families.hpp"
 
 namespace dcgw::codecs::layouts {
 namespace {

@@ -1,0 +1,27 @@
+// The uplink listener's settings (schema/uplink.md section 10), apart from the listener so the
+// configuration loader reads them without including the server.
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <string>
+
+namespace dcgw::uplink {
+
+struct ListenerOptions {
+  std::string bind{"127.0.0.1"};
+  std::uint16_t port{7700};  // 0: any free port (see Listener::port())
+  std::size_t maxConnections{20000};
+  std::size_t maxFrameBytes{65536};
+  std::uint16_t window{1024};
+  std::chrono::milliseconds heartbeat{std::chrono::seconds(60)};
+  std::chrono::milliseconds idleTimeout{std::chrono::seconds(180)};
+  std::chrono::milliseconds loginTimeout{std::chrono::seconds(10)};
+  std::chrono::milliseconds closeLinger{std::chrono::seconds(2)};
+  // Both set: TLS only (a POCO NetSSL server Context; the handshake runs on the event loop).
+  std::string tlsCertificateFile;
+  std::string tlsPrivateKeyFile;
+};
+
+}  // namespace dcgw::uplink
