@@ -28,6 +28,7 @@
 #include "codecs/packets/registry.hpp"
 #include "gateway/admin/console_assets.hpp"
 #include "gateway/common/tls.hpp"
+#include "gateway/forward/destination_settings.hpp"
 #include "gateway/uplink/auth.hpp"
 
 namespace dcgw::admin {
@@ -122,16 +123,16 @@ std::string renderDestination(const store::DestinationConfig& d,
   w.key("name");
   w.string(s.name);
   w.key("method");
-  w.string(adapters::methodName(s.method));
+  w.string(s.method);
   w.key("host");
   w.string(s.host);
   // REST and SOAP carry the port in the URL: no port member, so a GET can be PUT back as is.
-  if (s.method != adapters::Method::Rest && s.method != adapters::Method::Soap) {
+  if (s.method != "rest" && s.method != "soap") {
     w.key("port");
     w.integer(s.port);
   }
   w.key("format");
-  w.string(adapters::dataFormatName(s.format));
+  w.string(s.format);
   w.key("customTags");
   w.string(s.customTags);
   w.key("filter");
@@ -151,7 +152,7 @@ std::string renderDestination(const store::DestinationConfig& d,
   w.key("tlsCaFile");
   w.string(s.tlsCaFile);
   w.key("replyTimeoutMs");
-  w.integer(s.replyTimeout.count());
+  w.integer(s.replyTimeoutMs);
   w.key("locationIds");
   w.beginArray();
   for (auto id : locationIds) w.integer(id);
@@ -393,7 +394,7 @@ store::DestinationConfig parseDestination(const JsonValue& body, FieldErrors& e)
   }
   if (auto v = stringField(body, "method", e, true)) {
     if (auto m = adapters::parseMethod(*v)) {
-      d.settings.method = *m;
+      d.settings.method = std::string(adapters::methodName(*m));
     } else {
       e.add("method", "rest, soap, xml-tcp, xml-udp or binary, not '" + *v + "'");
     }
@@ -406,7 +407,7 @@ store::DestinationConfig parseDestination(const JsonValue& body, FieldErrors& e)
   }
   if (auto v = stringField(body, "format", e, false)) {
     if (auto f = adapters::parseDataFormat(*v)) {
-      d.settings.format = *f;
+      d.settings.format = std::string(adapters::dataFormatName(*f));
     } else {
       e.add("format", "base64binary or hex, not '" + *v + "'");
     }
@@ -434,11 +435,13 @@ store::DestinationConfig parseDestination(const JsonValue& body, FieldErrors& e)
   if (auto v = boolField(body, "tlsVerify", e)) d.settings.tlsVerify = *v;
   if (auto v = stringField(body, "tlsCaFile", e, false)) d.settings.tlsCaFile = *v;
   if (auto v = intField(body, "replyTimeoutMs", e, 1, 600'000, "milliseconds from 1 to 600000"))
-    d.settings.replyTimeout = std::chrono::milliseconds(*v);
+    d.settings.replyTimeoutMs = *v;
   // The adapters' own checks (URL scheme, host form, port required, custom tags the method can
   // carry, CA file): each reported field is set aside and the check runs again, so all of them
   // are found. Fields already reported above are not checked twice.
-  adapters::DestinationSettings probe = d.settings;
+  auto converted = forward::toAdapterSettings(d.settings);
+  if (!converted) return d;  // method or format already reported above
+  adapters::DestinationSettings probe = *converted;
   for (int round = 0; round < 8; ++round) {
     codecs::Status s = adapters::validateDestination(probe);
     if (s) break;
@@ -463,7 +466,7 @@ store::DestinationConfig parseDestination(const JsonValue& body, FieldErrors& e)
   return d;
 }
 
-store::LocationConfig parseLocation(const store::Store& /*unused*/, const JsonValue& body,
+store::LocationConfig parseLocation(const store::Backend& /*unused*/, const JsonValue& body,
                                     FieldErrors& e) {
   store::LocationConfig l;
   checkKnown(body, {"name", "description", "destinationIds", "id", "devices"}, e);
@@ -495,7 +498,7 @@ store::LocationConfig parseLocation(const store::Store& /*unused*/, const JsonVa
 
 class ApiServer::Impl {
  public:
-  Impl(store::Store& store, forward::Forwarder& forwarder, common::Clock& clock,
+  Impl(store::Backend& store, forward::Forwarder& forwarder, common::Clock& clock,
        AdminOptions options, MetricSources metrics)
       : store_(store),
         forwarder_(forwarder),
@@ -832,7 +835,7 @@ class ApiServer::Impl {
     auto current = store_.destination(id);
     if (!current) throw ApiError{404, "no destination " + std::to_string(id), {}};
     d.paused = current->paused;  // pausing is a queue action, not a setting
-    if (codecs::Status s = store_.updateDestination(d, clock_.nowMs()); !s)
+    if (store::Status s = store_.updateDestination(d, clock_.nowMs()); !s)
       throw storeError(s.error());
     forwarder_.reload();
     forwarder_.wake(id);
@@ -843,7 +846,7 @@ class ApiServer::Impl {
 
   int deleteDestination(const Caller& c, std::int64_t id, HTTPServerResponse& resp) {
     const std::string before = destinationJson(id);
-    if (codecs::Status s = store_.removeDestination(id, clock_.nowMs()); !s)
+    if (store::Status s = store_.removeDestination(id, clock_.nowMs()); !s)
       throw ApiError{404, "no destination " + std::to_string(id), {}};
     forwarder_.reload();
     audit(c, "destination.delete", "destination " + std::to_string(id), before, std::nullopt);
@@ -855,7 +858,7 @@ class ApiServer::Impl {
     auto d = store_.destination(id);
     if (!d) throw ApiError{404, "no destination " + std::to_string(id), {}};
     d->enabled = enable;
-    if (codecs::Status s = store_.updateDestination(*d, clock_.nowMs()); !s)
+    if (store::Status s = store_.updateDestination(*d, clock_.nowMs()); !s)
       throw storeError(s.error());
     forwarder_.reload();
     const std::string after = destinationJson(id);
@@ -865,11 +868,12 @@ class ApiServer::Impl {
   }
 
   // A store refusal of a valid-looking request: a taken name is a conflict, the rest invalid.
-  static ApiError storeError(const codecs::Error& e) {
-    if (e.expected.find("no other") != std::string::npos)
-      return ApiError{409, e.field + ": " + e.expected, {{e.field, e.expected}}};
-    if (e.field == "id") return ApiError{404, e.expected, {}};
-    return ApiError{400, "the request has 1 invalid field", {{e.field, e.expected}}};
+  static ApiError storeError(const store::Error& e) {
+    if (e.category == store::ErrorCategory::Conflict)
+      return ApiError{409, e.field + ": " + e.message, {{e.field, e.message}}};
+    if (e.category == store::ErrorCategory::NotFound && e.field == "id")
+      return ApiError{404, e.message, {}};
+    return ApiError{400, "the request has 1 invalid field", {{e.field, e.message}}};
   }
 
   // ---- locations ----
@@ -919,7 +923,7 @@ class ApiServer::Impl {
     checkDestinations(l, e);
     if (!e.list.empty()) throw e.error();
     l.id = id;
-    if (codecs::Status s = store_.updateLocation(l); !s) throw storeError(s.error());
+    if (store::Status s = store_.updateLocation(l); !s) throw storeError(s.error());
     const std::string after = locationJson(id);
     audit(c, "location.update", "location " + std::to_string(id), before, after);
     return send(resp, 200, after);
@@ -927,7 +931,7 @@ class ApiServer::Impl {
 
   int deleteLocation(const Caller& c, std::int64_t id, HTTPServerResponse& resp) {
     const std::string before = locationJson(id);
-    if (codecs::Status s = store_.removeLocation(id); !s)
+    if (store::Status s = store_.removeLocation(id); !s)
       throw ApiError{404, "no location " + std::to_string(id), {}};
     audit(c, "location.delete", "location " + std::to_string(id), before, std::nullopt);
     return send(resp, 204, "");
@@ -1022,7 +1026,7 @@ class ApiServer::Impl {
       generated = newKeyHex();
       d.key = *uplink::parseDeviceKey(generated);
     }
-    if (codecs::Status s = store_.upsertDevice(d); !s) throw storeError(s.error());
+    if (store::Status s = store_.upsertDevice(d); !s) throw storeError(s.error());
     if (refusedSerial) store_.removeRefusedIdent(*refusedSerial);
     const std::string after = deviceJson(d.serial);
     audit(c, refusedSerial ? "device.register-refused" : "device.create", "device " + d.serial,
@@ -1044,7 +1048,7 @@ class ApiServer::Impl {
     if (auto s = member(body, "serial"); s && (!s->isString() || s->asString() != serial))
       e.add("serial", "the serial of the path (a device cannot be renamed)");
     if (!e.list.empty()) throw e.error();
-    if (codecs::Status s = store_.upsertDevice(d); !s) throw storeError(s.error());
+    if (store::Status s = store_.upsertDevice(d); !s) throw storeError(s.error());
     const std::string after = deviceJson(serial);
     audit(c, keyHex ? "device.update-and-set-key" : "device.update", "device " + serial, before,
           after);
@@ -1053,7 +1057,7 @@ class ApiServer::Impl {
 
   int deleteDevice(const Caller& c, const std::string& serial, HTTPServerResponse& resp) {
     const std::string before = deviceJson(serial);
-    if (codecs::Status s = store_.removeDevice(serial); !s)
+    if (store::Status s = store_.removeDevice(serial); !s)
       throw ApiError{404, "no device '" + serial + "'", {}};
     audit(c, "device.delete", "device " + serial, before, std::nullopt);
     return send(resp, 204, "");
@@ -1065,7 +1069,7 @@ class ApiServer::Impl {
     const std::string key = newKeyHex();
     store::DeviceConfig d{serial, current->locationId, current->registration,
                           *uplink::parseDeviceKey(key)};
-    if (codecs::Status s = store_.upsertDevice(d); !s) throw storeError(s.error());
+    if (store::Status s = store_.upsertDevice(d); !s) throw storeError(s.error());
     audit(c, "device.rotate-key", "device " + serial, renderDevice(*current), deviceJson(serial));
     std::string out;
     JsonWriter w(out);
@@ -1559,7 +1563,7 @@ class ApiServer::Impl {
     return m.str();
   }
 
-  store::Store& store_;
+  store::Backend& store_;
   forward::Forwarder& forwarder_;
   common::Clock& clock_;
 
@@ -1607,7 +1611,7 @@ void callHandle(ApiServer::Impl& impl, HTTPServerRequest& req, HTTPServerRespons
   impl.handle(req, resp);
 }
 
-ApiServer::ApiServer(store::Store& store, forward::Forwarder& forwarder, common::Clock& clock,
+ApiServer::ApiServer(store::Backend& store, forward::Forwarder& forwarder, common::Clock& clock,
                      AdminOptions options, MetricSources metrics)
     : impl_(std::make_unique<Impl>(store, forwarder, clock, std::move(options), metrics)) {}
 

@@ -11,7 +11,7 @@
 #include "gateway/common/clock.hpp"
 #include "gateway/forward/forwarder.hpp"
 #include "gateway/ingest/ingestor.hpp"
-#include "gateway/store/store.hpp"
+#include "gateway/store/interfaces.hpp"
 #include "gateway/uplink/listener.hpp"
 
 namespace dcgw::admin {
@@ -24,7 +24,7 @@ struct MetricSources {
 
 class ApiServer {
  public:
-  ApiServer(store::Store& store, forward::Forwarder& forwarder, common::Clock& clock,
+  ApiServer(store::Backend& store, forward::Forwarder& forwarder, common::Clock& clock,
             AdminOptions options, MetricSources metrics = {});
   ~ApiServer();
   ApiServer(const ApiServer&) = delete;

@@ -10,6 +10,7 @@
 #include "gateway/config/config_file.hpp"
 #include "gateway/forward/forwarder.hpp"
 #include "gateway/ingest/ingestor.hpp"
+#include "gateway/store/sqlite/sqlite_store.hpp"
 
 namespace dcgw::cli {
 
@@ -68,9 +69,9 @@ int runIngest(const std::vector<std::string>& args, std::istream& in, std::ostre
     }
     *durability = *chosen;
   }
-  std::unique_ptr<store::Store> store;
+  std::unique_ptr<store::SqliteStore> store;
   try {
-    store = std::make_unique<store::Store>(db, *durability);
+    store = std::make_unique<store::SqliteStore>(db, *durability);
   } catch (const store::StoreError& e) {
     err << "dcgw ingest: " << e.what() << '\n';
     return 1;
@@ -79,10 +80,12 @@ int runIngest(const std::vector<std::string>& args, std::istream& in, std::ostre
     err << "dcgw ingest: " << configPath << ": " << s.error().message() << '\n';
     return 1;
   }
+  common::ChangeFeed feed;
   std::unique_ptr<forward::Forwarder> forwarder;
   std::unique_ptr<forward::Pruner> pruner;
   if (forward) {
-    forwarder = std::make_unique<forward::Forwarder>(*store, clock, backoff);
+    forwarder =
+        std::make_unique<forward::Forwarder>(*store, clock, backoff, adapters::makeAdapter, &feed);
     forwarder->start();
     auto retention = config::retentionMs(configPath);
     if (!retention) {
@@ -98,9 +101,7 @@ int runIngest(const std::vector<std::string>& args, std::istream& in, std::ostre
   in.tie(nullptr);
   std::atomic<int> refused{0};
   {
-    ingest::Ingestor ingestor(*store, [&](const std::vector<std::int64_t>& touched) {
-      if (forwarder) forwarder->notify(touched);
-    });
+    ingest::Ingestor ingestor(*store, &feed);
     std::string line;
     std::size_t number = 0;
     while (std::getline(in, line)) {
@@ -115,18 +116,21 @@ int runIngest(const std::vector<std::string>& args, std::istream& in, std::ostre
         hex = sp == std::string::npos ? "" : line.substr(sp + 1);
       }
       item.receivedAtMs = clock.nowMs();
-      auto report = [&, number](const codecs::Status& s) {
+      auto report = [&, number](const ingest::Outcome& o) {
         std::lock_guard lock(outMu);
-        if (s.ok()) {
+        if (o.ok()) {
           out << "ack " << number << '\n';
         } else {
           ++refused;
-          out << "refused " << number << ": " << s.error().message() << '\n';
+          out << "refused " << number << ": " << o.error.message() << '\n';
         }
         out.flush();
       };
       if (!codecs::fromHex(hex, item.packet) || item.packet.empty()) {
-        report(codecs::makeError("line", number, "SERIAL HEX (or HEX with --serial)"));
+        ingest::Outcome bad;
+        bad.kind = ingest::Outcome::Kind::Invalid;
+        bad.error = codecs::makeError("line", number, "SERIAL HEX (or HEX with --serial)");
+        report(bad);
         continue;
       }
       ingestor.submit(std::move(item), report);

@@ -15,6 +15,7 @@
 #include "gateway/config/config_file.hpp"
 #include "gateway/forward/forwarder.hpp"
 #include "gateway/ingest/ingestor.hpp"
+#include "gateway/store/sqlite/sqlite_store.hpp"
 #include "gateway/uplink/listener.hpp"
 
 namespace dcgw::cli {
@@ -137,9 +138,9 @@ int runServe(const std::vector<std::string>& args, std::ostream& out, std::ostre
   raiseOpenFilesLimit();
 
   common::SystemClock clock;
-  std::unique_ptr<store::Store> store;
+  std::unique_ptr<store::SqliteStore> store;
   try {
-    store = std::make_unique<store::Store>(db, *durability);
+    store = std::make_unique<store::SqliteStore>(db, *durability);
   } catch (const store::StoreError& e) {
     err << "dcgw serve: " << db << ": " << e.what() << '\n';
     return 1;
@@ -148,11 +149,12 @@ int runServe(const std::vector<std::string>& args, std::ostream& out, std::ostre
     err << "dcgw serve: " << configPath << ": " << s.error().message() << '\n';
     return 1;
   }
-  forward::Forwarder forwarder(*store, clock, backoff);
+  // Commits and admin changes are published here; the forwarder and the ingest path listen.
+  common::ChangeFeed feed;
+  forward::Forwarder forwarder(*store, clock, backoff, adapters::makeAdapter, &feed);
   forwarder.start();
   forward::Pruner pruner(*store, clock, *retention);
-  ingest::Ingestor ingestor(
-      *store, [&](const std::vector<std::int64_t>& touched) { forwarder.notify(touched); });
+  ingest::Ingestor ingestor(*store, &feed);
   uplink::Listener listener(*store, ingestor, clock, *options);
   admin::ApiServer api(*store, forwarder, clock, *adminOptions,
                        admin::MetricSources{&listener.stats(), &ingestor});

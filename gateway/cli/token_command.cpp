@@ -4,7 +4,8 @@
 
 #include "codecs/json.hpp"
 #include "gateway/common/clock.hpp"
-#include "gateway/store/store.hpp"
+#include "gateway/store/interfaces.hpp"
+#include "gateway/store/sqlite/sqlite_store.hpp"
 
 namespace dcgw::cli {
 
@@ -41,8 +42,10 @@ int runToken(const std::vector<std::string>& args, std::ostream& out, std::ostre
   if (name.empty()) name = role;
   common::SystemClock clock;
   try {
-    store::Store store(db);
-    auto [token, secret] = store.createToken(name, role, clock.nowMs());
+    store::SqliteStore store(db);
+    // The token and its audit row in one transaction.
+    auto tx = store.begin();
+    auto [token, secret] = tx->createToken(name, role, clock.nowMs());
     std::string after;
     codecs::JsonWriter w(after);
     w.beginObject();
@@ -53,8 +56,9 @@ int runToken(const std::vector<std::string>& args, std::ostream& out, std::ostre
     w.key("role");
     w.string(role);
     w.endObject();
-    store.appendAudit(store::AuditRecord{0, clock.nowMs(), "cli", "admin", "token.create",
-                                         "token " + std::to_string(token.id), std::nullopt, after});
+    tx->appendAudit(store::AuditRecord{0, clock.nowMs(), "cli", "admin", "token.create",
+                                       "token " + std::to_string(token.id), std::nullopt, after});
+    tx->commit();
     out << secret << '\n';
     err << "dcgw token create: token " << token.id << " (" << role << ", \"" << name
         << "\") stored in " << db << "; the secret above is not shown again\n";

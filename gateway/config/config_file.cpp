@@ -5,7 +5,9 @@
 #include <map>
 #include <sstream>
 
+#include "adapters/adapter.hpp"
 #include "codecs/json.hpp"
+#include "gateway/control/validation.hpp"
 #include "gateway/uplink/auth.hpp"
 
 namespace dcgw::config {
@@ -138,7 +140,7 @@ codecs::Result<admin::AdminOptions> adminOptions(const std::string& path) {
   return o;
 }
 
-codecs::Status loadIfEmpty(store::Store& store, const std::string& path, std::int64_t nowMs) {
+codecs::Status loadIfEmpty(store::ConfigStore& store, const std::string& path, std::int64_t nowMs) {
   if (!store.empty()) return codecs::Ok{};
   std::ifstream f(path);
   if (!f) return codecs::makeError("config", 0, "a readable file " + path);
@@ -146,6 +148,9 @@ codecs::Status loadIfEmpty(store::Store& store, const std::string& path, std::in
   ss << f.rdbuf();
   auto doc = codecs::parseJson(ss.str());
   if (!doc) return codecs::makeError(path, doc.error().offset, doc.error().expected);
+  // One transaction: a file with an error anywhere leaves the store empty, so the next start
+  // with the corrected file loads it whole.
+  auto tx = store.begin();
   std::map<std::string, std::int64_t> destinationIds, locationIds;
   if (const codecs::JsonValue* ds = doc->find("destinations"); ds && ds->isArray()) {
     for (std::size_t i = 0; i < ds->asArray().size(); ++i) {
@@ -156,21 +161,22 @@ codecs::Status loadIfEmpty(store::Store& store, const std::string& path, std::in
       auto method = adapters::parseMethod(str(d, "method"));
       if (!method)
         return codecs::makeError(where + ".method", 0, "rest, soap, xml-tcp, xml-udp or binary");
-      c.settings.method = *method;
+      c.settings.method = std::string(adapters::methodName(*method));
       c.settings.host = str(d, "host");
       if (const auto* p = d.find("port"); p && p->asExactInteger())
         c.settings.port = static_cast<std::uint16_t>(*p->asExactInteger());
       auto format = adapters::parseDataFormat(str(d, "format", "base64binary"));
       if (!format) return codecs::makeError(where + ".format", 0, "base64binary or hex");
-      c.settings.format = *format;
+      c.settings.format = std::string(adapters::dataFormatName(*format));
       c.settings.customTags = str(d, "customTags");
       if (const auto* filter = d.find("filter"); filter && filter->isArray()) {
         c.filter = std::vector<std::string>{};
         for (const auto& k : filter->asArray())
           c.filter->push_back(k.isString() ? k.asString() : "");
       }
-      auto id = store.createDestination(c, nowMs);
-      if (!id) return at(where, id.error());
+      if (codecs::Status v = control::validateDestination(c); !v) return at(where, v.error());
+      auto id = tx->createDestination(c, nowMs);
+      if (!id) return at(where, control::toError(id.error()));
       destinationIds[c.settings.name] = *id;
     }
   }
@@ -187,8 +193,9 @@ codecs::Status loadIfEmpty(store::Store& store, const std::string& path, std::in
                                      "names of destinations in this file");
           c.destinationIds.push_back(it->second);
         }
-      auto id = store.createLocation(c);
-      if (!id) return at(where, id.error());
+      if (codecs::Status v = control::validateLocation(c); !v) return at(where, v.error());
+      auto id = tx->createLocation(c);
+      if (!id) return at(where, control::toError(id.error()));
       locationIds[c.name] = *id;
     }
   }
@@ -208,9 +215,11 @@ codecs::Status loadIfEmpty(store::Store& store, const std::string& path, std::in
           return codecs::makeError(where + ".location", 0, "the name of a location in this file");
         c.locationId = it->second;
       }
-      if (codecs::Status s = store.upsertDevice(c); !s) return at(where, s.error());
+      if (codecs::Status v = control::validateDevice(c); !v) return at(where, v.error());
+      if (store::Status s = tx->upsertDevice(c); !s) return at(where, control::toError(s.error()));
     }
   }
+  tx->commit();
   return codecs::Ok{};
 }
 

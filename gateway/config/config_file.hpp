@@ -8,14 +8,14 @@
 
 #include "codecs/result.hpp"
 #include "gateway/admin/options.hpp"
-#include "gateway/store/store.hpp"
+#include "gateway/store/interfaces.hpp"
 #include "gateway/uplink/options.hpp"
 
 namespace dcgw::config {
 
 // Loads the JSON file into the store when the store is empty; does nothing otherwise. Errors
 // name the entry and the field (e.g. "destinations[0].host").
-codecs::Status loadIfEmpty(store::Store& store, const std::string& path, std::int64_t nowMs);
+codecs::Status loadIfEmpty(store::ConfigStore& store, const std::string& path, std::int64_t nowMs);
 
 // "store": {"synchronous": "full" | "normal"} from the file, read at every start (it is how the
 // store is opened, not configuration kept in it). Full when absent.

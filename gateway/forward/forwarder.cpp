@@ -3,17 +3,9 @@
 
 #include <algorithm>
 
+#include "gateway/forward/destination_settings.hpp"
+
 namespace dcgw::forward {
-namespace {
-
-bool sameSettings(const adapters::DestinationSettings& a, const adapters::DestinationSettings& b) {
-  return a.method == b.method && a.host == b.host && a.port == b.port && a.format == b.format &&
-         a.customTags == b.customTags && a.tlsVerify == b.tlsVerify && a.tlsCaFile == b.tlsCaFile &&
-         a.connectTimeout == b.connectTimeout && a.timeout == b.timeout &&
-         a.replyTimeout == b.replyTimeout;
-}
-
-}  // namespace
 
 std::int64_t BackoffPolicy::delayMs(int failures) const {
   std::int64_t d = baseMs;
@@ -21,16 +13,43 @@ std::int64_t BackoffPolicy::delayMs(int failures) const {
   return std::min(d, capMs);
 }
 
-Forwarder::Forwarder(store::Store& store, common::Clock& clock, BackoffPolicy backoff,
-                     AdapterFactory factory)
+Forwarder::Forwarder(store::Backend& store, common::Clock& clock, BackoffPolicy backoff,
+                     AdapterFactory factory, common::ChangeFeed* feed)
     : store_(store), clock_(clock), backoff_(backoff), factory_(std::move(factory)) {
   clock_.onAdvance(this, [this] {
     std::lock_guard lock(mu_);
     for (auto& [id, w] : workers_) w->cv.notify_all();
   });
+  if (feed) subscription_ = feed->subscribe([this](const auto& changes) { onChanges(changes); });
+}
+
+void Forwarder::onChanges(const std::vector<common::Change>& changes) {
+  std::vector<std::int64_t> work;
+  bool reconcile = false;
+  for (const auto& c : changes) {
+    switch (c.kind) {
+      case common::Change::Kind::QueueHasWork:
+        work.push_back(c.id);
+        break;
+      case common::Change::Kind::DestinationChanged:
+        reconcile = true;
+        break;
+      default:
+        break;
+    }
+  }
+  if (!work.empty()) notify(work);
+  // Workers start or stop with their destination; then each one changed or acted on re-reads
+  // its configuration and state before its next attempt.
+  if (reconcile) reload();
+  for (const auto& c : changes)
+    if (c.kind == common::Change::Kind::DestinationChanged ||
+        c.kind == common::Change::Kind::QueueActed)
+      wake(c.id);
 }
 
 Forwarder::~Forwarder() {
+  subscription_.reset();
   clock_.removeAdvance(this);
   stop();
 }
@@ -138,7 +157,7 @@ void Forwarder::run(Worker& w) {
 
 void Forwarder::runLoop(Worker& w) {
   std::unique_ptr<adapters::Adapter> adapter;
-  adapters::DestinationSettings adapterSettings;
+  store::DestinationSettings adapterSettings;
   for (;;) {
     // Consume the wake-up flags BEFORE reading the store: a wake() that lands after this point
     // sets them again, and every wait below checks them under the lock, so none is lost.
@@ -163,7 +182,7 @@ void Forwarder::runLoop(Worker& w) {
       continue;
     }
     // Settings changed: what is queued goes out with the new ones.
-    if (adapter && !sameSettings(adapterSettings, config->settings)) adapter.reset();
+    if (adapter && !(adapterSettings == config->settings)) adapter.reset();
     {
       std::unique_lock lock(w.mu);
       w.status.consecutiveFailures = st.consecutiveFailures;
@@ -188,11 +207,12 @@ void Forwarder::runLoop(Worker& w) {
       w.status.state = State::Delivering;
     }
     if (!adapter) {
-      auto made = factory_(config->settings);
+      auto settings = toAdapterSettings(config->settings);
+      auto made = settings ? factory_(*settings)
+                           : codecs::Result<std::unique_ptr<adapters::Adapter>>(settings.error());
       if (!made) {
-        adapters::DeliveryResult r{adapters::Outcome::Retry,
-                                   "invalid destination settings: " + made.error().message(),
-                                   {}};
+        store::AttemptResult r{store::AttemptResult::Outcome::Retry,
+                               "invalid destination settings: " + made.error().message(), 0};
         const int failures = st.consecutiveFailures + 1;
         const std::int64_t now = clock_.nowMs();
         try {
@@ -207,7 +227,7 @@ void Forwarder::runLoop(Worker& w) {
     }
     // Attempts of the run are recorded together: one transaction per run, not per packet.
     // A crash before that record only sends those packets again (at-least-once).
-    std::vector<store::Store::Attempt> attempts;
+    std::vector<store::DeliveryQueue::Attempt> attempts;
     store::DestinationState after;
     int failuresBefore = st.consecutiveFailures;
     for (const store::PendingDelivery& next : batch) {
@@ -215,11 +235,12 @@ void Forwarder::runLoop(Worker& w) {
         std::lock_guard lock(w.mu);
         if (w.stop || w.interrupt) break;  // an admin action: re-read the configuration first
       }
-      adapters::DeliveryResult r = adapter->deliver(next.envelope);
+      const store::AttemptResult r = toAttemptResult(
+          adapter->deliver(adapters::Envelope{next.serial, next.registration, next.packet}));
       const std::int64_t now = clock_.nowMs();
       attempts.push_back({next.id, r, now});
-      if (r.outcome == adapters::Outcome::Delivered) failuresBefore = 0;  // success resets it
-      if (r.outcome == adapters::Outcome::Retry) {
+      if (r.outcome == store::AttemptResult::Outcome::Delivered) failuresBefore = 0;  // resets
+      if (r.outcome == store::AttemptResult::Outcome::Retry) {
         after.consecutiveFailures = failuresBefore + 1;
         after.nextAttemptAtMs = now + backoff_.delayMs(after.consecutiveFailures);
         after.lastError = r.reason;
@@ -240,7 +261,7 @@ void Forwarder::runLoop(Worker& w) {
 
 namespace dcgw::forward {
 
-Pruner::Pruner(store::Store& store, common::Clock& clock, std::int64_t retentionMs,
+Pruner::Pruner(store::DeliveryQueue& store, common::Clock& clock, std::int64_t retentionMs,
                std::int64_t intervalMs, int batch)
     : store_(store),
       clock_(clock),

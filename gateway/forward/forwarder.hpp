@@ -13,8 +13,9 @@
 #include <thread>
 
 #include "adapters/adapter.hpp"
+#include "gateway/common/change_feed.hpp"
 #include "gateway/common/clock.hpp"
-#include "gateway/store/store.hpp"
+#include "gateway/store/interfaces.hpp"
 
 namespace dcgw::forward {
 
@@ -30,8 +31,12 @@ using AdapterFactory = std::function<codecs::Result<std::unique_ptr<adapters::Ad
 
 class Forwarder {
  public:
-  Forwarder(store::Store& store, common::Clock& clock, BackoffPolicy backoff,
-            AdapterFactory factory = adapters::makeAdapter);
+  // feed (may be null): the forwarder subscribes to it. QueueHasWork wakes that destination's
+  // worker; DestinationChanged starts or stops workers and makes the destination's worker
+  // re-read its settings; QueueActed (an admin's retry, skip, requeue, replay) makes it re-read
+  // its queue and state.
+  Forwarder(store::Backend& store, common::Clock& clock, BackoffPolicy backoff,
+            AdapterFactory factory = adapters::makeAdapter, common::ChangeFeed* feed = nullptr);
   ~Forwarder();
 
   // Starts a worker for every enabled destination (and reconciles after config changes).
@@ -66,14 +71,16 @@ class Forwarder {
   };
   void run(Worker& w);
   void runLoop(Worker& w);
+  void onChanges(const std::vector<common::Change>& changes);
 
-  store::Store& store_;
+  store::Backend& store_;
   common::Clock& clock_;
   BackoffPolicy backoff_;
   AdapterFactory factory_;
   std::mutex mu_;
   std::map<std::int64_t, std::unique_ptr<Worker>> workers_;
   bool stopped_{false};  // after stop(), reload() starts nothing
+  common::ChangeFeed::Subscription subscription_;
 };
 
 }  // namespace dcgw::forward
@@ -84,7 +91,7 @@ namespace dcgw::forward {
 // them in small batches, one short transaction each, so ingest never waits long for the store.
 class Pruner {
  public:
-  Pruner(store::Store& store, common::Clock& clock,
+  Pruner(store::DeliveryQueue& store, common::Clock& clock,
          std::int64_t retentionMs = 7LL * 24 * 3600 * 1000, std::int64_t intervalMs = 60'000,
          int batch = 500);
   ~Pruner();
@@ -92,7 +99,7 @@ class Pruner {
   int runOnce();
 
  private:
-  store::Store& store_;
+  store::DeliveryQueue& store_;
   common::Clock& clock_;
   std::int64_t retentionMs_, intervalMs_;
   int batch_;

@@ -2,13 +2,31 @@
 #include "gateway/ingest/ingestor.hpp"
 
 #include "codecs/packets/packet.hpp"
+#include "gateway/ingest/routing.hpp"
 
 namespace dcgw::ingest {
+namespace {
 
-Ingestor::Ingestor(store::Store& store,
-                   std::function<void(const std::vector<std::int64_t>&)> onCommitted,
-                   std::size_t maxBatch)
-    : store_(store), onCommitted_(std::move(onCommitted)), maxBatch_(maxBatch) {
+Outcome refused(Outcome::Kind kind, codecs::Error e) {
+  Outcome o;
+  o.kind = kind;
+  o.error = std::move(e);
+  return o;
+}
+
+}  // namespace
+
+Ingestor::Ingestor(store::Backend& store, common::ChangeFeed* feed, std::size_t maxBatch)
+    : feed_(feed), maxBatch_(maxBatch), appender_(store, store) {
+  if (feed_) {
+    subscription_ = feed_->subscribe([this](const std::vector<common::Change>& changes) {
+      for (const auto& c : changes)
+        if (c.kind == common::Change::Kind::DestinationChanged ||
+            c.kind == common::Change::Kind::LocationChanged ||
+            c.kind == common::Change::Kind::DeviceChanged)
+          appender_.invalidate();
+    });
+  }
   thread_ = std::thread([this] { run(); });
 }
 
@@ -19,7 +37,7 @@ Ingestor::~Ingestor() {
 void Ingestor::submit(store::IngestItem item, Done done) {
   codecs::Packet p;
   if (codecs::Status s = codecs::decodePacket(item.packet, p); !s) {
-    done(s);
+    done(refused(Outcome::Kind::Invalid, s.error()));
     return;
   }
   submitValidated(std::move(item), std::move(done));
@@ -29,7 +47,8 @@ void Ingestor::submitValidated(store::IngestItem item, Done done) {
   {
     std::lock_guard lock(mu_);
     if (stopping_) {
-      done(codecs::makeError("gateway", 0, "a running gateway (it is stopping)"));
+      done(refused(Outcome::Kind::ShuttingDown,
+                   codecs::makeError("gateway", 0, "a running gateway (it is stopping)")));
       return;
     }
     queue_.emplace_back(std::move(item), std::move(done));
@@ -70,10 +89,11 @@ void Ingestor::run() {
       std::vector<std::pair<store::IngestItem, Done>> keep;
       for (auto& entry : batch) {
         if (entry.first.session != 0 && failedSessions_.count(entry.first.session)) {
-          entry.second(
+          entry.second(refused(
+              Outcome::Kind::StoreUnavailable,
               codecs::makeError("store", 0,
                                 "the store to accept packets (an earlier packet of this connection "
-                                "could not be stored; resend from it)"));
+                                "could not be stored; resend from it)")));
         } else {
           keep.push_back(std::move(entry));
         }
@@ -84,20 +104,25 @@ void Ingestor::run() {
     items.clear();
     for (auto& [item, done] : batch) items.push_back(std::move(item));
     std::vector<std::int64_t> touched;
-    std::vector<codecs::Status> results;
+    std::vector<store::AppendOutcome> results;
     const auto began = std::chrono::steady_clock::now();
     try {
-      results = store_.ingest(items, touched);
+      results = appender_.append(items, touched);
     } catch (const store::StoreError& e) {
       // Nothing of the batch is stored: every caller is refused, so no tracker is acknowledged
       // and they keep their packets.
-      const codecs::Status refused = codecs::makeError(
-          "store", 0,
-          std::string("the store to accept packets (") + e.what() +
-              (e.code() == SQLITE_FULL ? "; the disk or database is full" : "") + ")");
+      Outcome o =
+          refused(Outcome::Kind::StoreUnavailable,
+                  codecs::makeError("store", 0,
+                                    std::string("the store to accept packets (") + e.what() +
+                                        (e.category() == store::ErrorCategory::Full
+                                             ? "; the disk or database is full"
+                                             : "") +
+                                        ")"));
+      o.category = e.category();
       for (auto& [item, done] : batch) {
         if (item.session != 0) failedSessions_.insert(item.session);
-        done(refused);
+        done(o);
       }
       batch.clear();
       continue;
@@ -113,10 +138,31 @@ void Ingestor::run() {
     ++latency_.buckets[bucket];
     ++latency_.count;
     latency_.sumMicros += static_cast<std::uint64_t>(micros);
-    for (const auto& r : results) stored_ += r.ok() ? 1 : 0;
-    for (std::size_t i = 0; i < batch.size(); ++i) batch[i].second(results[i]);
+    for (std::size_t i = 0; i < batch.size(); ++i) {
+      Outcome o;
+      switch (results[i]) {
+        case store::AppendOutcome::Stored:
+          o.kind = Outcome::Kind::Stored;
+          break;
+        case store::AppendOutcome::Duplicate:
+          o.kind = Outcome::Kind::Duplicate;
+          break;
+        case store::AppendOutcome::UnknownDevice:
+          o = refused(
+              Outcome::Kind::UnknownDevice,
+              codecs::makeError("serial", 0, "a registered device, not '" + items[i].serial + "'"));
+          break;
+      }
+      if (o.ok()) ++stored_;
+      batch[i].second(o);
+    }
     batch.clear();
-    if (!touched.empty() && onCommitted_) onCommitted_(touched);
+    if (!touched.empty() && feed_) {
+      std::vector<common::Change> changes;
+      changes.reserve(touched.size());
+      for (std::int64_t d : touched) changes.push_back(common::Change::queueHasWork(d));
+      feed_->publish(changes);
+    }
   }
 }
 

@@ -1,6 +1,7 @@
-// Group commit: packets from many connections are stored together in one transaction, and each
-// caller learns (through its callback) when its packet is durable or why it was refused. A
-// tracker is acknowledged only from that callback.
+// Group commit: packets from many connections are routed (routing.hpp) and stored together in
+// one transaction, and each caller learns (through its callback) when its packet is durable or
+// why it was refused. A tracker is acknowledged only from that callback. After each commit the
+// destinations that got rows are published on the change feed (their workers wake).
 #pragma once
 
 #include <array>
@@ -9,21 +10,40 @@
 #include <cstdint>
 #include <functional>
 #include <mutex>
+#include <optional>
 #include <thread>
 #include <unordered_set>
 #include <vector>
 
 #include "codecs/result.hpp"
-#include "gateway/store/store.hpp"
+#include "gateway/common/change_feed.hpp"
+#include "gateway/ingest/routing.hpp"
+#include "gateway/store/interfaces.hpp"
 
 namespace dcgw::ingest {
 
+// What became of a submitted packet.
+struct Outcome {
+  enum class Kind {
+    Stored,            // committed now
+    Duplicate,         // its sequence was stored before (acknowledge it again)
+    Invalid,           // the codecs refused it (error: their field, offset and reason)
+    UnknownDevice,     // no device with this serial is registered
+    StoreUnavailable,  // the store could not commit (category says why); nothing stored
+    ShuttingDown,      // the gateway is stopping; nothing stored
+  };
+  Kind kind{Kind::Stored};
+  codecs::Error error;  // for every kind but Stored and Duplicate
+  store::ErrorCategory category{store::ErrorCategory::Internal};  // for StoreUnavailable
+  bool ok() const { return kind == Kind::Stored || kind == Kind::Duplicate; }
+};
+
 class Ingestor {
  public:
-  using Done = std::function<void(const codecs::Status&)>;
-  // onCommitted: destinations with new rows, after each commit (wakes their workers).
-  Ingestor(store::Store& store, std::function<void(const std::vector<std::int64_t>&)> onCommitted,
-           std::size_t maxBatch = 512);
+  using Done = std::function<void(const Outcome&)>;
+  // feed (may be null): QueueHasWork is published for the destinations with new rows after each
+  // commit; configuration changes published on it refresh the routing snapshot.
+  Ingestor(store::Backend& store, common::ChangeFeed* feed, std::size_t maxBatch = 512);
   ~Ingestor();
 
   // Validates the packet with the codecs first: a packet they reject is refused at once with
@@ -50,9 +70,10 @@ class Ingestor {
  private:
   void run();
 
-  store::Store& store_;
-  std::function<void(const std::vector<std::int64_t>&)> onCommitted_;
+  common::ChangeFeed* feed_;
   std::size_t maxBatch_;
+  RoutedAppender appender_;  // the committer thread's
+  common::ChangeFeed::Subscription subscription_;
   std::mutex mu_;
   std::condition_variable cv_;
   std::vector<std::pair<store::IngestItem, Done>> queue_;

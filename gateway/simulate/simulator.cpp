@@ -32,8 +32,10 @@
 
 #include "codecs/json.hpp"
 #include "codecs/uplink/frame.hpp"
+#include "gateway/control/validation.hpp"
 #include "gateway/simulate/packet_mix.hpp"
-#include "gateway/store/store.hpp"
+#include "gateway/store/interfaces.hpp"
+#include "gateway/store/sqlite/sqlite_store.hpp"
 #include "gateway/uplink/auth.hpp"
 
 namespace dcgw::simulate {
@@ -541,7 +543,7 @@ int Simulator::prepare() {
   if (!o_.provisionDb.empty()) {
     try {
       // Provisioning is set-up, not the measured path: no fsync per device.
-      store::Store store(o_.provisionDb, store::Durability::Normal);
+      store::SqliteStore store(o_.provisionDb, store::Durability::Normal);
       std::optional<std::int64_t> locationId;
       std::string known;
       for (const auto& l : store.locations()) {
@@ -553,18 +555,24 @@ int Simulator::prepare() {
              << o_.provisionDb << " (it has: " << (known.empty() ? "none" : known) << ")\n";
         return 2;
       }
+      // One transaction for all of them: thousands of devices, one commit.
+      auto tx = store.begin();
       for (std::uint32_t i = 0; i < o_.devices; ++i) {
         store::DeviceConfig dc;
         dc.serial = std::to_string(o_.firstSerial + i);
         dc.locationId = locationId;
         dc.registration = o_.registration;
         dc.key = o_.key;
-        if (auto s = store.upsertDevice(dc); !s) {
+        codecs::Status valid = control::validateDevice(dc);
+        if (auto s = valid ? tx->upsertDevice(dc) : store::Status(store::invalid("", ""));
+            !valid || !s) {
           err_ << "dcgw simulate: cannot provision device " << dc.serial << ": "
-               << s.error().message() << '\n';
+               << (valid ? s.error().field + ": " + s.error().message : valid.error().message())
+               << '\n';
           return 1;
         }
       }
+      tx->commit();
     } catch (const std::exception& e) {
       err_ << "dcgw simulate: --provision-db " << o_.provisionDb << ": " << e.what() << '\n';
       return 1;

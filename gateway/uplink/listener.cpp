@@ -158,8 +158,8 @@ void trim(codecs::Bytes& b) {
 
 class Listener::Impl {
  public:
-  Impl(Listener& owner, store::Store& store, ingest::Ingestor& ingestor, common::Clock& clock,
-       ListenerOptions options)
+  Impl(Listener& owner, store::DeviceDirectory& store, ingest::Ingestor& ingestor,
+       common::Clock& clock, ListenerOptions options)
       : store_(store),
         ingestor_(ingestor),
         clock_(clock),
@@ -785,11 +785,11 @@ class Listener::Impl {
     const std::uint64_t id = c.id;
     const std::uint32_t seq = p->sequence;
     item.session = id;
-    ingestor_.submitValidated(std::move(item), [sink = sink_, id, seq](const codecs::Status& s) {
+    ingestor_.submitValidated(std::move(item), [sink = sink_, id, seq](const ingest::Outcome& s) {
       Completion done{id, seq, s.ok(), {}, {}};
-      if (!s) {
-        done.field = s.error().field;
-        done.message = s.error().message();
+      if (!s.ok()) {
+        done.field = s.error.field;
+        done.message = s.error.message();
       }
       sink->push(std::move(done));
     });
@@ -933,7 +933,7 @@ class Listener::Impl {
     }
   }
 
-  store::Store& store_;
+  store::DeviceDirectory& store_;
   ingest::Ingestor& ingestor_;
   common::Clock& clock_;
   ListenerOptions o_;
@@ -963,7 +963,7 @@ class Listener::Impl {
   std::vector<store::RefusedIdent> refused_;
 };
 
-Listener::Listener(store::Store& store, ingest::Ingestor& ingestor, common::Clock& clock,
+Listener::Listener(store::DeviceDirectory& store, ingest::Ingestor& ingestor, common::Clock& clock,
                    ListenerOptions options)
     : impl_(std::make_unique<Impl>(*this, store, ingestor, clock, std::move(options))) {}
 

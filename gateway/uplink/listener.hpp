@@ -11,7 +11,7 @@
 
 #include "gateway/common/clock.hpp"
 #include "gateway/ingest/ingestor.hpp"
-#include "gateway/store/store.hpp"
+#include "gateway/store/interfaces.hpp"
 #include "gateway/uplink/options.hpp"
 
 namespace dcgw::uplink {
@@ -31,7 +31,7 @@ struct ListenerStats {
 
 class Listener {
  public:
-  Listener(store::Store& store, ingest::Ingestor& ingestor, common::Clock& clock,
+  Listener(store::DeviceDirectory& store, ingest::Ingestor& ingestor, common::Clock& clock,
            ListenerOptions options);
   ~Listener();
   Listener(const Listener&) = delete;

@@ -16,6 +16,8 @@
 #include <vector>
 
 #include "gateway/admin/api_server.hpp"
+#include "gateway/store/sqlite/db.hpp"
+#include "gateway/store/sqlite/sqlite_store.hpp"
 
 namespace {
 
@@ -43,12 +45,12 @@ int main(int argc, char** argv) {
   dcgw::common::SystemClock clock;
   const std::int64_t now = clock.nowMs();
   {
-    dcgw::store::Store store(db, dcgw::store::Durability::Normal);
+    dcgw::store::SqliteStore store(db, dcgw::store::Durability::Normal);
     std::vector<std::int64_t> dests;
     for (int d = 0; d < 4; ++d) {
       dcgw::store::DestinationConfig c;
       c.settings.name = "destination " + std::to_string(d);
-      c.settings.method = dcgw::adapters::Method::Binary;
+      c.settings.method = "binary";
       c.settings.host = "127.0.0.1";
       c.settings.port = 9;
       c.paused = true;  // the rows stay as they are while the API is measured
@@ -87,7 +89,7 @@ int main(int argc, char** argv) {
     std::printf("store: %lld delivered + %lld pending rows over 4 destinations, built in %.1f s\n",
                 delivered, pending, ms(Clock::now() - t0) / 1000);
   }
-  dcgw::store::Store store(db, dcgw::store::Durability::Normal);
+  dcgw::store::SqliteStore store(db, dcgw::store::Durability::Normal);
   dcgw::forward::Forwarder forwarder(store, clock, {});
   dcgw::admin::AdminOptions options;
   options.port = 0;

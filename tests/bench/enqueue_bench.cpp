@@ -11,6 +11,7 @@
 #include <thread>
 
 #include "gateway/ingest/ingestor.hpp"
+#include "gateway/store/sqlite/sqlite_store.hpp"
 
 namespace {
 
@@ -21,12 +22,12 @@ double run(dcgw::store::Durability durability, int destinations, std::size_t pac
   for (const char* suffix : {"", "-wal", "-shm"}) std::filesystem::remove(path + suffix);
   double rate = 0;
   {
-    dcgw::store::Store store(path, durability);
+    dcgw::store::SqliteStore store(path, durability);
     std::vector<std::int64_t> ids;
     for (int i = 0; i < destinations; ++i) {
       dcgw::store::DestinationConfig d;
       d.settings.name = "d" + std::to_string(i);
-      d.settings.method = dcgw::adapters::Method::Binary;
+      d.settings.method = "binary";
       d.settings.host = "127.0.0.1";
       d.settings.port = 9;
       ids.push_back(*store.createDestination(d, 0));
@@ -44,7 +45,7 @@ double run(dcgw::store::Durability durability, int destinations, std::size_t pac
                                static_cast<std::uint8_t>(i >> 8),
                                static_cast<std::uint8_t>(i),
                                0x01};
-      ingestor.submit({"12345678", "", std::move(p), 0}, [&](const dcgw::codecs::Status& s) {
+      ingestor.submit({"12345678", "", std::move(p), 0}, [&](const dcgw::ingest::Outcome& s) {
         if (s.ok()) ++acked;
       });
     }

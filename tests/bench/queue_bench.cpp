@@ -20,6 +20,7 @@
 #include "codecs/forwarding/binary_frame.hpp"
 #include "gateway/forward/forwarder.hpp"
 #include "gateway/ingest/ingestor.hpp"
+#include "gateway/store/sqlite/sqlite_store.hpp"
 
 namespace {
 
@@ -90,20 +91,20 @@ int main(int argc, char** argv) {
                             ("dcgw-queue-bench-" + std::to_string(::getpid()) + ".db"))
                                .string();
   {
-    dcgw::store::Store store(path);
+    dcgw::store::SqliteStore store(path);
     dcgw::common::SystemClock clock;
     dcgw::store::DestinationConfig d;
     d.settings.name = "bench";
-    d.settings.method = dcgw::adapters::Method::Binary;
+    d.settings.method = "binary";
     d.settings.host = "127.0.0.1";
     d.settings.port = listener.address().port();
     auto id = store.createDestination(d, clock.nowMs());
     auto loc = store.createLocation({0, "Depot", "", {*id}});
     store.upsertDevice({"12345678", *loc, "AB12CDE", std::nullopt});
-    dcgw::forward::Forwarder forwarder(store, clock, {});
+    dcgw::common::ChangeFeed feed;
+    dcgw::forward::Forwarder forwarder(store, clock, {}, dcgw::adapters::makeAdapter, &feed);
     forwarder.start();
-    dcgw::ingest::Ingestor ingestor(
-        store, [&](const std::vector<std::int64_t>& t) { forwarder.notify(t); });
+    dcgw::ingest::Ingestor ingestor(store, &feed);
     const auto start = Clock::now();
     for (std::size_t i = 0; i < total; ++i) {
       std::this_thread::sleep_until(start + std::chrono::microseconds(i * 1'000'000 / rate));
@@ -116,7 +117,7 @@ int main(int argc, char** argv) {
                       0x01};
       submittedAt[i] = nowUs();
       ingestor.submit({"12345678", "", packet, clock.nowMs()},
-                      [&, i](const dcgw::codecs::Status& s) {
+                      [&, i](const dcgw::ingest::Outcome& s) {
                         if (s.ok()) committedAt[i] = nowUs();
                       });
     }

@@ -16,6 +16,8 @@
 
 #include "gateway/forward/forwarder.hpp"
 #include "gateway/ingest/ingestor.hpp"
+#include "gateway/ingest/routing.hpp"
+#include "gateway/store/sqlite/sqlite_store.hpp"
 
 namespace {
 
@@ -80,10 +82,10 @@ int main(int argc, char** argv) {
                                .string();
   std::int64_t id = 0;
   {
-    dcgw::store::Store store(path, dcgw::store::Durability::Normal);
+    dcgw::store::SqliteStore store(path, dcgw::store::Durability::Normal);
     dcgw::store::DestinationConfig d;
     d.settings.name = "bench";
-    d.settings.method = dcgw::adapters::Method::Binary;
+    d.settings.method = "binary";
     d.settings.host = "127.0.0.1";
     d.settings.port = static_cast<std::uint16_t>(port);
     id = *store.createDestination(d, 0);
@@ -91,11 +93,12 @@ int main(int argc, char** argv) {
     store.upsertDevice({"12345678", *loc, "AB12CDE", std::nullopt});
     std::vector<dcgw::store::IngestItem> items;
     std::vector<std::int64_t> touched;
+    dcgw::ingest::RoutedAppender appender(store, store);
     const auto t = Clock::now();
     for (std::size_t i = 0; i < backlog; ++i) {
       items.push_back({"12345678", "", packet(i), 0});
       if (items.size() == 20000 || i + 1 == backlog) {
-        store.ingest(items, touched);
+        appender.append(items, touched);
         items.clear();
       }
     }
@@ -107,14 +110,14 @@ int main(int argc, char** argv) {
       std::chrono::duration_cast<std::chrono::microseconds>(start.time_since_epoch()).count();
   double acceptS = 0, firstS = 0, rate = 0;
   {
-    dcgw::store::Store store(path, dcgw::store::Durability::Normal);
+    dcgw::store::SqliteStore store(path, dcgw::store::Durability::Normal);
     dcgw::common::SystemClock clock;
-    dcgw::forward::Forwarder forwarder(store, clock, {});
+    dcgw::common::ChangeFeed feed;
+    dcgw::forward::Forwarder forwarder(store, clock, {}, dcgw::adapters::makeAdapter, &feed);
     forwarder.start();
     std::atomic<bool> accepted{false};
-    dcgw::ingest::Ingestor ingestor(
-        store, [&](const std::vector<std::int64_t>& t) { forwarder.notify(t); });
-    ingestor.submit({"12345678", "", packet(backlog), 0}, [&](const dcgw::codecs::Status& s) {
+    dcgw::ingest::Ingestor ingestor(store, &feed);
+    ingestor.submit({"12345678", "", packet(backlog), 0}, [&](const dcgw::ingest::Outcome& s) {
       if (s.ok()) accepted = true;
     });
     while (!accepted || firstAtUs == 0) std::this_thread::sleep_for(std::chrono::milliseconds(1));

@@ -17,7 +17,9 @@
 #include <thread>
 
 #include "codecs/json.hpp"
-#include "gateway/store/store.hpp"
+#include "gateway/store/interfaces.hpp"
+#include "gateway/store/sqlite/db.hpp"
+#include "gateway/store/sqlite/sqlite_store.hpp"
 
 namespace {
 
@@ -205,7 +207,7 @@ TEST(EndToEnd, SimulatedTrackersReachEveryDestinationInOrder) {
   // The gateway's order: packets by id. Exactly the acknowledged packets, each once.
   std::vector<Stored> stored;
   {
-    dcgw::store::Store store(db);
+    dcgw::store::SqliteStore store(db);
     auto s = store.db().prepare(
         "SELECT serial, hex(data), IFNULL(filter_key, '') FROM packets ORDER BY id");
     while (s.step()) {

@@ -28,7 +28,8 @@
 #include "gateway/admin/api_server.hpp"
 #include "gateway/forward/forwarder.hpp"
 #include "gateway/ingest/ingestor.hpp"
-#include "gateway/store/store.hpp"
+#include "gateway/store/interfaces.hpp"
+#include "gateway/store/sqlite/sqlite_store.hpp"
 #include "gateway/uplink/listener.hpp"
 #include "tests/support/packets.hpp"
 
@@ -227,12 +228,11 @@ class AdminApiTest : public ::testing::Test {
               ::testing::UnitTest::GetInstance()->current_test_info()->name() + ".db"))
                 .string();
     removeDb();
-    store_ = std::make_unique<store::Store>(path_);
-    forwarder_ = std::make_unique<forward::Forwarder>(*store_, clock_,
-                                                      forward::BackoffPolicy{60'000, 3'600'000});
+    store_ = std::make_unique<store::SqliteStore>(path_);
+    forwarder_ = std::make_unique<forward::Forwarder>(
+        *store_, clock_, forward::BackoffPolicy{60'000, 3'600'000}, adapters::makeAdapter, &feed_);
     forwarder_->start();
-    ingestor_ = std::make_unique<ingest::Ingestor>(
-        *store_, [this](const std::vector<std::int64_t>& touched) { forwarder_->notify(touched); });
+    ingestor_ = std::make_unique<ingest::Ingestor>(*store_, &feed_);
     AdminOptions options;
     options.port = 0;  // any free port: tests run side by side
     api_ = std::make_unique<ApiServer>(*store_, *forwarder_, clock_, options,
@@ -327,8 +327,8 @@ class AdminApiTest : public ::testing::Test {
   void ingest(const std::string& serial, const codecs::Bytes& packet, std::int64_t atMs) {
     std::promise<void> done;
     std::string why = "not committed";
-    ingestor_->submit(store::IngestItem{serial, "", packet, atMs}, [&](const codecs::Status& s) {
-      why = s ? "" : s.error().message();
+    ingestor_->submit(store::IngestItem{serial, "", packet, atMs}, [&](const ingest::Outcome& s) {
+      why = s.ok() ? "" : s.error.message();
       done.set_value();
     });
     done.get_future().wait();
@@ -451,7 +451,8 @@ class AdminApiTest : public ::testing::Test {
   std::string path_;
   common::SystemClock clock_;
   uplink::ListenerStats uplink_;
-  std::unique_ptr<store::Store> store_;
+  std::unique_ptr<store::SqliteStore> store_;
+  common::ChangeFeed feed_;
   std::unique_ptr<forward::Forwarder> forwarder_;
   std::unique_ptr<ingest::Ingestor> ingestor_;
   std::unique_ptr<ApiServer> api_;

@@ -12,6 +12,7 @@
 
 #include "adapters/adapter.hpp"
 #include "gateway/admin/api_server.hpp"
+#include "gateway/store/sqlite/sqlite_store.hpp"
 
 namespace dcgw::admin {
 namespace {
@@ -27,7 +28,7 @@ TEST(AdminTls, AnswersHttpsWithTheConfiguredCertificateAndStillWantsAToken) {
       key + " -out " + cert + " 2>/dev/null";
   ASSERT_EQ(std::system(cmd.c_str()), 0) << cmd;
   {
-    store::Store store((dir / "dcgw.db").string());
+    store::SqliteStore store((dir / "dcgw.db").string());
     common::SystemClock clock;
     forward::Forwarder forwarder(store, clock, {});
     AdminOptions options;
@@ -63,7 +64,8 @@ TEST(AdminTls, AnswersHttpsWithTheConfiguredCertificateAndStillWantsAToken) {
 
 TEST(AdminTls, AMissingKeyFileIsAClearStartError) {
   const std::filesystem::path dir = std::filesystem::temp_directory_path();
-  store::Store store((dir / ("dcgw-admin-tls-bad-" + std::to_string(getpid()) + ".db")).string());
+  store::SqliteStore store(
+      (dir / ("dcgw-admin-tls-bad-" + std::to_string(getpid()) + ".db")).string());
   common::SystemClock clock;
   forward::Forwarder forwarder(store, clock, {});
   AdminOptions options;

@@ -12,7 +12,9 @@
 #include <set>
 #include <thread>
 
-#include "gateway/store/store.hpp"
+#include "gateway/store/interfaces.hpp"
+#include "gateway/store/sqlite/db.hpp"
+#include "gateway/store/sqlite/sqlite_store.hpp"
 
 namespace {
 
@@ -81,8 +83,8 @@ TEST(Crash, KillNineLosesNoAcknowledgedPacket) {
     ASSERT_TRUE(WIFSIGNALED(status));
   }
   // Every acknowledged packet is in the database, once.
-  dcgw::store::Store store(db);
-  dcgw::store::Stmt s = store.db().prepare("SELECT data FROM packets");
+  dcgw::store::SqliteStore store(db);
+  dcgw::store::sqlite::Stmt s = store.db().prepare("SELECT data FROM packets");
   std::multiset<unsigned> stored;
   while (s.step()) {
     auto b = s.blob(0);

@@ -10,8 +10,12 @@
 #include <thread>
 
 #include "gateway/config/config_file.hpp"
+#include "gateway/control/validation.hpp"
 #include "gateway/forward/forwarder.hpp"
-#include "gateway/store/store.hpp"
+#include "gateway/ingest/routing.hpp"
+#include "gateway/store/interfaces.hpp"
+#include "gateway/store/sqlite/db.hpp"
+#include "gateway/store/sqlite/sqlite_store.hpp"
 
 namespace dcgw::forward {
 namespace {
@@ -59,7 +63,7 @@ class ForwardTest : public ::testing::Test {
               ::testing::UnitTest::GetInstance()->current_test_info()->name() + ".db"))
                 .string();
     cleanup();
-    store_ = std::make_unique<store::Store>(path_);
+    store_ = std::make_unique<store::SqliteStore>(path_);
   }
   void TearDown() override {
     forwarder_.reset();
@@ -74,12 +78,12 @@ class ForwardTest : public ::testing::Test {
                            std::optional<std::vector<std::string>> filter = std::nullopt) {
     store::DestinationConfig d;
     d.settings.name = name;
-    d.settings.method = adapters::Method::Rest;
+    d.settings.method = "rest";
     d.settings.host = "http://127.0.0.1:9/" + name;
     d.filter = std::move(filter);
     scripts_[name];  // created here, never by the worker threads (std::map is not thread-safe)
     auto id = store_->createDestination(d, clock_.nowMs());
-    EXPECT_TRUE(id.ok()) << (id.ok() ? "" : id.error().message());
+    EXPECT_TRUE(id.ok()) << (id.ok() ? "" : id.error().message);
     return id.ok() ? *id : 0;
   }
 
@@ -104,7 +108,9 @@ class ForwardTest : public ::testing::Test {
     std::vector<store::IngestItem> items;
     for (auto& p : packets) items.push_back({"12345678", "", p, clock_.nowMs()});
     std::vector<std::int64_t> touched;
-    for (const auto& s : store_->ingest(items, touched)) ASSERT_TRUE(s.ok());
+    ingest::RoutedAppender appender(*store_, *store_);
+    for (const auto& s : appender.append(items, touched))
+      ASSERT_EQ(s, store::AppendOutcome::Stored);
     if (forwarder_) forwarder_->notify(touched);
   }
 
@@ -126,7 +132,7 @@ class ForwardTest : public ::testing::Test {
 
   std::string path_;
   common::ManualClock clock_{1'800'000'000'000};
-  std::unique_ptr<store::Store> store_;
+  std::unique_ptr<store::SqliteStore> store_;
   std::unique_ptr<Forwarder> forwarder_;
   std::map<std::string, Script> scripts_;
 };
@@ -154,10 +160,11 @@ TEST_F(ForwardTest, FansOutToEveryDestinationWhoseFilterTakesThePacket) {
 TEST_F(ForwardTest, RejectsAnUnknownFilterKey) {
   store::DestinationConfig d;
   d.settings.name = "x";
-  d.settings.method = adapters::Method::Rest;
+  d.settings.method = "rest";
   d.settings.host = "http://127.0.0.1:9/";
   d.filter = std::vector<std::string>{"Trackin"};
-  auto r = store_->createDestination(d, 0);
+  // Checked by the control layer, before the store (which keeps only its integrity).
+  auto r = control::validateDestination(d);
   ASSERT_FALSE(r.ok());
   EXPECT_EQ(r.error().field, "filter");
 }
@@ -238,7 +245,7 @@ TEST_F(ForwardTest, RestartResumesWhereItStopped) {
   location({id});
   ingest({tracking(1), tracking(2), tracking(3)});
   store_.reset();
-  store_ = std::make_unique<store::Store>(path_);  // as after a crash: everything is on disk
+  store_ = std::make_unique<store::SqliteStore>(path_);  // as after a crash: everything is on disk
   EXPECT_EQ(store_->counters(id).depth, 3);
   startForwarder();
   ASSERT_TRUE(eventually([&] { return store_->counters(id).delivered == 3; }));
@@ -249,7 +256,7 @@ TEST_F(ForwardTest, AFullDatabaseRefusesNewPacketsAndKeepsWhatWasCommitted) {
   location({id});
   ingest({tracking(1)});
   // Cap the file at its current size: the next transaction cannot grow it.
-  store::Stmt pages = store_->db().prepare("PRAGMA page_count");
+  store::sqlite::Stmt pages = store_->db().prepare("PRAGMA page_count");
   pages.step();
   store_->db().exec("PRAGMA max_page_count = " + std::to_string(pages.integer(0)));
   std::vector<store::IngestItem> big;
@@ -257,10 +264,10 @@ TEST_F(ForwardTest, AFullDatabaseRefusesNewPacketsAndKeepsWhatWasCommitted) {
     big.push_back({"12345678", "", std::vector<std::uint8_t>(4000, 0x47), clock_.nowMs()});
   std::vector<std::int64_t> touched;
   try {
-    store_->ingest(big, touched);
+    ingest::RoutedAppender(*store_, *store_).append(big, touched);
     FAIL() << "the ingest should not fit";
   } catch (const store::StoreError& e) {
-    EXPECT_EQ(e.code(), SQLITE_FULL);
+    EXPECT_EQ(e.category(), store::ErrorCategory::Full);
   }
   EXPECT_EQ(store_->counters(id).depth, 1) << "nothing of the failed batch, nothing lost";
   store_->db().exec("PRAGMA max_page_count = 1073741823");
@@ -290,7 +297,7 @@ TEST_F(ForwardTest, PrunerKeepsDeliveredRowsForTheRetentionTimeOnly) {
   EXPECT_EQ(pruner.runOnce(), 0) << "younger than 7 days";
   clock_.advance(7LL * 24 * 3600 * 1000 + 1);
   EXPECT_EQ(pruner.runOnce(), 2);
-  store::Stmt packets = store_->db().prepare("SELECT COUNT(*) FROM packets");
+  store::sqlite::Stmt packets = store_->db().prepare("SELECT COUNT(*) FROM packets");
   packets.step();
   EXPECT_EQ(packets.integer(0), 0) << "packets without deliveries go too";
 }
@@ -337,7 +344,7 @@ TEST_F(ForwardTest, NewSettingsApplyToWhatIsQueuedAndRemovalKeepsHistory) {
 TEST_F(ForwardTest, DefaultConfigurationLoadsOnceIntoAnEmptyDatabase) {
   store_.reset();
   cleanup();
-  store_ = std::make_unique<store::Store>(path_);
+  store_ = std::make_unique<store::SqliteStore>(path_);
   const std::string etc = std::string(DCGW_SOURCE_DIR) + "/etc/dcgw.json";
   ASSERT_TRUE(config::loadIfEmpty(*store_, etc, 0).ok());
   ASSERT_EQ(store_->destinations().size(), 1u);
@@ -375,10 +382,10 @@ TEST_F(ForwardTest, InvalidConfigurationFileNamesTheEntry) {
 }
 
 TEST_F(ForwardTest, MigrationsAreRecordedAndNotReapplied) {
-  EXPECT_EQ(store_->db().schemaVersion(), static_cast<int>(store::migrations().size()));
+  EXPECT_EQ(store_->db().schemaVersion(), static_cast<int>(store::sqlite::migrations().size()));
   store_.reset();
-  store_ = std::make_unique<store::Store>(path_);
-  EXPECT_EQ(store_->db().schemaVersion(), static_cast<int>(store::migrations().size()));
+  store_ = std::make_unique<store::SqliteStore>(path_);
+  EXPECT_EQ(store_->db().schemaVersion(), static_cast<int>(store::sqlite::migrations().size()));
 }
 
 }  // namespace

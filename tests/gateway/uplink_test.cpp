@@ -16,6 +16,8 @@
 #include "codecs/packets/packet.hpp"
 #include "codecs/uplink/frame.hpp"
 #include "gateway/ingest/ingestor.hpp"
+#include "gateway/store/sqlite/db.hpp"
+#include "gateway/store/sqlite/sqlite_store.hpp"
 #include "gateway/uplink/auth.hpp"
 #include "gateway/uplink/listener.hpp"
 #include "tests/support/packets.hpp"
@@ -136,7 +138,7 @@ class UplinkTest : public ::testing::Test {
               ::testing::UnitTest::GetInstance()->current_test_info()->name() + ".db"))
                 .string();
     removeDb();
-    store_ = std::make_unique<store::Store>(path_);
+    store_ = std::make_unique<store::SqliteStore>(path_);
     auto loc = store_->createLocation({0, "Depot", "", {}});
     ASSERT_TRUE(loc.ok());
     ASSERT_TRUE(store_->upsertDevice({"12345678", *loc, "AB12CDE", kKey}).ok());
@@ -168,7 +170,7 @@ class UplinkTest : public ::testing::Test {
   std::string path_;
   common::SystemClock clock_;
   ListenerOptions options_;
-  std::unique_ptr<store::Store> store_;
+  std::unique_ptr<store::SqliteStore> store_;
   std::unique_ptr<ingest::Ingestor> ingestor_;
   std::unique_ptr<Listener> listener_;
 };
@@ -348,7 +350,7 @@ TEST_F(UplinkTest, DuplicatesAreDroppedByTheStoreEvenAcrossConnectionsInFlight) 
   std::atomic<int> ok{0};
   for (int i = 0; i < 2; ++i) {
     store::IngestItem item{"12345678", "", positionalUpdate(7), 1, 7};
-    in.submit(std::move(item), [&](const codecs::Status& s) { ok += s.ok(); });
+    in.submit(std::move(item), [&](const ingest::Outcome& s) { ok += s.ok(); });
   }
   in.stop();
   EXPECT_EQ(ok.load(), 2);
@@ -363,20 +365,20 @@ TEST_F(UplinkTest, AfterAFailedCommitTheLaterPacketsOfThatConnectionAreRefusedTo
   auto pages = store_->db().prepare("PRAGMA page_count");
   pages.step();
   store_->db().exec("PRAGMA max_page_count = " + std::to_string(pages.integer(0)));
-  std::promise<codecs::Status> first;
+  std::promise<ingest::Outcome> first;
   codecs::Bytes big(60000, 0x00);
   big[0] = 0x99;  // a type not known yet: accepted by the codecs, stored as it is
   ingestor_->submit({"12345678", "", big, 1, 10, 1},
-                    [&](const codecs::Status& s) { first.set_value(s); });
-  const codecs::Status failed = first.get_future().get();
+                    [&](const ingest::Outcome& s) { first.set_value(s); });
+  const ingest::Outcome failed = first.get_future().get();
   ASSERT_FALSE(failed.ok());
-  EXPECT_EQ(failed.error().field, "store");
+  EXPECT_EQ(failed.error.field, "store");
   store_->db().exec("PRAGMA max_page_count = 1073741823");
-  std::promise<codecs::Status> sameSession, otherSession;
+  std::promise<ingest::Outcome> sameSession, otherSession;
   ingestor_->submit({"12345678", "", positionalUpdate(11), 2, 11, 1},
-                    [&](const codecs::Status& s) { sameSession.set_value(s); });
+                    [&](const ingest::Outcome& s) { sameSession.set_value(s); });
   ingestor_->submit({"12345678", "", positionalUpdate(10), 3, 10, 2},
-                    [&](const codecs::Status& s) { otherSession.set_value(s); });
+                    [&](const ingest::Outcome& s) { otherSession.set_value(s); });
   EXPECT_FALSE(sameSession.get_future().get().ok());
   EXPECT_TRUE(otherSession.get_future().get().ok()) << "the resend on a new connection";
   EXPECT_EQ(storedPackets(), 1);

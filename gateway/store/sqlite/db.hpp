@@ -1,5 +1,6 @@
 // RAII over SQLite: a connection, prepared statements, transactions and the numbered migrations
-// of schema/sqlite applied at start-up.
+// of schema/sqlite applied at start-up. Private to the SQLite backend: the only header of the
+// project that includes sqlite3.h (tests/store/sqlite_header_test checks it).
 #pragma once
 
 #include <sqlite3.h>
@@ -11,13 +12,19 @@
 #include <string_view>
 #include <vector>
 
-namespace dcgw::store {
+#include "gateway/store/errors.hpp"
 
-// A failed SQLite call. `code` is the primary result code (SQLITE_FULL, SQLITE_BUSY, ...).
-class StoreError : public std::runtime_error {
+namespace dcgw::store::sqlite {
+
+// The category of an SQLite primary result code (SQLITE_FULL -> Full, ...).
+ErrorCategory categoryOf(int code);
+
+// A failed SQLite call: a StoreError of the code's category that keeps the code for the backend.
+class SqliteError : public StoreError {
  public:
-  StoreError(int code, const std::string& what) : std::runtime_error(what), code_(code) {}
-  int code() const { return code_; }
+  SqliteError(int code, const std::string& what)
+      : StoreError(categoryOf(code), what), code_(code) {}
+  int code() const { return code_; }  // the primary result code
 
  private:
   int code_;
@@ -36,7 +43,7 @@ class Stmt {
   Stmt& bindBlob(int i, const void* data, std::size_t size);
   Stmt& bindNull(int i);
   Stmt& bind(int i, std::optional<std::int64_t> v) { return v ? bind(i, *v) : bindNull(i); }
-  // true: a row is available; false: done. Throws StoreError.
+  // true: a row is available; false: done. Throws SqliteError.
   bool step();
   void run() {  // step to completion, then reset for reuse
     while (step()) {
@@ -105,4 +112,4 @@ struct Migration {
 };
 const std::vector<Migration>& migrations();
 
-}  // namespace dcgw::store
+}  // namespace dcgw::store::sqlite

@@ -1,12 +1,42 @@
 // SQLite connection, statements and migrations.
-#include "gateway/store/db.hpp"
+#include "gateway/store/sqlite/db.hpp"
 
-namespace dcgw::store {
+namespace dcgw::store::sqlite {
+
+ErrorCategory categoryOf(int code) {
+  switch (code & 0xFF) {
+    case SQLITE_FULL:
+      return ErrorCategory::Full;
+    case SQLITE_CONSTRAINT:
+      return ErrorCategory::Conflict;
+    case SQLITE_NOTFOUND:
+      return ErrorCategory::NotFound;
+    case SQLITE_READONLY:
+    case SQLITE_CANTOPEN:
+    case SQLITE_IOERR:
+    case SQLITE_PERM:
+    case SQLITE_AUTH:
+      return ErrorCategory::Unavailable;
+    case SQLITE_CORRUPT:
+    case SQLITE_NOTADB:
+      return ErrorCategory::Corrupt;
+    case SQLITE_BUSY:
+    case SQLITE_LOCKED:
+      return ErrorCategory::Busy;
+    case SQLITE_MISMATCH:
+    case SQLITE_TOOBIG:
+    case SQLITE_RANGE:
+      return ErrorCategory::Invalid;
+    default:
+      return ErrorCategory::Internal;
+  }
+}
+
 namespace {
 
 [[noreturn]] void fail(sqlite3* db, int rc, std::string_view what) {
-  throw StoreError(rc & 0xFF,
-                   std::string(what) + ": " + (db ? sqlite3_errmsg(db) : sqlite3_errstr(rc)));
+  throw SqliteError(rc & 0xFF,
+                    std::string(what) + ": " + (db ? sqlite3_errmsg(db) : sqlite3_errstr(rc)));
 }
 
 }  // namespace
@@ -75,7 +105,7 @@ Db::Db(const std::string& path) {
   if (rc != SQLITE_OK) {
     std::string msg = db_ ? sqlite3_errmsg(db_) : sqlite3_errstr(rc);
     sqlite3_close(db_);
-    throw StoreError(rc, "cannot open " + path + ": " + msg);
+    throw SqliteError(rc, "cannot open " + path + ": " + msg);
   }
   sqlite3_busy_timeout(db_, 5000);
   exec("PRAGMA journal_mode=WAL");
@@ -95,7 +125,7 @@ void Db::exec(std::string_view sql) {
   if (rc != SQLITE_OK) {
     std::string msg = err ? err : sqlite3_errstr(rc);
     sqlite3_free(err);
-    throw StoreError(rc & 0xFF, msg);
+    throw SqliteError(rc & 0xFF, msg);
   }
 }
 
@@ -120,4 +150,4 @@ void Db::migrate() {
   }
 }
 
-}  // namespace dcgw::store
+}  // namespace dcgw::store::sqlite

@@ -1,0 +1,75 @@
+// How the store says something went wrong, by category, so callers switch on what happened and
+// never on a database's codes or messages.
+#pragma once
+
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <variant>
+
+namespace dcgw::store {
+
+enum class ErrorCategory {
+  Invalid,      // the request itself is wrong (a value the schema refuses)
+  Conflict,     // a unique name or key is taken
+  NotFound,     // the object named does not exist (or was removed)
+  Full,         // the disk or the database is full
+  Unavailable,  // the database cannot be reached or written now (read-only, gone, locked out)
+  Corrupt,      // the database file is damaged or not a database
+  Busy,         // another writer held the database past the timeout
+  Internal,     // anything else: a bug or an unexpected answer of the database
+};
+std::string_view categoryName(ErrorCategory c);
+
+// A refusal the caller shows to a person: the field it concerns and what was expected there.
+struct Error {
+  ErrorCategory category{ErrorCategory::Internal};
+  std::string field;
+  std::string message;
+};
+
+template <class T>
+class Result {
+ public:
+  Result(T value) : v_(std::move(value)) {}      // NOLINT: implicit by design
+  Result(Error error) : v_(std::move(error)) {}  // NOLINT
+  bool ok() const { return v_.index() == 0; }
+  explicit operator bool() const { return ok(); }
+  T& value() { return std::get<0>(v_); }  // REQUIRES: ok()
+  const T& value() const { return std::get<0>(v_); }
+  T& operator*() { return value(); }
+  const T& operator*() const { return value(); }
+  T* operator->() { return &value(); }
+  const T* operator->() const { return &value(); }
+  const Error& error() const { return std::get<1>(v_); }  // REQUIRES: !ok()
+
+ private:
+  std::variant<T, Error> v_;
+};
+
+struct Ok {};
+using Status = Result<Ok>;
+
+inline Error conflict(std::string field, std::string message) {
+  return {ErrorCategory::Conflict, std::move(field), std::move(message)};
+}
+inline Error notFound(std::string field, std::string message) {
+  return {ErrorCategory::NotFound, std::move(field), std::move(message)};
+}
+inline Error invalid(std::string field, std::string message) {
+  return {ErrorCategory::Invalid, std::move(field), std::move(message)};
+}
+
+// Thrown when the database fails an operation as a whole (nothing of it is kept).
+class StoreError : public std::runtime_error {
+ public:
+  StoreError(ErrorCategory category, const std::string& what)
+      : std::runtime_error(what), category_(category) {}
+  ErrorCategory category() const { return category_; }
+
+ private:
+  ErrorCategory category_;
+};
+
+}  // namespace dcgw::store

@@ -1,0 +1,196 @@
+// The store as its callers see it: narrow interfaces named after what each caller needs. A
+// backend (gateway/store/sqlite, later PostgreSQL) implements all of them and is judged by one
+// conformance suite (tests/store/conformance_test.cpp). Failures of the database as a whole are
+// thrown as StoreError with a category; refusals of a request are returned as values.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "gateway/store/errors.hpp"
+#include "gateway/store/types.hpp"
+
+namespace dcgw::store {
+
+// Reads of the configuration (destinations, locations, devices).
+class ConfigReader {
+ public:
+  virtual ~ConfigReader() = default;
+  virtual std::vector<DestinationConfig> destinations() = 0;  // not removed
+  // Removed ones too (their history stays readable).
+  virtual std::optional<DestinationConfig> destination(std::int64_t id) = 0;
+  virtual std::vector<LocationConfig> locations() = 0;
+  virtual std::optional<LocationConfig> location(std::int64_t id) = 0;
+  virtual std::vector<std::int64_t> locationsOf(std::int64_t destinationId) = 0;
+  virtual std::int64_t deviceCount(std::int64_t locationId) = 0;
+  virtual std::vector<DeviceRecord> devices() = 0;
+  virtual std::optional<DeviceRecord> device(const std::string& serial) = 0;
+  virtual bool empty() = 0;  // no destination, location or device yet (a fresh database)
+};
+
+// One change of the configuration or one admin action, with its audit row, in one transaction:
+// nothing is kept unless commit() is called. Reads see the transaction's own writes. Shapes are
+// validated by the caller (gateway/control); the store refuses only what breaks its integrity
+// (a taken name: Conflict; a missing object: NotFound).
+class AdminTransaction : public ConfigReader {
+ public:
+  virtual Result<std::int64_t> createDestination(const DestinationConfig& d,
+                                                 std::int64_t nowMs) = 0;
+  virtual Status updateDestination(const DestinationConfig& d, std::int64_t nowMs) = 0;
+  // It leaves every location; what it had queued becomes dead letters ("destination removed").
+  virtual Status removeDestination(std::int64_t id, std::int64_t nowMs) = 0;
+  virtual Status setPaused(std::int64_t id, bool paused) = 0;
+  virtual Result<std::int64_t> createLocation(const LocationConfig& l) = 0;
+  virtual Status updateLocation(const LocationConfig& l) = 0;
+  virtual Status removeLocation(std::int64_t id) = 0;
+  virtual Status upsertDevice(const DeviceConfig& d) = 0;
+  virtual Status removeDevice(const std::string& serial) = 0;
+  virtual bool removeRefusedIdent(const std::string& serial) = 0;
+
+  // Queue actions. skipBlocking dead-letters the oldest pending row with the reason (only if it
+  // is still expectedId, when given); false when there is none.
+  virtual bool skipBlocking(std::int64_t destinationId, const std::string& reason,
+                            std::int64_t nowMs, std::optional<std::int64_t> expectedId) = 0;
+  virtual int requeueDead(std::int64_t destinationId) = 0;
+  // Delivered rows of packets received at or after fromMs go back in the queue.
+  virtual int replayFrom(std::int64_t destinationId, std::int64_t fromMs) = 0;
+  virtual void retryNow(std::int64_t destinationId) = 0;
+
+  // Tokens: the secret is returned once; only its SHA-256 is stored.
+  virtual std::pair<TokenRecord, std::string> createToken(const std::string& name,
+                                                          const std::string& role,
+                                                          std::int64_t nowMs) = 0;
+  virtual bool revokeToken(std::int64_t id, std::int64_t nowMs) = 0;
+
+  virtual void appendAudit(const AuditRecord& r) = 0;
+  virtual void commit() = 0;
+};
+
+// The configuration: reads, and changes through a transaction. The one-call helpers below run
+// one change in a transaction of its own, without an audit row (the configuration loader's and
+// the tests' way; the admin control layer audits every change).
+class ConfigStore : public ConfigReader {
+ public:
+  // Takes the writer; REQUIRES: one transaction at a time per thread.
+  virtual std::unique_ptr<AdminTransaction> begin() = 0;
+  // The snapshot routing reads (devices, locations' enabled destinations, filters, version).
+  virtual RoutingTable routingTable() = 0;
+
+  Result<std::int64_t> createDestination(const DestinationConfig& d, std::int64_t nowMs);
+  Status updateDestination(const DestinationConfig& d, std::int64_t nowMs);
+  Status removeDestination(std::int64_t id, std::int64_t nowMs);
+  Status setPaused(std::int64_t id, bool paused);
+  Result<std::int64_t> createLocation(const LocationConfig& l);
+  Status updateLocation(const LocationConfig& l);
+  Status removeLocation(std::int64_t id);
+  Status upsertDevice(const DeviceConfig& d);
+  Status removeDevice(const std::string& serial);
+  std::pair<TokenRecord, std::string> createToken(const std::string& name, const std::string& role,
+                                                  std::int64_t nowMs);
+  bool revokeToken(std::int64_t id, std::int64_t nowMs);
+  bool removeRefusedIdent(const std::string& serial);
+  bool skipBlocking(std::int64_t destinationId, const std::string& reason, std::int64_t nowMs,
+                    std::optional<std::int64_t> expectedId = std::nullopt);
+  int requeueDead(std::int64_t destinationId);
+  int replayFrom(std::int64_t destinationId, std::int64_t fromMs);
+  void retryNow(std::int64_t destinationId);
+  void appendAudit(const AuditRecord& r);
+};
+
+// What the uplink's logins need, read on a connection of their own so a login never waits for
+// an ingest commit; and the logins it refused.
+class DeviceDirectory {
+ public:
+  virtual ~DeviceDirectory() = default;
+  virtual std::optional<DeviceAuth> deviceAuth(const std::string& serial) = 0;
+  // One row per serial: the last address and reason, first and last time, a count; the 10,000
+  // most recent serials are kept.
+  virtual void recordRefusedIdents(const std::vector<RefusedIdent>& idents) = 0;
+  virtual std::vector<RefusedIdent> refusedIdents() = 0;  // most recent first
+};
+
+// The ingest log: packets and their delivery rows, appended atomically.
+class IngestLog {
+ public:
+  virtual ~IngestLog() = default;
+  // In ONE transaction: for each item, checks and raises the device's sequence mark, stores the
+  // packet and one delivery row per deliverTo, and counts filteredOut. Returns one outcome per
+  // item. Returns nullopt, storing nothing, when the configuration changed since
+  // `configVersion` (re-route with a fresh routingTable() and append again). Throws StoreError
+  // when the transaction cannot commit: then nothing of the batch is stored.
+  virtual std::optional<std::vector<AppendOutcome>> append(const std::vector<RoutedItem>& items,
+                                                           std::int64_t configVersion) = 0;
+  virtual std::uint64_t duplicates() const = 0;  // resent packets dropped, since start
+};
+
+// Each destination's queue as its worker reads and works it, strictly in order.
+class DeliveryQueue {
+ public:
+  virtual ~DeliveryQueue() = default;
+  // The oldest `limit` pending rows, in order.
+  virtual std::vector<PendingDelivery> pendingBatch(std::int64_t destinationId, int limit) = 0;
+  struct Attempt {
+    std::int64_t deliveryId;
+    AttemptResult result;
+    std::int64_t atMs;
+  };
+  // Records attempts of one destination in one transaction, in order: delivered or dead rows
+  // leave the queue; `after` is the destination's backoff state once they are recorded (only
+  // the last attempt can be a failure: a failure ends the worker's run). An attempt on a row no
+  // longer pending (an admin skipped it meanwhile) is not recorded.
+  virtual void recordAttempts(std::int64_t destinationId, const std::vector<Attempt>& attempts,
+                              const DestinationState& after) = 0;
+  virtual DestinationState state(std::int64_t destinationId) = 0;
+  virtual DestinationCounters counters(std::int64_t destinationId) = 0;
+  virtual bool hasPending(std::int64_t destinationId) = 0;  // cheap, unlike counters().depth
+  virtual std::vector<std::int64_t> deliveryIds(std::int64_t destinationId, DeliveryState s) = 0;
+  // Deletes delivered rows finished before olderThanMs, at most `batch` at a time, and the
+  // packets left without rows. Returns how many delivery rows went.
+  virtual int prune(std::int64_t olderThanMs, int batch) = 0;
+
+  // Convenience: the oldest pending row, and one attempt.
+  std::optional<PendingDelivery> nextPending(std::int64_t destinationId);
+  void recordAttempt(std::int64_t destinationId, std::int64_t deliveryId, const AttemptResult& r,
+                     std::int64_t nowMs, const DestinationState& after);
+};
+
+// The admin's views of every queue, read without waiting for a commit.
+class QueueViews {
+ public:
+  virtual ~QueueViews() = default;
+  virtual std::vector<QueueOverview> queueOverview() = 0;
+  virtual std::optional<QueueOverview> queue(std::int64_t destinationId) = 0;
+  virtual std::vector<QueueEntry> entries(std::int64_t destinationId, const EntryFilter& f) = 0;
+  virtual std::optional<QueueEntry> entry(std::int64_t destinationId, std::int64_t entryId) = 0;
+  // The plan the database chooses for the overview's statements (for the benchmark's report).
+  virtual std::vector<std::string> overviewQueryPlan() = 0;
+};
+
+// Tokens and the audit log, as the admin API reads them.
+class AccessLog {
+ public:
+  virtual ~AccessLog() = default;
+  // The token of this secret, if any and not revoked. Its last use is recorded best-effort.
+  virtual std::optional<TokenRecord> authenticate(const std::string& secret,
+                                                  std::int64_t nowMs) = 0;
+  virtual std::vector<TokenRecord> tokens() = 0;
+  virtual std::vector<AuditRecord> audit(std::int64_t beforeId, int limit) = 0;  // newest first
+};
+
+// A whole backend.
+class Backend : public ConfigStore,
+                public DeviceDirectory,
+                public IngestLog,
+                public DeliveryQueue,
+                public QueueViews,
+                public AccessLog {
+ public:
+  ~Backend() override = default;
+  virtual int schemaVersion() = 0;
+};
+
+}  // namespace dcgw::store

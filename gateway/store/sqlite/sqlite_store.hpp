@@ -1,0 +1,131 @@
+// The SQLite backend of the store interfaces: the embedded default (one file, WAL). A writer
+// connection serialised by a mutex, where every state change is one transaction; a read
+// connection for the admin's views and one for the uplink's logins, so neither waits for an
+// ingest commit. sqlite3.h stays behind this header (see db.hpp).
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "gateway/store/interfaces.hpp"
+
+namespace dcgw::store {
+
+namespace sqlite {
+class Db;
+class Stmt;
+}  // namespace sqlite
+
+class SqliteStore final : public Backend {
+ public:
+  // Opens (creating) the database and applies the migrations. Throws StoreError.
+  explicit SqliteStore(const std::string& path, Durability durability = Durability::Full);
+  ~SqliteStore() override;
+  SqliteStore(const SqliteStore&) = delete;
+  SqliteStore& operator=(const SqliteStore&) = delete;
+
+  // ConfigReader
+  std::vector<DestinationConfig> destinations() override;
+  std::optional<DestinationConfig> destination(std::int64_t id) override;
+  std::vector<LocationConfig> locations() override;
+  std::optional<LocationConfig> location(std::int64_t id) override;
+  std::vector<std::int64_t> locationsOf(std::int64_t destinationId) override;
+  std::int64_t deviceCount(std::int64_t locationId) override;
+  std::vector<DeviceRecord> devices() override;
+  std::optional<DeviceRecord> device(const std::string& serial) override;
+  bool empty() override;
+  // ConfigStore
+  std::unique_ptr<AdminTransaction> begin() override;
+  RoutingTable routingTable() override;
+  // DeviceDirectory
+  std::optional<DeviceAuth> deviceAuth(const std::string& serial) override;
+  void recordRefusedIdents(const std::vector<RefusedIdent>& idents) override;
+  std::vector<RefusedIdent> refusedIdents() override;
+  // IngestLog
+  std::optional<std::vector<AppendOutcome>> append(const std::vector<RoutedItem>& items,
+                                                   std::int64_t configVersion) override;
+  std::uint64_t duplicates() const override { return duplicates_; }
+  // DeliveryQueue
+  std::vector<PendingDelivery> pendingBatch(std::int64_t destinationId, int limit) override;
+  void recordAttempts(std::int64_t destinationId, const std::vector<Attempt>& attempts,
+                      const DestinationState& after) override;
+  DestinationState state(std::int64_t destinationId) override;
+  DestinationCounters counters(std::int64_t destinationId) override;
+  bool hasPending(std::int64_t destinationId) override;
+  std::vector<std::int64_t> deliveryIds(std::int64_t destinationId, DeliveryState s) override;
+  int prune(std::int64_t olderThanMs, int batch) override;
+  // QueueViews
+  std::vector<QueueOverview> queueOverview() override;
+  std::optional<QueueOverview> queue(std::int64_t destinationId) override;
+  std::vector<QueueEntry> entries(std::int64_t destinationId, const EntryFilter& f) override;
+  std::optional<QueueEntry> entry(std::int64_t destinationId, std::int64_t entryId) override;
+  std::vector<std::string> overviewQueryPlan() override;
+  // AccessLog
+  std::optional<TokenRecord> authenticate(const std::string& secret, std::int64_t nowMs) override;
+  std::vector<TokenRecord> tokens() override;
+  std::vector<AuditRecord> audit(std::int64_t beforeId, int limit) override;
+  // Backend
+  int schemaVersion() override;
+
+  // The writer connection, for tests of this backend only (sqlite/db.hpp has the type).
+  sqlite::Db& db() { return *db_; }
+
+ private:
+  class Tx;
+  friend class Tx;
+
+  // ---- work on the writer connection; REQUIRES: mu_ held and inside a transaction ----
+  Result<std::int64_t> createDestinationIn(const DestinationConfig& d, std::int64_t nowMs);
+  Status updateDestinationIn(const DestinationConfig& d, std::int64_t nowMs);
+  Status removeDestinationIn(std::int64_t id, std::int64_t nowMs);
+  Status setPausedIn(std::int64_t id, bool paused);
+  Result<std::int64_t> createLocationIn(const LocationConfig& l);
+  Status updateLocationIn(const LocationConfig& l);
+  Status removeLocationIn(std::int64_t id);
+  Status linkDestinationsIn(std::int64_t location, const std::vector<std::int64_t>& destinations);
+  Status upsertDeviceIn(const DeviceConfig& d);
+  Status removeDeviceIn(const std::string& serial);
+  bool removeRefusedIdentIn(const std::string& serial);
+  bool skipBlockingIn(std::int64_t destinationId, const std::string& reason, std::int64_t nowMs,
+                      std::optional<std::int64_t> expectedId);
+  int requeueDeadIn(std::int64_t destinationId);
+  int replayFromIn(std::int64_t destinationId, std::int64_t fromMs);
+  void retryNowIn(std::int64_t destinationId);
+  std::pair<TokenRecord, std::string> createTokenIn(const std::string& name,
+                                                    const std::string& role, std::int64_t nowMs);
+  bool revokeTokenIn(std::int64_t id, std::int64_t nowMs);
+  void appendAuditIn(const AuditRecord& r);
+  void recordAttemptsIn(std::int64_t destinationId, const std::vector<Attempt>& attempts,
+                        const DestinationState& after);
+  void countRequeuedIn(std::int64_t destinationId, int n);
+  void raiseConfigVersionIn();
+
+  // ---- reads on a given connection (the writer's inside a transaction, else the reader) ----
+  std::vector<DestinationConfig> destinationsOn(sqlite::Db& db);
+  std::optional<DestinationConfig> destinationOn(sqlite::Db& db, std::int64_t id);
+  std::vector<LocationConfig> locationsOn(sqlite::Db& db);
+  std::vector<std::int64_t> locationsOfOn(sqlite::Db& db, std::int64_t destinationId);
+  std::int64_t deviceCountOn(sqlite::Db& db, std::int64_t locationId);
+  std::vector<DeviceRecord> devicesOn(sqlite::Db& db, const std::string* serial);
+  bool emptyOn(sqlite::Db& db);
+  std::optional<PendingDelivery> nextPendingOn(sqlite::Db& db, std::int64_t destinationId);
+  // Every queue, or the one of `destinationId`, read in one transaction.
+  std::vector<QueueOverview> overview(std::optional<std::int64_t> destinationId);
+
+  std::recursive_mutex mu_;
+  std::unique_ptr<sqlite::Db> db_;
+  Durability durability_;
+  std::mutex readerMu_;
+  std::unique_ptr<sqlite::Db> reader_;  // read-only queries that must not queue behind a commit
+  // The listener's logins only: an admin's long audit query must not hold up a login.
+  std::mutex authMu_;
+  std::unique_ptr<sqlite::Db> authReader_;
+  std::atomic<std::uint64_t> duplicates_{0};
+};
+
+}  // namespace dcgw::store

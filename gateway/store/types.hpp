@@ -1,0 +1,231 @@
+// The values the store keeps and returns, shared by every backend and every caller. Plain data:
+// nothing here knows a database, an adapter or a socket.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <utility>
+#include <vector>
+
+#include "codecs/bytes.hpp"
+
+namespace dcgw::store {
+
+// A destination as stored: the forwarding method by its name in the methods table, and the
+// settings of seed 004 figures 1-4 as plain values (the store knows no adapter).
+struct DestinationSettings {
+  std::string name;
+  std::string method{"rest"};  // "rest" | "soap" | "xml-tcp" | "xml-udp" | "binary"
+  std::string host;            // a URL for REST/SOAP, a host name or address otherwise
+  std::uint16_t port{0};
+  std::string format{"base64binary"};  // "base64binary" | "hex"
+  std::string customTags;
+  bool tlsVerify{true};
+  std::string tlsCaFile;
+  std::int64_t replyTimeoutMs{20'000};
+  bool operator==(const DestinationSettings&) const = default;
+};
+
+struct DestinationConfig {
+  std::int64_t id{0};
+  DestinationSettings settings;
+  // nullopt: every packet (including types not known yet); else the registry's filter keys.
+  std::optional<std::vector<std::string>> filter;
+  bool enabled{true};
+  bool paused{false};
+};
+
+struct LocationConfig {
+  std::int64_t id{0};
+  std::string name;
+  std::string description;
+  std::vector<std::int64_t> destinationIds;
+};
+
+struct DeviceConfig {
+  std::string serial;
+  std::optional<std::int64_t> locationId;
+  std::string registration;
+  // nullopt: keep the key the device has (none for a new device); a key is 16 to 64 bytes.
+  std::optional<codecs::Bytes> key;
+};
+
+// What the uplink login needs to know of a device.
+struct DeviceAuth {
+  codecs::Bytes key;  // empty: the device has no key and cannot log in
+  std::uint32_t lastSequence{0};
+};
+
+// A login the listener refused (schema/uplink.md section 4).
+struct RefusedIdent {
+  std::string serial;
+  std::string address;
+  std::string reason;
+  std::int64_t atMs{0};
+  // Read back only:
+  std::int64_t firstAtMs{0};
+  std::int64_t attempts{0};
+};
+
+struct IngestItem {
+  std::string serial;
+  std::string registration;  // empty: the device's registration
+  codecs::Bytes packet;
+  std::int64_t receivedAtMs{0};
+  // Uplink sequence number; 0 for none. A packet whose sequence is not above the device's
+  // last stored one is a duplicate: reported Ok and not stored again.
+  std::uint32_t sequence{0};
+  // The uplink connection (0: none). After a failed commit, the Ingestor refuses every later
+  // item of the same session: a later packet committing first would raise the device's last
+  // sequence over the failed one, which the resend would then find "duplicate".
+  std::uint64_t session{0};
+};
+
+struct PendingDelivery {
+  std::int64_t id{0};
+  std::int64_t packetId{0};
+  std::string serial;
+  std::string registration;
+  codecs::Bytes packet;
+  int attempts{0};
+  std::int64_t receivedAtMs{0};
+};
+
+enum class DeliveryState : int { Pending = 0, Delivered = 1, Dead = 2 };
+
+// How far an acknowledged packet is safe. Full: on disk before the tracker is acknowledged
+// (survives power loss; an fsync per group commit). Normal: in the WAL, safe against a crash
+// of the process (kill -9) but the last commits may be lost with power.
+enum class Durability { Full, Normal };
+
+struct DestinationState {
+  int consecutiveFailures{0};
+  std::int64_t nextAttemptAtMs{0};
+  std::string lastError;
+};
+
+struct DestinationCounters {
+  std::int64_t queued{0}, delivered{0}, failedAttempts{0}, deadLetters{0}, filtered{0};
+  std::int64_t depth{0};
+  std::optional<std::int64_t> oldestPendingReceivedAtMs;
+};
+
+// ---- the admin API's views (schema/openapi.yaml) ----
+struct QueueOverview {
+  std::int64_t destinationId{0};
+  std::string name;
+  std::string method;
+  bool enabled{true};
+  bool paused{false};
+  DestinationState state;
+  std::optional<std::int64_t> lastErrorAtMs;
+  DestinationCounters counters;  // depth and oldest pending included
+  std::optional<std::int64_t> blockingEntryId;
+};
+
+struct AttemptRecord {
+  std::int64_t atMs{0};
+  std::string outcome;
+  std::string reason;
+  std::int64_t durationUs{0};
+};
+
+struct QueueEntry {
+  std::int64_t id{0};
+  std::int64_t destinationId{0};
+  std::int64_t packetId{0};
+  DeliveryState state{DeliveryState::Pending};
+  int attempts{0};
+  std::int64_t receivedAtMs{0};
+  std::optional<std::int64_t> finishedAtMs;
+  std::optional<std::string> reason;
+  std::string serial;
+  std::string registration;
+  int type{0};
+  std::optional<std::string> filterKey;
+  codecs::Bytes data;
+  std::vector<AttemptRecord> history;
+};
+
+struct EntryFilter {
+  std::optional<DeliveryState> state;
+  std::optional<int> type;
+  std::optional<std::string> serial;
+  std::optional<std::int64_t> fromMs, toMs;
+  std::int64_t afterId{0};
+  int limit{50};
+};
+
+struct DeviceRecord {
+  std::string serial;
+  std::optional<std::int64_t> locationId;
+  std::string registration;
+  bool hasKey{false};
+  std::uint32_t lastSequence{0};
+};
+
+struct TokenRecord {
+  std::int64_t id{0};
+  std::string name;
+  std::string role;  // admin | auditor
+  std::int64_t createdAtMs{0};
+  std::optional<std::int64_t> lastUsedAtMs;
+};
+
+struct AuditRecord {
+  std::int64_t id{0};
+  std::int64_t atMs{0};
+  std::string actor, role, action, target;
+  std::optional<std::string> before, after;  // JSON text
+};
+
+// How one delivery attempt ended, as the forwarder reports it.
+struct AttemptResult {
+  enum class Outcome { Delivered, Retry, Never };  // Never: dead-letter it, the queue goes on
+  Outcome outcome{Outcome::Retry};
+  std::string reason;  // empty when delivered
+  std::int64_t durationUs{0};
+};
+// As recorded in the attempt history: "delivered" | "failed" | "never".
+std::string_view outcomeName(AttemptResult::Outcome o);
+
+// The configuration routing reads, as one consistent snapshot (gateway/ingest/routing.hpp).
+struct RoutingTable {
+  struct Route {
+    std::int64_t destination{0};
+    // nullopt: every packet (types not known yet included); else the registry's filter keys.
+    std::optional<std::vector<std::string>> filter;
+  };
+  struct Device {
+    std::optional<std::int64_t> location;
+    std::string registration;
+  };
+  std::unordered_map<std::string, Device> devices;
+  // The enabled, not removed destinations of each location, by destination id.
+  std::unordered_map<std::int64_t, std::vector<Route>> routes;
+  // The configuration's version when the snapshot was read: ingest is refused (Stale) when it
+  // changed since, so a packet is never routed by a configuration older than its commit.
+  std::int64_t version{0};
+};
+
+// A packet with the routing decided: what a backend appends in one transaction.
+struct RoutedItem {
+  IngestItem item;
+  std::string registration;  // the packet's, or the device's when it sent none
+  int type{0};
+  const char* filterKey{nullptr};         // the registry's key; null for an unknown type
+  std::vector<std::int64_t> deliverTo;    // one delivery row each
+  std::vector<std::int64_t> filteredOut;  // counted as filtered
+};
+
+// What became of one appended packet.
+enum class AppendOutcome {
+  Stored,
+  Duplicate,      // its sequence is not above the device's mark: stored before, not again
+  UnknownDevice,  // the device is not (or no longer) registered
+};
+
+}  // namespace dcgw::store
