@@ -5,6 +5,7 @@
 #include <map>
 #include <sstream>
 
+#include "adapters/methods.hpp"
 #include "codecs/json.hpp"
 #include "gateway/uplink/auth.hpp"
 
@@ -153,17 +154,11 @@ codecs::Status loadIfEmpty(store::Store& store, const std::string& path, std::in
       const std::string where = "destinations[" + std::to_string(i) + "]";
       store::DestinationConfig c;
       c.settings.name = str(d, "name");
-      auto method = adapters::parseMethod(str(d, "method"));
-      if (!method)
-        return codecs::makeError(where + ".method", 0, "rest, soap, xml-tcp, xml-udp or binary");
-      c.settings.method = *method;
+      const adapters::MethodInfo* method = adapters::findMethod(str(d, "method"));
+      if (!method) return codecs::makeError(where + ".method", 0, adapters::methodNameList());
+      c.settings.method = method->method;
       c.settings.host = str(d, "host");
-      if (const auto* p = d.find("port"); p && p->asExactInteger())
-        c.settings.port = static_cast<std::uint16_t>(*p->asExactInteger());
-      auto format = adapters::parseDataFormat(str(d, "format", "base64binary"));
-      if (!format) return codecs::makeError(where + ".format", 0, "base64binary or hex");
-      c.settings.format = *format;
-      c.settings.customTags = str(d, "customTags");
+      if (codecs::Status s = adapters::readSettings(d, c.settings); !s) return at(where, s.error());
       if (const auto* filter = d.find("filter"); filter && filter->isArray()) {
         c.filter = std::vector<std::string>{};
         for (const auto& k : filter->asArray())
