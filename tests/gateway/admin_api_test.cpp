@@ -1682,5 +1682,18 @@ TEST_F(AdminApiTest, ConsoleIsServedAtTheRoot) {
   EXPECT_EQ(raw("GET", "/console/missing.js", "", std::nullopt).status, 404);
 }
 
+TEST_F(AdminApiTest, ConsoleModulesInASubfolderAreServedAsJavaScript) {
+  // Browsers refuse an ES module served with any type but a JavaScript one.
+  Reply page = raw("GET", "/", "", std::nullopt);
+  EXPECT_NE(page.body.find(R"(type="module")"), std::string::npos);
+  for (const char* path : {"/console/js/api.js", "/console/js/destinations.js"}) {
+    Reply js = raw("GET", path, "", std::nullopt);
+    EXPECT_EQ(js.status, 200) << path;
+    EXPECT_NE(js.contentType.find("text/javascript"), std::string::npos) << js.contentType;
+    EXPECT_NE(js.body.find("export "), std::string::npos) << path;
+  }
+  EXPECT_EQ(raw("GET", "/console/js/missing.js", "", std::nullopt).status, 404);
+}
+
 }  // namespace
 }  // namespace dcgw::admin
