@@ -1,4 +1,4 @@
-// Method names, settings validation, the adapter factory and process-wide TLS set-up.
+// Settings validation, the adapter factory and process-wide TLS set-up.
 #include <Poco/Net/Context.h>
 #include <Poco/Net/DNS.h>
 #include <Poco/Net/IPAddress.h>
@@ -17,36 +17,12 @@
 
 #include "adapters/adapters_internal.hpp"
 #include "adapters/custom_tags.hpp"
+#include "adapters/methods.hpp"
 #include "codecs/json.hpp"
 
 #include <libxml/parser.h>
 
 namespace dcgw::adapters {
-
-std::optional<Method> parseMethod(std::string_view t) {
-  if (t == "rest" || t == "REST") return Method::Rest;
-  if (t == "soap" || t == "SOAP") return Method::Soap;
-  if (t == "xml-tcp" || t == "TCP") return Method::XmlTcp;
-  if (t == "xml-udp" || t == "UDP") return Method::XmlUdp;
-  if (t == "binary" || t == "Binary Mode") return Method::Binary;
-  return std::nullopt;
-}
-
-std::string_view methodName(Method m) {
-  switch (m) {
-    case Method::Rest:
-      return "rest";
-    case Method::Soap:
-      return "soap";
-    case Method::XmlTcp:
-      return "xml-tcp";
-    case Method::XmlUdp:
-      return "xml-udp";
-    case Method::Binary:
-      return "binary";
-  }
-  return "unknown";
-}
 
 int receiveSpinning(Poco::Net::StreamSocket& socket, void* buffer, int length,
                     std::chrono::microseconds spin) {
@@ -72,57 +48,57 @@ std::string_view outcomeName(Outcome o) {
   return "unknown";
 }
 
-codecs::Status validateDestination(const DestinationSettings& s) {
-  if (s.method == Method::Rest || s.method == Method::Soap) {
-    if (s.host.rfind("http://", 0) != 0 && s.host.rfind("https://", 0) != 0)
-      return codecs::makeError(
-          "host", 0,
-          "a URL starting with http:// or https:// for " + std::string(methodName(s.method)) +
-              " (seed 004 section 6), e.g. http://www.sample.com/api/datapacket");
-    try {
-      Poco::URI uri(s.host);
-      if (uri.getHost().empty()) return codecs::makeError("host", 0, "a URL with a host name");
-    } catch (const Poco::Exception& e) {
-      return codecs::makeError("host", 0, "a valid URL (" + e.message() + ")");
+std::vector<codecs::Error> validateDestinationAll(const DestinationSettings& s) {
+  std::vector<codecs::Error> errors;
+  auto fail = [&](const char* field, std::string expected) {
+    errors.push_back(codecs::makeError(field, 0, std::move(expected)));
+  };
+  const MethodInfo& m = methodInfo(s.method);
+  const std::size_t before = errors.size();
+  if (m.addressing == Addressing::Url) {
+    if (s.host.rfind("http://", 0) != 0 && s.host.rfind("https://", 0) != 0) {
+      fail("host", "a URL starting with http:// or https:// for " + std::string(m.name) +
+                       " (seed 004 section 6), e.g. " + std::string(m.hostExample));
+    } else {
+      try {
+        Poco::URI uri(s.host);
+        if (uri.getHost().empty()) fail("host", "a URL with a host name");
+      } catch (const Poco::Exception& e) {
+        fail("host", "a valid URL (" + e.message() + ")");
+      }
     }
   } else {
     Poco::Net::IPAddress literal;
     const bool ipv6 = Poco::Net::IPAddress::tryParse(s.host, literal);
     if (s.host.empty() || s.host.find_first_of(" /\t") != std::string::npos ||
         (!ipv6 && s.host.find(':') != std::string::npos))
-      return codecs::makeError("host", 0, "a host name or IP address (no scheme, path or port)");
-    if (s.port == 0) return codecs::makeError("port", 0, "a port number from 1 to 65535");
+      fail("host", "a host name or IP address (no scheme, path or port)");
   }
+  const bool hostOk = errors.size() == before;
+  if (m.takes("port") && s.port == 0) fail("port", "a port number from 1 to 65535");
   if (!s.tlsCaFile.empty()) {
-    if (s.host.rfind("https://", 0) != 0)
-      return codecs::makeError("tlsCaFile", 0, "an https:// destination (TLS is only for https)");
-    std::ifstream ca(s.tlsCaFile);
-    std::string pem((std::istreambuf_iterator<char>(ca)), std::istreambuf_iterator<char>());
-    if (!ca && pem.empty())
-      return codecs::makeError("tlsCaFile", 0, "a readable PEM file (" + s.tlsCaFile + ")");
-    if (pem.find("-----BEGIN CERTIFICATE-----") == std::string::npos)
-      return codecs::makeError("tlsCaFile", 0,
-                               "a PEM file with a certificate (" + s.tlsCaFile + " has none)");
+    // A host already refused counts as not https, so the CA file is judged on its own.
+    if (!hostOk || m.addressing != Addressing::Url || s.host.rfind("https://", 0) != 0) {
+      fail("tlsCaFile", "an https:// destination (TLS is only for https)");
+    } else {
+      std::ifstream ca(s.tlsCaFile);
+      std::string pem((std::istreambuf_iterator<char>(ca)), std::istreambuf_iterator<char>());
+      if (!ca && pem.empty())
+        fail("tlsCaFile", "a readable PEM file (" + s.tlsCaFile + ")");
+      else if (pem.find("-----BEGIN CERTIFICATE-----") == std::string::npos)
+        fail("tlsCaFile", "a PEM file with a certificate (" + s.tlsCaFile + " has none)");
+    }
   }
   if (s.connectTimeout.count() <= 0 || s.timeout.count() <= 0 || s.replyTimeout.count() <= 0)
-    return codecs::makeError("timeout", 0, "timeouts greater than zero");
-  codecs::Status tags = codecs::Ok{};
-  switch (s.method) {
-    case Method::Rest: {
-      auto parsed = parseRestCustomTags(s.customTags);
-      if (!parsed) return parsed.error();
-      break;
-    }
-    case Method::Soap:
-    case Method::XmlTcp:
-    case Method::XmlUdp:
-      tags = checkXmlCustomTags(s.customTags);
-      break;
-    case Method::Binary:
-      tags = checkBinaryCustomTags(s.customTags);
-      break;
-  }
-  return tags;
+    fail("timeout", "timeouts greater than zero");
+  if (codecs::Status tags = m.customTags.check(s.customTags); !tags) errors.push_back(tags.error());
+  return errors;
+}
+
+codecs::Status validateDestination(const DestinationSettings& s) {
+  std::vector<codecs::Error> errors = validateDestinationAll(s);
+  if (!errors.empty()) return errors.front();
+  return codecs::Ok{};
 }
 
 void initialiseTls() {
@@ -144,18 +120,7 @@ codecs::Result<std::unique_ptr<Adapter>> makeAdapter(const DestinationSettings& 
   std::call_once(xml, [] { xmlInitParser(); });  // before parsers run on several workers
   try {
     if (s.host.rfind("https://", 0) == 0) initialiseTls();
-    switch (s.method) {
-      case Method::Rest:
-        return detail::makeRestAdapter(s);
-      case Method::Soap:
-        return detail::makeSoapAdapter(s);
-      case Method::XmlTcp:
-        return detail::makeXmlTcpAdapter(s);
-      case Method::XmlUdp:
-        return detail::makeXmlUdpAdapter(s);
-      case Method::Binary:
-        return detail::makeBinaryAdapter(s);
-    }
+    return methodInfo(s.method).make(s);
   } catch (const Poco::Exception& e) {
     // e.g. a CA file OpenSSL cannot load: the destination is misconfigured, not the process.
     return codecs::makeError("settings", 0,
@@ -164,7 +129,6 @@ codecs::Result<std::unique_ptr<Adapter>> makeAdapter(const DestinationSettings& 
     return codecs::makeError("settings", 0,
                              std::string("settings the adapter can use (") + e.what() + ")");
   }
-  return codecs::makeError("method", 0, "rest, soap, xml-tcp, xml-udp or binary");
 }
 
 namespace detail {

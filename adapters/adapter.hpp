@@ -17,7 +17,8 @@ namespace dcgw::adapters {
 
 enum class Method { Rest, Soap, XmlTcp, XmlUdp, Binary };
 
-std::optional<Method> parseMethod(std::string_view text);  // "rest", "soap", "xml-tcp", ...
+// "rest", "soap", "xml-tcp", ... or the figure names "REST", "Binary Mode" (adapters/methods.hpp).
+std::optional<Method> parseMethod(std::string_view text);
 std::string_view methodName(Method m);
 
 struct DestinationSettings {
@@ -38,9 +39,13 @@ struct DestinationSettings {
   std::chrono::milliseconds replyTimeout{20'000};  // binary mode (section 3.4: 20 s)
 };
 
-// Checks settings as the destination is configured: URL scheme for REST/SOAP, port range, the
-// custom tags the method can carry (REST key:"value" pairs, well-formed XML for SOAP/XML,
-// 7-bit ASCII of at most 255 bytes for binary). The error's field names the setting.
+// Checks settings as the destination is configured: the host its method's addressing needs (a
+// URL with http:// or https:// for REST/SOAP, a bare host name and a port otherwise), the CA file
+// (https only), the custom tags the method can carry (adapters/methods.hpp). Returns every
+// error, one per bad setting, each naming it in `field`, in a fixed order (host, port,
+// tlsCaFile, timeout, customTags); empty when the settings are valid.
+std::vector<codecs::Error> validateDestinationAll(const DestinationSettings& s);
+// The first of validateDestinationAll's errors, or Ok.
 codecs::Status validateDestination(const DestinationSettings& s);
 
 enum class Outcome {
@@ -66,7 +71,7 @@ class Adapter {
   virtual codecs::Result<std::string> render(const Envelope& envelope) const = 0;
 };
 
-// Validates the settings and builds the adapter for their method.
+// Validates the settings and builds the adapter for their method (its row in methods.hpp).
 codecs::Result<std::unique_ptr<Adapter>> makeAdapter(const DestinationSettings& settings);
 
 // Sets up OpenSSL for client use once per process (rejecting invalid certificates, never

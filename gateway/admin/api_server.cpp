@@ -23,6 +23,7 @@
 #include <sstream>
 
 #include "adapters/adapter.hpp"
+#include "adapters/methods.hpp"
 #include "codecs/json.hpp"
 #include "codecs/packets/packet.hpp"
 #include "codecs/packets/registry.hpp"
@@ -126,8 +127,10 @@ std::string renderDestination(const store::DestinationConfig& d,
   w.string(s.method);
   w.key("host");
   w.string(s.host);
-  // REST and SOAP carry the port in the URL: no port member, so a GET can be PUT back as is.
-  if (s.method != "rest" && s.method != "soap") {
+  // A method addressed by URL carries the port in it: no port member, so a GET can be PUT back
+  // as is. Every other member is written for every method (the table says which it reads).
+  const adapters::MethodInfo* info = adapters::findMethod(s.method);
+  if (!info || info->takes("port")) {
     w.key("port");
     w.integer(s.port);
   }
@@ -396,7 +399,7 @@ store::DestinationConfig parseDestination(const JsonValue& body, FieldErrors& e)
     if (auto m = adapters::parseMethod(*v)) {
       d.settings.method = std::string(adapters::methodName(*m));
     } else {
-      e.add("method", "rest, soap, xml-tcp, xml-udp or binary, not '" + *v + "'");
+      e.add("method", adapters::methodNameList() + ", not '" + *v + "'");
     }
   }
   if (auto v = stringField(body, "host", e, true)) d.settings.host = *v;
@@ -436,33 +439,13 @@ store::DestinationConfig parseDestination(const JsonValue& body, FieldErrors& e)
   if (auto v = stringField(body, "tlsCaFile", e, false)) d.settings.tlsCaFile = *v;
   if (auto v = intField(body, "replyTimeoutMs", e, 1, 600'000, "milliseconds from 1 to 600000"))
     d.settings.replyTimeoutMs = *v;
-  // The adapters' own checks (URL scheme, host form, port required, custom tags the method can
-  // carry, CA file): each reported field is set aside and the check runs again, so all of them
-  // are found. Fields already reported above are not checked twice.
+  // The adapters' own checks (host form for the method's addressing, port required, custom
+  // tags the method can carry, CA file), all at once; fields already reported above are not
+  // reported twice, nor the host of an unknown method.
   auto converted = forward::toAdapterSettings(d.settings);
   if (!converted) return d;  // method or format already reported above
-  adapters::DestinationSettings probe = *converted;
-  for (int round = 0; round < 8; ++round) {
-    codecs::Status s = adapters::validateDestination(probe);
-    if (s) break;
-    const std::string field = s.error().field;
-    if (!e.has(field) && !(field == "host" && e.has("method"))) e.add(field, s.error().expected);
-    if (field == "host") {
-      probe.host = probe.method == adapters::Method::Rest || probe.method == adapters::Method::Soap
-                       ? "http://localhost/"
-                       : "localhost";
-    } else if (field == "port") {
-      probe.port = 1;
-    } else if (field == "customTags") {
-      probe.customTags.clear();
-    } else if (field == "tlsCaFile") {
-      probe.tlsCaFile.clear();
-    } else if (field == "settings" || field == "timeout") {
-      break;
-    } else {
-      break;
-    }
-  }
+  for (const codecs::Error& err : adapters::validateDestinationAll(*converted))
+    if (!(err.field == "host" && e.has("method"))) e.add(err.field, err.expected);
   return d;
 }
 
@@ -683,6 +666,7 @@ class ApiServer::Impl {
       w.endObject();
       return send(resp, 200, out);
     }
+    if (root == "methods" && n == 1) return send(resp, 200, adapters::renderMethodsJson());
     if (root == "destinations") {
       if (n == 1) {
         if (method == "GET") return listDestinations(resp);

@@ -1,6 +1,7 @@
-# Writes OUT, a C++ file holding every file of CONSOLE_DIR as a ConsoleAsset (index.html at "/",
-# the rest under /console/). Bytes are written as hex escapes, so any content embeds as is.
-file(GLOB files RELATIVE "${CONSOLE_DIR}" "${CONSOLE_DIR}/*")
+# Writes OUT, a C++ file holding every file of CONSOLE_DIR and its subfolders as a ConsoleAsset
+# (index.html at "/", the rest under /console/, e.g. js/api.js at /console/js/api.js). Bytes are
+# written as hex escapes, so any content embeds as is.
+file(GLOB_RECURSE files RELATIVE "${CONSOLE_DIR}" "${CONSOLE_DIR}/*")
 list(SORT files)
 set(body "// Generated from gateway/admin/console by embed_console.cmake; do not edit.\n#include \"gateway/admin/console_assets.hpp\"\n\nnamespace dcgw::admin {\nnamespace {\n")
 set(table "")
@@ -15,7 +16,8 @@ foreach(f ${files})
   string(APPEND body "const char kAsset${i}[] =\n\"${escaped}\";\n")
   if(f MATCHES "\\.html$")
     set(type "text/html; charset=utf-8")
-  elseif(f MATCHES "\\.js$")
+  elseif(f MATCHES "\\.m?js$")
+    # ES modules are refused by browsers unless served with a JavaScript type.
     set(type "text/javascript; charset=utf-8")
   elseif(f MATCHES "\\.css$")
     set(type "text/css; charset=utf-8")

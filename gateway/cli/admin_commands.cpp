@@ -14,6 +14,8 @@
 #include <sstream>
 #include <string_view>
 
+#include "adapters/methods.hpp"
+
 namespace dcgw::cli {
 namespace {
 
@@ -37,7 +39,70 @@ struct Verb {
   std::string_view summary;
 };
 
+// The flag that sets each setting of the methods table (adapters/methods.hpp).
+struct SettingFlag {
+  std::string_view setting;
+  std::string_view usage;
+};
+constexpr SettingFlag kSettingFlags[] = {
+    {"port", "--port P"},
+    {"format", "--format F"},
+    {"customTags", "--custom-tags T"},
+    {"tlsVerify", "--insecure-tls"},
+    {"tlsCaFile", "--tls-ca-file F"},
+    {"replyTimeoutMs", "--reply-timeout-ms MS"},
+};
+
+std::vector<std::string_view> methodNames() {
+  std::vector<std::string_view> names;
+  for (const auto& m : adapters::methods()) names.push_back(m.name);
+  return names;
+}
+
+std::string joined(const std::vector<std::string_view>& parts, std::string_view sep) {
+  std::string out;
+  for (std::string_view p : parts) out += (out.empty() ? "" : std::string(sep)) + std::string(p);
+  return out;
+}
+
+std::vector<std::string_view> formatValues() {
+  for (const auto& s : adapters::allSettings())
+    if (s.name == "format") return {s.values.begin(), s.values.end()};
+  return {};
+}
+
+// What each method takes, from the methods table: under `dcgw destinations --help`.
+std::string methodsUsage() {
+  std::string s = "\nforwarding methods (--method; GET /api/v1/methods serves the same table):\n";
+  const std::string indent(12, ' ');
+  for (const auto& m : adapters::methods()) {
+    std::string head = "  " + std::string(m.name);
+    head.resize(std::max<std::size_t>(head.size() + 1, indent.size()), ' ');
+    s += head + std::string(m.label) + " (seed 004 section " + std::string(m.section) + ")\n";
+    s += indent + "--host: " + std::string(m.hostDescription) + " e.g. " +
+         std::string(m.hostExample) + "\n";
+    std::string flags;
+    for (const auto& f : kSettingFlags)
+      if (m.takes(f.setting))
+        flags += " [" +
+                 (f.setting == "format" ? "--format " + joined(formatValues(), "|")
+                                        : std::string(f.usage)) +
+                 "]";
+    s += indent + "takes" + flags + "\n";
+    s += indent + "--custom-tags: " + std::string(m.customTags.description) + "\n";
+    s += indent + "  e.g. " + std::string(m.customTags.example) + "\n";
+  }
+  return s;
+}
+
 const std::vector<Verb>& verbs() {
+  static const std::string destSynopsis =
+      "--name N --method " + joined(methodNames(), "|") +
+      " --host H [--port P]\n"
+      "      [--format " +
+      joined(formatValues(), "|") +
+      "] [--custom-tags T] [--filter all|none|KEY,KEY...]\n"
+      "      [--disabled] [--insecure-tls] [--tls-ca-file F] [--reply-timeout-ms MS]";
   static const std::vector<Option> dest = {
       {"--name", true},      {"--method", true},       {"--host", true},
       {"--port", true},      {"--format", true},       {"--custom-tags", true},
@@ -69,9 +134,7 @@ const std::vector<Verb>& verbs() {
        "",
        dest,
        {"--name", "--method", "--host"},
-       "--name N --method rest|soap|xml-tcp|xml-udp|binary --host H [--port P]\n"
-       "      [--format base64binary|hex] [--custom-tags T] [--filter all|none|KEY,KEY...]\n"
-       "      [--disabled] [--insecure-tls] [--tls-ca-file F] [--reply-timeout-ms MS]",
+       destSynopsis,
        "create a destination (--filter keys: GET /api/v1/filter-keys)"},
       {"destinations",
        "update",
@@ -432,6 +495,7 @@ std::string adminUsage(const std::string& noun) {
     if (!v.synopsis.empty()) s += " " + std::string(v.synopsis);
     s += "\n      " + std::string(v.summary) + "\n";
   }
+  if (noun.empty() || noun == "destinations") s += methodsUsage();
   s += "\ncommon options:\n"
        "  --url URL      the admin API (else $DCGW_URL, else " +
        std::string(kDefaultUrl) +
@@ -587,7 +651,7 @@ const std::string* value(const AdminInvocation& inv, const std::string& name) {
 }
 
 codecs::Status checkEnum(const AdminInvocation& inv, const std::string& name,
-                         std::initializer_list<std::string_view> allowed) {
+                         const std::vector<std::string_view>& allowed) {
   const std::string* v = value(inv, name);
   if (!v) return codecs::Ok{};
   std::string list;
@@ -608,9 +672,8 @@ codecs::Status flagPair(const AdminInvocation& inv, Object& p, const std::string
 }
 
 codecs::Result<Object> destinationChanges(const AdminInvocation& inv) {
-  if (auto s = checkEnum(inv, "--method", {"rest", "soap", "xml-tcp", "xml-udp", "binary"}); !s)
-    return s.error();
-  if (auto s = checkEnum(inv, "--format", {"base64binary", "hex"}); !s) return s.error();
+  if (auto s = checkEnum(inv, "--method", methodNames()); !s) return s.error();
+  if (auto s = checkEnum(inv, "--format", formatValues()); !s) return s.error();
   Object p;
   static constexpr std::pair<const char*, const char*> kText[] = {
       {"--name", "name"},     {"--method", "method"},          {"--host", "host"},
@@ -796,11 +859,12 @@ class Runner {
                     {"name", "method", "host", "port", "format", "customTags", "filter", "enabled",
                      "tlsVerify", "tlsCaFile", "replyTimeoutMs"},
                     [&](Object& o) {
-                      // REST and SOAP take the port from the URL; a port read back for them
-                      // (or a 0 for "none") must not make the PUT invalid.
+                      // The URL methods take the port from the URL; a port read back for
+                      // them (or a 0 for "none") must not make the PUT invalid.
                       const JsonValue* m = member(o, "method");
-                      const bool urlMethod = m && m->isString() &&
-                                             (m->asString() == "rest" || m->asString() == "soap");
+                      const adapters::MethodInfo* info =
+                          m && m->isString() ? adapters::findMethod(m->asString()) : nullptr;
+                      const bool urlMethod = info && !info->takes("port");
                       const JsonValue* port = member(o, "port");
                       if (!member(*changes, "port") &&
                           (urlMethod || !port || port->isNull() || port->asExactInteger() == 0))

@@ -5,9 +5,10 @@
 #include <map>
 #include <sstream>
 
-#include "adapters/adapter.hpp"
+#include "adapters/methods.hpp"
 #include "codecs/json.hpp"
 #include "gateway/control/validation.hpp"
+#include "gateway/forward/destination_settings.hpp"
 #include "gateway/uplink/auth.hpp"
 
 namespace dcgw::config {
@@ -158,17 +159,14 @@ codecs::Status loadIfEmpty(store::ConfigStore& store, const std::string& path, s
       const std::string where = "destinations[" + std::to_string(i) + "]";
       store::DestinationConfig c;
       c.settings.name = str(d, "name");
-      auto method = adapters::parseMethod(str(d, "method"));
-      if (!method)
-        return codecs::makeError(where + ".method", 0, "rest, soap, xml-tcp, xml-udp or binary");
-      c.settings.method = std::string(adapters::methodName(*method));
-      c.settings.host = str(d, "host");
-      if (const auto* p = d.find("port"); p && p->asExactInteger())
-        c.settings.port = static_cast<std::uint16_t>(*p->asExactInteger());
-      auto format = adapters::parseDataFormat(str(d, "format", "base64binary"));
-      if (!format) return codecs::makeError(where + ".format", 0, "base64binary or hex");
-      c.settings.format = std::string(adapters::dataFormatName(*format));
-      c.settings.customTags = str(d, "customTags");
+      const adapters::MethodInfo* method = adapters::findMethod(str(d, "method"));
+      if (!method) return codecs::makeError(where + ".method", 0, adapters::methodNameList());
+      adapters::DestinationSettings settings;
+      settings.name = c.settings.name;
+      settings.method = method->method;
+      settings.host = str(d, "host");
+      if (codecs::Status s = adapters::readSettings(d, settings); !s) return at(where, s.error());
+      c.settings = forward::fromAdapterSettings(settings);
       if (const auto* filter = d.find("filter"); filter && filter->isArray()) {
         c.filter = std::vector<std::string>{};
         for (const auto& k : filter->asArray())

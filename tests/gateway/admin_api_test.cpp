@@ -18,6 +18,7 @@
 #include <filesystem>
 #include <functional>
 #include <future>
+#include <map>
 #include <set>
 #include <sstream>
 #include <thread>
@@ -543,6 +544,50 @@ TEST_F(AdminApiTest, FilterKeysAreTheRegistrysInFigure5Order) {
   EXPECT_EQ(keys, std::vector<std::string>(expected.begin(), expected.end()));
   ASSERT_FALSE(keys.empty());
   EXPECT_EQ(keys.front(), "New Driver notification");  // seed 004 figure 5, first column
+}
+
+TEST_F(AdminApiTest, MethodsAreTheAdaptersTableForAnyToken) {
+  Reply r = as(auditor_, "GET", "/api/v1/methods");
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_NE(r.contentType.find("application/json"), std::string::npos) << r.contentType;
+  std::vector<std::string> names;
+  for (const J& m : r.j()["methods"].items()) names.push_back(m["name"].str());
+  EXPECT_EQ(names, (std::vector<std::string>{"rest", "soap", "xml-tcp", "xml-udp", "binary"}));
+  // Seed 004 figures 1 and 4: the REST row and the binary row, setting by setting.
+  const J rest = r.j()["methods"].item(0);
+  EXPECT_EQ(rest["label"].str(), "REST JSON");
+  EXPECT_EQ(rest["addressing"].str(), "url");
+  EXPECT_EQ(rest["host"]["example"].str(), "http://www.sample.com/api/datapacket");
+  EXPECT_EQ(rest["customTags"]["format"].str(), "key-value-pairs");
+  EXPECT_EQ(rest["customTags"]["example"].str(), "accountID:\"123456\"");
+  EXPECT_FALSE(rest["customTags"]["description"].str().empty());
+  std::map<std::string, J> restSettings;
+  for (const J& s : rest["settings"].items()) restSettings.emplace(s["name"].str(), s);
+  EXPECT_EQ(restSettings.size(), 4u) << r.body;
+  EXPECT_EQ(restSettings.at("format")["default"].str(), "base64binary");
+  EXPECT_EQ(restSettings.at("format")["values"].size(), 2u);
+  EXPECT_TRUE(restSettings.at("tlsVerify")["default"].boolean());
+  EXPECT_EQ(restSettings.at("tlsCaFile")["default"].str(), "");
+  EXPECT_EQ(restSettings.at("customTags")["type"].str(), "string");
+  EXPECT_FALSE(restSettings.count("port")) << "REST takes its port from the URL";
+  EXPECT_FALSE(restSettings.count("replyTimeoutMs")) << "REST waits for no reply of its own";
+  const J binary = r.j()["methods"].item(4);
+  EXPECT_EQ(binary["label"].str(), "Binary Mode");
+  EXPECT_EQ(binary["addressing"].str(), "host-port");
+  EXPECT_EQ(binary["customTags"]["format"].str(), "ascii-text");
+  EXPECT_EQ(binary["customTags"]["example"].str(), "123456");
+  std::map<std::string, J> binarySettings;
+  for (const J& s : binary["settings"].items()) binarySettings.emplace(s["name"].str(), s);
+  EXPECT_EQ(binarySettings.size(), 3u) << r.body;
+  EXPECT_TRUE(binarySettings.at("port")["required"].boolean());
+  EXPECT_TRUE(binarySettings.at("port")["default"].isNull());
+  EXPECT_EQ(binarySettings.at("port")["minimum"].num(), 1);
+  EXPECT_EQ(binarySettings.at("port")["maximum"].num(), 65535);
+  EXPECT_EQ(binarySettings.at("replyTimeoutMs")["default"].num(), 20000);
+  EXPECT_FALSE(binarySettings.count("format")) << "binary mode sends the packet bytes as they are";
+  // A read like /api/v1/filter-keys: a token is needed, any role will do.
+  expectError(raw("GET", "/api/v1/methods", "", std::nullopt), 401, "no token");
+  EXPECT_EQ(get("/api/v1/methods").status, 200);
 }
 
 TEST_F(AdminApiTest, UnknownPathsAre404) {
@@ -1636,6 +1681,19 @@ TEST_F(AdminApiTest, ConsoleIsServedAtTheRoot) {
   EXPECT_NE(js.contentType.find("javascript"), std::string::npos) << js.contentType;
   EXPECT_FALSE(js.body.empty());
   EXPECT_EQ(raw("GET", "/console/missing.js", "", std::nullopt).status, 404);
+}
+
+TEST_F(AdminApiTest, ConsoleModulesInASubfolderAreServedAsJavaScript) {
+  // Browsers refuse an ES module served with any type but a JavaScript one.
+  Reply page = raw("GET", "/", "", std::nullopt);
+  EXPECT_NE(page.body.find(R"(type="module")"), std::string::npos);
+  for (const char* path : {"/console/js/api.js", "/console/js/destinations.js"}) {
+    Reply js = raw("GET", path, "", std::nullopt);
+    EXPECT_EQ(js.status, 200) << path;
+    EXPECT_NE(js.contentType.find("text/javascript"), std::string::npos) << js.contentType;
+    EXPECT_NE(js.body.find("export "), std::string::npos) << path;
+  }
+  EXPECT_EQ(raw("GET", "/console/js/missing.js", "", std::nullopt).status, 404);
 }
 
 }  // namespace

@@ -381,6 +381,35 @@ TEST_F(ForwardTest, InvalidConfigurationFileNamesTheEntry) {
   EXPECT_EQ(s.error().field, "destinations[0].host");
 }
 
+TEST_F(ForwardTest, ConfigurationFileReadsTheSettingsOfTheMethodsTable) {
+  const std::string file = path_ + ".json";
+  std::ofstream(file) << R"({"destinations":[
+    {"name":"b","method":"binary","host":"127.0.0.1","port":9090,"customTags":"123456",
+     "replyTimeoutMs":5000},
+    {"name":"r","method":"REST","host":"https://127.0.0.1/in","format":"hex","tlsVerify":false}]})";
+  auto s = config::loadIfEmpty(*store_, file, 0);
+  ASSERT_TRUE(s.ok()) << s.error().message();
+  ASSERT_EQ(store_->destinations().size(), 2u);
+  const auto& b = store_->destinations()[0].settings;
+  EXPECT_EQ(b.port, 9090);
+  EXPECT_EQ(b.customTags, "123456");
+  EXPECT_EQ(b.replyTimeoutMs, 5000);
+  const auto& r = store_->destinations()[1].settings;
+  EXPECT_EQ(r.method, "rest") << "figure 1's method name is accepted";
+  EXPECT_EQ(r.format, "hex");
+  EXPECT_FALSE(r.tlsVerify);
+  // A setting of the wrong type names the entry and the setting.
+  store_.reset();
+  cleanup();
+  store_ = std::make_unique<store::SqliteStore>(path_);
+  std::ofstream(file) << R"({"destinations":[{"name":"b","method":"binary","host":"h","port":1,)"
+                         R"("replyTimeoutMs":"slow"}]})";
+  s = config::loadIfEmpty(*store_, file, 0);
+  std::filesystem::remove(file);
+  ASSERT_FALSE(s.ok());
+  EXPECT_EQ(s.error().field, "destinations[0].replyTimeoutMs");
+}
+
 TEST_F(ForwardTest, MigrationsAreRecordedAndNotReapplied) {
   EXPECT_EQ(store_->db().schemaVersion(), static_cast<int>(store::sqlite::migrations().size()));
   store_.reset();

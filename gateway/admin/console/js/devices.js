@@ -1,0 +1,155 @@
+// Devices, their keys, and the idents the uplink refused.
+import {state, adminOnly} from './state.js';
+import {h, append, clear} from './dom.js';
+import {timeEl} from './format.js';
+import {get, post, put, del} from './api.js';
+import {flash, flashError, confirmAction, showSecretOnce} from './ui.js';
+import {field, showErrors, formError} from './forms.js';
+import {route} from './router.js';
+
+export function locationSelect(locations, value, testid) {
+  return h('select', {testid, value: value === null || value === undefined ? '' : String(value)},
+    h('option', {value: ''}, '(no location)'),
+    locations.map((x) => h('option', {value: String(x.id)}, x.name)));
+}
+export const locationValue = (sel) => (sel.value === '' ? null : Number(sel.value));
+
+export async function viewDevices(root, seq) {
+  const [dv, l, r] = await Promise.all([get('/api/v1/devices'), get('/api/v1/locations'), get('/api/v1/refused-idents')]);
+  if (seq !== state.viewSeq) return;
+  const devices = dv.devices || [];
+  const locations = l.locations || [];
+  const refused = r.refusedIdents || [];
+  const locName = Object.fromEntries(locations.map((x) => [x.id, x.name]));
+  const formHost = h('div');
+  const reload = () => route();
+  const openForm = (dev) => {
+    clear(formHost);
+    formHost.append(deviceForm(dev, locations, reload, () => clear(formHost)));
+    formHost.querySelector('input, select').focus();
+  };
+  const generateKey = async (serial) => {
+    if (!await confirmAction(`New key for ${serial}?`,
+      'The current key stops working: the tracker must be given the new key before it next logs in.', 'Generate key')) return;
+    try {
+      const k = await post(`/api/v1/devices/${encodeURIComponent(serial)}/key`);
+      showSecretOnce(`Key of device ${serial}`, 'This key is shown this once; copy it to the tracker now.', k.key);
+      reload();
+    } catch (e) { flashError(e, 'Cannot generate a key'); }
+  };
+
+  const refusedRows = refused.map((x) => {
+    const row = h('tr', {testid: 'refused-row', dataset: {serial: x.serial}},
+      h('td', {class: 'mono'}, x.serial),
+      h('td', {class: 'mono'}, x.address || ''),
+      h('td', {class: 'wrap'}, x.reason || ''),
+      h('td', null, timeEl(x.firstAt)),
+      h('td', null, timeEl(x.lastAt)),
+      h('td', {class: 'num'}, x.attempts ?? ''),
+      h('td', {class: 'row-actions'}, adminOnly(() => h('button', {type: 'button', class: 'primary', testid: 'refused-register', onclick: () => {
+        const existing = row.nextSibling && row.nextSibling.dataset && row.nextSibling.dataset.testid === 'refused-form-row';
+        if (existing) { row.nextSibling.remove(); return; }
+        row.after(refusedForm(x.serial, locations, reload));
+      }}, 'Register'))));
+    return row;
+  });
+
+  append(root,
+    h('div', {class: 'title'}, h('h1', null, 'Devices'),
+      adminOnly(() => h('button', {type: 'button', class: 'primary', testid: 'dev-new', onclick: () => openForm(null)}, 'Register device'))),
+    formHost,
+    h('table', {class: 'grid', testid: 'devices-table'},
+      h('thead', null, h('tr', null, ['Serial', 'Location', 'Registration', 'Key', 'Last sequence', ''].map((t) => h('th', null, t)))),
+      h('tbody', null,
+        devices.length ? null : h('tr', null, h('td', {colspan: 6, class: 'muted'}, 'No devices yet.')),
+        devices.map((x) => h('tr', {testid: 'dev-row', dataset: {serial: x.serial}},
+          h('td', {class: 'mono'}, x.serial),
+          h('td', {testid: 'dev-location'}, x.locationId === null || x.locationId === undefined
+            ? h('span', {class: 'muted'}, 'none') : (locName[x.locationId] || `#${x.locationId}`)),
+          h('td', null, x.registration || ''),
+          h('td', {testid: 'dev-has-key'}, x.hasKey ? 'set' : h('span', {class: 'error-text'}, 'none: cannot log in')),
+          h('td', {class: 'num'}, x.lastSequence ?? 0),
+          h('td', {class: 'row-actions'}, adminOnly(() => [
+            h('button', {type: 'button', testid: 'dev-edit', onclick: () => openForm(x)}, 'Edit'),
+            h('button', {type: 'button', testid: 'dev-genkey', onclick: () => generateKey(x.serial)}, 'Generate key'),
+            h('button', {type: 'button', class: 'danger', testid: 'dev-delete', onclick: async () => {
+              if (!await confirmAction(`Delete device ${x.serial}?`, 'It can no longer log in.', 'Delete')) return;
+              try { await del(`/api/v1/devices/${encodeURIComponent(x.serial)}`); flash(`Device ${x.serial} deleted.`); reload(); }
+              catch (e) { flashError(e, 'Cannot delete'); }
+            }}, 'Delete'),
+          ])))))),
+    h('h2', null, 'Refused idents'),
+    h('p', {class: 'muted'}, 'Trackers the uplink turned away (who is knocking), most recent first.'),
+    h('table', {class: 'grid', testid: 'refused-table'},
+      h('thead', null, h('tr', null, ['Serial', 'Address', 'Reason', 'First', 'Last', 'Attempts', ''].map((t) => h('th', null, t)))),
+      h('tbody', null, refused.length ? refusedRows : h('tr', null, h('td', {colspan: 7, class: 'muted'}, 'No refused logins.')))));
+}
+
+export function deviceForm(dev, locations, onSaved, onCancel) {
+  const serial = dev ? null : h('input', {testid: 'dev-serial', maxlength: 8, required: true, size: 10, spellcheck: 'false'});
+  const loc = locationSelect(locations, dev ? dev.locationId : null, 'dev-location-select');
+  const reg = h('input', {testid: 'dev-registration', maxlength: 13, value: dev ? dev.registration || '' : ''});
+  const key = h('input', {testid: 'dev-key', size: 70, spellcheck: 'false', autocomplete: 'off',
+    placeholder: dev ? 'blank keeps the current key' : 'blank: a key is generated and shown once'});
+  const err = formError();
+  const form = h('form', {class: 'card form', testid: 'dev-form', novalidate: true},
+    h('h2', null, dev ? `Edit device ${dev.serial}` : 'Register a device'),
+    serial ? field('Serial', serial, 'serial', {required: true, hint: '1 to 8 printable characters.'}) : null,
+    field('Location', loc, 'locationId'),
+    field('Registration', reg, 'registration', {hint: 'The vehicle registration, up to 13 characters.'}),
+    field(dev ? 'Set key' : 'Key', key, 'key', {hint: '32 to 128 hex digits (for instance from openssl rand -hex 32).'}),
+    err,
+    h('div', {class: 'buttons'},
+      h('button', {type: 'submit', class: 'primary', testid: 'dev-save'}, 'Confirm'),
+      h('button', {type: 'button', testid: 'dev-cancel', onclick: onCancel}, 'Cancel')));
+  form.addEventListener('submit', async (ev) => {
+    ev.preventDefault();
+    const body = {locationId: locationValue(loc), registration: reg.value.trim()};
+    if (key.value.trim()) body.key = key.value.trim();
+    showErrors(form, null);
+    try {
+      if (dev) {
+        await put(`/api/v1/devices/${encodeURIComponent(dev.serial)}`, body);
+        flash(`Device ${dev.serial} saved.`);
+      } else {
+        body.serial = serial.value.trim();
+        await post('/api/v1/devices', body);
+        flash(`Device ${body.serial} registered.`);
+        if (!body.key) {
+          const k = await post(`/api/v1/devices/${encodeURIComponent(body.serial)}/key`);
+          showSecretOnce(`Key of device ${body.serial}`, 'This key is shown this once; copy it to the tracker now.', k.key);
+        }
+      }
+      onSaved();
+    } catch (e) {
+      if (e.status !== 401) showErrors(form, e);
+    }
+  });
+  return form;
+}
+
+export function refusedForm(serial, locations, onSaved) {
+  const loc = locationSelect(locations, null, 'refused-location');
+  const reg = h('input', {testid: 'refused-registration', maxlength: 13, placeholder: 'registration'});
+  const err = formError();
+  const form = h('form', {class: 'inline-form', testid: 'refused-form', novalidate: true},
+    h('strong', null, `Register ${serial}: `),
+    field('Location', loc, 'locationId'),
+    field('Registration', reg, 'registration'),
+    h('button', {type: 'submit', class: 'primary', testid: 'refused-save'}, 'Register with a new key'),
+    err);
+  form.addEventListener('submit', async (ev) => {
+    ev.preventDefault();
+    showErrors(form, null);
+    try {
+      const dev = await post(`/api/v1/refused-idents/${encodeURIComponent(serial)}/register`,
+        {locationId: locationValue(loc), registration: reg.value.trim()});
+      flash(`Device ${serial} registered.`);
+      if (dev && dev.key) showSecretOnce(`Key of device ${serial}`, 'This key is shown this once; copy it to the tracker now.', dev.key);
+      onSaved();
+    } catch (e) {
+      if (e.status !== 401) showErrors(form, e);
+    }
+  });
+  return h('tr', {testid: 'refused-form-row'}, h('td', {colspan: 7}, form));
+}
