@@ -230,10 +230,17 @@ bool Sessions::onProof(SessionState& c, codecs::ByteView body) {
   const std::uint64_t tag = keyTag(c.login->key);
   c.login.reset();
   PacketFlow& flow = c.packets;
-  // Read again: a connection this one replaces may have stored more since HELLO.
+  // Read again: a connection this one replaces may have stored more since HELLO. And an admin
+  // may have changed the device since HELLO, its DeviceChanged seen while it was not yet in
+  // the directory: then it is checked again as soon as it is.
+  bool changed = false;
   try {
-    if (auto fresh = store_.deviceAuth(c.serial))
+    if (auto fresh = store_.deviceAuth(c.serial)) {
       flow.lastSequence = std::max(flow.lastSequence, fresh->lastSequence);
+      changed = fresh->key.empty() || keyTag(fresh->key) != tag;
+    } else {
+      changed = true;
+    }
   } catch (const store::StoreError&) {
   }
   // The newer connection wins: the older one may be a dead link not noticed yet.
@@ -262,6 +269,7 @@ bool Sessions::onProof(SessionState& c, codecs::ByteView body) {
   w.maxFrameBytes = static_cast<std::uint32_t>(o_.maxFrameBytes);
   up::appendWelcome(c.out, w);
   transport_->markDirty(c);
+  if (changed) devicesChanged({c.serial});
   return true;
 }
 
