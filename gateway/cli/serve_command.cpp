@@ -155,7 +155,7 @@ int runServe(const std::vector<std::string>& args, std::ostream& out, std::ostre
   forwarder.start();
   forward::Pruner pruner(*store, clock, *retention);
   ingest::Ingestor ingestor(*store, &feed);
-  uplink::Listener listener(*store, ingestor, clock, *options);
+  uplink::Listener listener(*store, ingestor, clock, *options, &feed);
   admin::ApiServer api(*store, forwarder, clock, *adminOptions,
                        admin::MetricSources{&listener.stats(), &ingestor});
   try {

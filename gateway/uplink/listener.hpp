@@ -1,5 +1,7 @@
-// The device-facing listener (schema/uplink.md): one epoll thread for every tracker connection,
-// login by HMAC challenge, packets into the Ingestor, acknowledgements after the commit.
+// The device-facing listener (schema/uplink.md): one epoll thread for every tracker connection
+// (transport.hpp), login by HMAC challenge (session.hpp), then channels by frame kind: packets
+// into the Ingestor, acknowledged after the commit (packet_channel.hpp), and whatever channel
+// is registered for the reserved kinds. Other threads answer through the Outbox.
 #pragma once
 
 #include <atomic>
@@ -9,6 +11,7 @@
 #include <string>
 #include <thread>
 
+#include "gateway/common/change_feed.hpp"
 #include "gateway/common/clock.hpp"
 #include "gateway/ingest/ingestor.hpp"
 #include "gateway/store/interfaces.hpp"
@@ -29,10 +32,15 @@ struct ListenerStats {
   std::atomic<std::uint64_t> protocolErrors{0};  // connections closed with an ERROR
 };
 
+class Channel;
+class Outbox;
+
 class Listener {
  public:
+  // With `changes`, a logged-in device that an admin removes (or whose key is cleared) is
+  // closed with UNKNOWN_DEVICE, and one whose key is changed with WRONG_PROOF.
   Listener(store::DeviceDirectory& store, ingest::Ingestor& ingestor, common::Clock& clock,
-           ListenerOptions options);
+           ListenerOptions options, common::ChangeFeed* changes = nullptr);
   ~Listener();
   Listener(const Listener&) = delete;
   Listener& operator=(const Listener&) = delete;
@@ -47,6 +55,14 @@ class Listener {
   void stop();
 
   const ListenerStats& stats() const { return stats_; }
+
+  // Frames of kinds first..last from logged-in sessions go to `channel`, on the event thread.
+  // REQUIRES: before start(); `channel` outlives the listener; the range holds no login,
+  // heartbeat or ERROR kind and overlaps no other channel's (PACKET, 0x10, is taken).
+  // A reserved kind (0x30-0x4F) with no channel is answered ERROR NOT_SUPPORTED.
+  void registerChannel(std::uint8_t first, std::uint8_t last, Channel& channel);
+  // Where any thread posts frames or work for a connection (see outbox.hpp).
+  std::shared_ptr<Outbox> outbox() const;
 
  private:
   class Impl;

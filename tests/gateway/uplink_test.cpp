@@ -21,6 +21,7 @@
 #include "gateway/uplink/auth.hpp"
 #include "gateway/uplink/listener.hpp"
 #include "tests/support/packets.hpp"
+#include "tests/support/uplink_client.hpp"
 
 namespace dcgw::uplink {
 namespace {
@@ -28,107 +29,11 @@ namespace {
 namespace up = codecs::uplink;
 using namespace std::chrono_literals;
 
-const codecs::Bytes kKey(32, 0x11);
+const codecs::Bytes kKey = dcgw::testing::kUplinkTestKey;
 
 using dcgw::testing::positionalUpdate;
 
-// A blocking test client with a receive timeout; frames parsed with the same codec.
-class Client {
- public:
-  // With `tls`, the client speaks TLS (blocking OpenSSL) and checks the certificate.
-  explicit Client(std::uint16_t port, SSL_CTX* tls = nullptr) {
-    fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
-    sockaddr_in a{};
-    a.sin_family = AF_INET;
-    a.sin_port = htons(port);
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    EXPECT_EQ(::connect(fd_, reinterpret_cast<sockaddr*>(&a), sizeof a), 0);
-    timeval tv{5, 0};
-    setsockopt(fd_, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
-    if (tls) {
-      ssl_ = SSL_new(tls);
-      SSL_set_fd(ssl_, fd_);
-      SSL_set_tlsext_host_name(ssl_, "localhost");
-      SSL_set1_host(ssl_, "localhost");
-      EXPECT_EQ(SSL_connect(ssl_), 1) << "TLS handshake";
-    }
-  }
-  ~Client() {
-    if (ssl_) SSL_free(ssl_);
-    if (fd_ >= 0) ::close(fd_);
-  }
-  void send(const codecs::Bytes& b) {
-    if (ssl_) {
-      ASSERT_EQ(SSL_write(ssl_, b.data(), static_cast<int>(b.size())), static_cast<int>(b.size()));
-      return;
-    }
-    ASSERT_EQ(::send(fd_, b.data(), b.size(), MSG_NOSIGNAL), static_cast<ssize_t>(b.size()));
-  }
-  // The next frame; kind 0 when the connection closed (or timed out) first.
-  std::pair<std::uint8_t, codecs::Bytes> next() {
-    for (;;) {
-      auto r = up::scanFrame(buf_);
-      if (r.scan == up::Scan::Frame) {
-        std::pair<std::uint8_t, codecs::Bytes> f{r.frame.kind,
-                                                 {r.frame.body.begin(), r.frame.body.end()}};
-        buf_.erase(buf_.begin(), buf_.begin() + static_cast<std::ptrdiff_t>(r.frameBytes));
-        return f;
-      }
-      EXPECT_NE(r.scan, up::Scan::Bad) << r.reason;
-      std::uint8_t tmp[4096];
-      const ssize_t n = ssl_ ? SSL_read(ssl_, tmp, sizeof tmp) : ::recv(fd_, tmp, sizeof tmp, 0);
-      if (n <= 0) return {0, {}};
-      buf_.insert(buf_.end(), tmp, tmp + n);
-    }
-  }
-  // Expects an ERROR frame with this code; returns its text.
-  std::string expectError(up::ErrorCode code) {
-    auto [kind, body] = next();
-    EXPECT_EQ(kind, static_cast<std::uint8_t>(up::Kind::Error));
-    auto e = up::parseError(body);
-    if (!e) return "";
-    EXPECT_EQ(e->code, static_cast<std::uint8_t>(code))
-        << up::errorCodeName(e->code) << ": " << e->text;
-    return e->text;
-  }
-  bool closedByPeer() { return next().first == 0; }
-  up::Welcome login(const std::string& serial, const codecs::Bytes& key = kKey) {
-    codecs::Bytes b;
-    up::appendHello(b, serial);
-    send(b);
-    auto [kind, body] = next();
-    EXPECT_EQ(kind, static_cast<std::uint8_t>(up::Kind::Challenge));
-    auto nonce = up::parseChallenge(body);
-    if (!nonce) return {};
-    b.clear();
-    up::appendProof(b, computeProof(key, *nonce, serial));
-    send(b);
-    auto [wk, wb] = next();
-    EXPECT_EQ(wk, static_cast<std::uint8_t>(up::Kind::Welcome));
-    auto w = up::parseWelcome(wb);
-    return w ? *w : up::Welcome{};
-  }
-  void sendPacket(std::uint32_t seq, const codecs::Bytes& packet) {
-    codecs::Bytes b;
-    up::appendPacket(b, seq, "", packet);
-    send(b);
-  }
-  // Reads ACKs until one covers `seq`.
-  void awaitAck(std::uint32_t seq) {
-    for (;;) {
-      auto [kind, body] = next();
-      ASSERT_EQ(kind, static_cast<std::uint8_t>(up::Kind::Ack)) << "waiting for ACK " << seq;
-      auto a = up::parseAck(body);
-      ASSERT_TRUE(a.ok());
-      if (*a >= seq) return;
-    }
-  }
-
- private:
-  int fd_{-1};
-  SSL* ssl_{nullptr};
-  codecs::Bytes buf_;
-};
+using Client = dcgw::testing::UplinkClient;
 
 class UplinkTest : public ::testing::Test {
  protected:
