@@ -1,0 +1,71 @@
+// The change feed: publishers and subscribers that do not know each other.
+#include "gateway/common/change_feed.hpp"
+
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <chrono>
+#include <thread>
+
+namespace dcgw::common {
+namespace {
+
+TEST(ChangeFeed, EverySubscriberGetsEachPublishedBatchInOrder) {
+  ChangeFeed feed;
+  std::vector<std::int64_t> a, b;
+  auto sa = feed.subscribe([&](const std::vector<Change>& cs) {
+    for (const auto& c : cs) a.push_back(c.id);
+  });
+  auto sb = feed.subscribe([&](const std::vector<Change>& cs) {
+    for (const auto& c : cs) b.push_back(c.id);
+  });
+  feed.publish({Change::queueHasWork(1), Change::destination(2)});
+  feed.publish(Change::queueActed(3));
+  EXPECT_EQ(a, (std::vector<std::int64_t>{1, 2, 3}));
+  EXPECT_EQ(b, a);
+}
+
+TEST(ChangeFeed, ADroppedSubscriptionHearsNothingMore) {
+  ChangeFeed feed;
+  int calls = 0;
+  {
+    auto s = feed.subscribe([&](const std::vector<Change>&) { ++calls; });
+    feed.publish(Change::device("12345678"));
+  }
+  feed.publish(Change::device("12345678"));
+  EXPECT_EQ(calls, 1);
+  ChangeFeed::Subscription moved = feed.subscribe([&](const std::vector<Change>&) { ++calls; });
+  ChangeFeed::Subscription other = std::move(moved);
+  feed.publish(Change::location(1));
+  EXPECT_EQ(calls, 2) << "a moved subscription is still one subscription";
+  other.reset();
+  feed.publish(Change::location(1));
+  EXPECT_EQ(calls, 2);
+}
+
+TEST(ChangeFeed, UnsubscribingWaitsForAHandlerThatIsRunning) {
+  ChangeFeed feed;
+  std::atomic<bool> inside{false}, finished{false};
+  auto s =
+      std::make_unique<ChangeFeed::Subscription>(feed.subscribe([&](const std::vector<Change>&) {
+        inside = true;
+        std::this_thread::sleep_for(std::chrono::milliseconds(100));
+        finished = true;
+      }));
+  std::thread publisher([&] { feed.publish(Change::destination(1)); });
+  while (!inside) std::this_thread::yield();
+  s.reset();  // must not return while the handler still runs (it may touch its owner)
+  EXPECT_TRUE(finished);
+  publisher.join();
+}
+
+TEST(ChangeFeed, PublishingNothingCallsNoOne) {
+  ChangeFeed feed;
+  int calls = 0;
+  auto s = feed.subscribe([&](const std::vector<Change>&) { ++calls; });
+  feed.publish(std::vector<Change>{});
+  EXPECT_EQ(calls, 0);
+}
+
+}  // namespace
+}  // namespace dcgw::common

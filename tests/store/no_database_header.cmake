@@ -1,0 +1,25 @@
+# Fails when a source outside a store backend includes a database client's header: sqlite3.h
+# belongs to gateway/store/sqlite/ alone (and libpq-fe.h to gateway/store/postgres/).
+file(GLOB_RECURSE sources
+  ${SOURCE_DIR}/gateway/*.cpp ${SOURCE_DIR}/gateway/*.hpp
+  ${SOURCE_DIR}/adapters/*.cpp ${SOURCE_DIR}/adapters/*.hpp
+  ${SOURCE_DIR}/codecs/*.cpp ${SOURCE_DIR}/codecs/*.hpp)
+set(offenders "")
+foreach(f ${sources})
+  file(READ "${f}" text)
+  if(f MATCHES "/gateway/store/sqlite/")
+    continue()
+  endif()
+  if(text MATCHES "#include[ \t]*[<\"]sqlite3\\.h[>\"]")
+    list(APPEND offenders "${f} includes sqlite3.h")
+  endif()
+  if(NOT f MATCHES "/gateway/store/postgres/" AND text MATCHES "#include[ \t]*[<\"]libpq-fe\\.h[>\"]")
+    list(APPEND offenders "${f} includes libpq-fe.h")
+  endif()
+endforeach()
+list(LENGTH sources n)
+if(offenders)
+  string(REPLACE ";" "\n  " offenders "${offenders}")
+  message(FATAL_ERROR "database headers outside their backend:\n  ${offenders}")
+endif()
+message(STATUS "${n} sources checked: no database header outside its store backend")

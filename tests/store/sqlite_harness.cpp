@@ -1,0 +1,54 @@
+// The SQLite backend under the conformance suite: a database file per test in the temp folder;
+// a full disk is SQLite's max_page_count capped at the file's current size.
+#include <unistd.h>
+
+#include <algorithm>
+#include <filesystem>
+
+#include "gateway/store/sqlite/db.hpp"
+#include "gateway/store/sqlite/sqlite_store.hpp"
+#include "tests/store/conformance.hpp"
+
+namespace dcgw::testing {
+namespace {
+
+std::string& currentPath() {
+  static std::string path;
+  return path;
+}
+
+void removeDatabase() {
+  for (const char* suffix : {"", "-wal", "-shm"}) std::filesystem::remove(currentPath() + suffix);
+}
+
+store::sqlite::Db& dbOf(store::Backend& b) {
+  return dynamic_cast<store::SqliteStore&>(b).db();
+}
+
+BackendHarness sqliteHarness() {
+  BackendHarness h;
+  h.name = "SQLite";
+  h.create = [](std::string test) {
+    std::replace(test.begin(), test.end(), '/', '-');  // "Name/SQLite"
+    currentPath() = (std::filesystem::temp_directory_path() /
+                     ("dcgw-conformance-" + std::to_string(getpid()) + "-" + test + ".db"))
+                        .string();
+    removeDatabase();
+  };
+  h.open = [] { return std::make_unique<store::SqliteStore>(currentPath()); };
+  h.fillDisk = [](store::Backend& b) {
+    auto pages = dbOf(b).prepare("PRAGMA page_count");
+    pages.step();
+    dbOf(b).exec("PRAGMA max_page_count = " + std::to_string(pages.integer(0)));
+  };
+  h.freeDisk = [](store::Backend& b) { dbOf(b).exec("PRAGMA max_page_count = 1073741823"); };
+  h.destroy = removeDatabase;
+  return h;
+}
+
+}  // namespace
+
+INSTANTIATE_TEST_SUITE_P(Sqlite, StoreConformance, ::testing::Values(sqliteHarness()),
+                         [](const auto& info) { return info.param.name; });
+
+}  // namespace dcgw::testing
