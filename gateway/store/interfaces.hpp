@@ -67,6 +67,8 @@ class AdminTransaction : public ConfigReader {
   virtual bool revokeToken(std::int64_t id, std::int64_t nowMs) = 0;
 
   virtual void appendAudit(const AuditRecord& r) = 0;
+  // Makes every change of the transaction durable and releases the writer. REQUIRES: nothing
+  // else is called on the transaction afterwards (publish the change, then drop it).
   virtual void commit() = 0;
 };
 

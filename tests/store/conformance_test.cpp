@@ -4,6 +4,9 @@
 // with their audit rows, error categories, tokens, logins and the queue views.
 #include "tests/store/conformance.hpp"
 
+#include <chrono>
+#include <future>
+
 namespace dcgw::testing {
 
 using store::AppendOutcome;
@@ -322,6 +325,22 @@ TEST_P(StoreConformance, AnAdminChangeAndItsAuditRowCommitTogetherOrNotAtAll) {
   EXPECT_EQ(audit[0].action, "location.create");
   EXPECT_FALSE(audit[0].before);
   EXPECT_EQ(audit[0].after, R"({"name":"Depot"})");
+}
+
+TEST_P(StoreConformance, ACommittedTransactionFreesTheWriterBeforeItIsDropped) {
+  // The admin layer publishes a change after commit() while the transaction object may still
+  // live; a subscriber (a worker reloading its destination) then writes from another thread.
+  auto tx = db_->begin();
+  ASSERT_TRUE(tx->createLocation({0, "Depot", "", {}}).ok());
+  tx->commit();
+  auto other = std::async(std::launch::async, [&] {
+    return db_->createLocation({0, "Yard", "", {}}).ok();
+  });
+  ASSERT_EQ(other.wait_for(std::chrono::seconds(5)), std::future_status::ready)
+      << "the writer is still held after commit()";
+  EXPECT_TRUE(other.get());
+  tx.reset();
+  EXPECT_EQ(db_->locations().size(), 2u);
 }
 
 TEST_P(StoreConformance, RefusalsCarryACategoryAndTheField) {

@@ -172,6 +172,9 @@ class SqliteStore::Tx final : public AdminTransaction {
   void commit() override {
     if (configChanged_) s_.raiseConfigVersionIn();
     tx_.commit();
+    // The writer is free from here: whoever acts on the published change (a worker reloading
+    // its destination) may need it while this object still lives.
+    lock_.unlock();
   }
 
  private:
