@@ -360,7 +360,7 @@ class Builder {
         // The \u escape being read starts at b. Named, as before: the character after the bad
         // one (after the 4 digits for a lone low surrogate), or right after "\u" when the input
         // ends within 4 characters.
-        std::size_t b = last;
+        std::size_t b = std::min(last, t_.size() - 1);  // the input may have ended
         while (b > 0 && !(t_[b] == 'u' && t_[b - 1] == '\\')) --b;
         b = b > 0 ? b - 1 : 0;
         const std::size_t at = b + 6 > t_.size() ? b + 2 : last + 1;
@@ -497,8 +497,9 @@ class Builder {
     if (last >= t_.size()) return last;
     const char c = t_[last];
     if (c == '"') return stringStart(last);
-    if (c == 'e') return last >= 3 && t_.substr(last - 3, 4) == "true" ? last - 3 : last - 4;
-    if (c == 'l') return last - 3;        // null
+    if (c == 'e' && last >= 3 && t_.substr(last - 3, 4) == "true") return last - 3;
+    if (c == 'e' && last >= 4) return last - 4;  // false
+    if (c == 'l' && last >= 3) return last - 3;  // null
     if (c < '0' || c > '9') return last;  // structural, or the NUL nlohmann takes for the end
     return numberStartBefore(last + 1);
   }

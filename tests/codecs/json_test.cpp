@@ -100,6 +100,7 @@ TEST(JsonParser, KeepsTheHandWrittenParsersEdgeCases) {
       {"\"\\u12g4\"", 6, "four hex digits after \\u"},
       {"\"\\ud800\\u0041\"", 13, "a low surrogate after a high surrogate"},
       {"\"\\udc00\"", 7, "no lone low surrogate"},
+      {"{\"a\\u", 5, "four hex digits after \\u"},  // found by fuzz_json_encode
       {std::string(65, '[') + "1" + std::string(65, ']'), 65, "nesting of at most 64 levels"},
   };
   for (const Case& c : cases) {
