@@ -211,8 +211,8 @@ class Builder {
     try {
       ok = nlohmann::json::sax_parse(TrackedChars(t_.data(), &read_),
                                      TrackedChars(t_.data() + t_.size(), &read_), this);
-    } catch (
-        const nlohmann::json::exception&) {  // not expected from sax_parse: refuse, never throw
+    } catch (const nlohmann::json::exception&) {
+      // Not expected (sax_parse hands its errors to parse_error): refuse, never throw.
       if (!err_) err_ = makeError("json", consumed(), "valid JSON");
       ok = false;
     }
