@@ -1,6 +1,9 @@
-// Hex and base64 conversions for packet payloads.
+// Hex and base64 conversions for packet payloads (base64 by OpenSSL).
 #include "codecs/bytes.hpp"
 
+#include <openssl/evp.h>
+
+#include <algorithm>
 #include <array>
 
 namespace dcgw::codecs {
@@ -67,58 +70,88 @@ bool fromHex(std::string_view text, Bytes& out, std::size_t* badIndex) {
   return true;
 }
 
+// base64 is OpenSSL's (EVP_EncodeBlock / EVP_DecodeBlock, RFC 4648 standard alphabet). Decoding
+// first checks the text by our rules, which OpenSSL's do not match (it strips leading blanks
+// and trailing '-' or control characters, wants whole quanta with no blank inside, and
+// counts padding in its length), then hands OpenSSL whole, padded quanta only.
+
 std::string toBase64(ByteView b) {
   std::string s;
-  s.reserve((b.size() + 2) / 3 * 4);
-  std::size_t i = 0;
-  for (; i + 3 <= b.size(); i += 3) {
-    std::uint32_t v = std::uint32_t{b[i]} << 16 | std::uint32_t{b[i + 1]} << 8 | b[i + 2];
-    s.push_back(kB64[v >> 18]);
-    s.push_back(kB64[(v >> 12) & 63]);
-    s.push_back(kB64[(v >> 6) & 63]);
-    s.push_back(kB64[v & 63]);
+  s.resize((b.size() + 2) / 3 * 4 + 1);  // EVP_EncodeBlock writes a trailing NUL
+  auto* out = reinterpret_cast<unsigned char*>(s.data());
+  constexpr std::size_t kChunk = std::size_t{3} << 20;  // whole quanta, well inside an int
+  std::size_t written = 0;
+  for (std::size_t i = 0; i < b.size(); i += kChunk) {
+    const std::size_t n = std::min(kChunk, b.size() - i);
+    written +=
+        static_cast<std::size_t>(EVP_EncodeBlock(out + written, b.data() + i, static_cast<int>(n)));
   }
-  if (std::size_t left = b.size() - i; left > 0) {
-    std::uint32_t v = std::uint32_t{b[i]} << 16 | (left == 2 ? std::uint32_t{b[i + 1]} << 8 : 0);
-    s.push_back(kB64[v >> 18]);
-    s.push_back(kB64[(v >> 12) & 63]);
-    s.push_back(left == 2 ? kB64[(v >> 6) & 63] : '=');
-    s.push_back('=');
-  }
+  s.resize(written);
   return s;
 }
 
-bool fromBase64(std::string_view text, Bytes& out, std::size_t* badIndex) {
-  out.clear();
-  std::uint32_t acc = 0;
-  int bits = 0;
-  bool padding = false;
-  for (std::size_t i = 0; i < text.size(); ++i) {
-    char c = text[i];
-    if (isSpace(c)) continue;
-    if (c == '=') {
-      padding = true;
-      continue;
-    }
-    int v = kB64Table[static_cast<unsigned char>(c)];
-    if (v < 0 || padding) {
-      if (badIndex) *badIndex = i;
-      return false;
-    }
-    acc = (acc << 6) | static_cast<std::uint32_t>(v);
-    bits += 6;
-    if (bits >= 8) {
-      bits -= 8;
-      out.push_back(static_cast<std::uint8_t>(acc >> bits));
-      acc &= (1u << bits) - 1;
+namespace {
+
+// Whole, padded quanta of alphabet characters only -> bytes, `chars` of them significant.
+bool decodeQuanta(std::string_view quanta, std::size_t chars, Bytes& out) {
+  out.resize(quanta.size() / 4 * 3);
+  constexpr std::size_t kChunk = std::size_t{4} << 20;
+  for (std::size_t i = 0; i < quanta.size(); i += kChunk) {
+    const std::size_t n = std::min(kChunk, quanta.size() - i);
+    if (EVP_DecodeBlock(out.data() + i / 4 * 3,
+                        reinterpret_cast<const unsigned char*>(quanta.data() + i),
+                        static_cast<int>(n)) < 0) {
+      out.clear();
+      return false;  // not reached: the text was checked first
     }
   }
-  // 6 leftover bits cannot come from whole bytes: a truncated quantum.
-  if (bits >= 6) {
+  out.resize(chars * 6 / 8);  // EVP_DecodeBlock counts the padding as zero bytes
+  return true;
+}
+
+}  // namespace
+
+bool fromBase64(std::string_view text, Bytes& out, std::size_t* badIndex) {
+  out.clear();
+  // Our rules: blanks anywhere are ignored; '=' ends the alphabet characters (more '=' and
+  // blanks may follow); one character left over is 6 bits, no whole byte.
+  std::size_t chars = 0, pads = 0;
+  bool blanks = false, padding = false;
+  std::size_t i = 0;
+  while (i < text.size() && kB64Table[static_cast<unsigned char>(text[i])] >= 0) ++i;
+  chars = i;  // the usual text: alphabet characters up to the padding
+  for (; i < text.size(); ++i) {
+    const char c = text[i];
+    if (isSpace(c)) {
+      blanks = true;
+    } else if (c == '=') {
+      padding = true;
+      ++pads;
+    } else if (padding || kB64Table[static_cast<unsigned char>(c)] < 0) {
+      if (badIndex) *badIndex = i;
+      return false;
+    } else {
+      ++chars;
+    }
+  }
+  if (chars % 4 == 1) {
     if (badIndex) *badIndex = text.size();
     return false;
   }
-  return true;
+  const std::size_t pad = (4 - chars % 4) % 4;
+  bool ok;
+  if (!blanks && pads == pad) {
+    ok = decodeQuanta(text, chars, out);  // canonical text, the usual case: as it stands
+  } else {
+    std::string quanta;
+    quanta.reserve(chars + pad);
+    for (char c : text)
+      if (!isSpace(c) && c != '=') quanta.push_back(c);
+    quanta.append(pad, '=');
+    ok = decodeQuanta(quanta, chars, out);
+  }
+  if (!ok && badIndex) *badIndex = text.size();
+  return ok;
 }
 
 }  // namespace dcgw::codecs

@@ -138,9 +138,13 @@ std::string toHex(ByteView b, bool upper = false);
 // Accepts upper or lower case and ignores ASCII whitespace; returns false on an odd count or
 // a non-hex character (and sets badIndex to the index of the offending character).
 bool fromHex(std::string_view text, Bytes& out, std::size_t* badIndex = nullptr);
+// base64 (RFC 4648 standard alphabet, padded) by OpenSSL's EVP_EncodeBlock/EVP_DecodeBlock.
 std::string toBase64(ByteView b);
 // Standard alphabet, padding required when the length is not a multiple of 4 is accepted either
-// way; whitespace ignored. Returns false on any other character.
+// way (and any number of '=' after the last character); ASCII whitespace ignored anywhere.
+// Returns false on any other character (badIndex: its index), on a character after '=', or on a
+// truncated quantum (one character left over; badIndex: the text's size). These rules are ours,
+// checked before OpenSSL decodes.
 bool fromBase64(std::string_view text, Bytes& out, std::size_t* badIndex = nullptr);
 
 }  // namespace dcgw::codecs

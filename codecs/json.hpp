@@ -1,5 +1,17 @@
-// A small JSON writer and parser, enough for packet rendering and the hand-written vectors of
-// `dcgw encode`. Parsing untrusted text never throws: errors carry the character offset.
+// JSON for the codecs and every caller (API bodies, config files, `dcgw encode` vectors, packet
+// rendering), behind types of our own so that no caller sees the library.
+//
+// Parsing is nlohmann-json's (SAX, building JsonValue directly): strict RFC 8259 and strict
+// UTF-8, never throws; an error is an Error value naming the character offset and what was
+// expected there, as the hand-written parser it replaced named them. Member order is kept and a
+// duplicate member too (find() returns the first). Numbers: asExactInteger() for an integer
+// literal that fits an int64; a literal a double cannot hold (overflow or underflow to zero) is
+// refused. Nesting is limited to 64 levels; no byte order mark; nothing after the document.
+//
+// Writing stays hand-written (JsonWriter, appendJsonString): forwarding renders JSON per packet
+// and streaming into one string is ~1.7x faster than building and dumping a nlohmann document
+// (tests/bench/codec_bench.cpp, BM_RenderTracking*), and its output is pinned byte for byte
+// (shortest round-trip decimals, \u007f escaped, no validation cost).
 #pragma once
 
 #include <cstdint>

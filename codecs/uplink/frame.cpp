@@ -1,22 +1,13 @@
 // Uplink framing and bodies; offsets in errors are within the frame body.
 #include "codecs/uplink/frame.hpp"
 
+#include <zlib.h>
+
 #include <algorithm>
 #include <cstdio>
 
 namespace dcgw::codecs::uplink {
 namespace {
-
-constexpr std::array<std::uint32_t, 256> makeCrcTable() {
-  std::array<std::uint32_t, 256> t{};
-  for (std::uint32_t i = 0; i < 256; ++i) {
-    std::uint32_t c = i;
-    for (int k = 0; k < 8; ++k) c = (c & 1) ? 0xEDB88320u ^ (c >> 1) : c >> 1;
-    t[i] = c;
-  }
-  return t;
-}
-constexpr std::array<std::uint32_t, 256> kCrcTable = makeCrcTable();
 
 constexpr char kProofLabel[] = "dcgw-uplink-1";
 
@@ -152,9 +143,8 @@ const char* errorCodeName(std::uint8_t code) {
 }
 
 std::uint32_t crc32(ByteView data, std::uint32_t previous) {
-  std::uint32_t c = ~previous;
-  for (std::uint8_t b : data) c = kCrcTable[(c ^ b) & 0xFF] ^ (c >> 8);
-  return ~c;
+  if (data.empty()) return previous;  // zlib answers 0 for a null buffer
+  return static_cast<std::uint32_t>(::crc32_z(previous, data.data(), data.size()));
 }
 
 ScanResult scanFrame(ByteView buffer, std::size_t maxFrameBytes) {

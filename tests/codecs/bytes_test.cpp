@@ -86,5 +86,38 @@ TEST(Base64, MatchesRfc4648Vectors) {
   EXPECT_FALSE(fromBase64("Zg==Zg", out));
 }
 
+// The rules kept when decoding moved to OpenSSL, whose own decoders differ (EVP_DecodeBlock
+// strips leading blanks and trailing '-' or control characters and counts padding as bytes;
+// EVP_DecodeUpdate stops at '-').
+TEST(Base64, KeepsItsOwnRulesOverOpenSsl) {
+  Bytes out;
+  std::size_t bad = 0;
+  ASSERT_TRUE(fromBase64(" Zm9v\r\nYm Fy\t", out));
+  EXPECT_EQ(out, (Bytes{'f', 'o', 'o', 'b', 'a', 'r'}));
+  for (const char* same : {"Zg", "Zg=", "Zg==", "Zg===", "Zh==", " Zg = = "}) {
+    ASSERT_TRUE(fromBase64(same, out)) << same;
+    EXPECT_EQ(out, Bytes{'f'}) << same;
+  }
+  ASSERT_TRUE(fromBase64("Zm9v=", out));
+  EXPECT_EQ(out.size(), 3u);
+  ASSERT_TRUE(fromBase64("=", out));
+  EXPECT_TRUE(out.empty());
+  EXPECT_FALSE(fromBase64("Zm9v-", out, &bad));
+  EXPECT_EQ(bad, 4u);
+  EXPECT_FALSE(fromBase64("Zm9vY\x01", out, &bad));
+  EXPECT_EQ(bad, 5u);
+  EXPECT_FALSE(fromBase64("Z===", out, &bad));
+  EXPECT_EQ(bad, 4u);
+  EXPECT_FALSE(fromBase64("Zm9vY", out, &bad));
+  EXPECT_EQ(bad, 5u);
+  EXPECT_FALSE(fromBase64("Zg=g", out, &bad));
+  EXPECT_EQ(bad, 3u);
+  EXPECT_FALSE(fromBase64("Zm-9", out, &bad));
+  EXPECT_EQ(bad, 2u);
+  Bytes big(3 * 1000 + 1, 0xA5);
+  ASSERT_TRUE(fromBase64(toBase64(big), out));
+  EXPECT_EQ(out, big);
+}
+
 }  // namespace
 }  // namespace dcgw::codecs
