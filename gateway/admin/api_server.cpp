@@ -101,11 +101,12 @@ class ApiServer::Impl {
     const bool isMetrics = seg.size() == 1 && seg[0] == "metrics";
     const bool isApi = seg.size() >= 2 && seg[0] == "api" && seg[1] == "v1";
     if (!isMetrics && !isApi) throw ApiError{404, "no such path: " + path, {}};
-    Request r{req, resp, authenticate(req), method, path, uri.getQueryParameters(), {}};
+    Request r{req, resp, authenticate(req), method, path, {}, {}};
     // A write needs an admin token whatever the path: a refused one leaves no trace.
     if (method != "GET" && method != "HEAD" && r.caller.role != "admin")
       throw ApiError{
           403, "the " + r.caller.role + " role may only read; this needs an admin token", {}};
+    if (isApi) r.query = uri.getQueryParameters();  // /metrics takes none
     return routes_.dispatch(r, seg);
   }
 
