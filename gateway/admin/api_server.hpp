@@ -8,7 +8,9 @@
 #include <string>
 
 #include "gateway/admin/options.hpp"
+#include "gateway/common/change_feed.hpp"
 #include "gateway/common/clock.hpp"
+#include "gateway/control/views.hpp"
 #include "gateway/forward/forwarder.hpp"
 #include "gateway/ingest/ingestor.hpp"
 #include "gateway/store/interfaces.hpp"
@@ -24,8 +26,11 @@ struct MetricSources {
 
 class ApiServer {
  public:
+  // Changes are made through the control services (gateway/control), which publish them on
+  // `feed` (may be null: then nothing is told, e.g. a tool's one-off server). The forwarder is
+  // only read (its workers' status).
   ApiServer(store::Backend& store, forward::Forwarder& forwarder, common::Clock& clock,
-            AdminOptions options, MetricSources metrics = {});
+            AdminOptions options, MetricSources metrics = {}, common::ChangeFeed* feed = nullptr);
   ~ApiServer();
   ApiServer(const ApiServer&) = delete;
   ApiServer& operator=(const ApiServer&) = delete;
@@ -43,7 +48,7 @@ class ApiServer {
 
 // ISO-8601 UTC with milliseconds ("2026-11-22T10:15:30.250Z"), and its parser (a 'Z' or
 // "+00:00" zone, fraction optional); nullopt for anything else.
-std::string formatTimeMs(std::int64_t ms);
-std::optional<std::int64_t> parseTimeMs(const std::string& text);
+using control::formatTimeMs;
+using control::parseTimeMs;
 
 }  // namespace dcgw::admin

@@ -157,7 +157,7 @@ int runServe(const std::vector<std::string>& args, std::ostream& out, std::ostre
   ingest::Ingestor ingestor(*store, &feed);
   uplink::Listener listener(*store, ingestor, clock, *options, &feed);
   admin::ApiServer api(*store, forwarder, clock, *adminOptions,
-                       admin::MetricSources{&listener.stats(), &ingestor});
+                       admin::MetricSources{&listener.stats(), &ingestor}, &feed);
   try {
     listener.start();
     api.start();

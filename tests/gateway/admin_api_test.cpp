@@ -237,7 +237,7 @@ class AdminApiTest : public ::testing::Test {
     AdminOptions options;
     options.port = 0;  // any free port: tests run side by side
     api_ = std::make_unique<ApiServer>(*store_, *forwarder_, clock_, options,
-                                       MetricSources{&uplink_, ingestor_.get()});
+                                       MetricSources{&uplink_, ingestor_.get()}, &feed_);
     api_->start();
     admin_ = store_->createToken("alice", "admin", clock_.nowMs()).second;
     auditor_ = store_->createToken("olga", "auditor", clock_.nowMs()).second;

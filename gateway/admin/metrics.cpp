@@ -1,0 +1,154 @@
+// /metrics: the queues, uplink and ingest in Prometheus' text format; and the small reads of
+// /api/v1 (who am I, the filter keys, the forwarding methods).
+#include <algorithm>
+#include <sstream>
+#include <tuple>
+
+#include "adapters/methods.hpp"
+#include "codecs/packets/registry.hpp"
+#include "gateway/admin/routes.hpp"
+
+namespace dcgw::admin {
+
+namespace {
+
+std::string renderMetrics(Api& api) {
+  std::ostringstream m;
+  const auto queues = api.store.queueOverview();
+  const std::int64_t now = api.clock.nowMs();
+  auto label = [](const std::string& v) {
+    std::string out;
+    for (char ch : v) {
+      if (ch == '\\' || ch == '"') out += '\\';
+      if (ch == '\n') {
+        out += "\\n";
+        continue;
+      }
+      out += ch;
+    }
+    return out;
+  };
+  auto family = [&](const char* name, const char* type, const char* help) {
+    m << "# HELP " << name << ' ' << help << "\n# TYPE " << name << ' ' << type << '\n';
+  };
+  family("dcgw_queue_depth", "gauge", "Pending entries of the destination's queue.");
+  for (const auto& q : queues)
+    m << "dcgw_queue_depth{destination=\"" << label(q.name) << "\"} " << q.counters.depth << '\n';
+  family("dcgw_queue_oldest_pending_age_seconds", "gauge",
+         "Age of the oldest pending entry (0 when the queue is empty).");
+  for (const auto& q : queues)
+    m << "dcgw_queue_oldest_pending_age_seconds{destination=\"" << label(q.name) << "\"} "
+      << (q.counters.oldestPendingReceivedAtMs
+              ? std::max<double>(0, (now - *q.counters.oldestPendingReceivedAtMs) / 1000.0)
+              : 0.0)
+      << '\n';
+  struct Counter {
+    const char* name;
+    const char* help;
+    std::int64_t store::DestinationCounters::*field;
+  };
+  for (const Counter& c :
+       {Counter{"dcgw_queued_total", "Entries queued.", &store::DestinationCounters::queued},
+        Counter{"dcgw_delivered_total", "Entries delivered.",
+                &store::DestinationCounters::delivered},
+        Counter{"dcgw_failed_attempts_total", "Failed delivery attempts.",
+                &store::DestinationCounters::failedAttempts},
+        Counter{"dcgw_dead_letters_total", "Entries dead-lettered.",
+                &store::DestinationCounters::deadLetters},
+        Counter{"dcgw_filtered_total", "Packets the filter left out.",
+                &store::DestinationCounters::filtered}}) {
+    family(c.name, "counter", c.help);
+    for (const auto& q : queues)
+      m << c.name << "{destination=\"" << label(q.name) << "\"} " << q.counters.*c.field << '\n';
+  }
+  family("dcgw_consecutive_failures", "gauge", "Consecutive failed attempts (backoff).");
+  for (const auto& q : queues)
+    m << "dcgw_consecutive_failures{destination=\"" << label(q.name) << "\"} "
+      << q.state.consecutiveFailures << '\n';
+  family("dcgw_destination_state", "gauge", "1 for the destination's current state.");
+  for (const auto& q : queues) {
+    const auto st = api.forwarder.status(q.destinationId);
+    const std::string current = !q.enabled ? "disabled"
+                                : q.paused ? "paused"
+                                           : control::forwarderStateName(st.state);
+    for (const char* s : {"delivering", "idle", "backing-off", "paused", "disabled"})
+      m << "dcgw_destination_state{destination=\"" << label(q.name) << "\",state=\"" << s << "\"} "
+        << (current == s ? 1 : 0) << '\n';
+  }
+  if (const auto* u = api.metrics.uplink) {
+    family("dcgw_uplink_connections", "gauge", "Open tracker connections.");
+    m << "dcgw_uplink_connections " << u->connections.load() << '\n';
+    family("dcgw_uplink_logged_in", "gauge", "Logged-in tracker connections.");
+    m << "dcgw_uplink_logged_in " << u->loggedIn.load() << '\n';
+    for (const auto& [name, help, v] :
+         {std::tuple{"dcgw_uplink_packets_total", "PACKET frames received.", &u->packets},
+          std::tuple{"dcgw_uplink_stored_total", "Packets acknowledged after commit.", &u->stored},
+          std::tuple{"dcgw_uplink_rejected_total", "Packets the codecs rejected.", &u->rejected},
+          std::tuple{"dcgw_uplink_duplicates_total", "Resent packets acknowledged again.",
+                     &u->duplicates},
+          std::tuple{"dcgw_uplink_refused_logins_total", "Refused logins.", &u->refusedLogins},
+          std::tuple{"dcgw_uplink_accepted_total", "Connections accepted.", &u->accepted}}) {
+      family(name, "counter", help);
+      m << name << ' ' << v->load() << '\n';
+    }
+  }
+  if (const auto* in = api.metrics.ingestor) {
+    family("dcgw_ingest_commits_total", "counter", "Ingest transactions committed.");
+    m << "dcgw_ingest_commits_total " << in->commits() << '\n';
+    family("dcgw_ingest_packets_total", "counter", "Packets committed by ingest.");
+    m << "dcgw_ingest_packets_total " << in->stored() << '\n';
+    const auto& l = in->commitLatency();
+    family("dcgw_store_commit_seconds", "histogram", "Ingest commit latency.");
+    std::uint64_t cumulative = 0;
+    for (std::size_t i = 0; i < l.buckets.size(); ++i) {
+      cumulative += l.buckets[i].load();
+      m << "dcgw_store_commit_seconds_bucket{le=\"";
+      if (i < ingest::Ingestor::CommitLatency::kBoundsSeconds.size()) {
+        m << ingest::Ingestor::CommitLatency::kBoundsSeconds[i];
+      } else {
+        m << "+Inf";
+      }
+      m << "\"} " << cumulative << '\n';
+    }
+    m << "dcgw_store_commit_seconds_sum " << static_cast<double>(l.sumMicros.load()) / 1e6 << '\n';
+    m << "dcgw_store_commit_seconds_count " << l.count.load() << '\n';
+  }
+  return m.str();
+}
+
+}  // namespace
+
+void addMetricsRoutes(RouteTable& t, Api& api) {
+  t.add("*", "/metrics", Role::Reader, [&api](Request& r) {
+    return r.reply(200, renderMetrics(api), "text/plain; version=0.0.4");
+  });
+}
+
+void addMetaRoutes(RouteTable& t, Api& /*api*/) {
+  t.add("*", "/api/v1/me", Role::Reader, [](Request& r) {
+    std::string out;
+    codecs::JsonWriter w(out);
+    w.beginObject();
+    w.key("name");
+    w.string(r.caller.name);
+    w.key("role");
+    w.string(r.caller.role);
+    w.endObject();
+    return r.reply(200, out);
+  });
+  t.add("*", "/api/v1/filter-keys", Role::Reader, [](Request& r) {
+    std::string out;
+    codecs::JsonWriter w(out);
+    w.beginObject();
+    w.key("keys");
+    w.beginArray();
+    for (const char* k : codecs::filterKeys()) w.string(k);
+    w.endArray();
+    w.endObject();
+    return r.reply(200, out);
+  });
+  t.add("*", "/api/v1/methods", Role::Reader,
+        [](Request& r) { return r.reply(200, adapters::renderMethodsJson()); });
+}
+
+}  // namespace dcgw::admin

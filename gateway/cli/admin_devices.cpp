@@ -1,0 +1,94 @@
+// `dcgw devices ...`: list, refused idents, show, create, update, delete, rotate-key, register.
+#include "gateway/cli/admin_internal.hpp"
+
+#include <algorithm>
+#include <charconv>
+#include <cmath>
+#include <cstdint>
+#include <cstdio>
+#include <cstdlib>
+#include <fstream>
+#include <ostream>
+#include <sstream>
+#include <string_view>
+
+#include "adapters/methods.hpp"
+
+namespace dcgw::cli::admin_impl {
+
+codecs::Result<Object> deviceChanges(const AdminInvocation& inv) {
+  Object p;
+  if (const std::string* v = value(inv, "--serial")) {
+    if (v->empty()) return argError("--serial", "--serial must not be empty");
+    put(p, "serial", JsonValue::makeString(*v));
+  }
+  if (const std::string* v = value(inv, "--location")) {
+    long long id = 0;
+    if (*v == "none") {
+      put(p, "locationId", JsonValue());
+    } else if (parseInt(*v, 1, INT64_MAX, id)) {
+      put(p, "locationId", jsonInt(id));
+    } else {
+      return argError("--location", "--location must be a location ID or none, not '" + *v + "'");
+    }
+  }
+  if (const std::string* v = value(inv, "--registration"))
+    put(p, "registration", JsonValue::makeString(*v));
+  if (const std::string* v = value(inv, "--key")) put(p, "key", JsonValue::makeString(*v));
+  return p;
+}
+
+int Runner::devices(const std::string& v) {
+  const std::string base = "/api/v1/devices";
+  if (v == "list")
+    return list(base, "devices",
+                {{"SERIAL"}, {"LOCATION", true}, {"REGISTRATION"}, {"KEY"}, {"LAST SEQ", true}},
+                [](const JsonValue& d) {
+                  return std::vector<std::string>{cell(d, "serial"), cell(d, "locationId"),
+                                                  cell(d, "registration"), cell(d, "hasKey"),
+                                                  cell(d, "lastSequence")};
+                });
+  if (v == "refused")
+    return list("/api/v1/refused-idents", "refusedIdents",
+                {{"SERIAL"}, {"ADDRESS"}, {"ATTEMPTS", true}, {"FIRST"}, {"LAST"}, {"REASON"}},
+                [](const JsonValue& r) {
+                  return std::vector<std::string>{cell(r, "serial"),   cell(r, "address"),
+                                                  cell(r, "attempts"), cell(r, "firstAt"),
+                                                  cell(r, "lastAt"),   cell(r, "reason")};
+                });
+  if (v == "show") return show(base + "/" + op_);
+  if (v == "delete") return remove(base + "/" + op_, "deleted device " + inv_.operand);
+  if (v == "rotate-key") {
+    auto a = call("POST", base + "/" + op_ + "/key");
+    if (!a) return exit_;
+    if (inv_.json) return printRaw(*a);
+    const JsonValue* key = a->json.find("key");
+    if (!key || !key->isString()) return unexpected(*a, "no 'key'");
+    out_ << key->asString() << '\n';
+    err_ << "new key of device " << inv_.operand
+         << ": shown only this once; give it to the tracker before it next logs in\n";
+    return kAdminOk;
+  }
+  auto changes = deviceChanges(inv_);
+  if (!changes) return badArgs(changes.error());
+  if (v == "create") return create(base, *changes, "device", "serial");
+  if (v == "update") {
+    // PUT replaces the device; the key is write-only and kept when absent, so only a given
+    // --key is sent.
+    return update(base + "/" + op_, *changes, {"locationId", "registration"});
+  }
+  if (v == "register") {
+    auto a = call("POST", "/api/v1/refused-idents/" + op_ + "/register",
+                  toJson(JsonValue::makeObject(*changes)));
+    if (!a) return exit_;
+    if (inv_.json) return printRaw(*a);
+    out_ << "registered device " << inv_.operand << '\n';
+    renderObject(a->json, out_);
+    if (a->json.find("key"))
+      err_ << "the generated key is shown only this once; give it to the tracker\n";
+    return kAdminOk;
+  }
+  return kAdminBadArgs;
+}
+
+}  // namespace dcgw::cli::admin_impl

@@ -1,0 +1,45 @@
+// `dcgw tokens ...`: list, create (the secret shown once), revoke.
+#include "gateway/cli/admin_internal.hpp"
+
+#include <algorithm>
+#include <charconv>
+#include <cmath>
+#include <cstdint>
+#include <cstdio>
+#include <cstdlib>
+#include <fstream>
+#include <ostream>
+#include <sstream>
+#include <string_view>
+
+#include "adapters/methods.hpp"
+
+namespace dcgw::cli::admin_impl {
+
+int Runner::tokens(const std::string& v) {
+  const std::string base = "/api/v1/tokens";
+  if (v == "list")
+    return list(base, "tokens", {{"ID", true}, {"NAME"}, {"ROLE"}, {"CREATED"}, {"LAST USED"}},
+                [](const JsonValue& t) {
+                  return std::vector<std::string>{cell(t, "id"), cell(t, "name"), cell(t, "role"),
+                                                  cell(t, "createdAt"), cell(t, "lastUsedAt")};
+                });
+  if (v == "create") {
+    if (auto s = checkEnum(inv_, "--role", {"admin", "auditor"}); !s) return badArgs(s.error());
+    Object body{{"name", JsonValue::makeString(*value(inv_, "--name"))},
+                {"role", JsonValue::makeString(*value(inv_, "--role"))}};
+    auto a = call("POST", base, toJson(JsonValue::makeObject(body)));
+    if (!a) return exit_;
+    if (inv_.json) return printRaw(*a);
+    const JsonValue* secret = a->json.find("token");
+    if (!secret || !secret->isString()) return unexpected(*a, "no 'token'");
+    out_ << secret->asString() << '\n';
+    err_ << "created token " << cell(a->json, "id") << " '" << cell(a->json, "name") << "' ("
+         << cell(a->json, "role") << "); its secret is shown only this once\n";
+    return kAdminOk;
+  }
+  if (v == "revoke") return remove(base + "/" + op_, "revoked token " + inv_.operand);
+  return kAdminBadArgs;
+}
+
+}  // namespace dcgw::cli::admin_impl
