@@ -19,12 +19,13 @@ struct Error {
   }
 };
 
-// A value or an Error. Small on purpose: C++20 has no std::expected.
-template <class T>
+// A value or an error (by default the codecs' Error; other layers name their own, as the store
+// does with its categories). Small on purpose: C++20 has no std::expected.
+template <class T, class E = Error>
 class Result {
  public:
-  Result(T value) : v_(std::move(value)) {}      // NOLINT: implicit by design
-  Result(Error error) : v_(std::move(error)) {}  // NOLINT
+  Result(T value) : v_(std::move(value)) {}  // NOLINT: implicit by design
+  Result(E error) : v_(std::move(error)) {}  // NOLINT
 
   bool ok() const { return v_.index() == 0; }
   explicit operator bool() const { return ok(); }
@@ -36,10 +37,10 @@ class Result {
   T* operator->() { return &value(); }
   const T* operator->() const { return &value(); }
   // REQUIRES: !ok()
-  const Error& error() const { return std::get<1>(v_); }
+  const E& error() const { return std::get<1>(v_); }
 
  private:
-  std::variant<T, Error> v_;
+  std::variant<T, E> v_;
 };
 
 struct Ok {};

@@ -41,7 +41,8 @@ class ApiServer::Impl {
     } catch (const ApiError& e) {
       status = sendError(resp, e);
     } catch (const store::StoreError& e) {
-      spdlog::error("admin {} {}: store: {}", req.getMethod(), req.getURI(), e.what());
+      spdlog::error("admin {} {}: store ({}): {}", req.getMethod(), req.getURI(),
+                    store::categoryName(e.category()), e.what());
       status = sendError(resp, ApiError{503, std::string("the store: ") + e.what(), {}});
     } catch (const std::exception& e) {
       spdlog::error("admin {} {}: {}", req.getMethod(), req.getURI(), e.what());

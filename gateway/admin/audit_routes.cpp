@@ -60,12 +60,7 @@ void addAuditRoutes(RouteTable& t, Api& api) {
       w.endObject();
     }
     w.endArray();
-    w.key("next");
-    if (more) {
-      w.integer(page.back().id);
-    } else {
-      w.null();
-    }
+    writeNext(w, more ? std::optional(page.back().id) : std::nullopt);
     w.endObject();
     return r.reply(200, out);
   });

@@ -41,6 +41,16 @@ codecs::JsonValue readBody(Poco::Net::HTTPServerRequest& req);
 
 // A path id: decimal digits, else 404 "no <what> '<text>'".
 std::int64_t idParam(const std::string& s, const char* what);
+
+// The cursor member of a page: the last id when more may follow, else null.
+inline void writeNext(codecs::JsonWriter& w, std::optional<std::int64_t> next) {
+  w.key("next");
+  if (next) {
+    w.integer(*next);
+  } else {
+    w.null();
+  }
+}
 // A whole decimal integer (no sign, no trailing characters) from lo to hi, or nullopt.
 std::optional<std::int64_t> wholeNumber(const std::string& s, std::int64_t lo, std::int64_t hi);
 

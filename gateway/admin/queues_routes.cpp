@@ -91,12 +91,7 @@ int listEntries(Api& api, Request& r, std::int64_t id) {
   w.beginArray();
   for (const auto& x : page) control::writeEntry(w, x);
   w.endArray();
-  w.key("next");
-  if (more) {
-    w.integer(page.back().id);
-  } else {
-    w.null();
-  }
+  writeNext(w, more ? std::optional(page.back().id) : std::nullopt);
   w.endObject();
   return r.reply(200, out);
 }

@@ -2,12 +2,17 @@
 #include "gateway/common/change_feed.hpp"
 
 #include <algorithm>
+#include <condition_variable>
 
 namespace dcgw::common {
 
+// Calls of one handler may overlap (two publishers at once: a slow reload on the admin's thread
+// must not hold up the ingest thread's wake-ups); reset() waits until none is running.
 struct ChangeFeed::Subscription::Slot {
-  std::mutex mu;  // held while the handler runs; reset() takes it to wait for a running call
+  std::mutex mu;
+  std::condition_variable idle;
   bool live{true};
+  int running{0};
   Handler handler;
 };
 
@@ -26,8 +31,9 @@ ChangeFeed::Subscription::~Subscription() {
 void ChangeFeed::Subscription::reset() {
   if (!slot_) return;
   {
-    std::lock_guard l(slot_->mu);
+    std::unique_lock l(slot_->mu);
     slot_->live = false;
+    slot_->idle.wait(l, [&] { return slot_->running == 0; });
     slot_->handler = nullptr;
   }
   slot_.reset();
@@ -51,8 +57,18 @@ void ChangeFeed::publish(const std::vector<Change>& changes) {
       if (auto s = w.lock()) live.push_back(std::move(s));
   }
   for (const auto& s : live) {
+    {
+      std::lock_guard l(s->mu);
+      if (!s->live) continue;
+      ++s->running;
+    }
+    try {
+      s->handler(changes);
+    } catch (...) {
+      // A subscriber's failure is its own; the others still hear of the change.
+    }
     std::lock_guard l(s->mu);
-    if (s->live && s->handler) s->handler(changes);
+    if (--s->running == 0) s->idle.notify_all();
   }
 }
 

@@ -36,8 +36,9 @@ struct Change {
 
 class ChangeFeed {
  public:
-  // Called on the publisher's thread, after the change is committed. REQUIRES: a handler is
-  // quick (it hands work to its own thread) and does not publish.
+  // Called on the publisher's thread, after the change is committed; calls from two publishers
+  // may overlap. REQUIRES: a handler is thread-safe, does not publish, and holds no lock a
+  // publisher may hold (it may take long: the forwarder reloads its workers in it).
   using Handler = std::function<void(const std::vector<Change>&)>;
 
   // Unsubscribes when destroyed, waiting for a call of its handler that is running.

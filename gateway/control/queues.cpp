@@ -44,10 +44,13 @@ Outcome<Done> Queues::retry(const Actor& a, std::int64_t id) {
     auto q = snapshot(id);
     if (!q) return missing(id);
     const std::string& before = q->before;
+    // Rendered before the transaction too: it reads the queue's blocking entry on the store's
+    // read connection, which must not be waited for while the writer is held.
+    const std::string after =
+        viewWith(*q, [](store::QueueOverview& o) { o.state.nextAttemptAtMs = 0; });
     auto tx = ctx_.store.begin();
     tx->retryNow(id);
-    ctx_.audit(*tx, a, "queue.retry", target(id), before,
-               viewWith(*q, [](store::QueueOverview& o) { o.state.nextAttemptAtMs = 0; }));
+    ctx_.audit(*tx, a, "queue.retry", target(id), before, after);
     tx->commit();
   }
   ctx_.publish(common::Change::queueActed(id));
@@ -61,10 +64,11 @@ Outcome<Done> Queues::setPaused(const Actor& a, std::int64_t id, bool paused) {
     auto q = snapshot(id);
     if (!q) return missing(id);
     const std::string& before = q->before;
+    const std::string after = viewWith(*q, [&](store::QueueOverview& o) { o.paused = paused; });
     auto tx = ctx_.store.begin();
-    tx->setPaused(id, paused);
-    ctx_.audit(*tx, a, paused ? "queue.pause" : "queue.resume", target(id), before,
-               viewWith(*q, [&](store::QueueOverview& o) { o.paused = paused; }));
+    // Removed since the snapshot: nothing paused, nothing audited.
+    if (!tx->setPaused(id, paused)) return missing(id);
+    ctx_.audit(*tx, a, paused ? "queue.pause" : "queue.resume", target(id), before, after);
     tx->commit();
   }
   ctx_.publish(common::Change::destination(id));

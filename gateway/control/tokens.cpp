@@ -19,10 +19,12 @@ Outcome<CreatedToken> Tokens::create(const Actor& a, const std::string& name,
 }
 
 Outcome<Done> Tokens::revoke(const Actor& a, std::int64_t id) {
-  auto tx = ctx_.store.begin();
+  // Read before the transaction: tokens are read on the store's read connection, which must not
+  // be waited for while the writer is held.
   std::optional<std::string> before;
   for (const auto& t : ctx_.store.tokens())
     if (t.id == id) before = renderToken(t);
+  auto tx = ctx_.store.begin();
   if (!tx->revokeToken(id, ctx_.clock.nowMs()))
     return Failure::notFound("no token " + std::to_string(id));
   ctx_.audit(*tx, a, "token.revoke", "token " + std::to_string(id), before, std::nullopt);

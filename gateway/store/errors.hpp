@@ -6,7 +6,8 @@
 #include <string>
 #include <string_view>
 #include <utility>
-#include <variant>
+
+#include "codecs/result.hpp"
 
 namespace dcgw::store {
 
@@ -30,25 +31,8 @@ struct Error {
 };
 
 template <class T>
-class Result {
- public:
-  Result(T value) : v_(std::move(value)) {}      // NOLINT: implicit by design
-  Result(Error error) : v_(std::move(error)) {}  // NOLINT
-  bool ok() const { return v_.index() == 0; }
-  explicit operator bool() const { return ok(); }
-  T& value() { return std::get<0>(v_); }  // REQUIRES: ok()
-  const T& value() const { return std::get<0>(v_); }
-  T& operator*() { return value(); }
-  const T& operator*() const { return value(); }
-  T* operator->() { return &value(); }
-  const T* operator->() const { return &value(); }
-  const Error& error() const { return std::get<1>(v_); }  // REQUIRES: !ok()
-
- private:
-  std::variant<T, Error> v_;
-};
-
-struct Ok {};
+using Result = codecs::Result<T, Error>;
+using Ok = codecs::Ok;
 using Status = Result<Ok>;
 
 inline Error conflict(std::string field, std::string message) {

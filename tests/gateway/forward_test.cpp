@@ -389,12 +389,13 @@ TEST_F(ForwardTest, ConfigurationFileReadsTheSettingsOfTheMethodsTable) {
     {"name":"r","method":"REST","host":"https://127.0.0.1/in","format":"hex","tlsVerify":false}]})";
   auto s = config::loadIfEmpty(*store_, file, 0);
   ASSERT_TRUE(s.ok()) << s.error().message();
-  ASSERT_EQ(store_->destinations().size(), 2u);
-  const auto& b = store_->destinations()[0].settings;
+  const auto loaded = store_->destinations();
+  ASSERT_EQ(loaded.size(), 2u);
+  const auto& b = loaded[0].settings;
   EXPECT_EQ(b.port, 9090);
   EXPECT_EQ(b.customTags, "123456");
   EXPECT_EQ(b.replyTimeoutMs, 5000);
-  const auto& r = store_->destinations()[1].settings;
+  const auto& r = loaded[1].settings;
   EXPECT_EQ(r.method, "rest") << "figure 1's method name is accepted";
   EXPECT_EQ(r.format, "hex");
   EXPECT_FALSE(r.tlsVerify);

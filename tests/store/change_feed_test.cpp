@@ -5,6 +5,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <future>
 #include <thread>
 
 namespace dcgw::common {
@@ -57,6 +58,29 @@ TEST(ChangeFeed, UnsubscribingWaitsForAHandlerThatIsRunning) {
   s.reset();  // must not return while the handler still runs (it may touch its owner)
   EXPECT_TRUE(finished);
   publisher.join();
+}
+
+TEST(ChangeFeed, ASlowHandlerDoesNotHoldUpAnotherPublisher) {
+  // An admin's change makes the forwarder reload (it may wait for a worker's delivery) while
+  // the ingest thread publishes the queues it filled: the second must not wait for the first.
+  ChangeFeed feed;
+  std::atomic<bool> slowInside{false}, release{false};
+  std::atomic<int> quick{0};
+  auto s = feed.subscribe([&](const std::vector<Change>& cs) {
+    if (cs.front().kind == Change::Kind::DestinationChanged) {
+      slowInside = true;
+      while (!release) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    } else {
+      ++quick;
+    }
+  });
+  std::thread admin([&] { feed.publish(Change::destination(1)); });
+  while (!slowInside) std::this_thread::yield();
+  auto ingest = std::async(std::launch::async, [&] { feed.publish(Change::queueHasWork(2)); });
+  EXPECT_EQ(ingest.wait_for(std::chrono::seconds(5)), std::future_status::ready);
+  EXPECT_EQ(quick.load(), 1);
+  release = true;
+  admin.join();
 }
 
 TEST(ChangeFeed, PublishingNothingCallsNoOne) {

@@ -1,13 +1,12 @@
 // RAII over SQLite: a connection, prepared statements, transactions and the numbered migrations
 // of schema/sqlite applied at start-up. Private to the SQLite backend: the only header of the
-// project that includes sqlite3.h (tests/store/sqlite_header_test checks it).
+// project that includes sqlite3.h (ctest Store.DatabaseHeadersStayInsideTheirBackend checks it).
 #pragma once
 
 #include <sqlite3.h>
 
 #include <cstdint>
 #include <optional>
-#include <stdexcept>
 #include <string>
 #include <string_view>
 #include <vector>

@@ -139,7 +139,9 @@ class SqliteStore::Tx final : public AdminTransaction {
   Status removeDestination(std::int64_t id, std::int64_t nowMs) override {
     return config(s_.removeDestinationIn(id, nowMs));
   }
-  Status setPaused(std::int64_t id, bool paused) override { return s_.setPausedIn(id, paused); }
+  Status setPaused(std::int64_t id, bool paused) override {
+    return config(s_.setPausedIn(id, paused));
+  }
   Result<std::int64_t> createLocation(const LocationConfig& l) override {
     return config(s_.createLocationIn(l));
   }
@@ -202,7 +204,8 @@ SqliteStore::SqliteStore(const std::string& path, Durability durability)
     : db_(std::make_unique<Db>(path)),
       durability_(durability),
       reader_(std::make_unique<Db>(path)),
-      authReader_(std::make_unique<Db>(path)) {}
+      authReader_(std::make_unique<Db>(path)),
+      routingReader_(std::make_unique<Db>(path)) {}
 
 SqliteStore::~SqliteStore() = default;
 
@@ -331,17 +334,17 @@ bool SqliteStore::empty() {
 }
 
 RoutingTable SqliteStore::routingTable() {
-  std::lock_guard lock(readerMu_);
+  std::lock_guard lock(routingMu_);
   // One read transaction: the version and the rows are of the same moment.
-  reader_->exec("BEGIN");
+  routingReader_->exec("BEGIN");
   RoutingTable t;
   try {
-    Stmt v = reader_->prepare("SELECT version FROM config_version WHERE id = 1");
+    Stmt v = routingReader_->prepare("SELECT version FROM config_version WHERE id = 1");
     if (v.step()) t.version = v.integer(0);
-    Stmt d = reader_->prepare("SELECT serial, location_id, registration FROM devices");
+    Stmt d = routingReader_->prepare("SELECT serial, location_id, registration FROM devices");
     while (d.step())
       t.devices.emplace(d.text(0), RoutingTable::Device{optionalInteger(d, 1), d.text(2)});
-    Stmt r = reader_->prepare(
+    Stmt r = routingReader_->prepare(
         "SELECT ld.location_id, d.id, d.filter FROM location_destinations ld JOIN destinations d "
         "ON d.id = ld.destination_id WHERE d.removed_at IS NULL AND d.enabled = 1 "
         "ORDER BY ld.location_id, d.id");
@@ -351,10 +354,10 @@ RoutingTable SqliteStore::routingTable() {
       t.routes[r.integer(0)].push_back(std::move(route));
     }
   } catch (...) {
-    reader_->exec("ROLLBACK");
+    routingReader_->exec("ROLLBACK");
     throw;
   }
-  reader_->exec("COMMIT");
+  routingReader_->exec("COMMIT");
   return t;
 }
 

@@ -125,6 +125,9 @@ class SqliteStore final : public Backend {
   // The listener's logins only: an admin's long audit query must not hold up a login.
   std::mutex authMu_;
   std::unique_ptr<sqlite::Db> authReader_;
+  // The ingest thread's routing snapshots: never behind an admin's audit query either.
+  std::mutex routingMu_;
+  std::unique_ptr<sqlite::Db> routingReader_;
   std::atomic<std::uint64_t> duplicates_{0};
 };
 
