@@ -52,3 +52,47 @@ INSTANTIATE_TEST_SUITE_P(Sqlite, StoreConformance, ::testing::Values(sqliteHarne
                          [](const auto& info) { return info.param.name; });
 
 }  // namespace dcgw::testing
+
+namespace dcgw::testing {
+namespace {
+
+// Behaviours of the SQLite backend's files, beyond the interfaces.
+class SqliteFiles : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    path_ = (std::filesystem::temp_directory_path() /
+             ("dcgw-sqlite-files-" + std::to_string(getpid()) + ".db"))
+                .string();
+    remove();
+  }
+  void TearDown() override { remove(); }
+  void remove() {
+    for (const char* suffix : {"", "-wal", "-shm"}) std::filesystem::remove(path_ + suffix);
+  }
+  std::string path_;
+};
+
+TEST_F(SqliteFiles, TheDatabaseAndItsWalAreReadableByTheOwnerOnly) {
+  // They hold the device keys: another local user must not be able to pose as a tracker.
+  store::SqliteStore db(path_);
+  ASSERT_TRUE(db.upsertDevice({"12345678", std::nullopt, "", codecs::Bytes(32, 1)}).ok());
+  for (const char* suffix : {"", "-wal", "-shm"}) {
+    const auto perms = std::filesystem::status(path_ + suffix).permissions();
+    EXPECT_EQ(perms & std::filesystem::perms::all,
+              std::filesystem::perms::owner_read | std::filesystem::perms::owner_write)
+        << path_ + suffix;
+  }
+}
+
+TEST_F(SqliteFiles, TokensAreCheckedWhileTheStoreCannotBeWritten) {
+  // Recording a token's last use is a write; a read-only store must still answer reads.
+  store::SqliteStore db(path_);
+  auto [token, secret] = db.createToken("alice", "admin", 1000);
+  db.db().exec("PRAGMA query_only = 1");
+  const auto who = db.authenticate(secret, 1'000'000);
+  ASSERT_TRUE(who);
+  EXPECT_EQ(who->name, "alice");
+}
+
+}  // namespace
+}  // namespace dcgw::testing

@@ -1,8 +1,10 @@
 // The SQLite backend's configuration: destinations, locations, devices, the admin's
 // transactions (a change and its audit row together), the routing snapshot and the device
 // directory of the uplink's logins.
+#include <fcntl.h>
 #include <openssl/evp.h>
 #include <openssl/rand.h>
+#include <unistd.h>
 
 #include <sstream>
 #include <stdexcept>
@@ -200,8 +202,18 @@ class SqliteStore::Tx final : public AdminTransaction {
 
 // ---------------------------------------------------------------- opening
 
+// The database holds device keys: a file this process creates is readable by its owner only
+// (SQLite gives the -wal and -shm files the database file's permissions).
+static const std::string& createPrivately(const std::string& path) {
+  if (!path.empty() && path != ":memory:") {
+    const int fd = ::open(path.c_str(), O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC, 0600);
+    if (fd >= 0) ::close(fd);
+  }
+  return path;
+}
+
 SqliteStore::SqliteStore(const std::string& path, Durability durability)
-    : db_(std::make_unique<Db>(path)),
+    : db_(std::make_unique<Db>(createPrivately(path))),
       durability_(durability),
       reader_(std::make_unique<Db>(path)),
       authReader_(std::make_unique<Db>(path)),
@@ -567,12 +579,16 @@ std::optional<TokenRecord> SqliteStore::authenticate(const std::string& secret,
     t = TokenRecord{s.integer(0), s.text(1), s.text(2), s.integer(3), optionalInteger(s, 4)};
   }
   // Last use to the minute: a write per request would make every audit read a write.
+  // Best-effort: reads must keep working while the store cannot be written (read-only, full).
   if (!t->lastUsedAtMs || nowMs - *t->lastUsedAtMs > 60'000) {
-    Lock lock(mu_);
-    db_->prepare("UPDATE api_tokens SET last_used_at = ? WHERE id = ?")
-        .bind(1, nowMs)
-        .bind(2, t->id)
-        .run();
+    try {
+      Lock lock(mu_);
+      db_->prepare("UPDATE api_tokens SET last_used_at = ? WHERE id = ?")
+          .bind(1, nowMs)
+          .bind(2, t->id)
+          .run();
+    } catch (const StoreError&) {
+    }
   }
   return t;
 }
