@@ -15,7 +15,7 @@ bool filterTakes(const std::optional<std::vector<std::string>>& filter, const ch
                      [&](const std::string& k) { return k == filterKey; });
 }
 
-store::RoutedItem route(const store::RoutingTable& table, store::IngestItem item) {
+store::RoutedItem route(const store::RoutingTable& table, const store::IngestItem& item) {
   store::RoutedItem r;
   const auto& p = item.packet;
   r.type = p.empty() ? 0 : p[0];
@@ -37,7 +37,7 @@ store::RoutedItem route(const store::RoutingTable& table, store::IngestItem item
       }
     }
   }
-  r.item = std::move(item);
+  r.item = &item;
   return r;
 }
 

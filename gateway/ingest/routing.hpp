@@ -13,9 +13,10 @@
 
 namespace dcgw::ingest {
 
-// Routes one packet. A device the snapshot does not know gets no destination (the store's
-// transaction then reports it unknown). `registration` is the packet's, or else the device's.
-store::RoutedItem route(const store::RoutingTable& table, store::IngestItem item);
+// Routes one packet; the result points at `item`. A device the snapshot does not know gets no
+// destination (the store's transaction then reports it unknown). `registration` is the packet's, or
+// else the device's.
+store::RoutedItem route(const store::RoutingTable& table, const store::IngestItem& item);
 
 // Whether a destination's filter takes a packet of this filter key (nullopt filter: every
 // packet, types not known yet included; a null key, an unknown type: only that).

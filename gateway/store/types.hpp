@@ -212,8 +212,10 @@ struct RoutingTable {
 };
 
 // A packet with the routing decided: what a backend appends in one transaction.
+// It points at the caller's item (no copy of the packet on the ingest path): REQUIRES the item
+// outlives the append.
 struct RoutedItem {
-  IngestItem item;
+  const IngestItem* item{nullptr};
   std::string registration;  // the packet's, or the device's when it sent none
   int type{0};
   const char* filterKey{nullptr};         // the registry's key; null for an unknown type

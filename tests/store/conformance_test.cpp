@@ -94,7 +94,8 @@ TEST_P(StoreConformance, AnAppendRoutedOnAnOldConfigurationStoresNothing) {
   device("12345678", location("Depot", {d}));
   const store::RoutingTable old = db_->routingTable();
   ASSERT_TRUE(db_->removeDestination(d, 3000).ok());
-  const auto routed = ingest::route(old, item(tracking(1), 1));
+  const store::IngestItem one = item(tracking(1), 1);
+  const auto routed = ingest::route(old, one);
   ASSERT_EQ(routed.deliverTo, (std::vector<std::int64_t>{d}));
   EXPECT_FALSE(db_->append({routed}, old.version).has_value());
   EXPECT_EQ(db_->counters(d).queued, 0) << "no row for a removed destination";

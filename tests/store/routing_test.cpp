@@ -66,16 +66,16 @@ TEST(Routing, NoLocationOrNoDestinationsOrNoDeviceMeansNoDelivery) {
   EXPECT_EQ(route(table(), item("00000001", {0x47, 0x02})).registration, "NOLOC");
 }
 
-TEST(Routing, TheItemIsCarriedThroughUnchanged) {
+TEST(Routing, TheItemIsCarriedThroughWithoutACopy) {
   store::IngestItem i = item("12345678", {0x47, 0x02, 9});
   i.sequence = 42;
   i.receivedAtMs = 1234;
   i.session = 5;
   const auto r = route(table(), i);
-  EXPECT_EQ(r.item.packet, i.packet);
-  EXPECT_EQ(r.item.sequence, 42u);
-  EXPECT_EQ(r.item.receivedAtMs, 1234);
-  EXPECT_EQ(r.item.session, 5u);
+  EXPECT_EQ(r.item, &i) << "the caller's item, not a copy";
+  EXPECT_EQ(r.item->sequence, 42u);
+  EXPECT_EQ(r.item->receivedAtMs, 1234);
+  EXPECT_EQ(r.item->session, 5u);
 }
 
 TEST(FilterTakes, NullIsEverythingEmptyIsNothing) {

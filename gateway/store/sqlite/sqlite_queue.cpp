@@ -50,7 +50,7 @@ std::optional<std::vector<AppendOutcome>> SqliteStore::append(const std::vector<
   std::unordered_map<std::string, Mark> marks;
   std::map<std::int64_t, std::pair<std::int64_t, std::int64_t>> counts;  // queued, filtered
   for (const RoutedItem& r : items) {
-    const IngestItem& item = r.item;
+    const IngestItem& item = *r.item;
     auto it = marks.find(item.serial);
     if (it == marks.end()) {
       Mark m;
