@@ -8,6 +8,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
+#include <map>
 #include <ostream>
 #include <sstream>
 #include <string_view>
@@ -40,14 +41,25 @@ codecs::Result<Object> deviceChanges(const AdminInvocation& inv) {
 
 int Runner::devices(const std::string& v) {
   const std::string base = "/api/v1/devices";
-  if (v == "list")
+  if (v == "list") {
+    // A person reads a location by its name, and needs its id for --location: "Depot (1)".
+    std::map<std::string, std::string> names;
+    if (!inv_.json) {
+      auto locations = call("GET", "/api/v1/locations");
+      if (!locations) return exit_;
+      if (const JsonValue* all = locations->json.find("locations"); all && all->isArray())
+        for (const auto& l : all->asArray()) names[cell(l, "id")] = cell(l, "name");
+    }
     return list(base, "devices",
-                {{"SERIAL"}, {"LOCATION", true}, {"REGISTRATION"}, {"KEY"}, {"LAST SEQ", true}},
-                [](const JsonValue& d) {
-                  return std::vector<std::string>{cell(d, "serial"), cell(d, "locationId"),
-                                                  cell(d, "registration"), cell(d, "hasKey"),
-                                                  cell(d, "lastSequence")};
+                {{"SERIAL"}, {"LOCATION"}, {"REGISTRATION"}, {"KEY"}, {"LAST SEQ", true}},
+                [&names](const JsonValue& d) {
+                  const std::string id = cell(d, "locationId");
+                  const auto name = names.find(id);
+                  return std::vector<std::string>{
+                      cell(d, "serial"), name == names.end() ? id : name->second + " (" + id + ")",
+                      cell(d, "registration"), cell(d, "hasKey"), cell(d, "lastSequence")};
                 });
+  }
   if (v == "refused")
     return list("/api/v1/refused-idents", "refusedIdents",
                 {{"SERIAL"}, {"ADDRESS"}, {"ATTEMPTS", true}, {"FIRST"}, {"LAST"}, {"REASON"}},

@@ -279,6 +279,36 @@ TEST_F(AdminCommand, DestinationsUpdateFetchesChangesTheGivenFieldsAndPutsTheWho
   EXPECT_NE(out_.str().find("updated destination 2"), std::string::npos);
 }
 
+TEST_F(AdminCommand, DevicesListNamesEachDevicesLocation) {
+  script_ = {reply(200, R"({"locations":[{"id":1,"name":"Depot"},{"id":2,"name":"Yard"}]})"),
+             reply(200, R"({"devices":[{"serial":"12345678","locationId":2,"registration":"AB12",)"
+                        R"("hasKey":true,"lastSequence":7},{"serial":"9","locationId":null,)"
+                        R"("registration":"","hasKey":false,"lastSequence":0}]})")};
+  ASSERT_EQ(run("devices", {"list"}), kAdminOk) << err_.str();
+  ASSERT_EQ(seen_.size(), 2u);
+  EXPECT_EQ(seen_[0].target, "/api/v1/locations");
+  EXPECT_EQ(seen_[1].target, "/api/v1/devices");
+  EXPECT_EQ(out_.str(),
+            "SERIAL    LOCATION  REGISTRATION  KEY  LAST SEQ\n"
+            "12345678  Yard (2)  AB12          yes         7\n"
+            "9         -         -             no          0\n");
+}
+
+// Every detail view ends its last line, so the next prompt or output starts on its own.
+TEST_F(AdminCommand, DetailViewsEndWithANewline) {
+  const std::string dest =
+      R"({"id":3,"name":"x","method":"rest","host":"http://a/b","filter":null,"locationIds":[]})";
+  script_ = {reply(200, dest), reply(201, dest), reply(200, R"({"serial":"9","locationId":null})")};
+  for (const auto& [noun, args] : std::vector<std::pair<std::string, std::vector<std::string>>>{
+           {"destinations", {"show", "3"}},
+           {"destinations", {"create", "--name", "x", "--method", "rest", "--host", "http://a/b"}},
+           {"devices", {"show", "9"}}}) {
+    ASSERT_EQ(run(noun, args), kAdminOk) << err_.str();
+    ASSERT_FALSE(out_.str().empty());
+    EXPECT_EQ(out_.str().back(), '\n') << noun << " " << args[0] << ": " << out_.str();
+  }
+}
+
 TEST_F(AdminCommand, DevicesUpdateSendsTheKeyOnlyWhenGivenAndEncodesTheSerial) {
   script_.push_back(
       reply(200, R"({"serial":"AB 1/2","locationId":3,"registration":"X1","hasKey":true})"));
