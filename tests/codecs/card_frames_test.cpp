@@ -1,0 +1,224 @@
+// The card frames of both protocols: the uplink's (schema/uplink.md section 8) and the card
+// bridges' (schema/card-bridge.md): round trips, every limit refused naming its field, and the
+// worked exchanges of both documents generated here byte for byte.
+#include <gtest/gtest.h>
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
+
+#include <fstream>
+#include <sstream>
+
+#include "codecs/cardbridge/frame.hpp"
+#include "codecs/uplink/card.hpp"
+
+namespace dcgw::codecs {
+namespace {
+
+namespace up = uplink;
+namespace cb = cardbridge;
+
+using FrameView = up::FrameView;
+
+FrameView only(const Bytes& frame) {
+  auto s = up::scanFrame(frame);
+  EXPECT_EQ(s.scan, up::Scan::Frame) << s.reason;
+  EXPECT_EQ(s.frameBytes, frame.size());
+  return s.frame;
+}
+
+Bytes hexBytes(const std::string& hex) {
+  Bytes b;
+  EXPECT_TRUE(fromHex(hex, b)) << hex;
+  return b;
+}
+
+std::string spaced(const Bytes& b) {
+  const std::string hex = toHex(b);
+  std::string s;
+  for (std::size_t i = 0; i < hex.size(); i += 2) s += (i ? " " : "") + hex.substr(i, 2);
+  return s;
+}
+
+std::string readSpec(const char* path) {
+  std::ifstream f(std::string(DCGW_SOURCE_DIR) + "/" + path);
+  std::stringstream ss;
+  ss << f.rdbuf();
+  return ss.str();
+}
+
+TEST(CardFrames, UplinkRoundTrips) {
+  Bytes f;
+  up::appendCardOpen(f, {"1200000000110200", 0x01});
+  auto open = up::parseCardOpen(only(f).body);
+  ASSERT_TRUE(open.ok()) << open.error().message();
+  EXPECT_EQ(open->card, "1200000000110200");
+  EXPECT_EQ(open->protocol, 0x01);
+
+  f.clear();
+  up::appendCardOpened(f, 7, 0x00, hexBytes("3b021450"));
+  auto opened = up::parseCardOpened(only(f).body);
+  ASSERT_TRUE(opened.ok()) << opened.error().message();
+  EXPECT_EQ(opened->session, 7u);
+  EXPECT_EQ(toHex(opened->atr), "3b021450");
+
+  f.clear();
+  const Bytes apdu(261, 0x00);
+  up::appendApduCommand(f, 7, apdu);
+  auto cmd = up::parseApduCommand(only(f).body);
+  ASSERT_TRUE(cmd.ok()) << cmd.error().message();
+  EXPECT_EQ(cmd->apdu.size(), 261u);
+
+  f.clear();
+  up::appendCardClosed(f, 7, up::CardReason::CardRemoved, "the card was removed");
+  auto closed = up::parseCardClosed(only(f).body);
+  ASSERT_TRUE(closed.ok());
+  EXPECT_EQ(closed->reason, 0x09);
+  EXPECT_STREQ(up::cardReasonName(closed->reason), "CARD_REMOVED");
+  EXPECT_EQ(closed->text, "the card was removed");
+}
+
+TEST(CardFrames, UplinkLimitsAreRefusedNamingTheField) {
+  auto fieldOf = [](auto r) { return r.ok() ? std::string("accepted") : r.error().field; };
+  // CARD_OPEN: 17 characters, a space, protocol 2, a trailing byte.
+  EXPECT_EQ(fieldOf(up::parseCardOpen(hexBytes("11" + std::string(34, '3') + "ff"))), "card");
+  EXPECT_EQ(fieldOf(up::parseCardOpen(hexBytes("0241"
+                                               "20"
+                                               "ff"))),
+            "card");
+  EXPECT_EQ(fieldOf(up::parseCardOpen(hexBytes("00"
+                                               "02"))),
+            "protocol");
+  EXPECT_EQ(fieldOf(up::parseCardOpen(hexBytes("00"
+                                               "ff"
+                                               "00"))),
+            "CARD_OPEN");
+  EXPECT_EQ(fieldOf(up::parseCardOpen(hexBytes("00"
+                                               "ff"))),
+            "accepted");
+  // APDU_COMMAND: 3 and 262 bytes, session 0.
+  EXPECT_EQ(fieldOf(up::parseApduCommand(hexBytes("00000001"
+                                                  "00a402"))),
+            "apdu");
+  EXPECT_EQ(fieldOf(up::parseApduCommand(hexBytes("00000001" + std::string(524, '0')))), "apdu");
+  EXPECT_EQ(fieldOf(up::parseApduCommand(hexBytes("00000000"
+                                                  "00a4020c"))),
+            "session");
+  // APDU_RESPONSE: 1 and 259 bytes.
+  EXPECT_EQ(fieldOf(up::parseApduResponse(hexBytes("00000001"
+                                                   "90"))),
+            "response");
+  EXPECT_EQ(fieldOf(up::parseApduResponse(hexBytes("00000001" + std::string(518, '0')))),
+            "response");
+  // CARD_OPENED: T=any is not a protocol a session runs, an ATR of 0 or 34 bytes.
+  EXPECT_EQ(fieldOf(up::parseCardOpened(hexBytes("00000001"
+                                                 "ff"
+                                                 "023b00"))),
+            "protocol");
+  EXPECT_EQ(fieldOf(up::parseCardOpened(hexBytes("00000001"
+                                                 "01"
+                                                 "00"))),
+            "atr");
+  EXPECT_EQ(fieldOf(up::parseCardOpened(hexBytes("00000001"
+                                                 "01"
+                                                 "22" +
+                                                 std::string(68, '3')))),
+            "atr");
+  EXPECT_EQ(fieldOf(up::parseCardClose(hexBytes("0000000100"))), "CARD_CLOSE");
+  EXPECT_EQ(fieldOf(up::parseCardWaiting(hexBytes("0000"))), "place");
+}
+
+TEST(CardFrames, BridgeRoundTripsAndLimits) {
+  Bytes f;
+  cb::CardInserted in{
+      "1200000000110200", {0x01, 0x02, 0x03, 0x04, 0x05, 0x06, 0x07, 0x08}, "Virtual PCD 00 00"};
+  cb::appendCardInserted(f, in);
+  auto got = cb::parseCardInserted(only(f).body);
+  ASSERT_TRUE(got.ok()) << got.error().message();
+  EXPECT_EQ(got->card, in.card);
+  EXPECT_EQ(got->extendedSerial, in.extendedSerial);
+  EXPECT_EQ(got->reader, in.reader);
+
+  f.clear();
+  cb::appendTransmitted(f, 3, 9, hexBytes("9000"));
+  auto t = cb::parseTransmitted(only(f).body);
+  ASSERT_TRUE(t.ok());
+  EXPECT_EQ(t->session, 3u);
+  EXPECT_EQ(t->number, 9);
+  EXPECT_EQ(toHex(t->apdu), "9000");
+
+  // A reply over 258 bytes is refused naming the response, and its session can still be read
+  // (the gateway ends that one session only).
+  const Bytes big = hexBytes(
+      "00000003"
+      "0009" +
+      std::string(2 * 259, 'a'));
+  auto tooBig = cb::parseTransmitted(big);
+  ASSERT_FALSE(tooBig.ok());
+  EXPECT_EQ(tooBig.error().field, "response");
+  EXPECT_EQ(cb::sessionOf(big), 3u);
+
+  EXPECT_FALSE(cb::parseHello(hexBytes("00")).ok());
+  EXPECT_FALSE(cb::parseHello(hexBytes("21" + std::string(66, '4'))).ok());  // 33 characters
+  EXPECT_FALSE(cb::parseSessionEnded(hexBytes("0000000100")).ok());
+  EXPECT_FALSE(cb::parseCardRemoved(hexBytes("00")).ok());
+  EXPECT_TRUE(cb::parseWelcome(hexBytes("001e005a00001388"
+                                        "ff"))
+                  .ok());  // later members
+}
+
+Bytes hmac(const Bytes& key, const Bytes& message) {
+  unsigned char out[32];
+  unsigned int n = 0;
+  HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()), message.data(), message.size(), out,
+       &n);
+  return Bytes(out, out + n);
+}
+
+// schema/uplink.md section 8.5: a card session, byte for byte.
+TEST(CardFrames, WorkedExampleOfTheUplinkSpec) {
+  const Bytes atr = hexBytes("3b021450");
+  std::vector<Bytes> frames(9);
+  up::appendCardOpen(frames[0], {"", 0xFF});
+  up::appendCardWaiting(frames[1], 1, "in use by device 87654321");
+  up::appendCardOpened(frames[2], 1, 0x01, atr);
+  up::appendApduCommand(frames[3], 1, hexBytes("00a4020c020002"));
+  up::appendApduResponse(frames[4], 1, hexBytes("9000"));
+  up::appendApduCommand(frames[5], 1, hexBytes("00b0000108"));
+  up::appendApduResponse(frames[6], 1, hexBytes("00112233445566779000"));
+  up::appendCardClose(frames[7], 1);
+  up::appendCardClosed(frames[8], 1, up::CardReason::Finished, "finished");
+  const std::string spec = readSpec("schema/uplink.md");
+  for (const auto& f : frames)
+    EXPECT_NE(spec.find(spaced(f)), std::string::npos) << "schema/uplink.md lacks: " << spaced(f);
+}
+
+// schema/card-bridge.md section 7: a bridge's login, its card, and the same session.
+TEST(CardFrames, WorkedExampleOfTheBridgeSpec) {
+  Bytes key(32);
+  for (std::size_t i = 0; i < key.size(); ++i) key[i] = static_cast<std::uint8_t>(i);
+  const Bytes nonce(32, 0xA5);
+  const std::string card = "1200000000110200";
+  std::vector<Bytes> frames(14);
+  cb::appendHello(frames[0], "office-1");
+  cb::appendChallenge(frames[1], nonce);
+  cb::appendProof(frames[2], hmac(key, cb::proofMessage(nonce, "office-1")));
+  cb::appendWelcome(frames[3], cb::Welcome{});
+  cb::appendCardInserted(
+      frames[4], {card, {0x00, 0x11, 0x22, 0x33, 0x44, 0x55, 0x66, 0x77}, "Virtual PCD 00 00"});
+  cb::appendCardStatus(frames[5], card, cb::CardStatus::Online, "online");
+  cb::appendSessionStart(frames[6], {1, card, 0xFF});
+  cb::appendSessionStarted(frames[7], 1, 0x01, hexBytes("3b021450"));
+  cb::appendTransmit(frames[8], 1, 1, hexBytes("00a4020c020002"));
+  cb::appendTransmitted(frames[9], 1, 1, hexBytes("9000"));
+  cb::appendSessionEnd(frames[10], 1, up::CardReason::Finished, "finished");
+  cb::appendSessionEnded(frames[11], 1);
+  cb::appendCardRemoved(frames[12], card);
+  cb::appendHeartbeat(frames[13]);
+  const std::string spec = readSpec("schema/card-bridge.md");
+  for (const auto& f : frames)
+    EXPECT_NE(spec.find(spaced(f)), std::string::npos)
+        << "schema/card-bridge.md lacks: " << spaced(f);
+}
+
+}  // namespace
+}  // namespace dcgw::codecs
