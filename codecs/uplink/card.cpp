@@ -194,6 +194,8 @@ const char* cardReasonName(std::uint8_t reason) {
       return "SHUTTING_DOWN";
     case CardReason::Ended:
       return "ENDED";
+    case CardReason::TrackerGone:
+      return "TRACKER_GONE";
   }
   return "undefined";
 }

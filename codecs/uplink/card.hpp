@@ -61,6 +61,7 @@ enum class CardReason : std::uint8_t {
   QueueFull = 0x14,            // too many trackers wait for this card already
   ShuttingDown = 0x15,         // the gateway is stopping
   Ended = 0x16,                // an admin ended the session
+  TrackerGone = 0x17,          // the tracker disconnected (SESSION_END to the bridge)
 };
 const char* cardReasonName(std::uint8_t reason);
 
