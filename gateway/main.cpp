@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "gateway/cli/admin_commands.hpp"
+#include "gateway/cli/card_bridge_command.hpp"
 #include "gateway/cli/codec_commands.hpp"
 #include "gateway/cli/ingest_command.hpp"
 #include "gateway/cli/send_command.hpp"
@@ -55,6 +56,9 @@ commands:
   tokens list|create|revoke
                         the admin API of a running gateway: [--url URL] [--token T] [--json]
                         [--ca-file F] [--insecure]; dcgw NOUN --help for each command
+  card-bridge --config FILE [--log-level L]
+                        hold the company cards in this computer's PC/SC readers for remote
+                        tachograph authentication through a gateway (schema/card-bridge.md)
   help                  this text
 )";
 
@@ -97,6 +101,7 @@ int main(int argc, char** argv) {
       cmd == "tokens")
     return dcgw::cli::runAdminCommand(cmd, args, std::cout, std::cerr);
   if (cmd == "receive") return dcgw::receive::runReceive(args, std::cout, std::cerr);
+  if (cmd == "card-bridge") return dcgw::cli::runCardBridge(args, std::cout, std::cerr);
   std::cerr << "dcgw: unknown command '" << cmd << "'\n";
   return usage(std::cerr, 2);
 }

@@ -33,7 +33,7 @@ class FakeCompanyCard {
   using Bytes = std::vector<std::uint8_t>;
   struct Options {
     std::uint16_t port{0};              // the vpcd reader's port (pcscd's reader.conf DEVICENAME)
-    Bytes atr{0x3B, 0x02, 0x14, 0x50};  // T=0 only (no TD1), two historical bytes
+    std::string atrHex{"3b021450"};  // T=0 only (no TD1), two historical bytes
     std::array<std::uint8_t, 8> extendedSerial{0x00, 0x11, 0x22, 0x33, 0x44, 0x55, 0x66, 0x77};
     bool t0{true};                 // INTERNAL AUTHENTICATE answered 6180 + GET RESPONSE
     bool certificateFirst{false};  // MSE:SET answered 6A88 until VERIFY CERTIFICATE
@@ -117,12 +117,19 @@ class FakeCompanyCard {
       Bytes m(static_cast<std::size_t>(h[0] << 8 | h[1]));
       if (!readAll(fd, m.data(), m.size())) return;
       if (m.size() == 1) {
-        if (m[0] == 4) reply(fd, o_.atr);
+        if (m[0] == 4) reply(fd, atr());
         if (m[0] == 0 || m[0] == 2) reset();  // power off, reset: the card forgets
         continue;
       }
       reply(fd, answer(m));
     }
+  }
+
+  Bytes atr() const {
+    Bytes b;
+    for (std::size_t i = 0; i + 1 < o_.atrHex.size(); i += 2)
+      b.push_back(static_cast<std::uint8_t>(std::stoi(o_.atrHex.substr(i, 2), nullptr, 16)));
+    return b;
   }
 
   void reset() {

@@ -1,0 +1,77 @@
+// The card bridge (schema/card-bridge.md): watches the PC/SC readers, reads each inserted card's
+// extended serial number and reports the card number it stands for, keeps a connection to the
+// gateway (reconnecting with a growing delay), and serves the sessions the gateway relays: one
+// worker thread per session holds its card exclusively, resets it, and transmits the APDUs.
+#pragma once
+
+#include <atomic>
+#include <condition_variable>
+#include <cstdint>
+#include <deque>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+
+#include "gateway/cardbridge/config.hpp"
+
+namespace dcgw::common {
+class FrameLink;
+}
+
+namespace dcgw::cardbridge {
+
+class SessionWorker;
+
+struct BridgeStats {
+  std::uint64_t logins{0};
+  std::uint64_t sessions{0};
+  std::uint64_t apdus{0};
+};
+
+class Bridge {
+ public:
+  explicit Bridge(BridgeConfig config);
+  ~Bridge();
+  Bridge(const Bridge&) = delete;
+  Bridge& operator=(const Bridge&) = delete;
+
+  // Runs until stop() (or a refused configuration: returns false with the reason logged).
+  void run();
+  void stop();
+  BridgeStats stats() const;
+
+ private:
+  struct ReaderCard {
+    bool present{false};
+    std::string card;  // "" when its serial number is not in the configuration
+    std::string esn;   // hex
+  };
+  void watch();
+  void serve(common::FrameLink& link, std::uint64_t generation);
+  bool login(common::FrameLink& link);
+  void handle(common::FrameLink& link, std::uint8_t kind, const codecs::Bytes& body,
+              std::uint64_t generation);
+  void reportAll(common::FrameLink& link);
+  void endAllSessions();
+  bool usable(const std::string& reader) const;
+  // From the watcher and the workers: frames to send on the current link (of `generation`).
+  void post(codecs::Bytes frames, std::uint64_t generation);
+
+  BridgeConfig c_;
+  std::atomic<bool> stop_{false};
+  std::thread watcher_;
+  mutable std::mutex mu_;
+  std::condition_variable cv_;
+  std::map<std::string, ReaderCard> readers_;  // by reader name
+  std::deque<codecs::Bytes> outbox_;
+  std::uint64_t generation_{0};  // of the current link; 0: none
+  common::FrameLink* link_{nullptr};
+  std::map<std::uint32_t, std::unique_ptr<SessionWorker>> sessions_;
+  std::uint32_t apduTimeoutMs_{5000};
+  BridgeStats stats_;
+  void* watcherCtx_{nullptr};  // the watcher's PcscContext, to cancel its wait on stop
+};
+
+}  // namespace dcgw::cardbridge

@@ -1,0 +1,175 @@
+// A card-bridge session on its own thread and PC/SC context.
+#include "gateway/cardbridge/session_worker.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include <memory>
+
+#include "codecs/cardbridge/frame.hpp"
+#include "gateway/cardbridge/pcsc.hpp"
+
+namespace dcgw::cardbridge {
+
+namespace cb = codecs::cardbridge;
+using codecs::Bytes;
+
+namespace {
+
+// The PC/SC results that mean the card is not there (any more).
+bool cardGone(long code) {
+  return code == static_cast<long>(0x8010000C) ||  // SCARD_E_NO_SMARTCARD
+         code == static_cast<long>(0x80100069) ||  // SCARD_W_REMOVED_CARD
+         code == static_cast<long>(0x80100067) ||  // SCARD_W_UNPOWERED_CARD
+         code == static_cast<long>(0x80100068) ||  // SCARD_W_RESET_CARD
+         code == static_cast<long>(0x80100017);    // SCARD_E_READER_UNAVAILABLE
+}
+
+std::string statusWord(const Bytes& r) {
+  return r.size() < 2 ? std::string("-") : codecs::toHex(Bytes(r.end() - 2, r.end()));
+}
+
+}  // namespace
+
+const char* instructionName(std::uint8_t ins) {
+  switch (ins) {
+    case 0xA4:
+      return "SELECT";
+    case 0xB0:
+      return "READ BINARY";
+    case 0xD6:
+      return "UPDATE BINARY";
+    case 0x84:
+      return "GET CHALLENGE";
+    case 0x88:
+      return "INTERNAL AUTHENTICATE";
+    case 0x82:
+      return "EXTERNAL AUTHENTICATE";
+    case 0x22:
+      return "MSE";
+    case 0x2A:
+      return "PSO";
+    case 0xC0:
+      return "GET RESPONSE";
+    case 0x20:
+      return "VERIFY";
+    case 0x86:
+      return "GENERAL AUTHENTICATE";
+    default:
+      return "instruction";
+  }
+}
+
+SessionWorker::SessionWorker(std::uint32_t session, std::string reader, std::uint8_t protocol,
+                             bool logApdus, Send send)
+    : session_(session), logApdus_(logApdus), send_(std::move(send)) {
+  thread_ = std::thread([this, reader = std::move(reader), protocol] { run(reader, protocol); });
+}
+
+SessionWorker::~SessionWorker() {
+  end(false);
+  if (thread_.joinable()) thread_.join();
+}
+
+void SessionWorker::transmit(std::uint16_t number, Bytes apdu) {
+  std::lock_guard l(mu_);
+  jobs_.push_back(Job{Job::Transmit, number, std::move(apdu), true});
+  cv_.notify_all();
+}
+
+void SessionWorker::end(bool answer) {
+  std::lock_guard l(mu_);
+  if (ending_) return;
+  ending_ = true;
+  jobs_.push_back(Job{Job::End, 0, {}, answer});
+  cv_.notify_all();
+}
+
+bool SessionWorker::finished() const {
+  std::lock_guard l(mu_);
+  return finished_;
+}
+
+void SessionWorker::run(std::string reader, std::uint8_t protocol) {
+  auto fail = [this](cb::Failure f, const std::string& why) {
+    spdlog::warn("card bridge: session {}: {}: {}", session_,
+                 cb::failureName(static_cast<std::uint8_t>(f)), why);
+    Bytes out;
+    cb::appendSessionFailed(out, session_, f, why);
+    send_(std::move(out));
+  };
+  auto finish = [this] {
+    std::lock_guard l(mu_);
+    finished_ = true;
+  };
+  PcscContext ctx;
+  std::unique_ptr<PcscCard> card;
+  Bytes atr;
+  if (!ctx.ok()) {
+    fail(cb::Failure::ReaderError, ctx.ok().what);
+  } else if (auto s = PcscCard::connect(ctx, reader, protocol, card); !s) {
+    fail(s.code == static_cast<long>(0x8010000F) ? cb::Failure::ProtocolUnavailable  // MISMATCH
+         : cardGone(s.code)                      ? cb::Failure::CardGone
+                                                 : cb::Failure::ReaderError,
+         s.what);
+  } else if (auto r = card->reset(); !r) {
+    fail(cardGone(r.code) ? cb::Failure::CardGone : cb::Failure::ReaderError, r.what);
+    card.reset();
+  } else if (auto a = card->atr(atr); !a || atr.empty() || atr.size() > 33) {
+    fail(cardGone(a.code) ? cb::Failure::CardGone : cb::Failure::ReaderError,
+         a ? "the card's ATR has " + std::to_string(atr.size()) + " bytes" : a.what);
+    card.reset();
+  } else {
+    spdlog::info("card bridge: session {} started in '{}' ({}), ATR {}", session_, reader,
+                 card->protocol() ? "T=1" : "T=0", codecs::toHex(atr));
+    Bytes out;
+    cb::appendSessionStarted(out, session_, card->protocol(), atr);
+    send_(std::move(out));
+  }
+  for (;;) {
+    Job job;
+    {
+      std::unique_lock l(mu_);
+      cv_.wait(l, [&] { return !jobs_.empty(); });
+      job = std::move(jobs_.front());
+      jobs_.pop_front();
+    }
+    if (job.what == Job::End) {
+      if (card) {
+        if (auto s = card->release(true); !s)
+          spdlog::warn("card bridge: session {}: {}", session_, s.what);
+      }
+      spdlog::info("card bridge: session {} ended; the card was reset", session_);
+      if (job.answer) {
+        Bytes out;
+        cb::appendSessionEnded(out, session_);
+        send_(std::move(out));
+      }
+      finish();
+      return;
+    }
+    if (!card) continue;  // failed already: the gateway ends the session
+    Bytes response;
+    const auto s = card->transmit(job.apdu, response);
+    const std::string what = logApdus_ ? codecs::toHex(job.apdu)
+                                       : instructionName(job.apdu.size() > 1 ? job.apdu[1] : 0);
+    if (!s || response.size() < 2) {
+      fail(!s && !cardGone(s.code) ? cb::Failure::ReaderError : cb::Failure::CardGone,
+           s ? "the card answered " + std::to_string(response.size()) + " bytes" : s.what);
+      card.reset();
+      continue;
+    }
+    if (response.size() > 258) {
+      fail(cb::Failure::ReaderError, "the card answered " + std::to_string(response.size()) +
+                                         " bytes, more than a short response APDU");
+      card.reset();
+      continue;
+    }
+    spdlog::debug("card bridge: session {} APDU {}: {} -> {}", session_, job.number, what,
+                  logApdus_ ? codecs::toHex(response) : statusWord(response));
+    Bytes out;
+    cb::appendTransmitted(out, session_, job.number, response);
+    send_(std::move(out));
+  }
+}
+
+}  // namespace dcgw::cardbridge

@@ -1,0 +1,57 @@
+// One session of the card bridge: a thread with a PC/SC context of its own that holds the card
+// exclusively from SESSION_START to SESSION_END, and answers each job with the frame to send.
+#pragma once
+
+#include <condition_variable>
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <mutex>
+#include <string>
+#include <thread>
+
+#include "codecs/bytes.hpp"
+
+namespace dcgw::cardbridge {
+
+class SessionWorker {
+ public:
+  using Send = std::function<void(codecs::Bytes frames)>;
+
+  // Starts the session: connect (protocol 0x00, 0x01 or 0xFF), reset, ATR; answers
+  // SESSION_STARTED or SESSION_FAILED through `send`.
+  SessionWorker(std::uint32_t session, std::string reader, std::uint8_t protocol, bool logApdus,
+                Send send);
+  ~SessionWorker();  // ends the session (the card reset and released) if it was not ended
+  SessionWorker(const SessionWorker&) = delete;
+  SessionWorker& operator=(const SessionWorker&) = delete;
+
+  void transmit(std::uint16_t number, codecs::Bytes apdu);
+  // SESSION_END: the card reset and released, then SESSION_ENDED (when `answer`).
+  void end(bool answer);
+  bool finished() const;
+
+ private:
+  struct Job {
+    enum { Transmit, End } what;
+    std::uint16_t number{0};
+    codecs::Bytes apdu;
+    bool answer{true};
+  };
+  void run(std::string reader, std::uint8_t protocol);
+
+  const std::uint32_t session_;
+  const bool logApdus_;
+  Send send_;
+  mutable std::mutex mu_;
+  std::condition_variable cv_;
+  std::deque<Job> jobs_;
+  bool ending_{false};
+  bool finished_{false};
+  std::thread thread_;
+};
+
+// "SELECT", "READ BINARY", "INTERNAL AUTHENTICATE"... for logs that must not hold APDU data.
+const char* instructionName(std::uint8_t ins);
+
+}  // namespace dcgw::cardbridge
