@@ -3,6 +3,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include <chrono>
 #include <memory>
 
 #include "codecs/cardbridge/frame.hpp"
@@ -153,7 +154,16 @@ void SessionWorker::run(std::string reader, std::uint8_t protocol) {
     const std::string what = logApdus_ ? codecs::toHex(job.apdu)
                                        : instructionName(job.apdu.size() > 1 ? job.apdu[1] : 0);
     if (!s || response.size() < 2) {
-      fail(!s && !cardGone(s.code) ? cb::Failure::ReaderError : cb::Failure::CardGone,
+      // A card pulled in the middle of an APDU shows as a failed transaction or as a reply of
+      // under 2 bytes; the reader's state tells it from a reader failure, once pcscd noticed.
+      bool gone = s ? true : cardGone(s.code);
+      for (int i = 0; !gone && i < 10; ++i) {
+        Bytes atr;
+        const auto st = card->atr(atr);
+        gone = !st && cardGone(st.code);
+        if (!gone) std::this_thread::sleep_for(std::chrono::milliseconds(50));
+      }
+      fail(gone ? cb::Failure::CardGone : cb::Failure::ReaderError,
            s ? "the card answered " + std::to_string(response.size()) + " bytes" : s.what);
       card.reset();
       continue;

@@ -119,6 +119,14 @@ TEST(CardBridge, ServesSessionsThroughPcscAndReconnects) {
 
   Bridge bridge(c);
   std::thread runner([&] { bridge.run(); });
+  struct Joined {  // however the test ends (a failed ASSERT returns early)
+    Bridge& b;
+    std::thread& t;
+    ~Joined() {
+      b.stop();
+      if (t.joinable()) t.join();
+    }
+  } joined{bridge, runner};
   auto link = gateway.accept();
   ASSERT_TRUE(link);
   ASSERT_TRUE(acceptLogin(*link)) << "the bridge's PROOF is not HMAC-SHA256 of the spec";
@@ -216,9 +224,6 @@ TEST(CardBridge, ServesSessionsThroughPcscAndReconnects) {
   ASSERT_EQ(f.kind, static_cast<std::uint8_t>(cb::Kind::CardInserted)) << cb::kindName(f.kind);
   EXPECT_EQ(cb::parseCardInserted(f.body)->card, kCard);
   EXPECT_GE(bridge.stats().logins, 2u);
-
-  bridge.stop();
-  runner.join();
 }
 
 }  // namespace

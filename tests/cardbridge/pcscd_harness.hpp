@@ -7,6 +7,7 @@
 #include <gtest/gtest.h>
 #include <netinet/in.h>
 #include <signal.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -39,6 +40,7 @@ class Pcscd {
         << "CHANNELID    " << hex << "\n";
     pid_ = fork();
     if (pid_ == 0) {
+      prctl(PR_SET_PDEATHSIG, SIGKILL);  // a test that crashes leaves no pcscd behind
       std::freopen((dir_ / "pcscd.log").c_str(), "w", stdout);
       std::freopen((dir_ / "pcscd.log").c_str(), "a", stderr);
       const std::string conf = (dir_ / "conf").string();

@@ -1,0 +1,277 @@
+// The card-bridge listener: login by HMAC challenge, then the bridges' reports and replies.
+#include "gateway/cardauth/bridge_listener.hpp"
+
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
+#include <openssl/rand.h>
+#include <spdlog/spdlog.h>
+
+#include "codecs/cardbridge/frame.hpp"
+
+namespace dcgw::cardauth {
+
+namespace cb = codecs::cardbridge;
+namespace up = codecs::uplink;
+using codecs::Bytes;
+
+struct BridgeListener::Conn final : uplink::Connection {
+  enum class Stage { Hello, Proof, Open } stage{Stage::Hello};
+  std::string ident;
+  std::array<std::uint8_t, 32> nonce{};
+  Bytes key;
+  std::int64_t windowStartMs{0};
+  std::size_t reports{0};
+};
+
+namespace {
+
+const std::string kNoName = "-";
+
+up::ErrorCode code(cb::ErrorCode c) {
+  return static_cast<up::ErrorCode>(static_cast<std::uint8_t>(c));
+}
+
+}  // namespace
+
+BridgeListener::BridgeListener(CardAuth& owner, Relay& relay, Registry& registry,
+                               common::Clock& clock, const CardAuthOptions& options,
+                               CardAuthStats& stats, EventSink events)
+    : owner_(owner),
+      relay_(relay),
+      registry_(registry),
+      clock_(clock),
+      o_(options),
+      stats_(stats),
+      events_(std::move(events)),
+      outbox_(std::make_shared<uplink::Outbox>()),
+      transport_(std::make_unique<uplink::Transport>(*this, o_.bridges, netStats_, outbox_->fd())) {
+}
+
+BridgeListener::~BridgeListener() {
+  stop();
+}
+
+void BridgeListener::start() {
+  transport_->start();
+}
+
+void BridgeListener::stop() {
+  if (transport_) transport_->stop();
+}
+
+void BridgeListener::post(BridgeId bridge, Bytes frames) {
+  outbox_->post(bridge, std::move(frames));
+}
+
+std::unique_ptr<uplink::Connection> BridgeListener::newConnection() {
+  return std::make_unique<Conn>();
+}
+
+const std::string& BridgeListener::name(const uplink::Connection& c) {
+  const auto& b = static_cast<const Conn&>(c);
+  return b.ident.empty() ? kNoName : b.ident;
+}
+
+std::size_t BridgeListener::maxFrameBytes(const uplink::Connection& c) {
+  return static_cast<const Conn&>(c).stage == Conn::Stage::Open ? o_.bridges.maxFrameBytes : 64;
+}
+
+void BridgeListener::refuse(Conn& c, std::uint8_t errorCode, const std::string& why) {
+  ++stats_.refusedBridgeLogins;
+  spdlog::warn("card bridge '{}' {}: login refused: {}", c.ident, uplink::peerAddress(c.fd), why);
+  if (events_)
+    events_({Event{clock_.nowMs(), "", "", c.ident, cb::errorCodeName(errorCode),
+                   "Card bridge '" + c.ident + "' (" + uplink::peerAddress(c.fd) +
+                       "): login refused: " + why}});
+  transport_->fail(c, static_cast<up::ErrorCode>(errorCode), why);
+}
+
+bool BridgeListener::onLogin(Conn& c, const up::FrameView& f) {
+  if (c.stage == Conn::Stage::Hello && f.kind == static_cast<std::uint8_t>(cb::Kind::Hello)) {
+    auto ident = cb::parseHello(f.body);
+    if (!ident) {
+      transport_->fail(c, code(cb::ErrorCode::MalformedFrame), ident.error().message());
+      return false;
+    }
+    c.ident = *ident;
+    auto key = registry_.bridgeKey(c.ident);
+    if (!key) {
+      refuse(c, static_cast<std::uint8_t>(cb::ErrorCode::UnknownBridge),
+             "no card bridge '" + c.ident + "' is registered");
+      return false;
+    }
+    c.key = std::move(*key);
+    if (RAND_bytes(c.nonce.data(), static_cast<int>(c.nonce.size())) != 1)
+      throw std::runtime_error("OpenSSL RAND_bytes failed: no nonce for a bridge login");
+    Bytes out;
+    cb::appendChallenge(out, c.nonce);
+    c.out.insert(c.out.end(), out.begin(), out.end());
+    transport_->markDirty(c);
+    c.stage = Conn::Stage::Proof;
+    return true;
+  }
+  if (c.stage == Conn::Stage::Proof && f.kind == static_cast<std::uint8_t>(cb::Kind::Proof)) {
+    unsigned char mac[32];
+    unsigned int n = 0;
+    const Bytes m = cb::proofMessage(c.nonce, c.ident);
+    HMAC(EVP_sha256(), c.key.data(), static_cast<int>(c.key.size()), m.data(), m.size(), mac, &n);
+    if (f.body.size() != 32 || CRYPTO_memcmp(mac, f.body.data(), 32) != 0) {
+      refuse(c, static_cast<std::uint8_t>(cb::ErrorCode::WrongProof),
+             "the PROOF does not match the bridge key");
+      return false;
+    }
+    if (auto old = byIdent_.find(c.ident); old != byIdent_.end() && old->second != c.id)
+      if (auto* prev = transport_->find(old->second))
+        transport_->fail(*prev, code(cb::ErrorCode::Replaced),
+                         "card bridge '" + c.ident + "' logged in on a newer connection");
+    byIdent_[c.ident] = c.id;
+    c.stage = Conn::Stage::Open;
+    c.windowStartMs = clock_.nowMs();
+    Bytes out;
+    cb::Welcome w;
+    w.heartbeatSeconds = static_cast<std::uint16_t>(o_.bridges.heartbeat.count() / 1000);
+    w.idleTimeoutSeconds = static_cast<std::uint16_t>(o_.bridges.idleTimeout.count() / 1000);
+    w.apduTimeoutMs = static_cast<std::uint32_t>(o_.limits.apduTimeoutMs);
+    cb::appendWelcome(out, w);
+    c.out.insert(c.out.end(), out.begin(), out.end());
+    transport_->markOpen(c);
+    transport_->markDirty(c);
+    ++stats_.bridgesConnected;
+    spdlog::info("card bridge '{}' {}: logged in", c.ident, uplink::peerAddress(c.fd));
+    if (events_)
+      events_({Event{
+          clock_.nowMs(), "", "", c.ident, "BRIDGE_ONLINE",
+          "Card bridge '" + c.ident + "' connected from " + uplink::peerAddress(c.fd) + "."}});
+    return true;
+  }
+  transport_->fail(c, code(cb::ErrorCode::UnexpectedFrame),
+                   std::string(cb::kindName(f.kind)) + " is not expected before the login ends");
+  return false;
+}
+
+bool BridgeListener::onOpen(Conn& c, const up::FrameView& f) {
+  const std::int64_t now = clock_.nowMs();
+  const auto kind = static_cast<cb::Kind>(f.kind);
+  auto malformed = [&](const codecs::Error& e) {
+    transport_->fail(c, code(cb::ErrorCode::MalformedFrame),
+                     std::string(cb::kindName(f.kind)) + ": " + e.message());
+    return false;
+  };
+  if (kind == cb::Kind::CardInserted || kind == cb::Kind::CardRemoved) {
+    if (now - c.windowStartMs >= 60'000) {
+      c.windowStartMs = now;
+      c.reports = 0;
+    }
+    if (++c.reports > o_.maxReportsPerMinute) {
+      transport_->fail(
+          c, code(cb::ErrorCode::TooManyReports),
+          "more than " + std::to_string(o_.maxReportsPerMinute) + " card reports in a minute");
+      return false;
+    }
+  }
+  switch (kind) {
+    case cb::Kind::Heartbeat: {
+      Bytes out;
+      cb::appendHeartbeat(out);
+      c.out.insert(c.out.end(), out.begin(), out.end());
+      transport_->markDirty(c);
+      return true;
+    }
+    case cb::Kind::CardInserted: {
+      auto in = cb::parseCardInserted(f.body);
+      if (!in) return malformed(in.error());
+      owner_.dispatch(relay_.cardInserted(c.id, c.ident, *in, now));
+      return true;
+    }
+    case cb::Kind::CardRemoved: {
+      auto card = cb::parseCardRemoved(f.body);
+      if (!card) return malformed(card.error());
+      owner_.dispatch(relay_.cardRemoved(c.id, *card, now));
+      return true;
+    }
+    case cb::Kind::SessionStarted: {
+      auto s = cb::parseSessionStarted(f.body);
+      if (!s) {
+        owner_.dispatch(relay_.badReply(c.id, cb::sessionOf(f.body), s.error().message(), now));
+        return true;
+      }
+      owner_.dispatch(relay_.sessionStarted(c.id, *s, now));
+      return true;
+    }
+    case cb::Kind::Transmitted: {
+      auto t = cb::parseTransmitted(f.body);
+      if (!t) {
+        owner_.dispatch(relay_.badReply(c.id, cb::sessionOf(f.body), t.error().message(), now));
+        return true;
+      }
+      owner_.dispatch(relay_.transmitted(c.id, t->session, t->number, t->apdu, now));
+      return true;
+    }
+    case cb::Kind::SessionEnded: {
+      auto s = cb::parseSessionEnded(f.body);
+      if (!s) return malformed(s.error());
+      owner_.dispatch(relay_.sessionEnded(c.id, *s, now));
+      return true;
+    }
+    case cb::Kind::SessionFailed: {
+      auto n = cb::parseSessionFailed(f.body);
+      if (!n) return malformed(n.error());
+      owner_.dispatch(relay_.sessionFailed(c.id, *n, now));
+      return true;
+    }
+    default:
+      break;
+  }
+  if (cb::isDefinedKind(f.kind)) {
+    transport_->fail(c, code(cb::ErrorCode::UnexpectedFrame),
+                     std::string(cb::kindName(f.kind)) + " is not sent by a bridge");
+  } else {
+    transport_->fail(c, code(cb::ErrorCode::UnknownKind),
+                     "kind " + std::to_string(f.kind) + " is not defined by card-bridge.md");
+  }
+  return false;
+}
+
+bool BridgeListener::onFrame(uplink::Connection& conn, const up::FrameView& f) {
+  auto& c = static_cast<Conn&>(conn);
+  return c.stage == Conn::Stage::Open ? onOpen(c, f) : onLogin(c, f);
+}
+
+void BridgeListener::onEnd(uplink::Connection& conn) {
+  auto& c = static_cast<Conn&>(conn);
+  if (c.stage != Conn::Stage::Open) return;
+  --stats_.bridgesConnected;
+  if (auto it = byIdent_.find(c.ident); it != byIdent_.end() && it->second == c.id)
+    byIdent_.erase(it);
+  spdlog::info("card bridge '{}': disconnected", c.ident);
+  owner_.dispatch(relay_.bridgeGone(c.id, clock_.nowMs()));
+  if (events_)
+    events_({Event{clock_.nowMs(), "", "", c.ident, "BRIDGE_OFFLINE",
+                   "Card bridge '" + c.ident + "' disconnected."}});
+}
+
+void BridgeListener::onTimeout(uplink::Connection& conn) {
+  auto& c = static_cast<Conn&>(conn);
+  if (c.stage == Conn::Stage::Open)
+    transport_->fail(c, code(cb::ErrorCode::IdleTimeout), "nothing received in time");
+  else
+    transport_->fail(c, code(cb::ErrorCode::LoginTimeout), "no login within the time allowed");
+}
+
+void BridgeListener::onWake() {
+  std::vector<uplink::Outbox::Item> items;
+  outbox_->take(items);
+  for (auto& item : items) {
+    if (item.loopTask) {
+      item.loopTask();
+      continue;
+    }
+    auto* c = static_cast<Conn*>(transport_->find(item.connection));
+    if (!c || c->state != uplink::Connection::State::Open) continue;
+    c->out.insert(c->out.end(), item.frames.begin(), item.frames.end());
+    transport_->markDirty(*c);
+  }
+}
+
+}  // namespace dcgw::cardauth

@@ -1,0 +1,61 @@
+// The card-bridge listener (schema/card-bridge.md): the uplink's transport (one epoll thread,
+// TLS, framing, timers) with the bridges' login and frames on top; everything a bridge reports
+// goes to the relay, and what the relay decides is dispatched by CardAuth.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <string>
+
+#include "gateway/cardauth/service.hpp"
+#include "gateway/uplink/listener.hpp"
+#include "gateway/uplink/outbox.hpp"
+#include "gateway/uplink/transport.hpp"
+
+namespace dcgw::cardauth {
+
+class BridgeListener final : public uplink::TransportEvents {
+ public:
+  BridgeListener(CardAuth& owner, Relay& relay, Registry& registry, common::Clock& clock,
+                 const CardAuthOptions& options, CardAuthStats& stats, EventSink events);
+  ~BridgeListener() override;
+
+  void start();
+  void stop();
+  std::uint16_t port() const { return transport_->port(); }
+  // From any thread: whole frames for a bridge connection (dropped once it is gone).
+  void post(BridgeId bridge, codecs::Bytes frames);
+
+  // ---- TransportEvents, on the listener's event thread ----
+  std::unique_ptr<uplink::Connection> newConnection() override;
+  const std::string& name(const uplink::Connection& c) override;
+  std::size_t maxFrameBytes(const uplink::Connection& c) override;
+  bool onFrame(uplink::Connection& c, const codecs::uplink::FrameView& f) override;
+  void onEnd(uplink::Connection& c) override;
+  void onTimeout(uplink::Connection& c) override;
+  void onTurnEnd(uplink::Connection&) override {}
+  void onWake() override;
+  bool busy(const uplink::Connection&) override { return false; }
+
+ private:
+  struct Conn;
+  bool onLogin(Conn& c, const codecs::uplink::FrameView& f);
+  bool onOpen(Conn& c, const codecs::uplink::FrameView& f);
+  void refuse(Conn& c, std::uint8_t code, const std::string& why);
+
+  CardAuth& owner_;
+  Relay& relay_;
+  Registry& registry_;
+  common::Clock& clock_;
+  const CardAuthOptions& o_;
+  CardAuthStats& stats_;
+  EventSink events_;
+  uplink::ListenerStats netStats_;
+  std::shared_ptr<uplink::Outbox> outbox_;
+  std::unique_ptr<uplink::Transport> transport_;
+  std::map<std::string, BridgeId> byIdent_;  // logged-in bridges
+};
+
+}  // namespace dcgw::cardauth

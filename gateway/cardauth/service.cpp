@@ -1,0 +1,123 @@
+// CardAuth: the card frames of the uplink, the bridge listener, the ticker, and the dispatch
+// of the relay's decisions.
+#include "gateway/cardauth/service.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include "codecs/uplink/card.hpp"
+#include "gateway/cardauth/bridge_listener.hpp"
+#include "gateway/uplink/outbox.hpp"
+
+namespace dcgw::cardauth {
+
+namespace up = codecs::uplink;
+
+CardAuth::CardAuth(Registry& registry, common::Clock& clock, CardAuthOptions options,
+                   EventSink events)
+    : registry_(registry),
+      clock_(clock),
+      o_(std::move(options)),
+      events_(std::move(events)),
+      relay_(registry, o_.limits) {}
+
+CardAuth::~CardAuth() {
+  stop();
+}
+
+void CardAuth::start(std::shared_ptr<uplink::Outbox> trackers) {
+  trackers_ = std::move(trackers);
+  bridges_ =
+      std::make_unique<BridgeListener>(*this, relay_, registry_, clock_, o_, stats_, events_);
+  bridges_->start();
+  ticker_ = std::thread([this] { tickLoop(); });
+}
+
+void CardAuth::stop() {
+  {
+    std::lock_guard l(mu_);
+    if (stopping_) return;
+    stopping_ = true;
+  }
+  cv_.notify_all();
+  if (ticker_.joinable()) ticker_.join();
+  if (bridges_) {
+    dispatch(relay_.shutdown(clock_.nowMs()));
+    bridges_->stop();
+  }
+}
+
+std::uint16_t CardAuth::bridgePort() const {
+  return bridges_ ? bridges_->port() : 0;
+}
+
+void CardAuth::cardChanged(const std::string& number) {
+  dispatch(relay_.cardChanged(number, clock_.nowMs()));
+}
+
+void CardAuth::tickLoop() {
+  std::unique_lock l(mu_);
+  while (!stopping_) {
+    clock_.waitFor(cv_, l, 250);
+    if (stopping_) break;
+    l.unlock();
+    dispatch(relay_.tick(clock_.nowMs()));
+    l.lock();
+  }
+}
+
+void CardAuth::dispatch(Outputs&& o) {
+  // The events first: by the time a tracker or a bridge reads why, the admin can too.
+  for (const auto& e : o.events)
+    spdlog::info("card {} {}{}: {}", e.card.empty() ? "-" : e.card, e.code,
+                 e.serial.empty() ? "" : " (device " + e.serial + ")", e.text);
+  if (events_ && !o.events.empty()) events_(o.events);
+  for (std::int64_t us : o.apduRoundTripsUs) {
+    std::size_t i = 0;
+    while (i < std::size(CardAuthStats::kApduBucketsUs) && us > CardAuthStats::kApduBucketsUs[i])
+      ++i;
+    ++stats_.apduBuckets[i];
+    ++stats_.apduCount;
+    stats_.apduSumUs += static_cast<std::uint64_t>(us);
+  }
+  for (auto& [tracker, frames] : o.toTrackers)
+    if (trackers_) trackers_->post(tracker, std::move(frames));
+  for (auto& [bridge, frames] : o.toBridges)
+    if (bridges_) bridges_->post(bridge, std::move(frames));
+}
+
+void CardAuth::onFrame(uplink::Session& s, std::uint8_t kind, codecs::ByteView body) {
+  const std::int64_t now = clock_.nowMs();
+  switch (static_cast<up::CardKind>(kind)) {
+    case up::CardKind::CardOpen: {
+      auto req = up::parseCardOpen(body);
+      if (!req) return s.fail(up::ErrorCode::MalformedFrame, "CARD_OPEN: " + req.error().message());
+      const auto info = registry_.device(s.serial());
+      Tracker t{s.id(), s.serial(), info ? info->locationId : std::nullopt,
+                info ? info->companyCard : std::string()};
+      return dispatch(relay_.open(t, *req, now));
+    }
+    case up::CardKind::ApduCommand: {
+      if (body.size() < 4)
+        return s.fail(up::ErrorCode::MalformedFrame, "APDU_COMMAND: a session (4 bytes) first");
+      const std::uint32_t session = static_cast<std::uint32_t>(body[0]) << 24 |
+                                    static_cast<std::uint32_t>(body[1]) << 16 |
+                                    static_cast<std::uint32_t>(body[2]) << 8 | body[3];
+      return dispatch(relay_.apdu(s.id(), session, body.subspan(4), now));
+    }
+    case up::CardKind::CardClose: {
+      auto session = up::parseCardClose(body);
+      if (!session)
+        return s.fail(up::ErrorCode::MalformedFrame, "CARD_CLOSE: " + session.error().message());
+      return dispatch(relay_.close(s.id(), *session, now));
+    }
+    default:
+      return s.fail(up::ErrorCode::UnexpectedFrame,
+                    std::string(up::cardKindName(kind)) + " is sent by the gateway, not a device");
+  }
+}
+
+void CardAuth::onClose(uplink::Session& s) {
+  dispatch(relay_.trackerGone(s.id(), clock_.nowMs()));
+}
+
+}  // namespace dcgw::cardauth

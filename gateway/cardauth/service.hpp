@@ -1,0 +1,108 @@
+// Remote company-card authentication in the gateway: the relay (relay.hpp), the uplink channel
+// for the card frames 0x30-0x36 (trackers), the card-bridge listener (bridges), and a ticker for
+// the relay's timeouts. serve builds one when `cardBridge` is configured and registers its
+// channel with the uplink listener.
+#pragma once
+
+#include <atomic>
+#include <condition_variable>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "gateway/cardauth/relay.hpp"
+#include "gateway/common/clock.hpp"
+#include "gateway/uplink/channel.hpp"
+#include "gateway/uplink/options.hpp"
+
+namespace dcgw::uplink {
+class Outbox;
+}
+
+namespace dcgw::cardauth {
+
+// What the relay needs to know of a device asking for a card.
+struct DeviceCardInfo {
+  std::optional<std::int64_t> locationId;
+  std::string companyCard;  // "" when none is configured
+};
+
+// The registry, as the service reads it (the store implements it; tests use maps).
+class Registry : public CardDirectory {
+ public:
+  // The bridge's key, or nullopt when no bridge has this ident (or it has no key).
+  virtual std::optional<codecs::Bytes> bridgeKey(const std::string& ident) = 0;
+  virtual std::optional<DeviceCardInfo> device(const std::string& serial) = 0;
+};
+
+// Where the relay's events go (the store's event log, the log file). Called off the loops.
+using EventSink = std::function<void(const std::vector<Event>&)>;
+
+struct CardAuthOptions {
+  uplink::ListenerOptions bridges;  // the card-bridge listener (port 7710, TLS, timeouts)
+  RelayLimits limits;
+  std::size_t maxReportsPerMinute{600};
+};
+
+struct CardAuthStats {
+  std::atomic<std::uint64_t> bridgesConnected{0};
+  std::atomic<std::uint64_t> refusedBridgeLogins{0};
+  // APDU round trips through the relay (gateway -> bridge -> card -> gateway), microseconds:
+  // counts per upper bound of kApduBucketsUs, and their sum.
+  static constexpr std::int64_t kApduBucketsUs[] = {500,   1000,  2000,   5000,   10000,
+                                                    20000, 50000, 100000, 500000, 1000000};
+  std::atomic<std::uint64_t> apduBuckets[11]{};
+  std::atomic<std::uint64_t> apduCount{0};
+  std::atomic<std::uint64_t> apduSumUs{0};
+};
+
+class BridgeListener;
+
+class CardAuth : public uplink::Channel {
+ public:
+  CardAuth(Registry& registry, common::Clock& clock, CardAuthOptions options, EventSink events);
+  ~CardAuth() override;
+  CardAuth(const CardAuth&) = delete;
+  CardAuth& operator=(const CardAuth&) = delete;
+
+  // `trackers`: the uplink listener's outbox. Starts the bridge listener and the ticker.
+  // Throws std::runtime_error naming what failed (the address, a TLS file).
+  void start(std::shared_ptr<uplink::Outbox> trackers);
+  void stop();
+  std::uint16_t bridgePort() const;
+  // The admin changed a card's registration.
+  void cardChanged(const std::string& number);
+
+  const Relay& relay() const { return relay_; }
+  const CardAuthStats& stats() const { return stats_; }
+
+  // ---- uplink::Channel (kinds 0x30-0x36), on the uplink's event thread ----
+  void onFrame(uplink::Session& s, std::uint8_t kind, codecs::ByteView body) override;
+  void onClose(uplink::Session& s) override;
+
+  // Sends what the relay decided: frames to trackers and bridges, events to the sink.
+  void dispatch(Outputs&& o);
+
+ private:
+  void tickLoop();
+
+  Registry& registry_;
+  common::Clock& clock_;
+  CardAuthOptions o_;
+  EventSink events_;
+  Relay relay_;
+  CardAuthStats stats_;
+  std::shared_ptr<uplink::Outbox> trackers_;
+  std::unique_ptr<BridgeListener> bridges_;
+  std::thread ticker_;
+  std::mutex mu_;
+  std::condition_variable cv_;
+  bool stopping_{false};
+};
+
+}  // namespace dcgw::cardauth
