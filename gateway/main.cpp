@@ -49,6 +49,10 @@ commands:
            [--provision-db PATH --location NAME] [--tls [--ca-file F] [--insecure]]
                         N trackers speaking the uplink protocol: prints sent, acknowledged,
                         rejected and acknowledgement latency p50/p99/max (--help for details)
+  simulate --card-session [--port P] [--first-serial S] [--key HEX] [--card NUMBER]
+           [--protocol t0|t1|any] [--tls ...]
+                        one tracker authenticating its vehicle unit with a company card
+                        through the gateway's card relay; prints each step
   destinations list|show|create|update|delete|enable|disable
   locations list|show|create|update|delete
   devices list|show|create|update|delete|rotate-key|refused|register

@@ -335,6 +335,8 @@ class SignalScope {
 }  // namespace
 
 int runSimulate(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
+  for (const auto& a : args)
+    if (a == "--card-session") return runCardSession(args, out, err);
   auto options = parseOptions(args);
   if (!options) {
     err << "dcgw simulate: " << options.error().field << ": " << options.error().expected << '\n';

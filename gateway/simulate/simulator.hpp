@@ -127,5 +127,7 @@ class Outbox {
 // Runs `dcgw simulate ARGS`: 0 when every device logged in and nothing is outstanding, 1
 // otherwise, 2 for a bad argument.
 int runSimulate(const std::vector<std::string>& args, std::ostream& out, std::ostream& err);
+// `dcgw simulate --card-session`: one tracker's company-card session (card_session.cpp).
+int runCardSession(const std::vector<std::string>& args, std::ostream& out, std::ostream& err);
 
 }  // namespace dcgw::simulate
