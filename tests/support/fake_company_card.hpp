@@ -32,7 +32,7 @@ class FakeCompanyCard {
  public:
   using Bytes = std::vector<std::uint8_t>;
   struct Options {
-    std::uint16_t port{0};              // the vpcd reader's port (pcscd's reader.conf DEVICENAME)
+    std::uint16_t port{0};           // the vpcd reader's port (pcscd's reader.conf DEVICENAME)
     std::string atrHex{"3b021450"};  // T=0 only (no TD1), two historical bytes
     std::array<std::uint8_t, 8> extendedSerial{0x00, 0x11, 0x22, 0x33, 0x44, 0x55, 0x66, 0x77};
     bool t0{true};                 // INTERNAL AUTHENTICATE answered 6180 + GET RESPONSE
