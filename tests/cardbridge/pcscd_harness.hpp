@@ -4,7 +4,6 @@
 // system's (/run/pcscd): tests that start one hold the ctest resource lock "pcscd".
 #pragma once
 
-#include <gtest/gtest.h>
 #include <netinet/in.h>
 #include <signal.h>
 #include <sys/prctl.h>
@@ -38,6 +37,7 @@ class Pcscd {
         << "DEVICENAME   /dev/null:" << hex << "\n"
         << "LIBPATH      /usr/lib/pcsc/drivers/serial/libifdvpcd.so\n"
         << "CHANNELID    " << hex << "\n";
+    waitForPreviousPcscd();
     pid_ = fork();
     if (pid_ == 0) {
       prctl(PR_SET_PDEATHSIG, SIGKILL);  // a test that crashes leaves no pcscd behind
@@ -69,6 +69,15 @@ class Pcscd {
   }
 
  private:
+  // A pcscd of a test that just ended may still be on its way out (its pid file names it).
+  static void waitForPreviousPcscd() {
+    for (int i = 0; i < 250; ++i) {
+      std::ifstream pidFile("/run/pcscd/pcscd.pid");
+      pid_t old = 0;
+      if (!(pidFile >> old) || old <= 0 || kill(old, 0) != 0) return;
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+  }
   static bool bindable(std::uint16_t port) {
     const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
     sockaddr_in a{};
