@@ -20,6 +20,14 @@ void HttpServer::Impl::onEvent(Conn& c, std::uint32_t ev) {
     closeNow(c);
     return;
   }
+  // TLS: a write that waited for the peer's bytes (while an answer is written nothing else
+  // is read) is retried when they come.
+  if (c.writeWantsRead && c.state == Conn::State::Writing &&
+      (ev & (EPOLLIN | EPOLLERR | EPOLLHUP | EPOLLRDHUP))) {
+    c.writeWantsRead = false;
+    updateInterest(c);
+    if (!flush(c)) return;
+  }
   if ((ev & EPOLLOUT) && !flush(c)) return;
   Conn* again = find(id);
   if (!again) return;
@@ -166,6 +174,7 @@ bool HttpServer::Impl::flush(Conn& c) {
         const int e = SSL_get_error(c.ssl.get(), static_cast<int>(n));
         if (e == SSL_ERROR_WANT_READ) {
           c.writeWantsRead = true;
+          updateInterest(c);
           return true;
         }
         if (e != SSL_ERROR_WANT_WRITE) {
@@ -228,7 +237,8 @@ void HttpServer::Impl::resume() {
 }
 
 void HttpServer::Impl::updateInterest(Conn& c) {
-  const bool read = c.state == Conn::State::Reading || c.state == Conn::State::Closing;
+  const bool read =
+      c.state == Conn::State::Reading || c.state == Conn::State::Closing || c.writeWantsRead;
   epoll_event ev{};
   ev.events = (read ? EPOLLIN | EPOLLRDHUP : 0u) | (c.wantOut ? EPOLLOUT : 0u);
   ev.data.u64 = c.id;

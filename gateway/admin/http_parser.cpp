@@ -247,6 +247,7 @@ RequestParser::Status RequestParser::feedChunked(std::string& in) {
           if (in.size() - p > 1024) return fail(400, "a chunk size line over 1 KiB");
           return more();
         }
+        if (nl - p > 1024) return fail(400, "a chunk size line over 1 KiB");
         std::string_view line = std::string_view(in).substr(p, nl - p);
         if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
         line = trim(line.substr(0, line.find(';')));  // chunk extensions are ignored
