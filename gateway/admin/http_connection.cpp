@@ -85,12 +85,12 @@ void HttpServer::Impl::onReadable(Conn& c) {
 
 void HttpServer::Impl::process(Conn& c) {
   while (c.state == Conn::State::Reading && !c.in.empty()) {
-    if (!c.started) {
+    const RequestParser::Status s = c.parser.feed(c.in);
+    if (!c.started && !(c.in.empty() && c.parser.atStart())) {  // not just empty lines
       c.started = true;
       // A new connection's first request counts from the accept; later ones from their 1st byte.
       if (c.requests > 0) c.deadlineMs = nowMs() + o_.requestTimeout.count();
     }
-    const RequestParser::Status s = c.parser.feed(c.in);
     if (s == RequestParser::Status::Error) {
       fail(c, c.parser.errorStatus(), c.parser.errorMessage());
       return;

@@ -34,6 +34,9 @@ class RequestParser {
   bool wantsContinue() const { return expectContinue_ && !continueSent_ && bodyBytesSeen_ == 0; }
   void continueSent() { continueSent_ = true; }
 
+  // Nothing of a request seen yet (empty lines before one are dropped as they come).
+  bool atStart() const { return phase_ == Phase::Head; }
+
   // Between a Complete and the next feed().
   HttpRequest& request() { return req_; }
   // Whether the connection stays open after the answer (the version and Connection header).

@@ -93,6 +93,7 @@ TEST_F(AdminFrontTest, AnIdleKeptAliveConnectionIsClosedAfterTheIdleTimeout) {
   ASSERT_TRUE(r);
   EXPECT_EQ(r->status, 200);
   const auto answered = Clock::now();
+  c.send("\r\n");  // an empty line after a request (some clients send one) is not a request
   EXPECT_TRUE(c.closedWithin(4s));
   EXPECT_GE(Clock::now() - answered, 900ms);
   EXPECT_TRUE(c.buffered().empty()) << "an idle close needs no answer: " << c.buffered();
