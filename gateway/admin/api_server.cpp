@@ -1,15 +1,9 @@
-// The admin API's server: one HTTP edge (URI, /healthz, the console's files, authentication,
-// errors as responses), then the route table (routes.hpp) of /api/v1 and /metrics.
+// The admin API's server: the HTTP front of its own (http_server.hpp: connections, framing,
+// limits, timeouts), one edge (URI, /healthz, the console's files, authentication, errors as
+// responses), then the route table (routes.hpp) of /api/v1 and /metrics.
 #include "gateway/admin/api_server.hpp"
 
-#include <Poco/Net/Context.h>
-#include <Poco/Net/HTTPRequestHandler.h>
-#include <Poco/Net/HTTPRequestHandlerFactory.h>
-#include <Poco/Net/HTTPServer.h>
-#include <Poco/Net/HTTPServerParams.h>
-#include <Poco/Net/SecureServerSocket.h>
-#include <Poco/Net/ServerSocket.h>
-#include <Poco/Net/SocketAddress.h>
+#include <Poco/Exception.h>
 #include <Poco/URI.h>
 #include <spdlog/spdlog.h>
 
@@ -17,13 +11,10 @@
 #include <sstream>
 
 #include "gateway/admin/console_assets.hpp"
+#include "gateway/admin/http_server.hpp"
 #include "gateway/admin/routes.hpp"
-#include "gateway/common/tls.hpp"
 
 namespace dcgw::admin {
-
-using Poco::Net::HTTPServerRequest;
-using Poco::Net::HTTPServerResponse;
 
 class ApiServer::Impl {
  public:
@@ -33,7 +24,8 @@ class ApiServer::Impl {
         routes_(makeRoutes(api_)),
         o_(std::move(options)) {}
 
-  void handle(HTTPServerRequest& req, HTTPServerResponse& resp) {
+  HttpResponse handle(const HttpRequest& req) {
+    HttpResponse resp;
     const auto began = std::chrono::steady_clock::now();
     int status = 500;
     try {
@@ -41,22 +33,23 @@ class ApiServer::Impl {
     } catch (const ApiError& e) {
       status = sendError(resp, e);
     } catch (const store::StoreError& e) {
-      spdlog::error("admin {} {}: store ({}): {}", req.getMethod(), req.getURI(),
+      spdlog::error("admin {} {}: store ({}): {}", req.method, req.target,
                     store::categoryName(e.category()), e.what());
       status = sendError(resp, ApiError{503, std::string("the store: ") + e.what(), {}});
     } catch (const std::exception& e) {
-      spdlog::error("admin {} {}: {}", req.getMethod(), req.getURI(), e.what());
+      spdlog::error("admin {} {}: {}", req.method, req.target, e.what());
       status = sendError(resp, ApiError{500, e.what(), {}});
     }
-    spdlog::debug("admin {} {} -> {} in {} us", req.getMethod(), req.getURI(), status,
+    spdlog::debug("admin {} {} {} -> {} in {} us", req.peer, req.method, req.target, status,
                   std::chrono::duration_cast<std::chrono::microseconds>(
                       std::chrono::steady_clock::now() - began)
                       .count());
+    return resp;
   }
 
  private:
-  control::Actor authenticate(HTTPServerRequest& req) {
-    const std::string h = req.get("Authorization", "");
+  control::Actor authenticate(const HttpRequest& req) {
+    const std::string h = req.get("authorization");
     if (h.rfind("Bearer ", 0) != 0)
       throw ApiError{401, "a bearer token is required (Authorization: Bearer <token>)", {}};
     auto t = api_.store.authenticate(h.substr(7), api_.clock.nowMs());
@@ -64,23 +57,24 @@ class ApiServer::Impl {
     return control::Actor{t->name, t->role};
   }
 
-  static int serveConsole(const std::string& path, HTTPServerResponse& resp) {
+  static int serveConsole(const std::string& path, HttpResponse& resp) {
     const ConsoleAsset* a = findConsoleAsset(path == "/" ? "/index.html" : path);
     if (!a) throw ApiError{404, "no such file: " + path, {}};
     return send(resp, 200, std::string(a->content, a->size), a->contentType);
   }
 
-  int route(HTTPServerRequest& req, HTTPServerResponse& resp) {
+  int route(const HttpRequest& req, HttpResponse& resp) {
     Poco::URI uri;
     try {
-      uri = Poco::URI(req.getURI());
+      uri = Poco::URI(req.target);
     } catch (const Poco::Exception& e) {
       throw ApiError{400, "not a valid request URI: " + e.displayText(), {}};
     }
     const std::string path = uri.getPath();
     // Segments are split on the raw path and decoded once: a serial may hold '/' or '%'.
-    const std::string rawPath = req.getURI().substr(0, req.getURI().find_first_of("?#"));
-    const std::string& method = req.getMethod();
+    const std::string rawPath = req.target.substr(0, req.target.find_first_of("?#"));
+    // HEAD is GET without the body (the front leaves it out).
+    const std::string method = req.method == "HEAD" ? "GET" : req.method;
     if (path == "/healthz") return send(resp, 200, "ok\n", "text/plain");
     if (method == "GET" &&
         (path == "/" || path == "/index.html" || path.rfind("/console/", 0) == 0))
@@ -116,46 +110,9 @@ class ApiServer::Impl {
 
  public:
   AdminOptions o_;
-  std::unique_ptr<Poco::Net::HTTPServer> server_;
+  std::unique_ptr<HttpServer> server_;
   std::uint16_t port_{0};
 };
-
-namespace {
-
-class Handler : public Poco::Net::HTTPRequestHandler {
- public:
-  explicit Handler(ApiServer::Impl& impl,
-                   void (*call)(ApiServer::Impl&, HTTPServerRequest&, HTTPServerResponse&))
-      : impl_(impl), call_(call) {}
-  void handleRequest(HTTPServerRequest& req, HTTPServerResponse& resp) override {
-    call_(impl_, req, resp);
-  }
-
- private:
-  ApiServer::Impl& impl_;
-  void (*call_)(ApiServer::Impl&, HTTPServerRequest&, HTTPServerResponse&);
-};
-
-}  // namespace
-
-void callHandle(ApiServer::Impl& impl, HTTPServerRequest& req, HTTPServerResponse& resp);
-
-namespace {
-class Factory : public Poco::Net::HTTPRequestHandlerFactory {
- public:
-  explicit Factory(ApiServer::Impl& impl) : impl_(impl) {}
-  Poco::Net::HTTPRequestHandler* createRequestHandler(const HTTPServerRequest&) override {
-    return new Handler(impl_, &callHandle);
-  }
-
- private:
-  ApiServer::Impl& impl_;
-};
-}  // namespace
-
-void callHandle(ApiServer::Impl& impl, HTTPServerRequest& req, HTTPServerResponse& resp) {
-  impl.handle(req, resp);
-}
 
 ApiServer::ApiServer(store::Backend& store, forward::Forwarder& forwarder, common::Clock& clock,
                      AdminOptions options, MetricSources metrics, common::ChangeFeed* feed)
@@ -166,28 +123,16 @@ ApiServer::~ApiServer() {
 }
 
 void ApiServer::start() {
-  auto& o = impl_->o_;
-  Poco::Net::ServerSocket socket;
+  Impl* impl = impl_.get();
+  impl_->server_ = std::make_unique<HttpServer>(
+      impl_->o_, [impl](const HttpRequest& req) { return impl->handle(req); });
   try {
-    const Poco::Net::SocketAddress address(o.bind, o.port);
-    if (!o.tlsCertificateFile.empty() || !o.tlsPrivateKeyFile.empty()) {
-      const auto ctx =
-          common::makeServerTlsContext("admin API", o.tlsCertificateFile, o.tlsPrivateKeyFile);
-      socket = Poco::Net::SecureServerSocket(address, 64, ctx);
-    } else {
-      socket = Poco::Net::ServerSocket(address, 64);
-    }
-  } catch (const Poco::Exception& e) {
-    throw std::runtime_error("admin API: cannot listen on " + o.bind + ":" +
-                             std::to_string(o.port) + ": " + e.displayText());
+    impl_->server_->start();
+    impl_->port_ = impl_->server_->port();
+  } catch (...) {
+    impl_->server_.reset();
+    throw;
   }
-  impl_->port_ = socket.address().port();
-  auto* params = new Poco::Net::HTTPServerParams;
-  params->setMaxThreads(o.threads);
-  params->setMaxQueued(256);
-  params->setKeepAlive(true);
-  impl_->server_ = std::make_unique<Poco::Net::HTTPServer>(new Factory(*impl_), socket, params);
-  impl_->server_->start();
 }
 
 std::uint16_t ApiServer::port() const {
@@ -196,7 +141,7 @@ std::uint16_t ApiServer::port() const {
 
 void ApiServer::stop() {
   if (impl_ && impl_->server_) {
-    impl_->server_->stopAll(true);
+    impl_->server_->stop();
     impl_->server_.reset();
   }
 }

@@ -1,5 +1,5 @@
-// The admin HTTP API (schema/openapi.yaml), /metrics, /healthz and the web console, on a POCO
-// HTTPServer of its own (loopback by default).
+// The admin HTTP API (schema/openapi.yaml), /metrics, /healthz and the web console, on an
+// HTTP/1.1 front of its own (http_server.hpp; loopback by default).
 #pragma once
 
 #include <cstdint>

@@ -2,13 +2,11 @@
 #include "gateway/admin/http.hpp"
 
 #include <algorithm>
-#include <istream>
 
 namespace dcgw::admin {
 
 using codecs::JsonValue;
 using codecs::JsonWriter;
-using Poco::Net::HTTPResponse;
 
 namespace {
 constexpr std::size_t kMaxBody = 1 << 20;
@@ -26,17 +24,15 @@ ApiError toApiError(const control::Failure& f) {
   return ApiError{500, f.message, f.fields};
 }
 
-int send(Poco::Net::HTTPServerResponse& resp, int status, const std::string& body,
-         const std::string& type) {
-  resp.setStatusAndReason(static_cast<HTTPResponse::HTTPStatus>(status));
-  resp.setContentType(type);
+int send(HttpResponse& resp, int status, const std::string& body, const std::string& type) {
+  resp.status = status;
+  resp.contentType = type;
   resp.set("Cache-Control", "no-store");
-  resp.setContentLength(static_cast<std::streamsize>(body.size()));
-  resp.send() << body;
+  resp.body = body;
   return status;
 }
 
-int sendError(Poco::Net::HTTPServerResponse& resp, const ApiError& e) {
+int sendError(HttpResponse& resp, const ApiError& e) {
   std::string out;
   JsonWriter w(out);
   w.beginObject();
@@ -60,16 +56,10 @@ int sendError(Poco::Net::HTTPServerResponse& resp, const ApiError& e) {
   return send(resp, e.status, out);
 }
 
-JsonValue readBody(Poco::Net::HTTPServerRequest& req) {
-  std::string body;
-  char buf[8192];
-  std::istream& in = req.stream();
-  while (in.read(buf, sizeof buf) || in.gcount() > 0) {
-    body.append(buf, static_cast<std::size_t>(in.gcount()));
-    if (body.size() > kMaxBody) throw ApiError{413, "a body of at most 1 MiB", {}};
-  }
-  if (body.empty()) body = "{}";
-  auto v = codecs::parseJson(body);
+JsonValue readBody(const HttpRequest& req) {
+  // The front refuses a longer body before it is read (AdminOptions::maxBodyBytes).
+  if (req.body.size() > kMaxBody) throw ApiError{413, "a body of at most 1 MiB", {}};
+  auto v = codecs::parseJson(req.body.empty() ? std::string_view("{}") : req.body);
   if (!v)
     throw ApiError{
         400,

@@ -2,9 +2,6 @@
 // and the request a route handler gets.
 #pragma once
 
-#include <Poco/Net/HTTPServerRequest.h>
-#include <Poco/Net/HTTPServerResponse.h>
-
 #include <cstdint>
 #include <map>
 #include <optional>
@@ -13,6 +10,7 @@
 #include <vector>
 
 #include "codecs/json.hpp"
+#include "gateway/admin/http_message.hpp"
 #include "gateway/control/service.hpp"
 
 namespace dcgw::admin {
@@ -33,11 +31,13 @@ T orThrow(control::Outcome<T> o) {
   return std::move(o.value());
 }
 
-int send(Poco::Net::HTTPServerResponse& resp, int status, const std::string& body,
+// Fills the response (status, type, body, Cache-Control: no-store); returns the status.
+int send(HttpResponse& resp, int status, const std::string& body,
          const std::string& type = "application/json");
-int sendError(Poco::Net::HTTPServerResponse& resp, const ApiError& e);
-// The body as a JSON object ("{}" when empty); 413 over 1 MiB, 400 when not a JSON object.
-codecs::JsonValue readBody(Poco::Net::HTTPServerRequest& req);
+int sendError(HttpResponse& resp, const ApiError& e);
+// The body as a JSON object ("{}" when empty); 413 over 1 MiB, 400 when not a JSON object
+// (invalid UTF-8 included), naming the character where it went wrong.
+codecs::JsonValue readBody(const HttpRequest& req);
 
 // A path id: decimal digits, else 404 "no <what> '<text>'".
 std::int64_t idParam(const std::string& s, const char* what);
@@ -72,8 +72,8 @@ inline void throwIfAny(const control::FieldErrors& e) {
 // One request as a route handler sees it. Path variables ({name}) are the decoded segments;
 // numeric ones ({destination}, {location}, {queue}, {entry}, {token}) are checked by the table.
 struct Request {
-  Poco::Net::HTTPServerRequest& http;
-  Poco::Net::HTTPServerResponse& resp;
+  const HttpRequest& http;
+  HttpResponse& resp;
   control::Actor caller;
   std::string method;
   std::string path;  // decoded, for messages

@@ -2,6 +2,8 @@
 // without including it.
 #pragma once
 
+#include <chrono>
+#include <cstddef>
 #include <cstdint>
 #include <string>
 
@@ -12,7 +14,18 @@ struct AdminOptions {
   std::uint16_t port{8080};  // 0: any free port (see ApiServer::port())
   std::string tlsCertificateFile;
   std::string tlsPrivateKeyFile;
+  // The workers that run requests; connections cost a buffer, not a worker.
   int threads{4};
+  // The whole request (head and body; for a new connection from its accept, TLS handshake
+  // included) must arrive within this, else 408 and the connection closes. A response that
+  // the client does not read for as long closes the connection too.
+  std::chrono::milliseconds requestTimeout{10'000};
+  // A kept-alive connection waiting for its next request closes after this.
+  std::chrono::milliseconds idleTimeout{30'000};
+  std::size_t maxHeaderBytes{16 * 1024};     // request line and header fields: else 431
+  std::size_t maxBodyBytes{1 << 20};         // else 413
+  std::size_t maxConnections{1024};          // open at once: over it 503 and closed
+  std::size_t maxConnectionsPerAddress{64};  // from one client IP address: over it 503
 };
 
 }  // namespace dcgw::admin

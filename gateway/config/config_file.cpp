@@ -138,6 +138,35 @@ codecs::Result<admin::AdminOptions> adminOptions(const std::string& path) {
     if (o.tlsCertificateFile.empty() != o.tlsPrivateKeyFile.empty())
       return codecs::makeError("admin.tls", 0, "both certificateFile and privateKeyFile");
   }
+  // The front's limits and timeouts (schema/openapi.yaml, "Connections"); each number is
+  // checked against its range and the error names the setting.
+  auto number = [&](const char* key, long long lo, long long hi, long long& out) -> codecs::Status {
+    const codecs::JsonValue* v = a->find(key);
+    if (!v) return codecs::Ok{};
+    auto n = v->asExactInteger();
+    if (!v->isNumber() || !n || *n < lo || *n > hi)
+      return codecs::makeError(
+          std::string("admin.") + key, 0,
+          "an integer from " + std::to_string(lo) + " to " + std::to_string(hi));
+    out = *n;
+    return codecs::Ok{};
+  };
+  long long threads = o.threads, request = o.requestTimeout.count() / 1000,
+            idle = o.idleTimeout.count() / 1000, head = static_cast<long long>(o.maxHeaderBytes),
+            conns = static_cast<long long>(o.maxConnections),
+            perAddress = static_cast<long long>(o.maxConnectionsPerAddress);
+  for (auto s :
+       {number("threads", 1, 256, threads), number("requestTimeoutSeconds", 1, 3600, request),
+        number("idleTimeoutSeconds", 1, 3600, idle), number("maxHeaderBytes", 1024, 1 << 20, head),
+        number("maxConnections", 1, 100000, conns),
+        number("maxConnectionsPerAddress", 1, 100000, perAddress)})
+    if (!s) return s.error();
+  o.threads = static_cast<int>(threads);
+  o.requestTimeout = std::chrono::seconds(request);
+  o.idleTimeout = std::chrono::seconds(idle);
+  o.maxHeaderBytes = static_cast<std::size_t>(head);
+  o.maxConnections = static_cast<std::size_t>(conns);
+  o.maxConnectionsPerAddress = static_cast<std::size_t>(perAddress);
   return o;
 }
 

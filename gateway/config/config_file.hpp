@@ -26,7 +26,9 @@ std::optional<store::Durability> parseDurability(std::string_view text);
 codecs::Result<std::int64_t> retentionMs(const std::string& path);
 // "uplink": {...} (schema/uplink.md section 10), read at every start; defaults when absent.
 codecs::Result<uplink::ListenerOptions> uplinkOptions(const std::string& path);
-// "admin": {"bind", "port", "tls": {"certificateFile", "privateKeyFile"}}; defaults when absent.
+// "admin": {"bind", "port", "tls": {"certificateFile", "privateKeyFile"}, "threads",
+// "requestTimeoutSeconds", "idleTimeoutSeconds", "maxHeaderBytes", "maxConnections",
+// "maxConnectionsPerAddress"}; defaults when absent, an error naming the setting when invalid.
 codecs::Result<admin::AdminOptions> adminOptions(const std::string& path);
 
 }  // namespace dcgw::config
