@@ -81,7 +81,11 @@ class ApiServer::Impl {
     // Segments are split on the raw path and decoded once: a serial may hold '/' or '%'.
     const std::string rawPath = req.getURI().substr(0, req.getURI().find_first_of("?#"));
     const std::string& method = req.getMethod();
-    if (path == "/healthz") return send(resp, 200, "ok\n", "text/plain");
+    if (path == "/healthz") {
+      const store::Health h = api_.store.health();
+      return h.ok ? send(resp, 200, "ok\n", "text/plain")
+                  : send(resp, 503, "store unavailable: " + h.reason + "\n", "text/plain");
+    }
     if (method == "GET" &&
         (path == "/" || path == "/index.html" || path.rfind("/console/", 0) == 0))
       return serveConsole(path, resp);

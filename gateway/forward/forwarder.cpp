@@ -176,9 +176,11 @@ void Forwarder::runLoop(Worker& w) {
       st = store_.state(w.id);
       if (!config->paused && st.nextAttemptAtMs <= clock_.nowMs())
         batch = store_.pendingBatch(w.id, 64);
-    } catch (const store::StoreError&) {
+    } catch (const store::StoreError& e) {
       std::unique_lock lock(w.mu);
+      w.status.lastError = std::string("the store: ") + e.what();  // nothing is sent meanwhile
       if (!w.stop) clock_.waitFor(w.cv, lock, 1000);  // the store is unwell: try again soon
+
       continue;
     }
     // Settings changed: what is queued goes out with the new ones.
