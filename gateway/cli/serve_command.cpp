@@ -109,7 +109,7 @@ int runServe(const std::vector<std::string>& args, std::ostream& out, std::ostre
        {durability ? nullptr : &durability.error(), retention ? nullptr : &retention.error(),
         options ? nullptr : &options.error(), adminOptions ? nullptr : &adminOptions.error()})
     if (e) {
-      err << "dcgw serve: " << configPath << ": " << e->message() << '\n';
+      err << "dcgw serve: " << configPath << ": " << config::errorText(*e) << '\n';
       return 1;
     }
   if (!synchronous.empty()) {
@@ -147,7 +147,7 @@ int runServe(const std::vector<std::string>& args, std::ostream& out, std::ostre
     return 1;
   }
   if (codecs::Status s = config::loadIfEmpty(*store, configPath, clock.nowMs()); !s) {
-    err << "dcgw serve: " << configPath << ": " << s.error().message() << '\n';
+    err << "dcgw serve: " << configPath << ": " << config::errorText(s.error()) << '\n';
     return 1;
   }
   // Commits and admin changes are published here; the forwarder and the ingest path listen.
