@@ -15,6 +15,7 @@
 
 #include <sys/socket.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cerrno>
 #include <istream>
@@ -110,6 +111,7 @@ class HttpAdapter : public Adapter {
     const auto deadline =
         std::chrono::steady_clock::now() + settings_.connectTimeout + settings_.timeout;
     armWatchdog(deadline);
+    replyBound_ = false;
     struct Disarm {
       std::atomic<std::int64_t>& d;
       ~Disarm() { d = 0; }
@@ -133,12 +135,18 @@ class HttpAdapter : public Adapter {
         std::ostream& os = session_->sendRequest(req);
         os.write(body.data(), static_cast<std::streamsize>(body.size()));
         os.flush();
+        // replyTimeoutMs: the whole response within that time of the request being written
+        // (and within the message's overall time, whichever ends first).
+        const auto replyBy =
+            std::min(deadline, std::chrono::steady_clock::now() + settings_.replyTimeout);
+        replyBound_ = replyBy < deadline;
+        deadlineNs_ = replyBy.time_since_epoch().count();  // the watchdog watches it too
         awaitReadable(session_->socket());
-        setTimeLeft(deadline);
+        setTimeLeft(replyBy);
         Poco::Net::HTTPResponse resp;
         std::istream& is = session_->receiveResponse(resp);
         std::string respBody;
-        const bool whole = readBody(is, respBody, deadline);
+        const bool whole = readBody(is, respBody, replyBy);
         // The watchdog's shutdown can end the body as a clean end of stream rather than an
         // error: the response was cut by the overall timeout all the same.
         if (fired_.exchange(false)) {
@@ -189,6 +197,10 @@ class HttpAdapter : public Adapter {
   }
 
   std::string overallTimeoutReason() const {
+    if (replyBound_)
+      return "timed out: no complete response within " +
+             std::to_string(settings_.replyTimeout.count()) +
+             " ms of the request (replyTimeoutMs) (" + peer_ + ")";
     return "timed out: no complete response within " +
            std::to_string((settings_.connectTimeout + settings_.timeout).count()) + " ms (" +
            peer_ + ")";
@@ -257,6 +269,7 @@ class HttpAdapter : public Adapter {
   }
 
   DestinationSettings settings_;
+  bool replyBound_{false};  // this attempt's time ends with replyTimeoutMs, not the overall
   bool soap_;
   Poco::URI uri_;
   std::string path_;
