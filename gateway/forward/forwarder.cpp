@@ -3,6 +3,7 @@
 
 #include <algorithm>
 
+
 #include "gateway/forward/destination_settings.hpp"
 
 namespace dcgw::forward {
@@ -146,6 +147,62 @@ Forwarder::Status Forwarder::status(std::int64_t destination) {
   return it->second->status;
 }
 
+std::shared_ptr<void> Forwarder::hold(std::int64_t destination, std::chrono::milliseconds limit) {
+  std::shared_ptr<Gate> gate;
+  {
+    std::lock_guard lock(mu_);
+    auto it = workers_.find(destination);
+    if (it == workers_.end()) return std::make_shared<int>(0);
+    Worker& w = *it->second;
+    {
+      std::lock_guard l(w.mu);
+      w.interrupt = true;  // end the run after the packet being sent
+    }
+    w.cv.notify_all();
+    gate = w.gate;
+  }
+  std::unique_lock g(gate->mu);
+  ++gate->holders;
+  if (!gate->cv.wait_for(g, limit, [&] { return !gate->running; })) {
+    --gate->holders;
+    g.unlock();
+    gate->cv.notify_all();
+    return nullptr;
+  }
+  return std::shared_ptr<void>(gate.get(), [gate](void*) {
+    {
+      std::lock_guard l(gate->mu);
+      --gate->holders;
+    }
+    gate->cv.notify_all();
+  });
+}
+
+// A worker's run as hold() sees it: begun only while no admin holds the worker, ended before
+// the worker waits (a hold waits for a run, never for a backoff or an idle queue).
+class Forwarder::Running {
+ public:
+  explicit Running(Gate& g) : g_(g) {
+    std::unique_lock l(g_.mu);
+    g_.cv.wait(l, [&] { return g_.holders == 0; });
+    g_.running = true;
+  }
+  ~Running() { end(); }
+  void end() {
+    if (ended_) return;
+    ended_ = true;
+    {
+      std::lock_guard l(g_.mu);
+      g_.running = false;
+    }
+    g_.cv.notify_all();
+  }
+
+ private:
+  Gate& g_;
+  bool ended_{false};
+};
+
 void Forwarder::run(Worker& w) {
   try {
     runLoop(w);
@@ -167,6 +224,7 @@ void Forwarder::runLoop(Worker& w) {
       w.pendingHint = false;
       w.interrupt = false;
     }
+    Running running(*w.gate);
     std::optional<store::DestinationConfig> config;
     store::DestinationState st;
     std::vector<store::PendingDelivery> batch;
@@ -177,14 +235,15 @@ void Forwarder::runLoop(Worker& w) {
       if (!config->paused && st.nextAttemptAtMs <= clock_.nowMs())
         batch = store_.pendingBatch(w.id, 64);
     } catch (const store::StoreError& e) {
+      running.end();
       std::unique_lock lock(w.mu);
       w.status.lastError = std::string("the store: ") + e.what();  // nothing is sent meanwhile
       if (!w.stop) clock_.waitFor(w.cv, lock, 1000);  // the store is unwell: try again soon
-
       continue;
     }
     // Settings changed: what is queued goes out with the new ones.
     if (adapter && !(adapterSettings == config->settings)) adapter.reset();
+    if (config->paused || st.nextAttemptAtMs > clock_.nowMs() || batch.empty()) running.end();
     {
       std::unique_lock lock(w.mu);
       w.status.consecutiveFailures = st.consecutiveFailures;
@@ -252,6 +311,7 @@ void Forwarder::runLoop(Worker& w) {
     try {
       store_.recordAttempts(w.id, attempts, after);
     } catch (const store::StoreError&) {
+      running.end();
       // The rows stay pending and are sent again: at-least-once.
       std::unique_lock lock(w.mu);
       if (!w.stop) clock_.waitFor(w.cv, lock, 1000);
