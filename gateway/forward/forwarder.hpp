@@ -55,8 +55,10 @@ class Forwarder {
     std::int64_t nextAttemptAtMs{0};
     int consecutiveFailures{0};
     std::string lastError;
+    // Set while the store cannot record this worker's deliveries (a full disk): the worker then
+    // backs off on its own (nextAttemptAtMs) and this is the reason, also in lastError.
+    std::string storeError;
   };
-
   Status status(std::int64_t destination);
 
   // Holds the destination's worker between two runs, for an admin action that must see the
