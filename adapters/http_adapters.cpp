@@ -6,6 +6,7 @@
 #include <Poco/Net/HTTPSClientSession.h>
 #include <Poco/Net/NetException.h>
 #include <Poco/Net/SSLException.h>
+#include <Poco/Net/SecureStreamSocket.h>
 #include <Poco/StreamCopier.h>
 #include <Poco/URI.h>
 #include <libxml/parser.h>
@@ -23,6 +24,7 @@
 #include <thread>
 
 #include "adapters/adapters_internal.hpp"
+#include "adapters/resolver.hpp"
 #include "adapters/xml_message.hpp"
 
 namespace dcgw::adapters::detail {
@@ -125,6 +127,7 @@ class HttpAdapter : public Adapter {
         Poco::Net::HTTPRequest req(Poco::Net::HTTPRequest::HTTP_POST, path_,
                                    Poco::Net::HTTPMessage::HTTP_1_1);
         req.setKeepAlive(true);
+        req.setHost(uri_.getHost(), uri_.getPort());
         req.setContentLength(static_cast<std::streamsize>(body.size()));
         if (soap_) {
           req.setContentType("text/xml; charset=utf-8");
@@ -171,13 +174,22 @@ class HttpAdapter : public Adapter {
 
  private:
   void ensureSession() {
-    if (session_) return;
+    if (session_ && session_->connected()) return;
+    // A new connection resolves the name again (DNS changes are followed), within the connect
+    // timeout (resolver.hpp), and POCO is given the address: it would look the name up itself,
+    // without a limit. The Host header names the URL's host (set on each request).
+    const Poco::Net::SocketAddress address =
+        resolveWithin(uri_.getHost(), uri_.getPort(), settings_.connectTimeout);
     std::lock_guard lock(sessionMu_);
     if (context_) {
-      session_ =
-          std::make_unique<Poco::Net::HTTPSClientSession>(uri_.getHost(), uri_.getPort(), context_);
+      auto https = std::make_unique<Poco::Net::HTTPSClientSession>(address.host().toString(),
+                                                                   address.port(), context_);
+      // SNI and POCO's certificate check name the URL's host, not the address.
+      Poco::Net::SecureStreamSocket(https->socket()).setPeerHostName(uri_.getHost());
+      session_ = std::move(https);
     } else {
-      session_ = std::make_unique<Poco::Net::HTTPClientSession>(uri_.getHost(), uri_.getPort());
+      session_ =
+          std::make_unique<Poco::Net::HTTPClientSession>(address.host().toString(), address.port());
     }
     session_->setKeepAlive(true);
     auto ms = [](std::chrono::milliseconds d) { return Poco::Timespan(d.count() * 1000); };
