@@ -18,6 +18,7 @@
 #include "adapters/adapters_internal.hpp"
 #include "adapters/custom_tags.hpp"
 #include "adapters/methods.hpp"
+#include "adapters/resolver.hpp"
 #include "codecs/json.hpp"
 
 #include <libxml/parser.h>
@@ -158,6 +159,7 @@ std::string describeNetworkError(const Poco::Exception& e, const std::string& pe
 
 std::string describeNetworkError(const std::exception& e, const std::string& peer) {
   if (auto* p = dynamic_cast<const Poco::Exception*>(&e)) return describeNetworkError(*p, peer);
+  if (dynamic_cast<const ResolveError*>(&e)) return e.what();  // names the host already
   return std::string(e.what()) + " (" + peer + ")";
 }
 
@@ -170,8 +172,9 @@ codecs::Status checkText(const Envelope& e) {
   return codecs::Ok{};
 }
 
-Poco::Net::SocketAddress resolve(const std::string& host, std::uint16_t port) {
-  return Poco::Net::SocketAddress(host, port);
+Poco::Net::SocketAddress resolve(const std::string& host, std::uint16_t port,
+                                 std::chrono::milliseconds limit) {
+  return resolveWithin(host, port, limit);
 }
 
 }  // namespace detail

@@ -25,8 +25,9 @@ std::unique_ptr<Adapter> makeBinaryAdapter(const DestinationSettings& s);
 std::string describeNetworkError(const Poco::Exception& e, const std::string& peer);
 std::string describeNetworkError(const std::exception& e, const std::string& peer);
 
-// Resolves host:port; throws Poco::Net::HostNotFoundException and friends.
-Poco::Net::SocketAddress resolve(const std::string& host, std::uint16_t port);
+// Resolves host:port within `limit` (resolver.hpp); throws ResolveError.
+Poco::Net::SocketAddress resolve(const std::string& host, std::uint16_t port,
+                                 std::chrono::milliseconds limit);
 
 // The text methods carry serial and registration as UTF-8 (XML, JSON): anything else could only
 // produce a document the receiver must reject, so such a packet is never carriable.

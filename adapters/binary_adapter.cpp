@@ -61,7 +61,8 @@ class BinaryAdapter : public Adapter {
 
   void connect() {
     auto s = std::make_unique<Poco::Net::StreamSocket>();
-    s->connect(resolve(settings_.host, settings_.port), span(settings_.connectTimeout));
+    s->connect(resolve(settings_.host, settings_.port, settings_.connectTimeout),
+               span(settings_.connectTimeout));
     s->setNoDelay(true);
     s->setSendTimeout(span(settings_.timeout));
     s->setReceiveTimeout(span(settings_.replyTimeout));

@@ -6,6 +6,7 @@
 #include <Poco/Net/HTTPSClientSession.h>
 #include <Poco/Net/NetException.h>
 #include <Poco/Net/SSLException.h>
+#include <Poco/Net/SecureStreamSocket.h>
 #include <Poco/StreamCopier.h>
 #include <Poco/URI.h>
 #include <libxml/parser.h>
@@ -15,6 +16,7 @@
 
 #include <sys/socket.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cerrno>
 #include <istream>
@@ -22,6 +24,7 @@
 #include <thread>
 
 #include "adapters/adapters_internal.hpp"
+#include "adapters/resolver.hpp"
 #include "adapters/xml_message.hpp"
 
 namespace dcgw::adapters::detail {
@@ -110,6 +113,7 @@ class HttpAdapter : public Adapter {
     const auto deadline =
         std::chrono::steady_clock::now() + settings_.connectTimeout + settings_.timeout;
     armWatchdog(deadline);
+    replyBound_ = false;
     struct Disarm {
       std::atomic<std::int64_t>& d;
       ~Disarm() { d = 0; }
@@ -123,6 +127,7 @@ class HttpAdapter : public Adapter {
         Poco::Net::HTTPRequest req(Poco::Net::HTTPRequest::HTTP_POST, path_,
                                    Poco::Net::HTTPMessage::HTTP_1_1);
         req.setKeepAlive(true);
+        req.setHost(uri_.getHost(), uri_.getPort());
         req.setContentLength(static_cast<std::streamsize>(body.size()));
         if (soap_) {
           req.setContentType("text/xml; charset=utf-8");
@@ -133,12 +138,18 @@ class HttpAdapter : public Adapter {
         std::ostream& os = session_->sendRequest(req);
         os.write(body.data(), static_cast<std::streamsize>(body.size()));
         os.flush();
+        // replyTimeoutMs: the whole response within that time of the request being written
+        // (and within the message's overall time, whichever ends first).
+        const auto replyBy =
+            std::min(deadline, std::chrono::steady_clock::now() + settings_.replyTimeout);
+        replyBound_ = replyBy < deadline;
+        deadlineNs_ = replyBy.time_since_epoch().count();  // the watchdog watches it too
         awaitReadable(session_->socket());
-        setTimeLeft(deadline);
+        setTimeLeft(replyBy);
         Poco::Net::HTTPResponse resp;
         std::istream& is = session_->receiveResponse(resp);
         std::string respBody;
-        const bool whole = readBody(is, respBody, deadline);
+        const bool whole = readBody(is, respBody, replyBy);
         // The watchdog's shutdown can end the body as a clean end of stream rather than an
         // error: the response was cut by the overall timeout all the same.
         if (fired_.exchange(false)) {
@@ -163,13 +174,22 @@ class HttpAdapter : public Adapter {
 
  private:
   void ensureSession() {
-    if (session_) return;
+    if (session_ && session_->connected()) return;
+    // A new connection resolves the name again (DNS changes are followed), within the connect
+    // timeout (resolver.hpp), and POCO is given the address: it would look the name up itself,
+    // without a limit. The Host header names the URL's host (set on each request).
+    const Poco::Net::SocketAddress address =
+        resolveWithin(uri_.getHost(), uri_.getPort(), settings_.connectTimeout);
     std::lock_guard lock(sessionMu_);
     if (context_) {
-      session_ =
-          std::make_unique<Poco::Net::HTTPSClientSession>(uri_.getHost(), uri_.getPort(), context_);
+      auto https = std::make_unique<Poco::Net::HTTPSClientSession>(address.host().toString(),
+                                                                   address.port(), context_);
+      // SNI and POCO's certificate check name the URL's host, not the address.
+      Poco::Net::SecureStreamSocket(https->socket()).setPeerHostName(uri_.getHost());
+      session_ = std::move(https);
     } else {
-      session_ = std::make_unique<Poco::Net::HTTPClientSession>(uri_.getHost(), uri_.getPort());
+      session_ =
+          std::make_unique<Poco::Net::HTTPClientSession>(address.host().toString(), address.port());
     }
     session_->setKeepAlive(true);
     auto ms = [](std::chrono::milliseconds d) { return Poco::Timespan(d.count() * 1000); };
@@ -189,6 +209,10 @@ class HttpAdapter : public Adapter {
   }
 
   std::string overallTimeoutReason() const {
+    if (replyBound_)
+      return "timed out: no complete response within " +
+             std::to_string(settings_.replyTimeout.count()) +
+             " ms of the request (replyTimeoutMs) (" + peer_ + ")";
     return "timed out: no complete response within " +
            std::to_string((settings_.connectTimeout + settings_.timeout).count()) + " ms (" +
            peer_ + ")";
@@ -257,6 +281,7 @@ class HttpAdapter : public Adapter {
   }
 
   DestinationSettings settings_;
+  bool replyBound_{false};  // this attempt's time ends with replyTimeoutMs, not the overall
   bool soap_;
   Poco::URI uri_;
   std::string path_;

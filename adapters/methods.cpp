@@ -48,7 +48,8 @@ const Setting kTlsCaFile{"tlsCaFile",
                          {},
                          "https: an extra CA (PEM file on the gateway) to trust besides the "
                          "system store; blank for the system CAs."};
-// Only the binary adapter waits for a reply (section 3.4); the other methods have none.
+// The methods with a reply: binary mode's (section 3.4) and the HTTP response of REST and SOAP.
+// The XML socket methods have none, so they do not take it.
 const Setting kReplyTimeout{"replyTimeoutMs",
                             SettingType::Integer,
                             false,
@@ -56,8 +57,9 @@ const Setting kReplyTimeout{"replyTimeoutMs",
                             1,
                             600'000,
                             {},
-                            "How long to wait for the receiver's reply, in milliseconds "
-                            "(section 3.4: within 20 seconds)."};
+                            "How long to wait for the receiver's reply once the message is "
+                            "sent, in milliseconds (binary mode: section 3.4, within 20 seconds; "
+                            "REST and SOAP: the whole HTTP response)."};
 
 codecs::Status checkRestTags(std::string_view text) {
   auto parsed = parseRestCustomTags(text);
@@ -113,7 +115,7 @@ const std::vector<MethodInfo>& methods() {
        Addressing::Url,
        "http://www.sample.com/api/datapacket",
        kUrlHint,
-       {kFormat, kCustomTags, kTlsVerify, kTlsCaFile},
+       {kFormat, kCustomTags, kTlsVerify, kTlsCaFile, kReplyTimeout},
        kRestTags,
        detail::makeRestAdapter},
       {Method::Soap,
@@ -124,7 +126,7 @@ const std::vector<MethodInfo>& methods() {
        Addressing::Url,
        "http://www.sample.com/datapacket/service.asmx",
        kUrlHint,
-       {kFormat, kCustomTags, kTlsVerify, kTlsCaFile},
+       {kFormat, kCustomTags, kTlsVerify, kTlsCaFile, kReplyTimeout},
        kXmlTags,
        detail::makeSoapAdapter},
       {Method::XmlTcp,

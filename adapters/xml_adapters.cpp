@@ -44,7 +44,8 @@ class XmlTcpAdapter : public XmlAdapterBase {
     if (!rendered) return result(Outcome::Never, rendered.error().message(), watch);
     const std::string& doc = *rendered;
     try {
-      const Poco::Net::SocketAddress address = resolve(settings_.host, settings_.port);
+      const Poco::Net::SocketAddress address =
+          resolve(settings_.host, settings_.port, settings_.connectTimeout);
       // A blocking connect bounded by SO_SNDTIMEO (Linux applies it to connect): POCO's
       // connect-with-timeout adds a non-blocking round and an epoll set per connection, which
       // is most of the cost of a connection per document.
@@ -96,7 +97,7 @@ class XmlUdpAdapter : public XmlAdapterBase {
     try {
       if (!socket_) {
         // Resolved once per socket: a failure drops both, so DNS changes are picked up.
-        address_ = resolve(settings_.host, settings_.port);
+        address_ = resolve(settings_.host, settings_.port, settings_.connectTimeout);
         socket_ = std::make_unique<Poco::Net::DatagramSocket>(address_.family());
         socket_->setSendTimeout(span(settings_.timeout));
       }

@@ -133,11 +133,12 @@ constexpr FieldSpec kIntellic[] = {
     {"extendedDriveUsed", "ExtendedDriveUsed", 42, 1, K::U8, N},
 };
 
-// Section 14.4 notes: 0xFF / 0xFFFF (and so 0xFFFFFFFF for the TimeReal fields) mean NULL.
+// Section 14.4 notes: 0xFF / 0xFFFF (and so 0xFFFFFFFF for the TimeReal fields) mean NULL. The
+// note is under the whole table (no footnote marks, unlike 14.1-14.3), so it covers Mode too.
 constexpr FieldSpec kConsolidated[] = {
     {"dateTime", "DateTime", 2, 4, K::TimeReal},
     {"cardNumber", "CardNumber", 6, 14, K::Ascii},
-    {"mode", "Mode", 20, 1, K::U8},
+    {"mode", "Mode", 20, 1, K::U8, N},
     {"duration", "Duration", 21, 2, K::U16BE, N, {}, kMin},
     {"timeRelatedStates", "TimeRelatedStates", 23, 1, K::U8, N | kTimeRelatedStates},
     {"timeRelatedLevel", "TimeRelatedLevel", 24, 1, K::U8, N},

@@ -75,7 +75,11 @@ class ApiServer::Impl {
     const std::string rawPath = req.target.substr(0, req.target.find_first_of("?#"));
     // HEAD is GET without the body (the front leaves it out).
     const std::string method = req.method == "HEAD" ? "GET" : req.method;
-    if (path == "/healthz") return send(resp, 200, "ok\n", "text/plain");
+    if (path == "/healthz") {
+      const store::Health h = api_.store.health();
+      return h.ok ? send(resp, 200, "ok\n", "text/plain")
+                  : send(resp, 503, "store unavailable: " + h.reason + "\n", "text/plain");
+    }
     if (method == "GET" &&
         (path == "/" || path == "/index.html" || path.rfind("/console/", 0) == 0))
       return serveConsole(path, resp);

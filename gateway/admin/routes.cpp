@@ -1,6 +1,7 @@
 // The route table: matching a request's path and method to its handler.
 #include "gateway/admin/routes.hpp"
 
+#include <chrono>
 #include <sstream>
 
 namespace dcgw::admin {
@@ -35,7 +36,9 @@ Api::Api(store::Backend& s, forward::Forwarder& f, common::Clock& c, common::Cha
       destinations(control::Context{s, c, feed}),
       locations(control::Context{s, c, feed}),
       devices(control::Context{s, c, feed}),
-      queues(control::Context{s, c, feed}, [&f](std::int64_t id) { return f.status(id); }),
+      queues(
+          control::Context{s, c, feed}, [&f](std::int64_t id) { return f.status(id); },
+          [&f](std::int64_t id) { return f.hold(id, std::chrono::seconds(5)); }),
       tokens(control::Context{s, c, feed}) {}
 
 void RouteTable::add(std::string method, const std::string& pattern, Role role, Handler handler) {

@@ -58,7 +58,7 @@ int runIngest(const std::vector<std::string>& args, std::istream& in, std::ostre
   common::SystemClock clock;
   auto durability = config::storeDurability(configPath);
   if (!durability) {
-    err << "dcgw ingest: " << configPath << ": " << durability.error().message() << '\n';
+    err << "dcgw ingest: " << configPath << ": " << config::errorText(durability.error()) << '\n';
     return 1;
   }
   if (!synchronous.empty()) {
@@ -77,7 +77,7 @@ int runIngest(const std::vector<std::string>& args, std::istream& in, std::ostre
     return 1;
   }
   if (codecs::Status s = config::loadIfEmpty(*store, configPath, clock.nowMs()); !s) {
-    err << "dcgw ingest: " << configPath << ": " << s.error().message() << '\n';
+    err << "dcgw ingest: " << configPath << ": " << config::errorText(s.error()) << '\n';
     return 1;
   }
   common::ChangeFeed feed;
@@ -89,7 +89,7 @@ int runIngest(const std::vector<std::string>& args, std::istream& in, std::ostre
     forwarder->start();
     auto retention = config::retentionMs(configPath);
     if (!retention) {
-      err << "dcgw ingest: " << configPath << ": " << retention.error().message() << '\n';
+      err << "dcgw ingest: " << configPath << ": " << config::errorText(retention.error()) << '\n';
       return 1;
     }
     pruner = std::make_unique<forward::Pruner>(*store, clock, *retention);

@@ -8,6 +8,7 @@
 #include <sys/resource.h>
 
 #include <cerrno>
+#include <chrono>
 #include <cstring>
 #include <memory>
 
@@ -108,7 +109,7 @@ int runServe(const std::vector<std::string>& args, std::ostream& out, std::ostre
        {durability ? nullptr : &durability.error(), retention ? nullptr : &retention.error(),
         options ? nullptr : &options.error(), adminOptions ? nullptr : &adminOptions.error()})
     if (e) {
-      err << "dcgw serve: " << configPath << ": " << e->message() << '\n';
+      err << "dcgw serve: " << configPath << ": " << config::errorText(*e) << '\n';
       return 1;
     }
   if (!synchronous.empty()) {
@@ -146,7 +147,7 @@ int runServe(const std::vector<std::string>& args, std::ostream& out, std::ostre
     return 1;
   }
   if (codecs::Status s = config::loadIfEmpty(*store, configPath, clock.nowMs()); !s) {
-    err << "dcgw serve: " << configPath << ": " << s.error().message() << '\n';
+    err << "dcgw serve: " << configPath << ": " << config::errorText(s.error()) << '\n';
     return 1;
   }
   // Commits and admin changes are published here; the forwarder and the ingest path listen.
@@ -181,18 +182,28 @@ int runServe(const std::vector<std::string>& args, std::ostream& out, std::ostre
 
   const auto& st = listener.stats();
   int signalNumber = 0;
+  // Every second the store is asked whether it still reaches its files (a database deleted
+  // underneath is said once, loudly; ingest already refuses and /healthz fails); every
+  // --stats-seconds the counters are logged.
+  bool storeLost = false;
+  auto nextStats = std::chrono::steady_clock::now() + std::chrono::seconds(statsSeconds);
   for (;;) {
-    timespec wait{statsSeconds > 0 ? statsSeconds : 3600, 0};
+    timespec wait{1, 0};
     siginfo_t info{};
     signalNumber = sigtimedwait(&stopSignals, &info, &wait);
     if (signalNumber > 0) break;
-    if (statsSeconds > 0)
-      spdlog::info(
-          "uplink: {} connections ({} logged in), {} packets, {} stored, {} duplicates, {} "
-          "rejected, {} refused logins, {} ingest commits",
-          st.connections.load(), st.loggedIn.load(), st.packets.load(), st.stored.load(),
-          st.duplicates.load() + store->duplicates(), st.rejected.load(), st.refusedLogins.load(),
-          ingestor.commits());
+    if (const store::Health h = store->health(); !h.ok && !storeLost) {
+      storeLost = true;
+      spdlog::error("store: {}", h.reason);
+    }
+    if (statsSeconds <= 0 || std::chrono::steady_clock::now() < nextStats) continue;
+    nextStats += std::chrono::seconds(statsSeconds);
+    spdlog::info(
+        "uplink: {} connections ({} logged in), {} packets, {} stored, {} duplicates, {} "
+        "rejected, {} refused logins, {} ingest commits",
+        st.connections.load(), st.loggedIn.load(), st.packets.load(), st.stored.load(),
+        st.duplicates.load() + store->duplicates(), st.rejected.load(), st.refusedLogins.load(),
+        ingestor.commits());
   }
   spdlog::info("dcgw serve: {} received, stopping", strsignal(signalNumber));
   // Reverse order: no new packets, what is in flight commits and is acknowledged, the

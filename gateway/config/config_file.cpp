@@ -7,6 +7,7 @@
 
 #include "adapters/methods.hpp"
 #include "codecs/json.hpp"
+#include "gateway/config/config_schema.hpp"
 #include "gateway/control/validation.hpp"
 #include "gateway/forward/destination_settings.hpp"
 #include "gateway/uplink/auth.hpp"
@@ -19,7 +20,8 @@ std::string str(const codecs::JsonValue& o, const char* key, const std::string& 
   return v && v->isString() ? v->asString() : fallback;
 }
 
-// The file as a JSON document; an absent file is a null document (every setting defaults).
+// The file as a JSON document, checked whole (config_schema.hpp) whichever part the caller
+// reads; an absent file is a null document (every setting defaults).
 codecs::Result<codecs::JsonValue> readDocument(const std::string& path) {
   std::ifstream f(path);
   if (!f) return codecs::JsonValue{};
@@ -27,6 +29,7 @@ codecs::Result<codecs::JsonValue> readDocument(const std::string& path) {
   ss << f.rdbuf();
   auto doc = codecs::parseJson(ss.str());
   if (!doc) return codecs::makeError(path, doc.error().offset, doc.error().expected);
+  if (codecs::Status s = checkDocument(*doc); !s) return s.error();
   return std::move(*doc);
 }
 
@@ -35,6 +38,11 @@ codecs::Error at(const std::string& where, const codecs::Error& e) {
 }
 
 }  // namespace
+
+std::string errorText(const codecs::Error& e) {
+  // A member's path says where; an offset is only meaningful for the JSON syntax errors.
+  return e.offset == 0 ? e.field + ": " + e.expected : e.message();
+}
 
 codecs::Result<store::Durability> storeDurability(const std::string& path) {
   auto doc = readDocument(path);
@@ -172,15 +180,14 @@ codecs::Result<admin::AdminOptions> adminOptions(const std::string& path) {
 
 codecs::Status loadIfEmpty(store::ConfigStore& store, const std::string& path, std::int64_t nowMs) {
   if (!store.empty()) return codecs::Ok{};
-  std::ifstream f(path);
-  if (!f) return codecs::makeError("config", 0, "a readable file " + path);
-  std::stringstream ss;
-  ss << f.rdbuf();
-  auto doc = codecs::parseJson(ss.str());
-  if (!doc) return codecs::makeError(path, doc.error().offset, doc.error().expected);
+  if (!std::ifstream(path)) return codecs::makeError("config", 0, "a readable file " + path);
+  auto doc = readDocument(path);
+  if (!doc) return doc.error();
   // One transaction: a file with an error anywhere leaves the store empty, so the next start
-  // with the corrected file loads it whole.
+  // with the corrected file loads it whole. Emptiness is asked again inside it: two processes
+  // starting on one new database load the file once.
   auto tx = store.begin();
+  if (!tx->empty()) return codecs::Ok{};
   std::map<std::string, std::int64_t> destinationIds, locationIds;
   if (const codecs::JsonValue* ds = doc->find("destinations"); ds && ds->isArray()) {
     for (std::size_t i = 0; i < ds->asArray().size(); ++i) {

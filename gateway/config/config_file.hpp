@@ -13,8 +13,14 @@
 
 namespace dcgw::config {
 
-// Loads the JSON file into the store when the store is empty; does nothing otherwise. Errors
-// name the entry and the field (e.g. "destinations[0].host").
+// Every function below reads the whole file and refuses it when any part of it is wrong: an
+// unknown member anywhere, a member given twice, two destinations or locations of one name, two
+// devices of one serial (schema/config.md). Errors name the path (e.g. "destinations[0].host").
+
+// The error for people: "destinations[2].filtre: unknown member (...)".
+std::string errorText(const codecs::Error& e);
+
+// Loads the JSON file into the store when the store is empty; does nothing otherwise.
 codecs::Status loadIfEmpty(store::ConfigStore& store, const std::string& path, std::int64_t nowMs);
 
 // "store": {"synchronous": "full" | "normal"} from the file, read at every start (it is how the

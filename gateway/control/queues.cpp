@@ -83,6 +83,13 @@ Outcome<std::int64_t> Queues::skip(const Actor& a, std::int64_t id, const std::s
   }
   std::int64_t skipped = 0;
   {
+    // The worker may have sent the oldest pending rows of its run without recording them yet:
+    // held between runs, it has recorded them, and the blocking entry read below is the one
+    // it really is blocked on. (Held before the store is touched: a run needs the store.)
+    std::shared_ptr<void> held;
+    if (hold_ && !(held = hold_(id)))
+      return Failure::conflict(
+          "the destination's worker is still sending a packet; try the skip again in a moment");
     // Read before the transaction: the worker's status takes the forwarder's lock, which its
     // reload holds while it waits for the store.
     auto q = snapshot(id);

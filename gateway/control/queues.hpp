@@ -13,16 +13,20 @@ namespace dcgw::control {
 
 class Queues {
  public:
-  // status: what each worker does (a read of the forwarder), shown in a queue's view.
-  Queues(Context ctx, WorkerStatus status) : ctx_(ctx), status_(std::move(status)) {}
+  // status: what each worker does (a read of the forwarder), shown in a queue's view; hold:
+  // keeps the worker between runs while the blocking entry is skipped.
+  Queues(Context ctx, WorkerStatus status, WorkerHold hold = {})
+      : ctx_(ctx), status_(std::move(status)), hold_(std::move(hold)) {}
 
   // The queue as the API shows it, nullopt when there is no such queue.
   std::optional<std::string> view(std::int64_t id);
 
   Outcome<Done> retry(const Actor& a, std::int64_t id);
   Outcome<Done> setPaused(const Actor& a, std::int64_t id, bool paused);
-  // Dead-letters the blocking entry with the reason; returns its id. Conflict when the queue is
-  // empty or the entry was delivered meanwhile.
+  // Dead-letters the blocking entry with the reason; returns its id. The blocking entry is the
+  // oldest one the worker has not sent: a run in progress ends and is recorded first (what it
+  // sent is delivered, not skipped). Conflict when the queue is empty, or the worker is still
+  // sending a packet after 5 seconds.
   Outcome<std::int64_t> skip(const Actor& a, std::int64_t id, const std::string& reason);
   Outcome<int> requeueDead(const Actor& a, std::int64_t id);
   // fromText: the time as given (the audit row keeps it).
@@ -42,6 +46,7 @@ class Queues {
   std::string viewWith(const Snapshot& s, Apply apply);
   Context ctx_;
   WorkerStatus status_;
+  WorkerHold hold_;
 };
 
 }  // namespace dcgw::control

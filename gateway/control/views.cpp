@@ -294,10 +294,14 @@ void writeQueue(JsonWriter& w, const store::QueueOverview& q, const forward::For
   } else {
     w.null();
   }
+  // While the store cannot record deliveries, the worker's own backoff and reason (the store's
+  // state is what it could last write).
+  const bool storeFault = !st.storeError.empty();
   w.key("consecutiveFailures");
-  w.integer(q.state.consecutiveFailures);
+  w.integer(storeFault ? std::max(q.state.consecutiveFailures, st.consecutiveFailures)
+                       : q.state.consecutiveFailures);
   w.key("lastError");
-  w.string(q.state.lastError);
+  w.string(storeFault ? st.storeError : q.state.lastError);
   writeOptionalTime(w, "lastErrorAt", q.lastErrorAtMs);
   w.key("counters");
   w.beginObject();

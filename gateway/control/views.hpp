@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -38,6 +39,9 @@ std::string renderToken(const store::TokenRecord& t);
 // What a destination's worker is doing (a read of the forwarder; may be empty: then the
 // configuration's view alone).
 using WorkerStatus = std::function<forward::Forwarder::Status(std::int64_t destinationId)>;
+// Holds a destination's worker between two runs (Forwarder::hold); nullptr when it could not be
+// held in time. May be empty (no forwarder: nothing to hold).
+using WorkerHold = std::function<std::shared_ptr<void>(std::int64_t destinationId)>;
 void writeQueue(codecs::JsonWriter& w, const store::QueueOverview& q,
                 const forward::Forwarder::Status& st, std::int64_t now,
                 const std::optional<store::QueueEntry>& blocking);

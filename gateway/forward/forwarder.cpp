@@ -1,6 +1,8 @@
 // The forwarding workers: next pending row, deliver, record, back off on failure.
 #include "gateway/forward/forwarder.hpp"
 
+#include <spdlog/spdlog.h>
+
 #include <algorithm>
 
 #include "gateway/forward/destination_settings.hpp"
@@ -141,10 +143,66 @@ void Forwarder::wake(std::int64_t destination) {
 Forwarder::Status Forwarder::status(std::int64_t destination) {
   std::lock_guard lock(mu_);
   auto it = workers_.find(destination);
-  if (it == workers_.end()) return Status{State::Disabled, 0, 0, {}};
+  if (it == workers_.end()) return Status{State::Disabled, 0, 0, {}, {}};
   std::lock_guard l(it->second->mu);
   return it->second->status;
 }
+
+std::shared_ptr<void> Forwarder::hold(std::int64_t destination, std::chrono::milliseconds limit) {
+  std::shared_ptr<Gate> gate;
+  {
+    std::lock_guard lock(mu_);
+    auto it = workers_.find(destination);
+    if (it == workers_.end()) return std::make_shared<int>(0);
+    Worker& w = *it->second;
+    {
+      std::lock_guard l(w.mu);
+      w.interrupt = true;  // end the run after the packet being sent
+    }
+    w.cv.notify_all();
+    gate = w.gate;
+  }
+  std::unique_lock g(gate->mu);
+  ++gate->holders;
+  if (!gate->cv.wait_for(g, limit, [&] { return !gate->running; })) {
+    --gate->holders;
+    g.unlock();
+    gate->cv.notify_all();
+    return nullptr;
+  }
+  return std::shared_ptr<void>(gate.get(), [gate](void*) {
+    {
+      std::lock_guard l(gate->mu);
+      --gate->holders;
+    }
+    gate->cv.notify_all();
+  });
+}
+
+// A worker's run as hold() sees it: begun only while no admin holds the worker, ended before
+// the worker waits (a hold waits for a run, never for a backoff or an idle queue).
+class Forwarder::Running {
+ public:
+  explicit Running(Gate& g) : g_(g) {
+    std::unique_lock l(g_.mu);
+    g_.cv.wait(l, [&] { return g_.holders == 0; });
+    g_.running = true;
+  }
+  ~Running() { end(); }
+  void end() {
+    if (ended_) return;
+    ended_ = true;
+    {
+      std::lock_guard l(g_.mu);
+      g_.running = false;
+    }
+    g_.cv.notify_all();
+  }
+
+ private:
+  Gate& g_;
+  bool ended_{false};
+};
 
 void Forwarder::run(Worker& w) {
   try {
@@ -158,15 +216,23 @@ void Forwarder::run(Worker& w) {
 void Forwarder::runLoop(Worker& w) {
   std::unique_ptr<adapters::Adapter> adapter;
   store::DestinationSettings adapterSettings;
+  // A run the store could not record (a full disk, a read-only database) is sent again, but
+  // not at once: the worker backs off as for a failed delivery. The store takes no writes, so
+  // this backoff is the worker's own, shown in its status and said once in the log.
+  int unrecorded = 0;  // consecutive runs not recorded
+  std::int64_t unrecordedRetryAt = 0;
+  std::string unrecordedReason;
   for (;;) {
     // Consume the wake-up flags BEFORE reading the store: a wake() that lands after this point
     // sets them again, and every wait below checks them under the lock, so none is lost.
     {
       std::lock_guard lock(w.mu);
       if (w.stop) return;
+      if (w.interrupt) unrecordedRetryAt = 0;  // an admin's retry (or any action): try now
       w.pendingHint = false;
       w.interrupt = false;
     }
+    Running running(*w.gate);
     std::optional<store::DestinationConfig> config;
     store::DestinationState st;
     std::vector<store::PendingDelivery> batch;
@@ -174,29 +240,34 @@ void Forwarder::runLoop(Worker& w) {
       config = store_.destination(w.id);
       if (!config || !config->enabled) return;
       st = store_.state(w.id);
-      if (!config->paused && st.nextAttemptAtMs <= clock_.nowMs())
+      if (!config->paused && std::max(st.nextAttemptAtMs, unrecordedRetryAt) <= clock_.nowMs())
         batch = store_.pendingBatch(w.id, 64);
-    } catch (const store::StoreError&) {
+    } catch (const store::StoreError& e) {
+      running.end();
       std::unique_lock lock(w.mu);
+      w.status.lastError = std::string("the store: ") + e.what();  // nothing is sent meanwhile
       if (!w.stop) clock_.waitFor(w.cv, lock, 1000);  // the store is unwell: try again soon
       continue;
     }
     // Settings changed: what is queued goes out with the new ones.
     if (adapter && !(adapterSettings == config->settings)) adapter.reset();
+    const std::int64_t nextAttemptAt = std::max(st.nextAttemptAtMs, unrecordedRetryAt);
+    if (config->paused || nextAttemptAt > clock_.nowMs() || batch.empty()) running.end();
     {
       std::unique_lock lock(w.mu);
-      w.status.consecutiveFailures = st.consecutiveFailures;
-      w.status.nextAttemptAtMs = st.nextAttemptAtMs;
-      w.status.lastError = st.lastError;
+      w.status.consecutiveFailures = std::max(st.consecutiveFailures, unrecorded);
+      w.status.nextAttemptAtMs = nextAttemptAt;
+      w.status.lastError = unrecorded ? unrecordedReason : st.lastError;
+      w.status.storeError = unrecorded ? unrecordedReason : std::string();
       const std::int64_t now = clock_.nowMs();
       if (config->paused) {
         w.status.state = State::Paused;
         w.cv.wait(lock, [&] { return w.stop || w.pendingHint; });
         continue;
       }
-      if (st.nextAttemptAtMs > now) {
+      if (nextAttemptAt > now) {
         w.status.state = State::BackingOff;
-        if (!w.stop && !w.pendingHint) clock_.waitFor(w.cv, lock, st.nextAttemptAtMs - now);
+        if (!w.stop && !w.pendingHint) clock_.waitFor(w.cv, lock, nextAttemptAt - now);
         continue;
       }
       if (batch.empty()) {
@@ -249,10 +320,24 @@ void Forwarder::runLoop(Worker& w) {
     }
     try {
       store_.recordAttempts(w.id, attempts, after);
-    } catch (const store::StoreError&) {
-      // The rows stay pending and are sent again: at-least-once.
-      std::unique_lock lock(w.mu);
-      if (!w.stop) clock_.waitFor(w.cv, lock, 1000);
+    } catch (const store::StoreError& e) {
+      // The rows stay pending and are sent again after the backoff: at-least-once.
+      ++unrecorded;
+      unrecordedRetryAt = clock_.nowMs() + backoff_.delayMs(unrecorded);
+      unrecordedReason = std::string("the store cannot record deliveries (") + e.what() +
+                         "); the packets sent are sent again once it can";
+      if (unrecorded == 1)
+        spdlog::error(
+            "destination {}: {}; retrying after {} s, then backing off as for a failed "
+            "delivery",
+            w.id, unrecordedReason, backoff_.delayMs(1) / 1000);
+      continue;
+    }
+    if (unrecorded) {
+      spdlog::info("destination {}: the store records deliveries again", w.id);
+      unrecorded = 0;
+      unrecordedRetryAt = 0;
+      unrecordedReason.clear();
     }
   }
 }

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <atomic>
+#include <chrono>
 #include <condition_variable>
 #include <cstdint>
 #include <functional>
@@ -54,10 +55,30 @@ class Forwarder {
     std::int64_t nextAttemptAtMs{0};
     int consecutiveFailures{0};
     std::string lastError;
+    // Set while the store cannot record this worker's deliveries (a full disk): the worker then
+    // backs off on its own (nextAttemptAtMs) and this is the reason, also in lastError.
+    std::string storeError;
   };
   Status status(std::int64_t destination);
 
+  // Holds the destination's worker between two runs, for an admin action that must see the
+  // queue as the worker left it (a skip of the blocking entry: within a run of 64 the worker
+  // may have sent the oldest pending rows without having recorded them yet). The worker is
+  // asked to end its run after the packet it is sending, records what it sent, and starts no
+  // new run until the returned handle is dropped. nullptr when the run did not end within
+  // `limit` (a slow delivery); a non-null handle holding nothing when no worker runs.
+  std::shared_ptr<void> hold(std::int64_t destination, std::chrono::milliseconds limit);
+
  private:
+  // Between the worker's runs and the admins holding it (see hold()); shared, so a worker
+  // stopped meanwhile does not take it away from a holder.
+  struct Gate {
+    std::mutex mu;
+    std::condition_variable cv;
+    bool running{false};  // from reading the queue to recording the attempts
+    int holders{0};
+  };
+  class Running;
   struct Worker {
     std::int64_t id;
     std::thread thread;
@@ -68,6 +89,7 @@ class Forwarder {
     bool pendingHint{true};
     bool interrupt{false};  // an admin action wants the worker to re-read its configuration
     Status status;
+    std::shared_ptr<Gate> gate{std::make_shared<Gate>()};
   };
   void run(Worker& w);
   void runLoop(Worker& w);

@@ -183,6 +183,12 @@ class AccessLog {
   virtual std::vector<AuditRecord> audit(std::int64_t beforeId, int limit) = 0;  // newest first
 };
 
+// Whether a backend can still keep what it is given (Backend::health()).
+struct Health {
+  bool ok{true};
+  std::string reason;  // for people, when !ok: what was lost and what to do
+};
+
 // A whole backend.
 class Backend : public ConfigStore,
                 public DeviceDirectory,
@@ -193,6 +199,14 @@ class Backend : public ConfigStore,
  public:
   ~Backend() override = default;
   virtual int schemaVersion() = 0;
+  // Cheap (callers poll it: dcgw serve every second, GET /healthz on each request). Not ok once
+  // the backend knows that what it commits no longer reaches durable storage (SQLite: the
+  // database file or its -wal/-shm was deleted or replaced while open). That is final for this
+  // instance: from then on append() throws StoreError(Unavailable) -- also for a batch whose
+  // commit went to the lost storage, so nothing of it is acknowledged --, as do begin(),
+  // deviceAuth() (a login must not trust sequence marks of lost storage), pendingBatch(),
+  // recordAttempts() and prune(). Reopen the store (restart) to go on.
+  virtual Health health() = 0;
 };
 
 }  // namespace dcgw::store

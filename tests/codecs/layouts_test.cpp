@@ -1051,6 +1051,23 @@ TEST(ConsolidatedDdsLayout, DecodesSection14_4WithNullValues) {
   EXPECT_TRUE(isNull(j, "workingTimeBreakTaken"));
 }
 
+// Seed 004 section 14.4: the note under the table ("Values of 0xFF or 0xFFFF should be treated
+// as NULL") has no footnote mark, so it covers every field of the table, Mode included.
+TEST(ConsolidatedDdsLayout, ModeOfAllBitsSetIsNull) {
+  Vec v(0x4D, 0x0C, 66);
+  v.u32be(2, 1719825301).ascii(6, "DB07522834W000", 14).u8(20, 0xFF);
+  const Bytes packet = v.bytes();
+  auto j = decodeToJson(packet);
+  EXPECT_TRUE(isNull(j, "mode")) << "0xFF is unavailable in the original feed, not activity 255";
+  // And back: the encoder writes null as 0xFF, so the bytes forwarded and the JSON agree.
+  auto encoded = dcgw::codecs::encodePacket(j);
+  ASSERT_TRUE(encoded.ok()) << encoded.error().message();
+  EXPECT_EQ(*encoded, packet);
+  // A real activity is still a number.
+  v.u8(20, 3);
+  EXPECT_EQ(intOf(decodeToJson(v.bytes()), "mode"), 3);
+}
+
 // ---------------------------------------------------------------------------------------------
 // Section 14.5: Time Related States
 

@@ -20,75 +20,15 @@
 #include "gateway/store/interfaces.hpp"
 #include "gateway/store/sqlite/db.hpp"
 #include "gateway/store/sqlite/sqlite_store.hpp"
+#include "tests/support/process.hpp"
 
 namespace {
 
 namespace fs = std::filesystem;
 using namespace std::chrono_literals;
+using dcgw::testing::Process;
 
 const std::string kKey = "5c0e4d3b2a19f8e7d6c5b4a392817f6e5d4c3b2a190807f6e5d4c3b2a1908070";
-
-// A child process with stdout and stderr in files.
-class Process {
- public:
-  Process(const std::vector<std::string>& args, const fs::path& out, const fs::path& err)
-      : out_(out), err_(err) {
-    pid_ = fork();
-    if (pid_ == 0) {
-      std::freopen(out.c_str(), "w", stdout);
-      std::freopen(err.c_str(), "w", stderr);
-      std::vector<char*> argv;
-      for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
-      argv.push_back(nullptr);
-      execv(argv[0], argv.data());
-      _exit(127);
-    }
-  }
-  ~Process() {
-    if (pid_ > 0 && !exited_) {
-      kill(pid_, SIGKILL);
-      waitpid(pid_, nullptr, 0);
-    }
-  }
-  // The first match of `pattern` (group 1) in stderr, waiting for it to be printed.
-  std::string awaitStderr(const std::string& pattern, std::chrono::seconds limit = 20s) {
-    const std::regex re(pattern);
-    const auto until = std::chrono::steady_clock::now() + limit;
-    while (std::chrono::steady_clock::now() < until) {
-      std::ifstream f(err_);
-      std::stringstream ss;
-      ss << f.rdbuf();
-      std::smatch m;
-      const std::string text = ss.str();
-      if (std::regex_search(text, m, re)) return m[1];
-      std::this_thread::sleep_for(50ms);
-    }
-    ADD_FAILURE() << "no '" << pattern << "' in " << err_;
-    return "";
-  }
-  int stop(int sig = SIGTERM) {
-    kill(pid_, sig);
-    return wait();
-  }
-  int wait() {
-    int status = 0;
-    waitpid(pid_, &status, 0);
-    exited_ = true;
-    return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-  }
-  std::vector<std::string> stdoutLines() const {
-    std::ifstream f(out_);
-    std::vector<std::string> lines;
-    for (std::string l; std::getline(f, l);)
-      if (!l.empty()) lines.push_back(l);
-    return lines;
-  }
-
- private:
-  pid_t pid_{-1};
-  bool exited_{false};
-  fs::path out_, err_;
-};
 
 struct Stored {
   std::string serial;

@@ -563,14 +563,15 @@ TEST_F(AdminApiTest, MethodsAreTheAdaptersTableForAnyToken) {
   EXPECT_FALSE(rest["customTags"]["description"].str().empty());
   std::map<std::string, J> restSettings;
   for (const J& s : rest["settings"].items()) restSettings.emplace(s["name"].str(), s);
-  EXPECT_EQ(restSettings.size(), 4u) << r.body;
+  EXPECT_EQ(restSettings.size(), 5u) << r.body;
   EXPECT_EQ(restSettings.at("format")["default"].str(), "base64binary");
   EXPECT_EQ(restSettings.at("format")["values"].size(), 2u);
   EXPECT_TRUE(restSettings.at("tlsVerify")["default"].boolean());
   EXPECT_EQ(restSettings.at("tlsCaFile")["default"].str(), "");
   EXPECT_EQ(restSettings.at("customTags")["type"].str(), "string");
   EXPECT_FALSE(restSettings.count("port")) << "REST takes its port from the URL";
-  EXPECT_FALSE(restSettings.count("replyTimeoutMs")) << "REST waits for no reply of its own";
+  // The HTTP response is REST's reply: replyTimeoutMs bounds it (issue 11).
+  EXPECT_EQ(restSettings.at("replyTimeoutMs")["default"].num(), 20000);
   const J binary = r.j()["methods"].item(4);
   EXPECT_EQ(binary["label"].str(), "Binary Mode");
   EXPECT_EQ(binary["addressing"].str(), "host-port");

@@ -25,6 +25,9 @@ struct BackendHarness {
   // Makes the store's next growth fail as a full disk would; freeDisk undoes it.
   std::function<void(store::Backend&)> fillDisk;
   std::function<void(store::Backend&)> freeDisk;
+  // Takes the storage away from under the open store, as an operator deleting the database
+  // would (SQLite: rm of the file, its -wal and -shm).
+  std::function<void(store::Backend&)> loseStorage;
   // Removes what create() made.
   std::function<void()> destroy;
 };
@@ -34,6 +37,7 @@ inline void PrintTo(const BackendHarness& h, std::ostream* os) {
 }
 
 // The suite's fixture; its tests are TEST_P(StoreConformance, ...) in conformance_test.cpp and
+// conformance_health_test.cpp, and
 // a backend instantiates them: INSTANTIATE_TEST_SUITE_P(Name, StoreConformance, Values(h)).
 class StoreConformance : public ::testing::TestWithParam<BackendHarness> {
  protected:

@@ -42,6 +42,7 @@ BackendHarness sqliteHarness() {
     dbOf(b).exec("PRAGMA max_page_count = " + std::to_string(pages.integer(0)));
   };
   h.freeDisk = [](store::Backend& b) { dbOf(b).exec("PRAGMA max_page_count = 1073741823"); };
+  h.loseStorage = [](store::Backend&) { removeDatabase(); };
   h.destroy = removeDatabase;
   return h;
 }
@@ -92,6 +93,58 @@ TEST_F(SqliteFiles, TokensAreCheckedWhileTheStoreCannotBeWritten) {
   const auto who = db.authenticate(secret, 1'000'000);
   ASSERT_TRUE(who);
   EXPECT_EQ(who->name, "alice");
+}
+
+// `rm dcgw.db dcgw.db-wal dcgw.db-shm` under a running gateway: the open connections go on
+// working on the unlinked files, so only a comparison with the path shows the loss.
+TEST_F(SqliteFiles, ADeletedDatabaseIsNoticedAndNoCommitSucceedsAfterIt) {
+  store::SqliteStore db(path_);
+  ASSERT_TRUE(db.upsertDevice({"12345678", std::nullopt, "", std::nullopt}).ok());
+  ASSERT_TRUE(db.health().ok);
+  remove();
+  store::IngestItem item;
+  item.serial = "12345678";
+  item.packet = {0x47, 0x02, 0x6A, 0x00, 0x00, 0x01, 0x01};
+  store::RoutedItem routed;
+  routed.item = &item;
+  try {
+    db.append({routed}, db.routingTable().version);
+    FAIL() << "a commit into the deleted file succeeded";
+  } catch (const store::StoreError& e) {
+    EXPECT_EQ(e.category(), store::ErrorCategory::Unavailable);
+    EXPECT_NE(std::string(e.what()).find(path_ + " was deleted"), std::string::npos) << e.what();
+  }
+  const store::Health h = db.health();
+  EXPECT_FALSE(h.ok);
+  EXPECT_NE(h.reason.find("restart"), std::string::npos) << h.reason;
+}
+
+TEST_F(SqliteFiles, AReplacedDatabaseOrWalIsNoticed) {
+  for (const char* suffix : {"", "-wal"}) {
+    SCOPED_TRACE(std::string("replaced: dcgw.db") + suffix);
+    remove();
+    store::SqliteStore db(path_);
+    ASSERT_TRUE(db.upsertDevice({"12345678", std::nullopt, "", std::nullopt}).ok());
+    ASSERT_TRUE(db.health().ok);
+    // What a restore from a backup does: another file renamed over the path.
+    const std::string file = path_ + suffix;
+    std::filesystem::copy_file(file, file + ".copy");
+    std::filesystem::rename(file + ".copy", file);
+    const store::Health h = db.health();
+    EXPECT_FALSE(h.ok);
+    EXPECT_NE(h.reason.find(file + " was replaced"), std::string::npos) << h.reason;
+    EXPECT_THROW(db.begin(), store::StoreError);
+  }
+}
+
+TEST_F(SqliteFiles, AnUntouchedDatabaseStaysHealthyAcrossReopens) {
+  for (int i = 0; i < 3; ++i) {
+    store::SqliteStore db(path_);
+    ASSERT_TRUE(
+        db.upsertDevice({"1234567" + std::to_string(i), std::nullopt, "", std::nullopt}).ok());
+    const store::Health h = db.health();
+    EXPECT_TRUE(h.ok) << h.reason;
+  }
 }
 
 }  // namespace

@@ -6,6 +6,7 @@
 #include <openssl/rand.h>
 #include <unistd.h>
 
+#include <filesystem>
 #include <sstream>
 #include <stdexcept>
 
@@ -212,12 +213,22 @@ static const std::string& createPrivately(const std::string& path) {
   return path;
 }
 
+static std::string absolutePath(const std::string& path) {
+  if (path.empty() || path == ":memory:" || path.rfind("file:", 0) == 0) return path;
+  std::error_code ec;
+  auto p = std::filesystem::absolute(path, ec);
+  return ec ? path : p.string();
+}
+
 SqliteStore::SqliteStore(const std::string& path, Durability durability)
-    : db_(std::make_unique<Db>(createPrivately(path))),
+    : path_(absolutePath(path)),
+      db_(std::make_unique<Db>(createPrivately(path))),
       durability_(durability),
       reader_(std::make_unique<Db>(path)),
       authReader_(std::make_unique<Db>(path)),
-      routingReader_(std::make_unique<Db>(path)) {}
+      routingReader_(std::make_unique<Db>(path)) {
+  rememberFiles();
+}
 
 SqliteStore::~SqliteStore() = default;
 
@@ -227,6 +238,7 @@ int SqliteStore::schemaVersion() {
 }
 
 std::unique_ptr<AdminTransaction> SqliteStore::begin() {
+  verifyFiles(false);  // a change the store would lose is refused
   return std::make_unique<Tx>(*this);
 }
 
@@ -607,6 +619,9 @@ std::vector<TokenRecord> SqliteStore::tokens() {
 // ---------------------------------------------------------------- the uplink's logins
 
 std::optional<DeviceAuth> SqliteStore::deviceAuth(const std::string& serial) {
+  // A lost database still answers from the files left open, and its sequence marks may hold
+  // packets committed to them and never acknowledged: a login must not rely on them.
+  verifyFiles(false);
   std::lock_guard lock(authMu_);
   Stmt s = authReader_->prepare("SELECT device_key, last_sequence FROM devices WHERE serial=?");
   if (!s.bind(1, serial).step()) return std::nullopt;

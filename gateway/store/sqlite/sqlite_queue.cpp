@@ -25,6 +25,7 @@ using Lock = std::lock_guard<std::recursive_mutex>;
 
 std::optional<std::vector<AppendOutcome>> SqliteStore::append(const std::vector<RoutedItem>& items,
                                                               std::int64_t configVersion) {
+  verifyFiles(false);
   Lock lock(mu_);
   // Set before every ingest transaction (delivery records lower it): an acknowledgement is
   // never given on a weaker setting than configured.
@@ -103,10 +104,14 @@ std::optional<std::vector<AppendOutcome>> SqliteStore::append(const std::vector<
   for (const auto& [serial, m] : marks)
     if (m.raised) sequence.bind(1, std::int64_t{m.lastSequence}).bind(2, serial).run();
   tx.commit();
+  // Committed, but to the files opened: if they are no longer the path's, the batch is lost at
+  // the next start, and must not be acknowledged (the callers refuse it all).
+  verifyFiles(true);
   return out;
 }
 
 std::vector<PendingDelivery> SqliteStore::pendingBatch(std::int64_t destinationId, int limit) {
+  verifyFiles(false);  // a worker stops forwarding from a lost store
   Lock lock(mu_);
   Stmt s = db_->prepare(
       "SELECT d.id, d.packet_id, d.attempts, p.serial, p.registration, p.data, p.received_at "
@@ -131,6 +136,7 @@ std::vector<PendingDelivery> SqliteStore::pendingBatch(std::int64_t destinationI
 void SqliteStore::recordAttempts(std::int64_t destinationId, const std::vector<Attempt>& attempts,
                                  const DestinationState& after) {
   if (attempts.empty()) return;
+  verifyFiles(false);
   Lock lock(mu_);
   // A delivery record lost to a power cut only means the packet is sent again (at-least-once),
   // so these commits skip the fsync that ingest commits need (WAL keeps them crash-safe).
@@ -328,6 +334,7 @@ void SqliteStore::retryNowIn(std::int64_t destinationId) {
 }
 
 int SqliteStore::prune(std::int64_t olderThanMs, int batch) {
+  verifyFiles(false);
   Lock lock(mu_);
   Transaction tx(*db_);
   db_->prepare(

@@ -4,6 +4,7 @@
 // ingest commit. sqlite3.h stays behind this header (see db.hpp).
 #pragma once
 
+#include <array>
 #include <atomic>
 #include <cstdint>
 #include <memory>
@@ -71,6 +72,7 @@ class SqliteStore final : public Backend {
   std::vector<AuditRecord> audit(std::int64_t beforeId, int limit) override;
   // Backend
   int schemaVersion() override;
+  Health health() override;
 
   // The writer connection, for tests of this backend only (sqlite/db.hpp has the type).
   sqlite::Db& db() { return *db_; }
@@ -116,6 +118,24 @@ class SqliteStore final : public Backend {
   std::optional<PendingDelivery> nextPendingOn(sqlite::Db& db, std::int64_t destinationId);
   // Every queue, or the one of `destinationId`, read in one transaction.
   std::vector<QueueOverview> overview(std::optional<std::int64_t> destinationId);
+
+  // ---- the files under the path are the ones opened (sqlite_health.cpp) ----
+  void rememberFiles();
+  // Compares the files with the ones opened, at most once a second unless `now`; throws
+  // StoreError(Unavailable) once they are lost (deleted or replaced).
+  void verifyFiles(bool now);
+
+  const std::string path_;  // absolute: a later chdir does not change what is checked
+  std::mutex filesMu_;
+  struct FileId {
+    bool known{false};  // -wal and -shm are remembered when first seen
+    std::uint64_t device{0};
+    std::uint64_t inode{0};
+  };
+  std::array<FileId, 3> files_;  // the database, -wal, -shm; guarded by filesMu_
+  std::string lostReason_;       // guarded by filesMu_
+  std::atomic<bool> lost_{false};
+  std::atomic<std::int64_t> lastFileCheckNs_{0};
 
   std::recursive_mutex mu_;
   std::unique_ptr<sqlite::Db> db_;

@@ -132,7 +132,8 @@ export function destinationForm(dest, keys, methods, onSaved, onCancel) {
     replyTimeoutMs: field('Reply timeout (ms)', replyTimeout, 'replyTimeoutMs'),
     enabled: field('Enabled', h('label', {class: 'check'}, enabled, ' forward packets to this destination'), 'enabled'),
   };
-  // A row per setting shows only for the methods that read it (replyTimeoutMs: binary mode alone).
+  // A row per setting shows only for the methods that read it, as GET /api/v1/methods lists them
+  // (replyTimeoutMs: REST, SOAP and binary mode, the methods with a reply).
   const settingRows = ['port', 'format', 'customTags', 'tlsVerify', 'tlsCaFile', 'replyTimeoutMs'];
   const onMethod = () => {
     const m = methodRow(method.value) || {host: {}, customTags: {}, settings: []};
@@ -164,7 +165,7 @@ export function destinationForm(dest, keys, methods, onSaved, onCancel) {
     };
     if (takesSetting(m, 'port') && port.value !== '') body.port = Number(port.value);
     // Sent whatever the method, hidden or not, so an edit keeps the stored value (the API accepts
-    // it for every method; only binary mode reads it).
+    // it for every method; the XML socket methods do not read it).
     if (replyTimeout.value !== '') body.replyTimeoutMs = Number(replyTimeout.value);
     showErrors(form, null);
     try {

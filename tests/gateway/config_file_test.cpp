@@ -1,0 +1,159 @@
+// etc/dcgw.json is loaded strictly and atomically: an unknown member anywhere (a typo such as
+// "filtre"), a member given twice, or two destinations, locations or devices of one name or
+// serial refuse the whole file with the path of the mistake, and the store stays empty so the
+// corrected file loads whole at the next start.
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+#include <memory>
+
+#include "gateway/config/config_file.hpp"
+#include "gateway/store/sqlite/sqlite_store.hpp"
+
+namespace dcgw::config {
+namespace {
+
+class ConfigFile : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    base_ = (std::filesystem::temp_directory_path() / ("dcgw-config-" + std::to_string(::getpid())))
+                .string();
+    reopen();
+  }
+  void TearDown() override {
+    store_.reset();
+    for (const char* s : {".db", ".db-wal", ".db-shm", ".json"}) std::filesystem::remove(base_ + s);
+  }
+  void reopen() {
+    store_.reset();
+    for (const char* s : {".db", ".db-wal", ".db-shm"}) std::filesystem::remove(base_ + s);
+    store_ = std::make_unique<store::SqliteStore>(base_ + ".db");
+  }
+  // Loads `json` into a fresh store.
+  codecs::Status load(const std::string& json) {
+    reopen();
+    std::ofstream(base_ + ".json") << json;
+    return loadIfEmpty(*store_, base_ + ".json", 0);
+  }
+  std::string file() const { return base_ + ".json"; }
+
+  std::string base_;
+  std::unique_ptr<store::SqliteStore> store_;
+};
+
+// Three destinations, a location and two devices that load; each case below breaks one thing.
+const std::string kDestinations = R"(
+  {"name": "a", "method": "rest", "host": "http://127.0.0.1:8081/in", "filter": null},
+  {"name": "b", "method": "binary", "host": "127.0.0.1", "port": 9092, "customTags": "1"},
+  {"name": "c", "method": "soap", "host": "http://127.0.0.1:8082/soap", "filter": ["Tracking"]})";
+
+std::string document(const std::string& destinations = kDestinations,
+                     const std::string& devices = R"(
+  {"serial": "10000001", "location": "Depot", "registration": "AB12CDE"},
+  {"serial": "10000002", "location": "Depot"})",
+                     const std::string& locations = R"(
+  {"name": "Depot", "description": "d", "destinations": ["a", "b", "c"]})",
+                     const std::string& settings = "") {
+  return "{" + settings + R"("destinations": [)" + destinations + R"(], "locations": [)" +
+         locations + R"(], "devices": [)" + devices + "]}";
+}
+
+TEST_F(ConfigFile, TheBaseDocumentOfTheseTestsLoads) {
+  const codecs::Status s = load(document());
+  ASSERT_TRUE(s.ok()) << errorText(s.error());
+  EXPECT_EQ(store_->destinations().size(), 3u);
+  EXPECT_EQ(store_->devices().size(), 2u);
+}
+
+TEST_F(ConfigFile, AnUnknownMemberAnywhereRefusesTheFileNamingItsPath) {
+  struct Case {
+    std::string json;
+    std::string path;
+  };
+  const std::string c = R"(
+  {"name": "c", "method": "soap", "host": "http://127.0.0.1:8082/soap", "filtre": ["Tracking"]})";
+  const std::vector<Case> cases = {
+      {document(kDestinations.substr(0, kDestinations.rfind('{')) + c), "destinations[2].filtre"},
+      {document(kDestinations, R"({"serial": "10000001", "location": "Depot", "serail": "x"})"),
+       "devices[0].serail"},
+      {document(kDestinations, R"({"serial": "10000001"})",
+                R"({"name": "Depot", "destination": ["a"]})"),
+       "locations[0].destination"},
+      {document(kDestinations, "", "", R"("store": {"synchronus": "normal"},)"),
+       "store.synchronus"},
+      {document(kDestinations, "", "", R"("uplink": {"port": 0, "tls": {"certFile": "x"}},)"),
+       "uplink.tls.certFile"},
+      {document(kDestinations, "", "", R"("admin": {"prot": 8080},)"), "admin.prot"},
+      {document(kDestinations, "", "", R"("device": [],)"), "device"},
+  };
+  for (const Case& k : cases) {
+    SCOPED_TRACE(k.path);
+    const codecs::Status s = load(k.json);
+    ASSERT_FALSE(s.ok()) << "loaded despite " << k.path;
+    EXPECT_EQ(s.error().field, k.path);
+    EXPECT_EQ(errorText(s.error()).rfind(k.path + ": unknown member (", 0), 0u)
+        << errorText(s.error());
+    EXPECT_TRUE(store_->empty()) << "nothing of a refused file is kept";
+    // Every reader of the file refuses it, not only the loader (a typo in "uplink" must not
+    // leave the listener on its defaults silently).
+    EXPECT_FALSE(storeDurability(file()).ok());
+    EXPECT_FALSE(uplinkOptions(file()).ok());
+  }
+}
+
+TEST_F(ConfigFile, TwoDevicesOfOneSerialAreRefusedNamingBoth) {
+  const codecs::Status s = load(document(kDestinations, R"(
+    {"serial": "10000001", "location": "Depot", "registration": "FIRST"},
+    {"serial": "10000002"},
+    {"serial": "10000003"},
+    {"serial": "10000001", "registration": "SECOND"})"));
+  ASSERT_FALSE(s.ok()) << "the second entry silently replaced the first";
+  EXPECT_EQ(s.error().field, "devices[3].serial");
+  EXPECT_NE(s.error().expected.find("'10000001'"), std::string::npos) << s.error().expected;
+  EXPECT_NE(s.error().expected.find("devices[0].serial"), std::string::npos) << s.error().expected;
+  EXPECT_TRUE(store_->empty());
+}
+
+TEST_F(ConfigFile, TwoDestinationsOrLocationsOfOneNameAreRefusedNamingBoth) {
+  codecs::Status s = load(document(kDestinations + R"(,
+    {"name": "b", "method": "rest", "host": "http://127.0.0.1:1/"})"));
+  ASSERT_FALSE(s.ok());
+  EXPECT_EQ(s.error().field, "destinations[3].name");
+  EXPECT_NE(s.error().expected.find("destinations[1].name"), std::string::npos)
+      << s.error().expected;
+  EXPECT_TRUE(store_->empty());
+
+  s = load(document(kDestinations, R"({"serial": "10000001"})", R"(
+    {"name": "Depot", "destinations": ["a"]}, {"name": "Depot", "destinations": ["b"]})"));
+  ASSERT_FALSE(s.ok());
+  EXPECT_EQ(s.error().field, "locations[1].name");
+  EXPECT_NE(s.error().expected.find("locations[0].name"), std::string::npos) << s.error().expected;
+  EXPECT_TRUE(store_->empty());
+}
+
+TEST_F(ConfigFile, AMemberGivenTwiceIsRefused) {
+  // JSON allows it and the first would win silently; the second is most likely the intended.
+  const codecs::Status s =
+      load(document(R"(
+    {"name": "a", "method": "rest", "host": "http://127.0.0.1:1/", "host": "http://h/"})",
+                    R"({"serial": "10000001"})", R"({"name": "Depot", "destinations": ["a"]})"));
+  ASSERT_FALSE(s.ok());
+  EXPECT_EQ(s.error().field, "destinations[0].host");
+  EXPECT_NE(s.error().expected.find("twice"), std::string::npos) << s.error().expected;
+}
+
+TEST_F(ConfigFile, TheShippedConfigurationLoads) {
+  const std::string etc = std::string(DCGW_SOURCE_DIR) + "/etc/dcgw.json";
+  const codecs::Status s = loadIfEmpty(*store_, etc, 0);
+  ASSERT_TRUE(s.ok()) << errorText(s.error());
+  EXPECT_TRUE(storeDurability(etc).ok());
+  EXPECT_TRUE(uplinkOptions(etc).ok());
+  EXPECT_TRUE(adminOptions(etc).ok());
+  EXPECT_TRUE(retentionMs(etc).ok());
+  EXPECT_EQ(store_->devices().size(), 1u);
+}
+
+}  // namespace
+}  // namespace dcgw::config
