@@ -373,7 +373,7 @@ void Sessions::sequenceReset(const std::vector<std::string>& serials) {
     if (!c || c->state != Connection::State::Open) continue;
     fail(state(*c), up::ErrorCode::SequenceReset,
          "an admin reset the sequence of device '" + serial +
-             "'; log in again and continue from WELCOME's lastSequence + 1");
+             "'; log in again: WELCOME carries the new lastSequence");
   }
 }
 
