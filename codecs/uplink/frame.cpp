@@ -136,6 +136,10 @@ const char* errorCodeName(std::uint8_t code) {
       return "TOO_MANY_CONNECTIONS";
     case ErrorCode::ShuttingDown:
       return "SHUTTING_DOWN";
+    case ErrorCode::SequenceOutOfRange:
+      return "SEQUENCE_OUT_OF_RANGE";
+    case ErrorCode::SequenceReset:
+      return "SEQUENCE_RESET";
     case ErrorCode::StoreUnavailable:
       return "STORE_UNAVAILABLE";
   }

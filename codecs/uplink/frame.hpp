@@ -54,6 +54,8 @@ enum class ErrorCode : std::uint8_t {
   Replaced = 0x22,
   TooManyConnections = 0x23,
   ShuttingDown = 0x24,
+  SequenceOutOfRange = 0x25,
+  SequenceReset = 0x26,
   StoreUnavailable = 0x30,
 };
 const char* errorCodeName(std::uint8_t code);

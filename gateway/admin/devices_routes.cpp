@@ -32,6 +32,14 @@ ParsedDevice parseDevice(const JsonValue& body, bool withSerial, control::FieldE
     if (v->size() > 13) e.add("registration", "at most 13 characters");
     p.changes.registration = *v;
   }
+  if (const JsonValue* q = body.find("lastSequence")) {
+    auto n = q->asExactInteger();
+    if (!q->isNumber() || !n || *n < 0 || *n > 4294967295LL) {
+      e.add("lastSequence", "an integer from 0 to 4294967295 (0: nothing stored)");
+    } else {
+      p.changes.lastSequence = static_cast<std::uint32_t>(*n);
+    }
+  }
   if (auto v = stringField(body, "key", e, false)) {
     auto k = uplink::parseDeviceKey(*v);
     if (!k) {
@@ -41,6 +49,12 @@ ParsedDevice parseDevice(const JsonValue& body, bool withSerial, control::FieldE
     }
   }
   return p;
+}
+
+// A new device has stored nothing: its mark can only be set once it exists (PUT).
+void newDeviceMark(const ParsedDevice& p, control::FieldErrors& e) {
+  if (p.changes.lastSequence && *p.changes.lastSequence != 0)
+    e.add("lastSequence", "0 or absent for a new device (reset it with PUT once registered)");
 }
 
 store::DeviceConfig toConfig(const ParsedDevice& p) {
@@ -74,6 +88,7 @@ void addDeviceRoutes(RouteTable& t, Api& api) {
   t.add("POST", all, Role::Admin, [&api](Request& r) {
     control::FieldErrors e;
     ParsedDevice p = parseDevice(r.body(), true, e);
+    newDeviceMark(p, e);
     return created(r, orThrow(api.devices.create(r.caller, toConfig(p), std::move(e))));
   });
   t.notAllowed(all);
@@ -144,6 +159,7 @@ void addDeviceRoutes(RouteTable& t, Api& api) {
     control::FieldErrors e;
     ParsedDevice p = parseDevice(body, false, e);
     if (body.find("serial")) e.add("serial", "given in the path");
+    newDeviceMark(p, e);
     return created(r, orThrow(api.devices.registerRefused(r.caller, r.var("serial"), toConfig(p),
                                                           std::move(e))));
   });

@@ -84,8 +84,11 @@ std::string renderMetrics(Api& api) {
          {std::tuple{"dcgw_uplink_packets_total", "PACKET frames received.", &u->packets},
           std::tuple{"dcgw_uplink_stored_total", "Packets acknowledged after commit.", &u->stored},
           std::tuple{"dcgw_uplink_rejected_total", "Packets the codecs rejected.", &u->rejected},
-          std::tuple{"dcgw_uplink_duplicates_total", "Resent packets acknowledged again.",
-                     &u->duplicates},
+          std::tuple{"dcgw_uplink_duplicates_total",
+                     "Resent packets acknowledged again, not stored again.", &u->duplicates},
+          std::tuple{"dcgw_uplink_sequence_refused_total",
+                     "Packets refused for their sequence (ERROR SEQUENCE_OUT_OF_RANGE).",
+                     &u->sequenceRefused},
           std::tuple{"dcgw_uplink_refused_logins_total", "Refused logins.", &u->refusedLogins},
           std::tuple{"dcgw_uplink_accepted_total", "Connections accepted.", &u->accepted}}) {
       family(name, "counter", help);

@@ -93,6 +93,7 @@ const std::vector<Verb>& verbs() {
       {"--name", true}, {"--description", true}, {"--destinations", true}};
   static const std::vector<Option> dev = {
       {"--location", true}, {"--registration", true}, {"--key", true}};
+  static const std::vector<Option> devSequence = {{"--to", true}};
   static const std::vector<Option> devCreate = [] {
     auto o = dev;
     o.push_back({"--serial", true});
@@ -162,6 +163,14 @@ const std::vector<Verb>& verbs() {
        {},
        "",
        "generate a new random key and print it (shown only this once)"},
+      {"devices",
+       "reset-sequence",
+       "SERIAL",
+       devSequence,
+       {},
+       "[--to N]",
+       "set the sequence mark (default 0: the next sequence is taken as it comes); a logged-in "
+       "tracker is closed and logs in again"},
       {"devices", "refused", "", {}, {}, "", "logins the uplink refused, most recent first"},
       {"devices",
        "register",

@@ -1,4 +1,5 @@
-// `dcgw devices ...`: list, refused idents, show, create, update, delete, rotate-key, register.
+// `dcgw devices ...`: list, refused idents, show, create, update, delete, rotate-key,
+// reset-sequence, register.
 #include "gateway/cli/admin_internal.hpp"
 
 #include <algorithm>
@@ -79,6 +80,20 @@ int Runner::devices(const std::string& v) {
     out_ << key->asString() << '\n';
     err_ << "new key of device " << inv_.operand
          << ": shown only this once; give it to the tracker before it next logs in\n";
+    return kAdminOk;
+  }
+  if (v == "reset-sequence") {
+    long long to = 0;
+    if (const std::string* t = value(inv_, "--to"); t && !parseInt(*t, 0, 4294967295LL, to))
+      return badArgs(
+          argError("--to", "--to must be a sequence from 0 to 4294967295, not '" + *t + "'"));
+    Object body;
+    put(body, "lastSequence", jsonInt(to));
+    auto a = call("PUT", base + "/" + op_, toJson(JsonValue::makeObject(body)));
+    if (!a) return exit_;
+    if (inv_.json) return printRaw(*a);
+    out_ << "reset the sequence of device " << inv_.operand << " to " << to << '\n';
+    renderObject(a->json, out_);
     return kAdminOk;
   }
   auto changes = deviceChanges(inv_);

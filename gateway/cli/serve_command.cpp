@@ -155,7 +155,7 @@ int runServe(const std::vector<std::string>& args, std::ostream& out, std::ostre
   forward::Forwarder forwarder(*store, clock, backoff, adapters::makeAdapter, &feed);
   forwarder.start();
   forward::Pruner pruner(*store, clock, *retention);
-  ingest::Ingestor ingestor(*store, &feed);
+  ingest::Ingestor ingestor(*store, &feed, 512, options->sequence);  // the listener's rules
   uplink::Listener listener(*store, ingestor, clock, *options, &feed);
   admin::ApiServer api(*store, forwarder, clock, *adminOptions,
                        admin::MetricSources{&listener.stats(), &ingestor}, &feed);

@@ -20,6 +20,7 @@ struct Change {
     QueueActed,          // id: an admin action on the queue (retry, skip, requeue, replay)
     LocationChanged,     // id: created, updated (its destinations) or removed
     DeviceChanged,       // serial: created, updated (location, key, sequence mark) or removed
+    SequenceReset,       // serial: an admin set the device's sequence mark (with DeviceChanged)
   };
   Kind kind;
   std::int64_t id{0};
@@ -32,6 +33,9 @@ struct Change {
   static Change queueActed(std::int64_t destination) { return {Kind::QueueActed, destination, {}}; }
   static Change location(std::int64_t id) { return {Kind::LocationChanged, id, {}}; }
   static Change device(std::string serial) { return {Kind::DeviceChanged, 0, std::move(serial)}; }
+  static Change sequenceReset(std::string serial) {
+    return {Kind::SequenceReset, 0, std::move(serial)};
+  }
 };
 
 class ChangeFeed {

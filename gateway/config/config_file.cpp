@@ -108,6 +108,28 @@ codecs::Result<uplink::ListenerOptions> uplinkOptions(const std::string& path) {
   if (idle <= heartbeat)
     return codecs::makeError("uplink.idleTimeoutSeconds", 0,
                              "more than heartbeatSeconds (" + std::to_string(heartbeat) + ")");
+  if (const codecs::JsonValue* q = u->find("sequence")) {
+    if (!q->isObject()) return codecs::makeError("uplink.sequence", 0, "an object");
+    for (const auto& [key, value] : q->asObject())
+      if (key != "duplicateWindow" && key != "maxJump")
+        return codecs::makeError("uplink.sequence." + key, 0,
+                                 "one of duplicateWindow, maxJump (no other setting)");
+    auto member = [&](const char* key, std::uint32_t& out) -> codecs::Status {
+      const codecs::JsonValue* v = q->find(key);
+      if (!v) return codecs::Ok{};
+      auto n = v->asExactInteger();
+      if (!v->isNumber() || !n || *n < 1 || *n > 2147483647)
+        return codecs::makeError(std::string("uplink.sequence.") + key, 0,
+                                 "an integer from 1 to 2147483647");
+      out = static_cast<std::uint32_t>(*n);
+      return codecs::Ok{};
+    };
+    for (auto st : {member("duplicateWindow", o.sequence.duplicateWindow),
+                    member("maxJump", o.sequence.maxJump)})
+      if (!st) return st.error();
+  }
+  if (std::string e = store::sequenceRulesError(o.sequence, o.window); !e.empty())
+    return codecs::makeError("uplink.sequence", 0, e);
   if (const codecs::JsonValue* b = u->find("bind")) {
     if (!b->isString() || b->asString().empty())
       return codecs::makeError("uplink.bind", 0, "an IP address");

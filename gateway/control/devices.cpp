@@ -90,6 +90,7 @@ Outcome<CreatedDevice> Devices::add(const Actor& a, store::DeviceConfig d, Field
 Outcome<store::DeviceRecord> Devices::update(const Actor& a, const std::string& serial,
                                              const DeviceChanges& c, FieldErrors errors) {
   store::DeviceRecord after;
+  bool reset = false;
   {
     auto tx = ctx_.store.begin();
     auto before = tx->device(serial);
@@ -98,15 +99,29 @@ Outcome<store::DeviceRecord> Devices::update(const Actor& a, const std::string& 
     if (c.locationId) d.locationId = *c.locationId;
     if (c.registration) d.registration = *c.registration;
     if (c.key) d.key = *c.key;
-    check(*tx, d, false, {"registration", "key", "serial"}, errors);
+    check(*tx, d, false, {"registration", "key", "serial", "lastSequence"}, errors);
     if (!errors.empty()) return Failure::invalid(errors);
     if (store::Status s = tx->upsertDevice(d); !s) return Failure::fromStore(s.error());
+    // In the same transaction as its audit row: an ingest commit cannot slip in between.
+    reset = c.lastSequence && *c.lastSequence != before->lastSequence;
+    if (reset) {
+      if (store::Status s = tx->setLastSequence(serial, *c.lastSequence); !s)
+        return Failure::fromStore(s.error());
+    }
     after = *tx->device(serial);
-    ctx_.audit(*tx, a, c.key ? "device.update-and-set-key" : "device.update", target(serial),
-               renderDevice(*before), renderDevice(after));
+    ctx_.audit(*tx, a,
+               c.key   ? "device.update-and-set-key"
+               : reset ? "device.reset-sequence"
+                       : "device.update",
+               target(serial), renderDevice(*before), renderDevice(after));
     tx->commit();
   }
-  ctx_.publish(common::Change::device(serial));
+  if (reset) {
+    ctx_.publish(std::vector<common::Change>{common::Change::device(serial),
+                                             common::Change::sequenceReset(serial)});
+  } else {
+    ctx_.publish(common::Change::device(serial));
+  }
   return after;
 }
 

@@ -16,6 +16,10 @@ struct DeviceChanges {
   std::optional<std::optional<std::int64_t>> locationId;  // a location, or none (null)
   std::optional<std::string> registration;
   std::optional<codecs::Bytes> key;
+  // The sequence mark (an admin's reset; 0: nothing stored). Set only when it differs: the
+  // change is audited as device.reset-sequence and a logged-in session is closed with
+  // SEQUENCE_RESET (schema/uplink.md section 4).
+  std::optional<std::uint32_t> lastSequence;
 };
 
 struct CreatedDevice {

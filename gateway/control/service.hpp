@@ -77,6 +77,9 @@ struct Context {
   void publish(common::Change change) const {
     if (feed) feed->publish(std::move(change));
   }
+  void publish(const std::vector<common::Change>& changes) const {
+    if (feed) feed->publish(changes);
+  }
   // The audit row of a change, written in the change's own transaction.
   void audit(store::AdminTransaction& tx, const Actor& a, std::string action, std::string target,
              std::optional<std::string> before, std::optional<std::string> after) const {

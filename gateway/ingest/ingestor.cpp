@@ -16,8 +16,9 @@ Outcome refused(Outcome::Kind kind, codecs::Error e) {
 
 }  // namespace
 
-Ingestor::Ingestor(store::Backend& store, common::ChangeFeed* feed, std::size_t maxBatch)
-    : feed_(feed), maxBatch_(maxBatch), appender_(store, store) {
+Ingestor::Ingestor(store::Backend& store, common::ChangeFeed* feed, std::size_t maxBatch,
+                   store::SequenceRules rules)
+    : feed_(feed), maxBatch_(maxBatch), appender_(store, store, rules) {
   if (feed_) {
     subscription_ = feed_->subscribe([this](const std::vector<common::Change>& changes) {
       for (const auto& c : changes)
@@ -151,6 +152,16 @@ void Ingestor::run() {
           o = refused(
               Outcome::Kind::UnknownDevice,
               codecs::makeError("serial", 0, "a registered device, not '" + items[i].serial + "'"));
+          break;
+        case store::AppendOutcome::SequenceOutOfRange:
+          // Nothing later of that connection may commit past it (it is closed unacknowledged).
+          if (items[i].session != 0) failedSessions_.insert(items[i].session);
+          o = refused(Outcome::Kind::SequenceOutOfRange,
+                      codecs::makeError("sequence", 0,
+                                        "a sequence just after the device's stored mark, not " +
+                                            std::to_string(items[i].sequence) +
+                                            " (the mark changed since the login: log in again and "
+                                            "continue from WELCOME's lastSequence + 1)"));
           break;
       }
       if (o.ok()) ++stored_;

@@ -25,12 +25,13 @@ namespace dcgw::ingest {
 // What became of a submitted packet.
 struct Outcome {
   enum class Kind {
-    Stored,            // committed now
-    Duplicate,         // its sequence was stored before (acknowledge it again)
-    Invalid,           // the codecs refused it (error: their field, offset and reason)
-    UnknownDevice,     // no device with this serial is registered
-    StoreUnavailable,  // the store could not commit (category says why); nothing stored
-    ShuttingDown,      // the gateway is stopping; nothing stored
+    Stored,              // committed now
+    Duplicate,           // its sequence was stored before (acknowledge it again)
+    Invalid,             // the codecs refused it (error: their field, offset and reason)
+    UnknownDevice,       // no device with this serial is registered
+    StoreUnavailable,    // the store could not commit (category says why); nothing stored
+    ShuttingDown,        // the gateway is stopping; nothing stored
+    SequenceOutOfRange,  // neither new nor a resend by the device's mark (error: why); not stored
   };
   Kind kind{Kind::Stored};
   codecs::Error error;  // for every kind but Stored and Duplicate
@@ -43,7 +44,9 @@ class Ingestor {
   using Done = std::function<void(const Outcome&)>;
   // feed (may be null): QueueHasWork is published for the destinations with new rows after each
   // commit; configuration changes published on it refresh the routing snapshot.
-  Ingestor(store::Backend& store, common::ChangeFeed* feed, std::size_t maxBatch = 512);
+  // `rules`: how sequences compare with a device's mark (store/sequence.hpp), the listener's.
+  Ingestor(store::Backend& store, common::ChangeFeed* feed, std::size_t maxBatch = 512,
+           store::SequenceRules rules = {});
   ~Ingestor();
 
   // Validates the packet with the codecs first: a packet they reject is refused at once with

@@ -51,7 +51,7 @@ std::vector<store::AppendOutcome> RoutedAppender::append(
     if (!table_ || stale_.exchange(false)) table_ = config_.routingTable();
     routed.clear();
     for (const auto& item : items) routed.push_back(route(*table_, item));
-    auto results = log_.append(routed, table_->version);
+    auto results = log_.append(routed, table_->version, rules_);
     if (!results) {
       table_.reset();
       continue;

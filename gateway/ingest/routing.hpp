@@ -26,7 +26,9 @@ bool filterTakes(const std::optional<std::vector<std::string>>& filter, const ch
 // snapshot is older than its configuration; the batch is then routed again on a fresh one.
 class RoutedAppender {
  public:
-  RoutedAppender(store::ConfigStore& config, store::IngestLog& log) : config_(config), log_(log) {}
+  // `rules`: how sequences compare with a device's mark (store/sequence.hpp).
+  RoutedAppender(store::ConfigStore& config, store::IngestLog& log, store::SequenceRules rules = {})
+      : config_(config), log_(log), rules_(rules) {}
   // The configuration changed (any thread): the next batch reads a fresh snapshot.
   void invalidate() { stale_ = true; }
   // One outcome per item; `touched` gets the destinations that received rows. Throws
@@ -38,6 +40,7 @@ class RoutedAppender {
  private:
   store::ConfigStore& config_;
   store::IngestLog& log_;
+  store::SequenceRules rules_;
   std::optional<store::RoutingTable> table_;
   std::atomic<bool> stale_{true};
 };

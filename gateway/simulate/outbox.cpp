@@ -48,7 +48,7 @@ bool Outbox::markSent(std::int64_t nowUs) {
 const Outbox::Entry* Outbox::reject(std::uint32_t n) {
   for (std::size_t i = 0; i < sent_; ++i) {
     Entry& e = at(i);
-    if (e.sequence > n) break;
+    if (!atOrBefore(e.sequence, n)) break;
     if (e.sequence == n && !e.rejected) {
       e.rejected = true;
       --inFlight_;
@@ -66,6 +66,13 @@ void Outbox::restart() {
   }
   sent_ = 0;
   inFlight_ = 0;
+}
+
+void Outbox::renumber(std::uint32_t& next) {
+  for (std::size_t i = 0; i < size_; ++i) {
+    at(i).sequence = next;
+    next = next == UINT32_MAX ? 1 : next + 1;
+  }
 }
 
 }  // namespace dcgw::simulate

@@ -104,6 +104,9 @@ void Simulator::onWelcome(Device& d, const up::Welcome& w) {
     // The gateway says where this device stands: continue after its last stored packet.
     d.nextSequence = w.lastSequence + 1 == 0 ? 1 : w.lastSequence + 1;
     d.sequenced = true;
+    // Refused for its numbering: what was not acknowledged follows the gateway's mark.
+    if (d.renumber) d.outbox.renumber(d.nextSequence);
+    d.renumber = false;
   }
   if (!d.everLoggedIn) {
     d.everLoggedIn = true;
@@ -131,6 +134,12 @@ void Simulator::onError(Device& d, codecs::ByteView body) {
   const auto code = static_cast<up::ErrorCode>(e->code);
   if (code == up::ErrorCode::NotSupported) return;
   closeLink(d, Close::Quiet);
+  if (code == up::ErrorCode::SequenceOutOfRange) {
+    // The gateway does not take this device's numbering (its mark was reset or moved):
+    // continue after the lastSequence of the next WELCOME (schema/uplink.md section 5).
+    d.sequenced = false;
+    d.renumber = true;
+  }
   if (code == up::ErrorCode::UnknownDevice || code == up::ErrorCode::WrongProof) {
     // Only a change of configuration would help: this device is done for the run.
     d.link = Link::Refused;

@@ -86,12 +86,17 @@ class Outbox {
   Entry* nextUnsent();
   // REQUIRES: nextUnsent() != nullptr. Returns true when it is a resend.
   bool markSent(std::int64_t nowUs);
-  // ACK n: drops every sent entry with sequence <= n; calls f(entry) for each that was not
-  // rejected. Returns how many were acknowledged.
+  // Whether sequence a comes at or before b in sending order: RFC 1982 serial-number
+  // arithmetic, so 4,294,967,295 comes before 1 (the outbox spans far less than 2^31).
+  static bool atOrBefore(std::uint32_t a, std::uint32_t b) {
+    return static_cast<std::uint32_t>(b - a) < (std::uint32_t{1} << 31);
+  }
+  // ACK n: drops every sent entry with sequence at or before n; calls f(entry) for each that
+  // was not rejected. Returns how many were acknowledged.
   template <class F>
   std::size_t ack(std::uint32_t n, F&& f) {
     std::size_t acked = 0;
-    while (sent_ > 0 && at(0).sequence <= n) {
+    while (sent_ > 0 && atOrBefore(at(0).sequence, n)) {
       Entry& e = at(0);
       if (!e.rejected) {
         f(e);
@@ -109,6 +114,9 @@ class Outbox {
   const Entry* reject(std::uint32_t n);
   // A new connection: nothing of the outbox is sent on it yet.
   void restart();
+  // After SEQUENCE_OUT_OF_RANGE: every entry is numbered again from `next`, in order (none of
+  // them was stored); `next` ends after the last one.
+  void renumber(std::uint32_t& next);
 
   std::size_t inFlight() const { return inFlight_; }  // sent here, not acknowledged/rejected
   std::size_t live() const { return live_; }          // neither acknowledged nor rejected

@@ -66,6 +66,7 @@ struct Device {
   bool queuedToSend{false};     // in the round robin of devices that may take a new packet
   bool dropAfterFlush{false};   // --drop-every reached: reset once the frames are written
   bool sequenced{false};        // nextSequence was taken from the first WELCOME
+  bool renumber{false};         // SEQUENCE_OUT_OF_RANGE: the outbox is numbered at the next WELCOME
   bool everLoggedIn{false};
   bool everAttempted{false};
   codecs::Bytes in;  // a partial frame carried over between reads

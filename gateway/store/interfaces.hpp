@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "gateway/store/errors.hpp"
+#include "gateway/store/sequence.hpp"
 #include "gateway/store/types.hpp"
 
 namespace dcgw::store {
@@ -49,6 +50,9 @@ class AdminTransaction : public ConfigReader {
   virtual Status removeLocation(std::int64_t id) = 0;
   virtual Status upsertDevice(const DeviceConfig& d) = 0;
   virtual Status removeDevice(const std::string& serial) = 0;
+  // Sets the device's sequence mark (an admin's reset; 0: nothing stored, the next sequence is
+  // taken as it comes). NotFound when there is no such device.
+  virtual Status setLastSequence(const std::string& serial, std::uint32_t lastSequence) = 0;
   virtual bool removeRefusedIdent(const std::string& serial) = 0;
 
   // Queue actions. skipBlocking dead-letters the oldest pending row with the reason (only if it
@@ -119,13 +123,17 @@ class DeviceDirectory {
 class IngestLog {
  public:
   virtual ~IngestLog() = default;
-  // In ONE transaction: for each item, checks and raises the device's sequence mark, stores the
-  // packet and one delivery row per deliverTo, and counts filteredOut. Returns one outcome per
-  // item. Returns nullopt, storing nothing, when the configuration changed since
-  // `configVersion` (re-route with a fresh routingTable() and append again). Throws StoreError
-  // when the transaction cannot commit: then nothing of the batch is stored.
+  // In ONE transaction: for each item with a sequence, classifies it against the device's
+  // mark by `rules` (sequence.hpp: classify, the one rule) and raises the mark on New; stores
+  // New (and sequence-less) packets with one delivery row per deliverTo and counts filteredOut.
+  // Once an item is SequenceOutOfRange, the later items of its session (IngestItem::session,
+  // when not 0) in the batch are too: nothing after a refused packet of a connection is stored.
+  // Returns one outcome per item. Returns nullopt, storing nothing, when the configuration
+  // changed since `configVersion` (re-route with a fresh routingTable() and append again).
+  // Throws StoreError when the transaction cannot commit: then nothing of the batch is stored.
   virtual std::optional<std::vector<AppendOutcome>> append(const std::vector<RoutedItem>& items,
-                                                           std::int64_t configVersion) = 0;
+                                                           std::int64_t configVersion,
+                                                           const SequenceRules& rules) = 0;
   virtual std::uint64_t duplicates() const = 0;  // resent packets dropped, since start
 };
 

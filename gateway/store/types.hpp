@@ -75,8 +75,9 @@ struct IngestItem {
   std::string registration;  // empty: the device's registration
   codecs::Bytes packet;
   std::int64_t receivedAtMs{0};
-  // Uplink sequence number; 0 for none. A packet whose sequence is not above the device's
-  // last stored one is a duplicate: reported Ok and not stored again.
+  // Uplink sequence number; 0 for none (no check, the mark stays). Classified against the
+  // device's mark by store::classify (sequence.hpp): a duplicate is reported and not stored
+  // again, one out of range is refused.
   std::uint32_t sequence{0};
   // The uplink connection (0: none). After a failed commit, the Ingestor refuses every later
   // item of the same session: a later packet committing first would raise the device's last
@@ -226,8 +227,9 @@ struct RoutedItem {
 // What became of one appended packet.
 enum class AppendOutcome {
   Stored,
-  Duplicate,      // its sequence is not above the device's mark: stored before, not again
+  Duplicate,      // its sequence is at or just behind the device's mark: stored before, not again
   UnknownDevice,  // the device is not (or no longer) registered
+  SequenceOutOfRange,  // its sequence is neither New nor Duplicate (sequence.hpp): not stored
 };
 
 }  // namespace dcgw::store

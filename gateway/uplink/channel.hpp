@@ -25,11 +25,14 @@ struct PacketFlow {
     bool done;
     bool rejected;
   };
-  std::vector<Inflight> inflight;  // in sequence order; [head, end) not yet acknowledged
+  std::vector<Inflight> inflight;  // in the order sent; [head, end) not yet acknowledged
   std::uint32_t head{0};
   std::uint32_t rejectedInFlight{0};  // rejected entries in [head, end): the device forgot them
-  std::uint32_t lastSequence{0};      // highest sequence received (or stored before this login)
+  std::uint32_t lastSequence{0};      // the connection's mark: last New sequence, or the stored one
   std::uint32_t ackedSequence{0};
+  // A PACKET whose sequence was out of range (0: none): nothing after it is taken, and the
+  // connection is closed with SEQUENCE_OUT_OF_RANGE once what came before it is answered.
+  std::uint32_t refusedSequence{0};
   bool ackDirty{false};  // an ACK of ackedSequence is owed
 
   std::size_t inFlight() const { return inflight.size() - head; }

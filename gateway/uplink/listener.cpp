@@ -34,19 +34,25 @@ class Listener::Impl {
       throw std::runtime_error("uplink.maxFrameBytes must be from 64 to 65536, not " +
                                std::to_string(o_.maxFrameBytes));
     if (o_.window == 0) throw std::runtime_error("uplink.window must be at least 1");
+    if (std::string e = store::sequenceRulesError(o_.sequence, o_.window); !e.empty())
+      throw std::runtime_error(e);
     sessions_.start(transport_);
     transport_.start();
     if (changes_) {
       // On the publisher's thread: only hands the serials to the loop.
-      subscription_ = changes_->subscribe(
-          [outbox = outbox_, sessions = &sessions_](const std::vector<common::Change>& changes) {
-            std::vector<std::string> serials;
-            for (const common::Change& c : changes)
-              if (c.kind == common::Change::Kind::DeviceChanged) serials.push_back(c.serial);
-            if (serials.empty()) return;
-            outbox->post(
-                [sessions, serials = std::move(serials)] { sessions->devicesChanged(serials); });
-          });
+      subscription_ = changes_->subscribe([outbox = outbox_, sessions = &sessions_](
+                                              const std::vector<common::Change>& changes) {
+        std::vector<std::string> serials, resets;
+        for (const common::Change& c : changes) {
+          if (c.kind == common::Change::Kind::DeviceChanged) serials.push_back(c.serial);
+          if (c.kind == common::Change::Kind::SequenceReset) resets.push_back(c.serial);
+        }
+        if (!resets.empty())
+          outbox->post([sessions, resets = std::move(resets)] { sessions->sequenceReset(resets); });
+        if (serials.empty()) return;
+        outbox->post(
+            [sessions, serials = std::move(serials)] { sessions->devicesChanged(serials); });
+      });
     }
   }
 

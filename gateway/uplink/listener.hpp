@@ -25,9 +25,10 @@ struct ListenerStats {
   std::atomic<std::uint64_t> accepted{0};     // connections ever
   std::atomic<std::uint64_t> logins{0};
   std::atomic<std::uint64_t> refusedLogins{0};
-  std::atomic<std::uint64_t> packets{0};     // PACKET frames received
-  std::atomic<std::uint64_t> stored{0};      // acknowledged after commit (duplicates included)
-  std::atomic<std::uint64_t> duplicates{0};  // recognised on the connection
+  std::atomic<std::uint64_t> packets{0};          // PACKET frames received
+  std::atomic<std::uint64_t> stored{0};           // acknowledged after commit (duplicates included)
+  std::atomic<std::uint64_t> duplicates{0};       // acknowledged again, not stored (any path)
+  std::atomic<std::uint64_t> sequenceRefused{0};  // closed with SEQUENCE_OUT_OF_RANGE
   std::atomic<std::uint64_t> rejected{0};
   std::atomic<std::uint64_t> protocolErrors{0};  // connections closed with an ERROR
 };

@@ -7,6 +7,8 @@
 #include <cstdint>
 #include <string>
 
+#include "gateway/store/sequence.hpp"
+
 namespace dcgw::uplink {
 
 struct ListenerOptions {
@@ -15,6 +17,9 @@ struct ListenerOptions {
   std::size_t maxConnections{20000};
   std::size_t maxFrameBytes{65536};
   std::uint16_t window{1024};
+  // How a PACKET's sequence compares with the device's mark (uplink.sequence.*); the Ingestor
+  // is given the same rules for the store's check.
+  store::SequenceRules sequence;
   std::chrono::milliseconds heartbeat{std::chrono::seconds(60)};
   std::chrono::milliseconds idleTimeout{std::chrono::seconds(180)};
   std::chrono::milliseconds loginTimeout{std::chrono::seconds(10)};

@@ -30,6 +30,8 @@ PacketChannel::Verdict PacketChannel::verdictOf(const ingest::Outcome& done) {
       return {A::Close, up::ErrorCode::ShuttingDown};
     case K::UnknownDevice:
       return {A::Close, up::ErrorCode::UnknownDevice};
+    case K::SequenceOutOfRange:
+      return {A::Close, up::ErrorCode::SequenceOutOfRange};
     case K::Invalid:
       break;
   }
@@ -44,17 +46,28 @@ void PacketChannel::onFrame(Session& s, std::uint8_t /*kind: PACKET*/, codecs::B
   }
   ++stats_.packets;
   PacketFlow& f = s.packets();
+  // After a refused sequence nothing more is taken (nor acknowledged): the connection closes
+  // once the packets before it are answered.
+  if (f.refusedSequence != 0) return;
   if (f.windowUsed() >= o_.window) {
     s.fail(up::ErrorCode::WindowExceeded,
            "more than " + std::to_string(o_.window) + " packets in flight");
     return;
   }
-  if (p->sequence <= f.lastSequence) {
-    // Stored before (its ACK was lost) or resent on this connection: acknowledged, not
-    // stored again. Once nothing earlier is in flight, say so at once.
-    ++stats_.duplicates;
-    if (f.inFlight() == 0) owesAck(s);
-    return;
+  switch (store::classify(f.lastSequence, p->sequence, o_.sequence)) {
+    case store::SequenceClass::New:
+      break;
+    case store::SequenceClass::Duplicate:
+      // Stored before (its ACK was lost) or resent on this connection: acknowledged, not
+      // stored again. Once nothing earlier is in flight, say so at once.
+      ++stats_.duplicates;
+      if (f.inFlight() == 0) owesAck(s);
+      return;
+    case store::SequenceClass::OutOfRange:
+      ++stats_.sequenceRefused;
+      f.refusedSequence = p->sequence;
+      closeIfRefused(s);
+      return;
   }
   f.lastSequence = p->sequence;
   codecs::Packet decoded;
@@ -85,18 +98,24 @@ void PacketChannel::onFrame(Session& s, std::uint8_t /*kind: PACKET*/, codecs::B
 
 void PacketChannel::settle(Session& s, std::uint32_t sequence, const ingest::Outcome& done) {
   PacketFlow& f = s.packets();
-  auto it = std::lower_bound(
-      f.inflight.begin() + f.head, f.inflight.end(), sequence,
-      [](const PacketFlow::Inflight& e, std::uint32_t q) { return e.sequence < q; });
-  if (it == f.inflight.end() || it->sequence != sequence) return;
+  // Commits answer a connection's packets in the order sent, so this is the entry at the head
+  // (a search by value: the numbers wrap after 4,294,967,295, their order is the sending's).
+  auto it = std::find_if(
+      f.inflight.begin() + f.head, f.inflight.end(),
+      [sequence](const PacketFlow::Inflight& e) { return !e.done && e.sequence == sequence; });
+  if (it == f.inflight.end()) return;
   const Verdict v = verdictOf(done);
   switch (v.answer) {
     case Verdict::Answer::Ack:
       it->done = true;
       ++stats_.stored;
+      if (done.kind == ingest::Outcome::Kind::Duplicate) ++stats_.duplicates;
       advance(s);
+      closeIfRefused(s);  // last: a failed write may end the connection
       return;
     case Verdict::Answer::Close:
+      if (done.kind == ingest::Outcome::Kind::SequenceOutOfRange) ++stats_.sequenceRefused;
+      flushAck(s);  // what committed before it is acknowledged before the ERROR
       s.fail(v.error, done.error.message());
       return;
     case Verdict::Answer::Reject:
@@ -107,6 +126,7 @@ void PacketChannel::settle(Session& s, std::uint32_t sequence, const ingest::Out
       ++f.rejectedInFlight;
       advance(s);
       s.wantWrite();
+      closeIfRefused(s);  // last: a failed write may end the connection
       return;
   }
 }
@@ -137,11 +157,26 @@ void PacketChannel::advance(Session& s) {
   if (moved) owesAck(s);
 }
 
-void PacketChannel::onTurnEnd(Session& s) {
+void PacketChannel::flushAck(Session& s) {
   PacketFlow& f = s.packets();
   if (!f.ackDirty) return;
   up::appendAck(s.out(), f.ackedSequence);
   f.ackDirty = false;
+}
+
+// The refusal waits for the packets sent before the refused one: they are acknowledged (or
+// rejected) first, then ERROR SEQUENCE_OUT_OF_RANGE closes the connection. REQUIRES: the
+// caller touches `s` no more (the ERROR's write may end the connection).
+void PacketChannel::closeIfRefused(Session& s) {
+  PacketFlow& f = s.packets();
+  if (f.refusedSequence == 0 || f.inFlight() != 0 || !s.open()) return;
+  flushAck(s);
+  s.fail(up::ErrorCode::SequenceOutOfRange,
+         store::describeOutOfRange(f.lastSequence, f.refusedSequence, o_.sequence));
+}
+
+void PacketChannel::onTurnEnd(Session& s) {
+  flushAck(s);
 }
 
 bool PacketChannel::busy(const Session& s) const {

@@ -37,6 +37,8 @@ class PacketChannel final : public Channel {
   void settle(Session& s, std::uint32_t sequence, const ingest::Outcome& done);
   void advance(Session& s);
   void owesAck(Session& s);
+  void flushAck(Session& s);
+  void closeIfRefused(Session& s);
 
   ingest::Ingestor& ingestor_;
   common::Clock& clock_;

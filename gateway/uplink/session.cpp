@@ -241,7 +241,8 @@ bool Sessions::onProof(SessionState& c, codecs::ByteView body) {
   bool changed = false;
   try {
     if (auto fresh = store_.deviceAuth(c.serial)) {
-      flow.lastSequence = std::max(flow.lastSequence, fresh->lastSequence);
+      // The store's mark is the truth: raised by commits, or set by an admin (even lower).
+      flow.lastSequence = fresh->lastSequence;
       changed = fresh->key.empty() || keyTag(fresh->key) != tag;
     } else {
       changed = true;
@@ -362,6 +363,18 @@ void Sessions::devicesChanged(const std::vector<std::string>& serials) {
     }
   }
   if (any) cv_.notify_one();
+}
+
+void Sessions::sequenceReset(const std::vector<std::string>& serials) {
+  for (const std::string& serial : serials) {
+    auto it = directory_.find(serial);
+    if (it == directory_.end()) continue;
+    Connection* c = transport_->find(it->second.id);
+    if (!c || c->state != Connection::State::Open) continue;
+    fail(state(*c), up::ErrorCode::SequenceReset,
+         "an admin reset the sequence of device '" + serial +
+             "'; log in again: WELCOME carries the new lastSequence");
+  }
 }
 
 void Sessions::work() {

@@ -53,6 +53,9 @@ class Sessions final : public TransportEvents {
   // On the event thread: the devices an admin changed. A logged-in one is re-checked off the
   // loop, and closed if it was removed (UNKNOWN_DEVICE) or its key changed (WRONG_PROOF).
   void devicesChanged(const std::vector<std::string>& serials);
+  // On the event thread: an admin set these devices' sequence marks. A logged-in one is closed
+  // with SEQUENCE_RESET: its connection's mark is stale, the new one is in its next WELCOME.
+  void sequenceReset(const std::vector<std::string>& serials);
 
   // ---- TransportEvents ----
   std::unique_ptr<Connection> newConnection() override;

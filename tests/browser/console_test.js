@@ -47,7 +47,7 @@ const num = async (locator) => Number((await locator.textContent({timeout: 2000}
 const ACTION_TESTIDS = [
   'dest-new', 'dest-edit', 'dest-delete', 'dest-enable', 'dest-disable', 'dest-form',
   'loc-new', 'loc-edit', 'loc-delete', 'loc-form',
-  'dev-new', 'dev-edit', 'dev-genkey', 'dev-delete', 'dev-form', 'refused-register',
+  'dev-new', 'dev-edit', 'dev-genkey', 'dev-reset-sequence', 'dev-delete', 'dev-form', 'refused-register',
   'queue-actions', 'queue-retry', 'queue-pause', 'queue-resume', 'queue-skip', 'queue-requeue-dead', 'queue-replay',
   'nav-tokens', 'token-form', 'token-revoke',
 ];
@@ -209,6 +209,23 @@ async function main() {
     check(flowed.delivered + filtered === 40, `delivered ${flowed.delivered} + filtered out ${filtered} is not the 40 packets sent`);
     await waitUntil('the receiver to print every delivered packet', async () =>
       receiver.stdout.filter((l) => l.startsWith('{')).length >= flowed.delivered);
+
+    // --- an admin resets the device's sequence mark (a new or wiped tracker), audited
+    await tid('nav-devices').click();
+    const devRow = page.locator(`[data-testid="dev-row"][data-serial="${serial}"]`);
+    await devRow.waitFor();
+    check(await num(devRow.getByTestId('dev-last-sequence')) === 40, 'the device does not show its last sequence, 40');
+    await devRow.getByTestId('dev-reset-sequence').click();
+    await tid('confirm-ok').click();
+    await waitUntil('the last sequence shown as 0', async () => (await num(devRow.getByTestId('dev-last-sequence'))) === 0);
+    const reset = (await apiAs(adminToken, 'GET', `/api/v1/devices/${serial}`)).data;
+    check(reset.lastSequence === 0, `after the reset the device is ${JSON.stringify(reset)}`);
+    const audited = (await apiAs(adminToken, 'GET', '/api/v1/audit')).data.entries || [];
+    check(audited.some((e) => e.action === 'device.reset-sequence' && e.target === `device ${serial}`),
+      'no device.reset-sequence row in the audit log');
+    log('sequence mark reset from the console, audited');
+    await tid('nav-queues').click();
+    await row.waitFor();
 
     // --- the receiver goes away: backing off, with the error
     await receiver.stop('SIGKILL');

@@ -324,6 +324,29 @@ TEST_F(AdminCommand, DevicesUpdateSendsTheKeyOnlyWhenGivenAndEncodesTheSerial) {
   EXPECT_EQ(*seen_.back().body, R"({"locationId":null,"registration":"","key":"00ff"})");
 }
 
+TEST_F(AdminCommand, DevicesResetSequenceSendsTheNewMark) {
+  script_.push_back(reply(200, R"({"serial":"AB 1/2","lastSequence":0})"));
+  EXPECT_EQ(run("devices", {"reset-sequence", "AB 1/2"}), 0) << err_.str();
+  ASSERT_EQ(seen_.size(), 1u) << "one PUT, nothing read and sent back";
+  EXPECT_EQ(seen_[0].method, "PUT");
+  EXPECT_EQ(seen_[0].target, "/api/v1/devices/AB%201%2F2");
+  EXPECT_EQ(*seen_[0].body, R"({"lastSequence":0})");
+  EXPECT_NE(out_.str().find("reset the sequence of device AB 1/2 to 0"), std::string::npos)
+      << out_.str();
+
+  script_.push_back(reply(200, R"({"serial":"1","lastSequence":4294967295})"));
+  EXPECT_EQ(run("devices", {"reset-sequence", "1", "--to", "4294967295"}), 0) << err_.str();
+  EXPECT_EQ(*seen_.back().body, R"({"lastSequence":4294967295})");
+
+  const std::size_t asked = seen_.size();
+  for (const char* bad : {"-1", "4294967296", "x"}) {
+    EXPECT_NE(run("devices", {"reset-sequence", "1", "--to", bad}), 0) << bad;
+    EXPECT_NE(err_.str().find("--to must be a sequence from 0 to 4294967295"), std::string::npos)
+        << err_.str();
+  }
+  EXPECT_EQ(seen_.size(), asked) << "nothing is sent for a bad --to";
+}
+
 TEST_F(AdminCommand, RotateKeyAndTokensCreatePrintOnlyTheSecretOnStdout) {
   script_.push_back(reply(200, R"({"serial":"12345678","key":"40ccd563"})"));
   EXPECT_EQ(run("devices", {"rotate-key", "12345678"}), 0);

@@ -20,7 +20,9 @@
 #include "gateway/store/interfaces.hpp"
 #include "gateway/store/sqlite/db.hpp"
 #include "gateway/store/sqlite/sqlite_store.hpp"
+#include "tests/support/packets.hpp"
 #include "tests/support/process.hpp"
+#include "tests/support/uplink_client.hpp"
 
 namespace {
 
@@ -212,6 +214,77 @@ TEST(EndToEnd, SimulatedTrackersReachEveryDestinationInOrder) {
   EXPECT_EQ(refusedLines["binary"], 5) << "the refused messages were not retried";
   EXPECT_EQ(serve.stop(), 0);
   for (auto& d : dests) d.process->stop();
+  if (!::testing::Test::HasFailure()) fs::remove_all(dir);
+}
+
+// The finding of issue 11, end to end: a device whose counter passes 4294967295. `dcgw simulate`
+// and a raw tracker against `dcgw serve`; every packet after the wrap is stored and forwarded,
+// and a jump beyond maxJump is refused with SEQUENCE_OUT_OF_RANGE, not acknowledged.
+TEST(EndToEnd, SequencesWrapAndAJumpIsRefused) {
+  namespace up = dcgw::codecs::uplink;
+  const fs::path dir = fs::temp_directory_path() / ("dcgw-e2e-seq-" + std::to_string(::getpid()));
+  fs::remove_all(dir);
+  fs::create_directories(dir);
+  const std::string bin = DCGW_BINARY;
+  Process receiver({bin, "receive", "--rest", "0"}, dir / "rest.out", dir / "rest.err");
+  const std::string restPort = receiver.awaitStderr(R"(rest listening on [0-9.]+:(\d+))");
+  ASSERT_FALSE(restPort.empty());
+  const std::string db = (dir / "dcgw.db").string();
+  dcgw::codecs::Bytes key;
+  ASSERT_TRUE(dcgw::codecs::fromHex(kKey, key));
+  {
+    dcgw::store::SqliteStore store(db);
+    dcgw::store::DestinationConfig d;
+    d.settings.name = "rest";
+    d.settings.host = "http://127.0.0.1:" + restPort + "/api/datapacket";
+    auto dest = store.createDestination(d, 0);
+    ASSERT_TRUE(dest.ok());
+    auto loc = store.createLocation({0, "Depot", "", {*dest}});
+    ASSERT_TRUE(loc.ok());
+    ASSERT_TRUE(store.upsertDevice({"20000009", *loc, "E2E 009", key}).ok());
+    auto tx = store.begin();
+    ASSERT_TRUE(tx->setLastSequence("20000009", 4294967285u).ok());  // ten before the wrap
+    tx->commit();
+  }
+  std::ofstream(dir / "dcgw.json") << "{}";
+  Process serve({bin, "serve", "--db", db, "--config", (dir / "dcgw.json").string(),
+                 "--uplink-port", "0", "--admin-port", "0", "--stats-seconds", "0"},
+                dir / "serve.out", dir / "serve.err");
+  const std::string port = serve.awaitStderr(R"(uplink listening on [0-9.]+:(\d+))");
+  ASSERT_FALSE(port.empty());
+
+  // The simulator continues after WELCOME's lastSequence: 4294967286 .. 4294967295, 1 .. 20.
+  Process sim({bin, "simulate", "--port", port, "--first-serial", "20000009", "--key", kKey,
+               "--count", "30", "--rate", "200", "--json"},
+              dir / "simulate.out", dir / "simulate.err");
+  ASSERT_EQ(sim.wait(), 0) << "dcgw simulate failed; see " << dir;
+  const auto summary = dcgw::codecs::parseJson(sim.stdoutLines().back());
+  ASSERT_TRUE(summary.ok());
+  EXPECT_EQ(summary->find("acknowledged")->asExactInteger(), 30);
+  EXPECT_EQ(summary->find("outstanding")->asExactInteger(), 0);
+
+  dcgw::testing::UplinkClient tracker(static_cast<std::uint16_t>(std::stoi(port)));
+  EXPECT_EQ(tracker.login("20000009", key).lastSequence, 20u);
+  tracker.sendPacket(21, dcgw::testing::positionalUpdate(21));
+  tracker.sendPacket(21 + 1'000'001, dcgw::testing::positionalUpdate(22));  // beyond maxJump
+  tracker.awaitAck(21);
+  const std::string why = tracker.expectError(up::ErrorCode::SequenceOutOfRange);
+  EXPECT_NE(why.find("sequence 1000022"), std::string::npos) << why;
+
+  std::int64_t stored = 0;
+  {
+    dcgw::store::SqliteStore store(db);
+    auto s = store.db().prepare("SELECT COUNT(*) FROM packets");
+    s.step();
+    stored = s.integer(0);
+  }
+  EXPECT_EQ(stored, 31) << "every packet after the wrap is stored";
+  const auto until = std::chrono::steady_clock::now() + 60s;
+  while (receiver.stdoutLines().size() < 31 && std::chrono::steady_clock::now() < until)
+    std::this_thread::sleep_for(100ms);
+  EXPECT_EQ(receiver.stdoutLines().size(), 31u) << "and forwarded";
+  EXPECT_EQ(serve.stop(), 0);
+  receiver.stop();
   if (!::testing::Test::HasFailure()) fs::remove_all(dir);
 }
 

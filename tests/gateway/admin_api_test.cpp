@@ -14,11 +14,13 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <filesystem>
 #include <functional>
 #include <future>
 #include <map>
+#include <mutex>
 #include <set>
 #include <sstream>
 #include <thread>
@@ -1039,6 +1041,56 @@ TEST_F(AdminApiTest, DeviceInputErrorsNameEveryBadField) {
   EXPECT_EQ(codecs::toHex(store_->deviceAuth("12345678")->key), kKeyHex);
 }
 
+TEST_F(AdminApiTest, PuttingLastSequenceResetsTheMarkAuditedAndPublished) {
+  createDevice("12345678", createLocation("Depot", {}));
+  {
+    auto tx = store_->begin();
+    ASSERT_TRUE(tx->setLastSequence("12345678", 5000).ok());  // as if 5000 were stored
+    tx->commit();
+  }
+  std::mutex mu;
+  std::vector<common::Change> seen;
+  auto sub = feed_.subscribe([&](const std::vector<common::Change>& cs) {
+    std::lock_guard lock(mu);
+    seen.insert(seen.end(), cs.begin(), cs.end());
+  });
+  auto resets = [&] {
+    std::lock_guard lock(mu);
+    return std::count_if(seen.begin(), seen.end(), [](const common::Change& c) {
+      return c.kind == common::Change::Kind::SequenceReset && c.serial == "12345678";
+    });
+  };
+  Reply r = call("PUT", "/api/v1/devices/12345678", R"({"lastSequence":0})");
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_EQ(r.j()["lastSequence"].num(), 0);
+  EXPECT_EQ(store_->deviceAuth("12345678")->lastSequence, 0u) << "the mark was not reset";
+  EXPECT_TRUE(r.j()["hasKey"].boolean()) << "the rest of the device stays";
+  J audit = get("/api/v1/audit?limit=1").j()["entries"].item(0);
+  EXPECT_EQ(audit["action"].str(), "device.reset-sequence");
+  EXPECT_EQ(audit["target"].str(), "device 12345678");
+  EXPECT_EQ(resets(), 1) << "the uplink is told (it closes a logged-in session)";
+
+  // The same value again changes nothing: no reset, no session closed.
+  Reply same = call("PUT", "/api/v1/devices/12345678", R"({"lastSequence":0,"registration":"R2"})");
+  ASSERT_EQ(same.status, 200) << same.body;
+  EXPECT_EQ(get("/api/v1/audit?limit=1").j()["entries"].item(0)["action"].str(), "device.update");
+  EXPECT_EQ(resets(), 1);
+
+  Reply top = call("PUT", "/api/v1/devices/12345678", R"({"lastSequence":4294967295})");
+  ASSERT_EQ(top.status, 200) << top.body;
+  EXPECT_EQ(store_->deviceAuth("12345678")->lastSequence, 4294967295u);
+  for (const char* bad :
+       {R"({"lastSequence":-1})", R"({"lastSequence":4294967296})", R"({"lastSequence":"7"})",
+        R"({"lastSequence":1.5})", R"({"lastSequence":null})"})
+    expectInvalid(call("PUT", "/api/v1/devices/12345678", bad), {"lastSequence"}, bad);
+  EXPECT_EQ(store_->deviceAuth("12345678")->lastSequence, 4294967295u);
+  expectError(call("PUT", "/api/v1/devices/NOPE", R"({"lastSequence":0})"), 404, "no device");
+  expectInvalid(call("POST", "/api/v1/devices", R"({"serial":"A1","lastSequence":7})"),
+                {"lastSequence"}, "a new device's mark");
+  Reply created = call("POST", "/api/v1/devices", R"({"serial":"A1","lastSequence":0})");
+  EXPECT_EQ(created.status, 201) << created.body;
+}
+
 // ---------------------------------------------------------------------------------------------
 // Refused idents
 
@@ -1660,7 +1712,8 @@ TEST_F(AdminApiTest, MetricsHaveEveryDocumentedFamilyWithTheDestinationLabel) {
   for (const char* family :
        {"dcgw_uplink_connections", "dcgw_uplink_logged_in", "dcgw_uplink_packets_total",
         "dcgw_uplink_stored_total", "dcgw_uplink_rejected_total", "dcgw_uplink_duplicates_total",
-        "dcgw_uplink_refused_logins_total", "dcgw_ingest_commits_total"})
+        "dcgw_uplink_refused_logins_total", "dcgw_uplink_sequence_refused_total",
+        "dcgw_ingest_commits_total"})
     EXPECT_TRUE(has(std::string("# TYPE ") + family + " ")) << family;
   EXPECT_TRUE(has("dcgw_uplink_packets_total 7\n"));
   EXPECT_TRUE(has("dcgw_uplink_connections 2\n"));

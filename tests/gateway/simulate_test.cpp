@@ -119,6 +119,32 @@ TEST(Outbox, AckCoversOnlyWhatWasSentOnThisConnection) {
   EXPECT_EQ(box.nextUnsent()->sequence, 2u);
 }
 
+TEST(Outbox, AckCoversTheWrapAfterTheLargestSequence) {
+  Outbox box;
+  for (std::uint32_t s : {4294967294u, 4294967295u, 1u, 2u}) box.add(s, 0, false);
+  while (box.nextUnsent()) box.markSent(0);
+  std::vector<std::uint32_t> acked;
+  EXPECT_EQ(box.ack(1, [&](const Outbox::Entry& e) { acked.push_back(e.sequence); }), 3u);
+  EXPECT_EQ(acked, (std::vector<std::uint32_t>{4294967294u, 4294967295u, 1u}));
+  EXPECT_EQ(box.ack(4294967295u, [](const Outbox::Entry&) {}), 0u) << "an old ACK covers nothing";
+  ASSERT_NE(box.reject(2), nullptr);
+  EXPECT_EQ(box.live(), 0u);
+}
+
+TEST(Outbox, RenumberFollowsTheGatewaysMarkAcrossTheWrap) {
+  Outbox box;
+  for (std::uint32_t s = 100; s < 103; ++s) box.add(s, s, false);
+  std::uint32_t next = 4294967295u;
+  box.renumber(next);
+  EXPECT_EQ(next, 3u);
+  std::vector<std::uint32_t> order;
+  while (Outbox::Entry* e = box.nextUnsent()) {
+    order.push_back(e->sequence);
+    box.markSent(0);
+  }
+  EXPECT_EQ(order, (std::vector<std::uint32_t>{4294967295u, 1u, 2u}));
+}
+
 TEST(Outbox, GrowsPastItsFirstRingAndKeepsOrder) {
   Outbox box;
   std::uint32_t next = 1;

@@ -97,7 +97,7 @@ TEST_P(StoreConformance, AnAppendRoutedOnAnOldConfigurationStoresNothing) {
   const store::IngestItem one = item(tracking(1), 1);
   const auto routed = ingest::route(old, one);
   ASSERT_EQ(routed.deliverTo, (std::vector<std::int64_t>{d}));
-  EXPECT_FALSE(db_->append({routed}, old.version).has_value());
+  EXPECT_FALSE(db_->append({routed}, old.version, store::SequenceRules{}).has_value());
   EXPECT_EQ(db_->counters(d).queued, 0) << "no row for a removed destination";
   EXPECT_EQ(db_->device("12345678")->lastSequence, 0u) << "nor a raised mark";
   EXPECT_EQ(append({item(tracking(1), 1)}), (std::vector<AppendOutcome>{AppendOutcome::Stored}))

@@ -108,7 +108,7 @@ TEST_F(SqliteFiles, ADeletedDatabaseIsNoticedAndNoCommitSucceedsAfterIt) {
   store::RoutedItem routed;
   routed.item = &item;
   try {
-    db.append({routed}, db.routingTable().version);
+    db.append({routed}, db.routingTable().version, store::SequenceRules{});
     FAIL() << "a commit into the deleted file succeeded";
   } catch (const store::StoreError& e) {
     EXPECT_EQ(e.category(), store::ErrorCategory::Unavailable);

@@ -154,6 +154,10 @@ class SqliteStore::Tx final : public AdminTransaction {
   Status removeDevice(const std::string& serial) override {
     return config(s_.removeDeviceIn(serial));
   }
+  // Not a configuration change (routing does not read the mark): the version stays.
+  Status setLastSequence(const std::string& serial, std::uint32_t lastSequence) override {
+    return s_.setLastSequenceIn(serial, lastSequence);
+  }
   bool removeRefusedIdent(const std::string& serial) override {
     return s_.removeRefusedIdentIn(serial);
   }
@@ -522,6 +526,15 @@ Status SqliteStore::upsertDeviceIn(const DeviceConfig& d) {
 
 Status SqliteStore::removeDeviceIn(const std::string& serial) {
   db_->prepare("DELETE FROM devices WHERE serial = ?").bind(1, serial).run();
+  if (db_->changes() == 0) return notFound("serial", "a registered device");
+  return Ok{};
+}
+
+Status SqliteStore::setLastSequenceIn(const std::string& serial, std::uint32_t lastSequence) {
+  db_->prepare("UPDATE devices SET last_sequence = ? WHERE serial = ?")
+      .bind(1, std::int64_t{lastSequence})
+      .bind(2, serial)
+      .run();
   if (db_->changes() == 0) return notFound("serial", "a registered device");
   return Ok{};
 }

@@ -24,7 +24,8 @@ using Lock = std::lock_guard<std::recursive_mutex>;
 }  // namespace
 
 std::optional<std::vector<AppendOutcome>> SqliteStore::append(const std::vector<RoutedItem>& items,
-                                                              std::int64_t configVersion) {
+                                                              std::int64_t configVersion,
+                                                              const SequenceRules& rules) {
   verifyFiles(false);
   Lock lock(mu_);
   // Set before every ingest transaction (delivery records lower it): an acknowledgement is
@@ -49,6 +50,7 @@ std::optional<std::vector<AppendOutcome>> SqliteStore::append(const std::vector<
     bool raised{false};
   };
   std::unordered_map<std::string, Mark> marks;
+  std::vector<std::uint64_t> refusedSessions;  // a connection's later items follow its refusal
   std::map<std::int64_t, std::pair<std::int64_t, std::int64_t>> counts;  // queued, filtered
   for (const RoutedItem& r : items) {
     const IngestItem& item = *r.item;
@@ -70,11 +72,22 @@ std::optional<std::vector<AppendOutcome>> SqliteStore::append(const std::vector<
     if (item.sequence != 0) {
       // The check and the raise are in the transaction that stores the packet: whichever
       // connection a resent packet arrives on, and whatever crashed in between, it is stored
-      // once.
-      if (item.sequence <= mark.lastSequence) {
-        ++duplicates_;
-        out.push_back(AppendOutcome::Duplicate);
-        continue;
+      // once. The rule is the uplink's own (sequence.hpp), wrap included.
+      const bool afterRefusal =
+          item.session != 0 && std::find(refusedSessions.begin(), refusedSessions.end(),
+                                         item.session) != refusedSessions.end();
+      switch (afterRefusal ? SequenceClass::OutOfRange
+                           : classify(mark.lastSequence, item.sequence, rules)) {
+        case SequenceClass::New:
+          break;
+        case SequenceClass::Duplicate:
+          ++duplicates_;
+          out.push_back(AppendOutcome::Duplicate);
+          continue;
+        case SequenceClass::OutOfRange:
+          if (item.session != 0 && !afterRefusal) refusedSessions.push_back(item.session);
+          out.push_back(AppendOutcome::SequenceOutOfRange);
+          continue;
       }
       mark.lastSequence = item.sequence;
       mark.raised = true;

@@ -49,7 +49,8 @@ class SqliteStore final : public Backend {
   std::vector<RefusedIdent> refusedIdents() override;
   // IngestLog
   std::optional<std::vector<AppendOutcome>> append(const std::vector<RoutedItem>& items,
-                                                   std::int64_t configVersion) override;
+                                                   std::int64_t configVersion,
+                                                   const SequenceRules& rules) override;
   std::uint64_t duplicates() const override { return duplicates_; }
   // DeliveryQueue
   std::vector<PendingDelivery> pendingBatch(std::int64_t destinationId, int limit) override;
@@ -92,6 +93,7 @@ class SqliteStore final : public Backend {
   Status linkDestinationsIn(std::int64_t location, const std::vector<std::int64_t>& destinations);
   Status upsertDeviceIn(const DeviceConfig& d);
   Status removeDeviceIn(const std::string& serial);
+  Status setLastSequenceIn(const std::string& serial, std::uint32_t lastSequence);
   bool removeRefusedIdentIn(const std::string& serial);
   bool skipBlockingIn(std::int64_t destinationId, const std::string& reason, std::int64_t nowMs,
                       std::optional<std::int64_t> expectedId);

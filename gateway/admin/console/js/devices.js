@@ -38,6 +38,16 @@ export async function viewDevices(root, seq) {
     } catch (e) { flashError(e, 'Cannot generate a key'); }
   };
 
+  const resetSequence = async (serial, last) => {
+    if (!await confirmAction(`Reset the sequence of ${serial}?`,
+      `The last sequence stored (${last}) becomes 0: the next packet is taken whatever its sequence (a new or wiped tracker). A logged-in tracker is disconnected and logs in again.`, 'Reset sequence')) return;
+    try {
+      await put(`/api/v1/devices/${encodeURIComponent(serial)}`, {lastSequence: 0});
+      flash(`Sequence of device ${serial} reset.`);
+      reload();
+    } catch (e) { flashError(e, 'Cannot reset the sequence'); }
+  };
+
   const refusedRows = refused.map((x) => {
     const row = h('tr', {testid: 'refused-row', dataset: {serial: x.serial}},
       h('td', {class: 'mono'}, x.serial),
@@ -68,10 +78,12 @@ export async function viewDevices(root, seq) {
             ? h('span', {class: 'muted'}, 'none') : (locName[x.locationId] || `#${x.locationId}`)),
           h('td', null, x.registration || ''),
           h('td', {testid: 'dev-has-key'}, x.hasKey ? 'set' : h('span', {class: 'error-text'}, 'none: cannot log in')),
-          h('td', {class: 'num'}, x.lastSequence ?? 0),
+          h('td', {class: 'num', testid: 'dev-last-sequence'}, x.lastSequence ?? 0),
           h('td', {class: 'row-actions'}, adminOnly(() => [
             h('button', {type: 'button', testid: 'dev-edit', onclick: () => openForm(x)}, 'Edit'),
             h('button', {type: 'button', testid: 'dev-genkey', onclick: () => generateKey(x.serial)}, 'Generate key'),
+            h('button', {type: 'button', testid: 'dev-reset-sequence', disabled: !x.lastSequence, title: 'Forget the last sequence stored (a new or wiped tracker)',
+              onclick: () => resetSequence(x.serial, x.lastSequence ?? 0)}, 'Reset sequence'),
             h('button', {type: 'button', class: 'danger', testid: 'dev-delete', onclick: async () => {
               if (!await confirmAction(`Delete device ${x.serial}?`, 'It can no longer log in.', 'Delete')) return;
               try { await del(`/api/v1/devices/${encodeURIComponent(x.serial)}`); flash(`Device ${x.serial} deleted.`); reload(); }
