@@ -5,8 +5,6 @@
 #include <openssl/err.h>
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
-#include <sys/resource.h>
-#include <sys/syscall.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -24,9 +22,6 @@ namespace {
 
 constexpr std::uint64_t kWakeTag = ~std::uint64_t{0};
 constexpr int kScanMs = 50;  // how often deadlines are looked at (the login timeout's grain)
-// Handshakes yield to the traffic of trackers already logged in: under a reconnect storm the
-// event loop and the ingest keep their share of the cores, a handshake waits a little longer.
-constexpr int kNiceIncrement = 5;
 
 void wake(int fd) {
   std::uint64_t one = 1;
@@ -65,10 +60,8 @@ struct HandshakePool::Worker {
   }
 
   void run(HandshakePool& pool) {
-    const auto tid = static_cast<id_t>(::syscall(SYS_gettid));
-    errno = 0;
-    const int nice = ::getpriority(PRIO_PROCESS, tid);
-    if (errno == 0) ::setpriority(PRIO_PROCESS, tid, std::min(19, nice + kNiceIncrement));
+    // (Not niced: on a busy machine a lower priority starved the handshakes into login
+    // timeouts; at the same priority the event loop still gets its share of a core.)
     std::unordered_map<std::uint64_t, Entry> jobs;
     std::vector<epoll_event> events(256);
     std::vector<Result> done;
