@@ -48,7 +48,8 @@ commands:
                         and forwarding, until SIGINT or SIGTERM
   simulate [--host H] [--port P] [--devices N] [--first-serial NUM] [--key HEX] [--rate R]
            [--duration S] [--count N] [--window W] [--invalid-every N] [--drop-every N]
-           [--connect-rate N] [--drain S] [--registration R] [--log FILE] [--json]
+           [--connect-rate N] [--drain S] [--reconnect-every S] [--registration R] [--log FILE]
+           [--json]
            [--provision-db PATH --location NAME] [--tls [--ca-file F] [--insecure]]
                         N trackers speaking the uplink protocol: prints sent, acknowledged,
                         rejected and acknowledgement latency p50/p99/max (--help for details)

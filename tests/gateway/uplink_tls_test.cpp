@@ -246,6 +246,24 @@ TEST_F(UplinkTlsTest, StoppingWithHandshakesInFlightClosesThemAndReturnsPromptly
   ::close(silent);
 }
 
+// A connection in its handshake holds one of maxConnections like any other.
+TEST_F(UplinkTlsTest, ConnectionsInTheirHandshakeCountAgainstMaxConnections) {
+  useCertificate();
+  options_.maxConnections = 2;
+  start();
+  HalfHandshakes held(lax_);
+  held.open(listener_->port(), 2);
+  std::this_thread::sleep_for(200ms);  // both accepted
+  const int third = HalfHandshakes::connectTo(listener_->port());
+  EXPECT_TRUE(closedByGateway(third));  // closed at once: no TLS session to say TOO_MANY in
+  ::close(third);
+  held.closeAll();
+  // Their places are given back when they go.
+  std::this_thread::sleep_for(200ms);
+  Client c(listener_->port(), client_);
+  c.login("12345678");
+}
+
 TEST_F(UplinkTlsTest, AFailedHandshakeIsClosedAndOthersGoOn) {
   useCertificate();
   start();
