@@ -10,6 +10,7 @@
 #include "gateway/cli/ingest_command.hpp"
 #include "gateway/cli/send_command.hpp"
 #include "gateway/cli/serve_command.hpp"
+#include "gateway/cli/tls_cert_command.hpp"
 #include "gateway/cli/token_command.hpp"
 #include "gateway/receive/receiver.hpp"
 #include "gateway/simulate/simulator.hpp"
@@ -37,6 +38,9 @@ commands:
                         store packets ("SERIAL HEX" lines) durably, ack each, and forward them
   token create --role admin|auditor [--name NAME] [--db PATH]
                         make an admin API token (printed once; stored hashed)
+  tls-cert --out-cert FILE --out-key FILE [--name HOST ...] [--days N]
+                        a self-signed ECDSA P-256 certificate and key (0600) for a test
+                        deployment of uplink.tls / admin.tls
   serve [--db PATH] [--config FILE] [--bind ADDR] [--uplink-port P] [--max-connections N]
         [--admin-port P] [--admin-bind ADDR]
         [--idle-timeout-ms N] [--tls-cert F --tls-key F] [--synchronous full|normal]
@@ -45,7 +49,8 @@ commands:
                         and forwarding, until SIGINT or SIGTERM
   simulate [--host H] [--port P] [--devices N] [--first-serial NUM] [--key HEX] [--rate R]
            [--duration S] [--count N] [--window W] [--invalid-every N] [--drop-every N]
-           [--connect-rate N] [--drain S] [--registration R] [--log FILE] [--json]
+           [--connect-rate N] [--drain S] [--reconnect-every S] [--registration R] [--log FILE]
+           [--json]
            [--provision-db PATH --location NAME] [--tls [--ca-file F] [--insecure]]
                         N trackers speaking the uplink protocol: prints sent, acknowledged,
                         rejected and acknowledgement latency p50/p99/max (--help for details)
@@ -98,6 +103,7 @@ int main(int argc, char** argv) {
   if (cmd == "schema") return dcgw::cli::runSchema(args, std::cout, std::cerr);
   if (cmd == "ingest") return dcgw::cli::runIngest(args, std::cin, std::cout, std::cerr);
   if (cmd == "token") return dcgw::cli::runToken(args, std::cout, std::cerr);
+  if (cmd == "tls-cert") return dcgw::cli::runTlsCert(args, std::cout, std::cerr);
   if (cmd == "serve") return dcgw::cli::runServe(args, std::cout, std::cerr);
   if (cmd == "send") return dcgw::cli::runSend(args, std::cin, std::cout, std::cerr);
   if (cmd == "simulate") return dcgw::simulate::runSimulate(args, std::cout, std::cerr);

@@ -69,6 +69,14 @@ void Simulator::closeLink(Device& d, Close how) {
   if (d.link != Link::Refused) d.link = Link::Idle;
 }
 
+void Simulator::reconnectAll() {
+  for (Device& d : devices_) {
+    if (d.link != Link::Ready) continue;
+    closeLink(d, Close::Reset);
+    queueConnect(d);
+  }
+}
+
 void Simulator::lost(Device& d, const std::string& why) {
   if (d.link == Link::Ready || d.link == Link::AwaitWelcome)
     diagnostic("device " + d.serial + ": " + why);

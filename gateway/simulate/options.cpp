@@ -23,6 +23,8 @@ const char* const kUsage =
   --key HEX (the demo key)  --rate R packets/s over all devices (10; 0 = only hold connections)
   --duration S (10)  --count N  --window W (64)  --invalid-every N  --drop-every N
   --connect-rate N (5000/s)  --drain S (10)  --registration R  --log FILE  --json
+  --reconnect-every S  (every S seconds of sending, every logged-in device drops its link at
+                        once and reconnects: a reconnect storm; its unacknowledged packets resent)
   --provision-db PATH --location NAME  --tls [--ca-file F] [--insecure]
 )";
 
@@ -72,10 +74,10 @@ codecs::Result<Options> parseOptions(const std::vector<std::string>& args) {
       continue;
     }
     static const char* const kValued[] = {
-        "--host",       "--port",         "--devices", "--first-serial", "--key",
-        "--rate",       "--duration",     "--count",   "--window",       "--invalid-every",
-        "--drop-every", "--connect-rate", "--drain",   "--registration", "--provision-db",
-        "--location",   "--log",          "--ca-file"};
+        "--host",       "--port",         "--devices", "--first-serial",   "--key",
+        "--rate",       "--duration",     "--count",   "--window",         "--invalid-every",
+        "--drop-every", "--connect-rate", "--drain",   "--registration",   "--provision-db",
+        "--location",   "--log",          "--ca-file", "--reconnect-every"};
     if (std::find(std::begin(kValued), std::end(kValued), a) == std::end(kValued))
       return optionError(a, "unknown option (see dcgw simulate --help)");
     if (i + 1 >= args.size()) return optionError(a, "needs a value");
@@ -121,6 +123,9 @@ codecs::Result<Options> parseOptions(const std::vector<std::string>& args) {
     } else if (a == "--connect-rate") {
       if (!parseDecimal(v, 0, d) || d <= 0) return bad("connections per second > 0");
       o.connectRate = d;
+    } else if (a == "--reconnect-every") {
+      if (!parseDecimal(v, 0, d) || d <= 0) return bad("seconds > 0");
+      o.reconnectEverySeconds = d;
     } else if (a == "--drain") {
       if (!parseDecimal(v, 0, d)) return bad("seconds >= 0");
       o.drainSeconds = d;

@@ -265,8 +265,12 @@ Summary Simulator::run() {
       const bool countDone = o_.count && sent_ >= *o_.count;
       if (timeUp || countDone || allRefused) {
         stopSending();
-      } else if (o_.rate > 0) {
-        produce();
+      } else {
+        if (o_.reconnectEverySeconds > 0 && now_ >= nextStormUs_) {
+          if (nextStormUs_ != 0) reconnectAll();
+          nextStormUs_ = now_ + static_cast<std::int64_t>(o_.reconnectEverySeconds * 1e6);
+        }
+        if (o_.rate > 0) produce();
       }
     }
     flushDirty();

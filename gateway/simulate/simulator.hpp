@@ -29,6 +29,7 @@ struct Options {
   std::uint64_t invalidEvery{0};
   std::uint64_t dropEvery{0};
   double connectRate{5000};
+  double reconnectEverySeconds{0};  // --reconnect-every: every logged-in device at once; 0 never
   double drainSeconds{10};
   std::string registration;
   std::string provisionDb;

@@ -132,6 +132,8 @@ class Simulator {
   void scheduleReconnect(Device& d);
   void queueConnect(Device& d);
   void stopSending();
+  // --reconnect-every: every logged-in device resets its link and queues its reconnect.
+  void reconnectAll();
   // The first few of a kind on err; the summary counts them all. ERROR frames have a budget
   // of their own, so a storm of refused connects does not hide what the gateway said.
   void diagnostic(const std::string& line, int& shown);
@@ -157,6 +159,7 @@ class Simulator {
   Phase phase_{Phase::Login};
   std::int64_t now_{0}, startUs_{0}, sendStartUs_{0}, sendEndUs_{0}, drainUntilUs_{0};
   std::int64_t lastAckUs_{0}, lastRefillUs_{0}, lastConnectRefillUs_{0}, nextSweepUs_{0};
+  std::int64_t nextStormUs_{0};
   double tokens_{0}, connectTokens_{0};
   std::deque<std::uint32_t> connectQueue_, sendQueue_;
   std::vector<std::uint32_t> dirty_;

@@ -24,7 +24,8 @@ struct ListenerOptions {
   std::chrono::milliseconds idleTimeout{std::chrono::seconds(180)};
   std::chrono::milliseconds loginTimeout{std::chrono::seconds(10)};
   std::chrono::milliseconds closeLinger{std::chrono::seconds(2)};
-  // Both set: TLS only (a POCO NetSSL server Context; the handshake runs on the event loop).
+  // Both set: TLS only (a POCO NetSSL server Context; the handshakes run on
+  // threads of their own, see handshakes.hpp).
   std::string tlsCertificateFile;
   std::string tlsPrivateKeyFile;
 };

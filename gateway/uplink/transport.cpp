@@ -1,5 +1,7 @@
-// The uplink event loop: level-triggered epoll, non-blocking sockets, TLS on the loop, a shared
-// read buffer (an idle connection keeps no buffer), answers written once per loop turn.
+// The uplink event loop: level-triggered epoll, non-blocking sockets, a shared read buffer (an
+// idle connection keeps no buffer), answers written once per loop turn. A TLS connection is lent
+// to the handshake threads from its accept until its handshake is done (or failed, or timed out),
+// and is in this loop's epoll set only afterwards.
 #include "gateway/uplink/transport.hpp"
 
 #include <arpa/inet.h>
@@ -17,7 +19,6 @@
 #include <cstring>
 #include <stdexcept>
 
-#include "gateway/common/tls.hpp"
 #include "gateway/uplink/listener.hpp"
 
 namespace dcgw::uplink {
@@ -28,6 +29,7 @@ namespace {
 
 constexpr std::uint64_t kListenTag = ~std::uint64_t{0};
 constexpr std::uint64_t kWakeTag = ~std::uint64_t{0} - 1;
+constexpr std::uint64_t kHandshakeTag = ~std::uint64_t{0} - 2;
 constexpr std::size_t kScratchBytes = 64 * 1024;
 constexpr std::size_t kKeepBufferBytes = 4096;  // larger idle buffers are given back
 // A client that does not read its answers stops being read once this much is waiting for it.
@@ -70,6 +72,7 @@ Transport::Transport(TransportEvents& events, const ListenerOptions& options, Li
 
 Transport::~Transport() {
   stop();
+  handshakes_.stop();  // (stopped by the loop already; here when the loop never ran)
   for (auto& [id, c] : conns_)
     if (c->fd >= 0) ::close(c->fd);
   if (listenFd_ >= 0) ::close(listenFd_);
@@ -92,6 +95,11 @@ void Transport::start() {
   epoll_ctl(epollFd_, EPOLL_CTL_ADD, listenFd_, &ev);
   ev.data.u64 = kWakeTag;
   epoll_ctl(epollFd_, EPOLL_CTL_ADD, wakeFd_, &ev);
+  if (tls_) {
+    handshakes_.start();
+    ev.data.u64 = kHandshakeTag;
+    epoll_ctl(epollFd_, EPOLL_CTL_ADD, handshakes_.resultFd(), &ev);
+  }
   thread_ = std::thread([this] { run(); });
 }
 
@@ -103,17 +111,6 @@ void Transport::stop() {
   thread_.join();
 }
 
-void Transport::setUpTls() {
-  tls_ = common::makeServerTlsContext("uplink", o_.tlsCertificateFile, o_.tlsPrivateKeyFile);
-  // An idle TLS connection gives its read and write buffers back (thousands are idle).
-  SSL_CTX_set_mode(tls_->sslContext(), SSL_MODE_RELEASE_BUFFERS | SSL_MODE_ENABLE_PARTIAL_WRITE |
-                                           SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);
-  // Trackers keep one long connection: a session cache (and tickets) would only hold a
-  // session per tracker in memory for resumptions that do not come.
-  SSL_CTX_set_session_cache_mode(tls_->sslContext(), SSL_SESS_CACHE_OFF);
-  SSL_CTX_set_options(tls_->sslContext(), SSL_OP_NO_TICKET);
-  SSL_CTX_set_num_tickets(tls_->sslContext(), 0);
-}
 void Transport::bindListener() {
   sockaddr_storage ss{};
   socklen_t len = 0;
@@ -159,6 +156,8 @@ void Transport::run() {
         std::uint64_t v;
         [[maybe_unused]] auto r = ::read(wakeFd_, &v, sizeof v);
         events_.onWake();
+      } else if (tag == kHandshakeTag) {
+        onHandshakes();
       } else {
         Connection* c = find(tag);
         if (!c) continue;
@@ -184,6 +183,7 @@ void Transport::run() {
         epoll_ctl(epollFd_, EPOLL_CTL_DEL, listenFd_, nullptr);
         ::close(listenFd_);
         listenFd_ = -1;
+        recallHandshakes();  // no login can finish now: every connection is this loop's again
       }
       if (lingerUntilMs == 0) {
         bool waiting = false;
@@ -257,11 +257,16 @@ void Transport::acceptAll() {
       c->ssl.reset(SSL_new(tls_->sslContext()));
       SSL_set_fd(c->ssl.get(), fd);
       SSL_set_accept_state(c->ssl.get());
+      // Counted against maxConnections and kept in conns_ while lent; added to this loop's
+      // epoll set when its handshake is done.
+      c->lent = true;
+      handshakes_.submit({c->id, fd, c->ssl.get(), c->deadlineMs});
+    } else {
+      epoll_event ev{};
+      ev.events = EPOLLIN | EPOLLRDHUP;
+      ev.data.u64 = c->id;
+      epoll_ctl(epollFd_, EPOLL_CTL_ADD, fd, &ev);
     }
-    epoll_event ev{};
-    ev.events = EPOLLIN | EPOLLRDHUP;
-    ev.data.u64 = c->id;
-    epoll_ctl(epollFd_, EPOLL_CTL_ADD, fd, &ev);
     conns_.emplace(c->id, std::move(c));
     ++stats_.connections;
   }
@@ -502,6 +507,7 @@ void Transport::scanTimers(std::int64_t now) {
   // Collected first: failing or closing a connection erases it from the map.
   std::vector<ConnectionId> due;
   for (auto& [id, c] : conns_) {
+    if (c->lent) continue;  // the handshake threads keep its login timeout
     const bool late = c->state == Connection::State::Open
                           ? now - c->lastRxMs >= o_.idleTimeout.count()
                           : now >= c->deadlineMs;

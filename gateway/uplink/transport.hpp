@@ -1,6 +1,7 @@
 // The uplink's transport: one epoll thread for every tracker socket (accept, TLS, reads and
-// writes, back-pressure, timers, descriptor shedding, graceful stop). It knows frames only as
-// far as cutting them out of the byte stream; what they mean is the TransportEvents' business.
+// writes, back-pressure, timers, descriptor shedding, graceful stop), with the TLS handshakes on
+// a few threads of their own (handshakes.hpp). It knows frames only as far as cutting them out
+// of the byte stream; what they mean is the TransportEvents' business.
 #pragma once
 
 #include <openssl/ssl.h>
@@ -17,6 +18,7 @@
 
 #include "codecs/bytes.hpp"
 #include "codecs/uplink/frame.hpp"
+#include "gateway/uplink/handshakes.hpp"
 #include "gateway/uplink/options.hpp"
 
 namespace dcgw::uplink {
@@ -50,6 +52,7 @@ struct Connection {
   bool shutWritten{false};     // SHUT_WR sent (Closing)
   bool readPaused{false};      // EPOLLIN off until `out` drains below the cap
   bool writeWantsRead{false};  // TLS: SSL_write needs the peer's bytes first
+  bool lent{false};            // TLS: the handshake threads hold fd and ssl; hands off until back
   std::uint32_t outPos{0};     // bytes of `out` already written
   codecs::Bytes in;            // a partial frame carried to the next read
   codecs::Bytes out;           // whole frames not yet written
@@ -122,11 +125,14 @@ class Transport {
   void closeNow(Connection& c);
   void endTurn();
   void scanTimers(std::int64_t now);
+  void onHandshakes();
+  void recallHandshakes();
 
   TransportEvents& events_;
   const ListenerOptions& o_;
   ListenerStats& stats_;
   Poco::Net::Context::Ptr tls_;
+  HandshakePool handshakes_{HandshakePool::threadsFor(0)};
   int epollFd_{-1};
   int listenFd_{-1};
   int wakeFd_{-1};

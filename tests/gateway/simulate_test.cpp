@@ -219,7 +219,8 @@ TEST(SimulateArgs, BadNumbersNameTheOptionAndTheValue) {
                                                         {"--count", "12x"},
                                                         {"--duration", ""},
                                                         {"--drop-every", "1.5"},
-                                                        {"--connect-rate", "0"}}) {
+                                                        {"--connect-rate", "0"},
+                                                        {"--reconnect-every", "0"}}) {
     std::string err;
     EXPECT_EQ(simulate({option, value}, err), 2) << option;
     EXPECT_NE(err.find(option), std::string::npos) << err;

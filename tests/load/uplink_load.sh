@@ -3,10 +3,18 @@
 # loopback (issue 5): memory per idle tracker connection at N connections, packets per second
 # durably acknowledged with one destination, and acknowledgement latency at a fixed rate.
 # usage: tests/load/uplink_load.sh [DCGW_BINARY] [CONNECTIONS] [SECONDS]
-#        TLS=1 tests/load/uplink_load.sh ...   the same over TLS (a throwaway certificate)
+#        TLS=1 tests/load/uplink_load.sh ...   the same over TLS (a throwaway RSA-2048 certificate)
+#        TLS=1 CERT=ecdsa ...                     over TLS with a P-256 one (dcgw tls-cert)
+#        TLS=1 STORM=1000 ...                     the idle connections, then the latency at 10,000
+#            packets/s while STORM other trackers drop their links and reconnect all at once every
+#            5 s (dcgw simulate --reconnect-every); the throughput and plain latency runs skipped
+#        SERVE_BIN=path/to/dcgw ...               the gateway from another build (the load from
+#            DCGW_BINARY: compare a change with the same load generator)
 # Not part of ctest (it takes minutes and wants the whole machine); quoted in the issue notes.
 set -euo pipefail
 bin=$(realpath "${1:-build/gateway/dcgw}")
+serve_bin=$(realpath "${SERVE_BIN:-$bin}")
+storm=${STORM:-0}
 connections=${2:-10000}
 seconds=${3:-10}
 work=$(mktemp -d)
@@ -28,9 +36,13 @@ for _ in $(seq 100); do grep -q listening "$work/receive.err" && break; sleep 0.
 rport=$(grep -o '[0-9]*$' "$work/receive.err")
 tls_config="" tls_flags=()
 if [ "${TLS:-0}" = 1 ]; then
-  openssl req -x509 -newkey rsa:2048 -nodes -days 1 -subj /CN=localhost \
-    -addext subjectAltName=DNS:localhost,IP:127.0.0.1 -keyout "$work/uplink.key" \
-    -out "$work/uplink.pem" 2> /dev/null
+  if [ "${CERT:-rsa}" = ecdsa ]; then
+    "$bin" tls-cert --out-cert "$work/uplink.pem" --out-key "$work/uplink.key" --days 1 > /dev/null
+  else
+    openssl req -x509 -newkey rsa:2048 -nodes -days 1 -subj /CN=localhost \
+      -addext subjectAltName=DNS:localhost,IP:127.0.0.1 -keyout "$work/uplink.key" \
+      -out "$work/uplink.pem" 2> /dev/null
+  fi
   tls_config=", \"tls\": {\"certificateFile\": \"$work/uplink.pem\", \"privateKeyFile\": \"$work/uplink.key\"}"
   tls_flags=(--tls --ca-file "$work/uplink.pem")
 fi
@@ -43,7 +55,7 @@ cat > "$work/dcgw.json" <<EOF
  "locations": [{"name": "Load", "destinations": ["receiver"]}],
  "devices": [{"serial": "1", "location": "Load", "key": "$key"}]}
 EOF
-"$bin" serve --db "$work/dcgw.db" --config "$work/dcgw.json" --uplink-port 0 --admin-port 0 \
+"$serve_bin" serve --db "$work/dcgw.db" --config "$work/dcgw.json" --uplink-port 0 --admin-port 0 \
   --stats-seconds 0 --log-level warn > "$work/serve.out" 2> "$work/serve.err" &
 serve=$!
 pids+=($serve)
@@ -51,8 +63,8 @@ for _ in $(seq 100); do grep -q "uplink listening" "$work/serve.err" && break; s
 port=$(grep -o 'listening on [0-9.]*:[0-9]*' "$work/serve.err" | grep -o '[0-9]*$')
 rss() { awk '/VmRSS/ {print $2}' "/proc/$1/status"; }
 
-echo "== provisioning $connections + 1000 devices"
-"$bin" simulate --port "$port" --devices $((connections + 1000)) --first-serial 10000000 --key "$key" \
+echo "== provisioning $connections + 1000 + $storm devices"
+"$bin" simulate --port "$port" --devices $((connections + 1000 + storm)) --first-serial 10000000 --key "$key" \
   --provision-db "$work/dcgw.db" --location Load --count 1 --rate 1000 "${tls_flags[@]}" \
   > /dev/null 2>&1 || true
 
@@ -74,8 +86,25 @@ fds=$(ls /proc/$serve/fd | wc -l)
 echo "gateway RSS before ${before} kB, with ${fds} open descriptors ${during} kB:" \
   "$(( (during - before) * 1024 / connections )) bytes per connection"
 
-echo "== throughput with the $connections idle connections held: 200 trackers, as fast as acknowledged"
 busy=$((10000000 + connections))
+if [ "$storm" -gt 0 ]; then
+  echo "== latency at 10,000 packets/s: 1000 trackers, while $storm others reconnect at once every 5 s"
+  "$bin" simulate --port "$port" --devices "$storm" --first-serial $((busy + 1000)) --key "$key" \
+    --rate 0 --duration $((seconds + 10)) --reconnect-every 5 --connect-rate 1000000 \
+    --json "${tls_flags[@]}" > "$work/storm.out" 2> "$work/storm.err" &
+  stormer=$!
+  pids+=($stormer)
+  sleep 5
+  "$bin" simulate --port "$port" --devices 1000 --first-serial $busy --key "$key" \
+    --rate 10000 --window 64 --duration "$seconds" --json "${tls_flags[@]}" | tail -1
+  wait $stormer || true
+  echo "storm trackers: $(tail -1 "$work/storm.out")"
+  wait $idle || true
+  echo "gateway RSS at the end: $(rss $serve) kB"
+  exit 0
+fi
+
+echo "== throughput with the $connections idle connections held: 200 trackers, as fast as acknowledged"
 "$bin" simulate --port "$port" --devices 200 --first-serial $busy --key "$key" \
   --rate 1000000 --window 512 --duration "$seconds" --json "${tls_flags[@]}" | tail -1
 echo "== latency at 10,000 packets/s: 1000 trackers"
