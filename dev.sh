@@ -60,6 +60,9 @@ cmd_test() {
   # The console's browser test: playwright-core (pinned; it drives Debian's chromium).
   [ -d tests/browser/node_modules/playwright-core ] ||
     npm ci --prefix tests/browser --no-audit --no-fund
+  # The admin API's contract test: a maintained OpenAPI validator and a JSON Schema validator.
+  [ -d tests/contract/node_modules/@apidevtools/swagger-parser ] ||
+    npm ci --prefix tests/contract --no-audit --no-fund
   echo "== normal build"
   configure_and_build build -DCMAKE_BUILD_TYPE=RelWithDebInfo
   (cd build && ctest --output-on-failure -j "$JOBS")
