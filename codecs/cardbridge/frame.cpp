@@ -1,6 +1,8 @@
 // Card-bridge bodies; offsets in errors are within the frame body.
 #include "codecs/cardbridge/frame.hpp"
 
+#include "codecs/uplink/fields.hpp"
+
 namespace dcgw::codecs::cardbridge {
 
 using uplink::appendFrame;
@@ -10,47 +12,9 @@ namespace {
 
 constexpr char kProofLabel[] = "dcgw-bridge-1";
 
-Error exactSize(const char* kind, std::size_t expected, std::size_t got) {
-  return makeError(
-      kind, 0,
-      "a body of exactly " + std::to_string(expected) + " bytes, not " + std::to_string(got));
-}
-
-// A one-byte length and lo..hi printable ASCII characters (spaces allowed).
-bool readText(ByteReader& r, std::size_t lo, std::size_t hi, std::string& out, std::string& why) {
-  std::uint8_t n = 0;
-  ByteView b;
-  if (!r.readU8(n)) {
-    why = "a length byte";
-    return false;
-  }
-  if (n < lo || n > hi) {
-    why =
-        std::to_string(lo) + " to " + std::to_string(hi) + " characters, not " + std::to_string(n);
-    return false;
-  }
-  if (!r.readBytes(n, b)) {
-    why = std::to_string(n) + " characters after the length byte";
-    return false;
-  }
-  out.assign(b.begin(), b.end());
-  for (unsigned char c : out)
-    if (c < 0x20 || c > 0x7E) {
-      why = "printable 7-bit ASCII characters";
-      return false;
-    }
-  return true;
-}
-
-void writeShort(ByteWriter& w, const std::string& s) {
-  w.writeU8(static_cast<std::uint8_t>(s.size()));
-  w.writeBytes(ByteView(reinterpret_cast<const std::uint8_t*>(s.data()), s.size()));
-}
-
-std::string restText(ByteReader& r) {
-  ByteView t = r.rest();
-  return std::string(t.begin(), t.end());
-}
+using uplink::fields::exactSize;
+using uplink::fields::restText;
+using uplink::fields::writeString;
 
 Result<std::uint32_t> readSession(ByteReader& r) {
   std::uint32_t s = 0;
@@ -215,7 +179,8 @@ const char* errorCodeName(std::uint8_t code) {
 Result<std::string> parseHello(ByteView body) {
   ByteReader r(body);
   std::string ident, why;
-  if (!readText(r, 1, kMaxIdentChars, ident, why)) return makeError("ident", 0, why);
+  if (!uplink::fields::readString(r, 1, kMaxIdentChars, ident, why))
+    return makeError("ident", 0, why);
   if (r.remaining() != 0) return makeError("HELLO", r.position(), "no bytes after the ident");
   return ident;
 }
@@ -243,7 +208,8 @@ Result<CardInserted> parseCardInserted(ByteView body) {
     return makeError("extendedSerial", r.position(), "8 bytes");
   std::copy(esn.begin(), esn.end(), c.extendedSerial.begin());
   const std::size_t at = r.position();
-  if (!readText(r, 0, kMaxReaderChars, c.reader, why)) return makeError("reader", at, why);
+  if (!uplink::fields::readString(r, 0, kMaxReaderChars, c.reader, why))
+    return makeError("reader", at, why);
   if (r.remaining() != 0)
     return makeError("CARD_INSERTED", r.position(), "no bytes after the reader");
   return c;
@@ -339,7 +305,7 @@ std::uint32_t sessionOf(ByteView body) {
 void appendHello(Bytes& out, const std::string& ident) {
   Bytes b;
   ByteWriter w(b);
-  writeShort(w, ident);
+  writeString(w, ident);
   appendFrame(out, static_cast<std::uint8_t>(Kind::Hello), b);
 }
 
@@ -369,7 +335,7 @@ void appendCardInserted(Bytes& out, const CardInserted& c) {
   ByteWriter w(b);
   writeCardNumber(w, c.card);
   w.writeBytes(ByteView(c.extendedSerial.data(), c.extendedSerial.size()));
-  writeShort(w, c.reader);
+  writeString(w, c.reader);
   appendFrame(out, static_cast<std::uint8_t>(Kind::CardInserted), b);
 }
 

@@ -1,37 +1,18 @@
 // The uplink's card frames; offsets in errors are within the frame body.
 #include "codecs/uplink/card.hpp"
 
+#include "codecs/uplink/fields.hpp"
+
 namespace dcgw::codecs::uplink {
 
 namespace card_fields {
 
 bool readCardNumber(ByteReader& r, bool allowEmpty, std::string& out, std::string& why) {
-  std::uint8_t n = 0;
-  if (!r.readU8(n)) {
-    why = "a length byte";
-    return false;
-  }
-  if (n > kMaxCardNumberChars || (n == 0 && !allowEmpty)) {
-    why = std::string(allowEmpty ? "0" : "1") + " to 16 characters, not " + std::to_string(n);
-    return false;
-  }
-  ByteView b;
-  if (!r.readBytes(n, b)) {
-    why = std::to_string(n) + " characters after the length byte";
-    return false;
-  }
-  out.assign(b.begin(), b.end());
-  for (unsigned char c : out)
-    if (c < 0x21 || c > 0x7E) {
-      why = "printable 7-bit ASCII characters without spaces";
-      return false;
-    }
-  return true;
+  return fields::readString(r, allowEmpty ? 0 : 1, kMaxCardNumberChars, out, why, false);
 }
 
 void writeCardNumber(ByteWriter& w, const std::string& card) {
-  w.writeU8(static_cast<std::uint8_t>(card.size()));
-  w.writeBytes(ByteView(reinterpret_cast<const std::uint8_t*>(card.data()), card.size()));
+  fields::writeString(w, card);
 }
 
 bool readAtr(ByteReader& r, Bytes& out, std::string& why) {
@@ -75,16 +56,8 @@ using namespace card_fields;
 
 namespace {
 
-Error exactSize(const char* kind, std::size_t expected, std::size_t got) {
-  return makeError(
-      kind, 0,
-      "a body of exactly " + std::to_string(expected) + " bytes, not " + std::to_string(got));
-}
-
-std::string restText(ByteReader& r) {
-  ByteView t = r.rest();
-  return std::string(t.begin(), t.end());
-}
+using fields::exactSize;
+using fields::restText;
 
 Result<Apdu> parseApdu(ByteView body, const char* field, std::size_t lo, std::size_t hi) {
   ByteReader r(body);

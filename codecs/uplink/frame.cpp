@@ -1,6 +1,8 @@
 // Uplink framing and bodies; offsets in errors are within the frame body.
 #include "codecs/uplink/frame.hpp"
 
+#include "codecs/uplink/fields.hpp"
+
 #include <zlib.h>
 
 #include <algorithm>
@@ -11,49 +13,13 @@ namespace {
 
 constexpr char kProofLabel[] = "dcgw-uplink-1";
 
-bool printableAscii(const std::string& s) {
-  for (unsigned char c : s)
-    if (c < 0x20 || c > 0x7E) return false;
-  return true;
-}
+using fields::exactSize;
+using fields::view;
+using fields::writeString;
 
-// A one-byte length and that many 7-bit ASCII bytes.
+// A one-byte length and at most maxChars 7-bit ASCII bytes.
 bool readString(ByteReader& r, std::size_t maxChars, std::string& out, std::string& why) {
-  std::uint8_t n = 0;
-  if (!r.readU8(n)) {
-    why = "a length byte";
-    return false;
-  }
-  if (n > maxChars) {
-    why = "at most " + std::to_string(maxChars) + " characters, not " + std::to_string(n);
-    return false;
-  }
-  ByteView b;
-  if (!r.readBytes(n, b)) {
-    why = std::to_string(n) + " characters after the length byte";
-    return false;
-  }
-  out.assign(b.begin(), b.end());
-  if (!printableAscii(out)) {
-    why = "printable 7-bit ASCII characters";
-    return false;
-  }
-  return true;
-}
-
-Error exactSize(const char* kind, std::size_t expected, std::size_t got) {
-  return makeError(
-      kind, 0,
-      "a body of exactly " + std::to_string(expected) + " bytes, not " + std::to_string(got));
-}
-
-void writeString(ByteWriter& w, const std::string& s) {
-  w.writeU8(static_cast<std::uint8_t>(s.size()));
-  w.writeBytes(ByteView(reinterpret_cast<const std::uint8_t*>(s.data()), s.size()));
-}
-
-ByteView view(const std::string& s) {
-  return ByteView(reinterpret_cast<const std::uint8_t*>(s.data()), s.size());
+  return fields::readString(r, 0, maxChars, out, why);
 }
 
 }  // namespace

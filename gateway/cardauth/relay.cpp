@@ -10,14 +10,6 @@ namespace up = codecs::uplink;
 namespace cb = codecs::cardbridge;
 using codecs::Bytes;
 
-namespace {
-
-std::string quoted(const std::string& card) {
-  return "'" + card + "'";
-}
-
-}  // namespace
-
 void Relay::event(Outputs& o, std::int64_t now, const std::string& card, const std::string& serial,
                   const std::string& code, const std::string& text) {
   auto it = cards_.find(card);

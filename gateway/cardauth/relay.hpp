@@ -25,6 +25,11 @@ using TrackerId = std::uint64_t;  // the tracker's uplink connection
 using BridgeId = std::uint64_t;   // the bridge's connection
 using codecs::uplink::CardReason;
 
+// A card number or a serial as the relay's sentences quote it: 'number'.
+inline std::string quoted(const std::string& s) {
+  return "'" + s + "'";
+}
+
 // A registered company card, as the relay needs it.
 struct CardInfo {
   std::string number;

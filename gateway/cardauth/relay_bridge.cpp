@@ -11,10 +11,6 @@ using codecs::Bytes;
 
 namespace {
 
-std::string quoted(const std::string& card) {
-  return "'" + card + "'";
-}
-
 void status(Outputs& o, BridgeId b, const std::string& card, cb::CardStatus s,
             const std::string& text) {
   Bytes f;
