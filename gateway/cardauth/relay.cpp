@@ -197,6 +197,7 @@ void Relay::endSession(Outputs& o, Session& s, CardReason r, const std::string& 
     cb::appendSessionEnd(f, id, r, text);
     o.toBridges.emplace_back(*c.bridge, std::move(f));
     c.phase = Phase::Ending;  // until SESSION_ENDED: the card is reset before the next
+    c.endingSinceMs = now;
   } else {
     c.phase = Phase::Idle;
     c.session = 0;

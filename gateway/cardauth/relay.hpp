@@ -157,7 +157,8 @@ class Relay {
     std::optional<BridgeId> bridge;  // online at this bridge
     std::string bridgeIdent, reader;
     Phase phase{Phase::Idle};
-    std::uint32_t session{0};  // Starting, Open, Ending
+    std::uint32_t session{0};       // Starting, Open, Ending
+    std::int64_t endingSinceMs{0};  // Ending: when SESSION_END was sent
     std::deque<Waiter> queue;
   };
   struct TrackerState {

@@ -224,6 +224,15 @@ Outputs Relay::sessionFailed(BridgeId b, const cb::SessionNote& n, std::int64_t 
   Outputs o;
   Session* s = sessionAt(b, n.session);
   if (!s) {
+    // A session being ended that failed instead of confirming: its card is free all the same.
+    for (auto& [number, c] : cards_)
+      if (c.bridge == b && c.phase == Phase::Ending && c.session == n.session) {
+        c.phase = Phase::Idle;
+        c.session = 0;
+        if (n.code == static_cast<std::uint8_t>(cb::Failure::CardGone)) c.bridge.reset();
+        startNext(o, c, now);
+        return o;
+      }
     strayReply(o, b, n.session, "SESSION_FAILED", now);
     return o;
   }
@@ -282,6 +291,17 @@ Outputs Relay::tick(std::int64_t now) {
     endSession(o, s->second, r, text, true, now);
   }
   for (auto& [number, c] : cards_) {
+    if (c.phase == Phase::Ending && now - c.endingSinceMs >= 2 * limits_.apduTimeoutMs) {
+      // The bridge never confirmed the reset: the card is taken as free (the bridge holds it
+      // exclusively until it resets it, so the next session cannot interleave with the last).
+      o.events.push_back(Event{now, number, "", c.bridgeIdent, "BRIDGE_ERROR",
+                               "Card bridge " + quoted(c.bridgeIdent) +
+                                   " did not confirm the end of session " +
+                                   std::to_string(c.session) + " in time."});
+      c.phase = Phase::Idle;
+      c.session = 0;
+      startNext(o, c, now);
+    }
     bool changed = false;
     for (auto w = c.queue.begin(); w != c.queue.end();) {
       if (now - w->sinceMs < limits_.maxWaitMs) {

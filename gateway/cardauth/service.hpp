@@ -44,7 +44,12 @@ class Registry : public CardDirectory {
 using EventSink = std::function<void(const std::vector<Event>&)>;
 
 struct CardAuthOptions {
-  uplink::ListenerOptions bridges;  // the card-bridge listener (port 7710, TLS, timeouts)
+  CardAuthOptions() {  // schema/card-bridge.md: port 7710, heartbeat 30 s, idle timeout 90 s
+    bridges.port = 7710;
+    bridges.heartbeat = std::chrono::seconds(30);
+    bridges.idleTimeout = std::chrono::seconds(90);
+  }
+  uplink::ListenerOptions bridges;  // the card-bridge listener (TLS, timeouts, bind)
   RelayLimits limits;
   std::size_t maxReportsPerMinute{600};
 };

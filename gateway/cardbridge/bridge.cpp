@@ -128,6 +128,17 @@ void Bridge::watch() {
       std::lock_guard l(mu_);
       ReaderCard& rc = readers_[st.reader];
       Bytes f;
+      if (!st.present) {  // a session on this reader holds a card that is gone: let it go
+        for (auto it = sessions_.begin(); it != sessions_.end();) {
+          if (it->second->reader() != st.reader) {
+            ++it;
+            continue;
+          }
+          it->second->end(false);
+          retiring_.push_back(std::move(it->second));
+          it = sessions_.erase(it);
+        }
+      }
       if (!st.present && !rc.card.empty()) {
         spdlog::info("card bridge: card {} left reader '{}'", rc.card, st.reader);
         cb::appendCardRemoved(f, rc.card);
@@ -251,6 +262,7 @@ void Bridge::serve(FrameLink& link, std::uint64_t gen) {
       spdlog::warn("card bridge: nothing from the gateway for {} s; reconnecting", idleMs / 1000);
       return;
     }
+    reap(false);
     LinkFrame in;
     std::string why;
     switch (link.next(1000, in, why)) {
@@ -304,8 +316,12 @@ void Bridge::handle(FrameLink& link, std::uint8_t kind, const Bytes& body, std::
         link.send(f);
         return;
       }
-      auto worker =
-          std::make_unique<SessionWorker>(s->session, reader, s->protocol, c_.logApdus, send);
+      auto worker = std::make_unique<SessionWorker>(
+          s->session, reader, s->protocol, c_.logApdus, send, [this](std::int64_t us) {
+            std::lock_guard l(mu_);
+            stats_.transmitUsSum += static_cast<std::uint64_t>(us);
+            ++stats_.transmits;
+          });
       std::lock_guard l(mu_);
       sessions_[s->session] = std::move(worker);
       return;
@@ -328,16 +344,18 @@ void Bridge::handle(FrameLink& link, std::uint8_t kind, const Bytes& body, std::
     case cb::Kind::SessionEnd: {
       auto e = cb::parseSessionEnd(body);
       if (!e) break;
-      std::unique_ptr<SessionWorker> done;
+      bool known = false;
       {
         std::lock_guard l(mu_);
-        auto w = sessions_.find(e->session);
-        if (w == sessions_.end()) return;  // failed before: nothing held
-        done = std::move(w->second);
-        sessions_.erase(w);
+        known = sessions_.count(e->session) > 0;
       }
-      done->end(true);
-      done.reset();  // joins after SESSION_ENDED is posted
+      if (known) {
+        retire(e->session, true);
+      } else {  // failed or never started here: nothing held, the card is free
+        Bytes f;
+        cb::appendSessionEnded(f, e->session);
+        link.send(f);
+      }
       return;
     }
     case cb::Kind::Error: {
@@ -353,13 +371,43 @@ void Bridge::handle(FrameLink& link, std::uint8_t kind, const Bytes& body, std::
                body.size());
 }
 
-void Bridge::endAllSessions() {
-  std::map<std::uint32_t, std::unique_ptr<SessionWorker>> all;
+void Bridge::retire(std::uint32_t session, bool answer) {
+  std::lock_guard l(mu_);
+  auto w = sessions_.find(session);
+  if (w == sessions_.end()) return;
+  w->second->end(answer);
+  retiring_.push_back(std::move(w->second));
+  sessions_.erase(w);
+}
+
+void Bridge::reap(bool all) {
+  std::vector<std::unique_ptr<SessionWorker>> done;
   {
     std::lock_guard l(mu_);
-    all.swap(sessions_);
+    // A worker that failed (its card gone, a reader error) holds nothing: it retires too.
+    for (auto it = sessions_.begin(); it != sessions_.end();) {
+      if (all || it->second->finished() || it->second->failed()) {
+        it->second->end(false);
+        retiring_.push_back(std::move(it->second));
+        it = sessions_.erase(it);
+      } else {
+        ++it;
+      }
+    }
+    for (auto it = retiring_.begin(); it != retiring_.end();) {
+      if (all || (*it)->finished()) {
+        done.push_back(std::move(*it));
+        it = retiring_.erase(it);
+      } else {
+        ++it;
+      }
+    }
   }
-  all.clear();  // each resets and releases its card (no answer: the link is gone)
+  done.clear();  // joins: finished ones at once; with `all`, each resets and releases its card
+}
+
+void Bridge::endAllSessions() {
+  reap(true);
 }
 
 }  // namespace dcgw::cardbridge

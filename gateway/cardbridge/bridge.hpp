@@ -13,6 +13,7 @@
 #include <mutex>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "gateway/cardbridge/config.hpp"
 
@@ -28,6 +29,8 @@ struct BridgeStats {
   std::uint64_t logins{0};
   std::uint64_t sessions{0};
   std::uint64_t apdus{0};
+  std::uint64_t transmitUsSum{0};  // time spent at the cards (SCardTransmit), all APDUs
+  std::uint64_t transmits{0};
 };
 
 class Bridge {
@@ -69,6 +72,12 @@ class Bridge {
   std::uint64_t generation_{0};  // of the current link; 0: none
   common::FrameLink* link_{nullptr};
   std::map<std::uint32_t, std::unique_ptr<SessionWorker>> sessions_;
+  // Ended (or failed) sessions whose worker is still resetting its card: joined by the link
+  // thread once finished, never waited for (a card stuck in a transmit must not hold the rest).
+  std::vector<std::unique_ptr<SessionWorker>> retiring_;
+  void reap(bool all);
+  // The session's worker leaves the table (ending it); SESSION_ENDED is posted when `answer`.
+  void retire(std::uint32_t session, bool answer);
   std::uint32_t apduTimeoutMs_{5000};
   BridgeStats stats_;
   void* watcherCtx_{nullptr};  // the watcher's PcscContext, to cancel its wait on stop

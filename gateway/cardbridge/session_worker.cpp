@@ -61,8 +61,12 @@ const char* instructionName(std::uint8_t ins) {
 }
 
 SessionWorker::SessionWorker(std::uint32_t session, std::string reader, std::uint8_t protocol,
-                             bool logApdus, Send send)
-    : session_(session), logApdus_(logApdus), send_(std::move(send)) {
+                             bool logApdus, Send send, Observe observe)
+    : session_(session),
+      reader_(reader),
+      logApdus_(logApdus),
+      send_(std::move(send)),
+      observe_(std::move(observe)) {
   thread_ = std::thread([this, reader = std::move(reader), protocol] { run(reader, protocol); });
 }
 
@@ -90,6 +94,11 @@ bool SessionWorker::finished() const {
   return finished_;
 }
 
+bool SessionWorker::failed() const {
+  std::lock_guard l(mu_);
+  return failed_;
+}
+
 void SessionWorker::run(std::string reader, std::uint8_t protocol) {
   auto fail = [this](cb::Failure f, const std::string& why) {
     spdlog::warn("card bridge: session {}: {}: {}", session_,
@@ -97,6 +106,15 @@ void SessionWorker::run(std::string reader, std::uint8_t protocol) {
     Bytes out;
     cb::appendSessionFailed(out, session_, f, why);
     send_(std::move(out));
+    std::lock_guard l(mu_);
+    failed_ = true;
+  };
+  // After a failure the card is still reset and released (never left in its security state).
+  auto drop = [this](std::unique_ptr<PcscCard>& held) {
+    if (!held) return;
+    if (auto s = held->release(true); !s)
+      spdlog::warn("card bridge: session {}: {}", session_, s.what);
+    held.reset();
   };
   auto finish = [this] {
     std::lock_guard l(mu_);
@@ -114,11 +132,11 @@ void SessionWorker::run(std::string reader, std::uint8_t protocol) {
          s.what);
   } else if (auto r = card->reset(); !r) {
     fail(cardGone(r.code) ? cb::Failure::CardGone : cb::Failure::ReaderError, r.what);
-    card.reset();
+    drop(card);
   } else if (auto a = card->atr(atr); !a || atr.empty() || atr.size() > 33) {
     fail(cardGone(a.code) ? cb::Failure::CardGone : cb::Failure::ReaderError,
          a ? "the card's ATR has " + std::to_string(atr.size()) + " bytes" : a.what);
-    card.reset();
+    drop(card);
   } else {
     spdlog::info("card bridge: session {} started in '{}' ({}), ATR {}", session_, reader,
                  card->protocol() ? "T=1" : "T=0", codecs::toHex(atr));
@@ -150,7 +168,12 @@ void SessionWorker::run(std::string reader, std::uint8_t protocol) {
     }
     if (!card) continue;  // failed already: the gateway ends the session
     Bytes response;
+    const auto began = std::chrono::steady_clock::now();
     const auto s = card->transmit(job.apdu, response);
+    if (observe_)
+      observe_(std::chrono::duration_cast<std::chrono::microseconds>(
+                   std::chrono::steady_clock::now() - began)
+                   .count());
     const std::string what = logApdus_ ? codecs::toHex(job.apdu)
                                        : instructionName(job.apdu.size() > 1 ? job.apdu[1] : 0);
     if (!s || response.size() < 2) {
@@ -165,13 +188,13 @@ void SessionWorker::run(std::string reader, std::uint8_t protocol) {
       }
       fail(gone ? cb::Failure::CardGone : cb::Failure::ReaderError,
            s ? "the card answered " + std::to_string(response.size()) + " bytes" : s.what);
-      card.reset();
+      drop(card);
       continue;
     }
     if (response.size() > 258) {
       fail(cb::Failure::ReaderError, "the card answered " + std::to_string(response.size()) +
                                          " bytes, more than a short response APDU");
-      card.reset();
+      drop(card);
       continue;
     }
     spdlog::debug("card bridge: session {} APDU {}: {} -> {}", session_, job.number, what,

@@ -17,11 +17,13 @@ namespace dcgw::cardbridge {
 class SessionWorker {
  public:
   using Send = std::function<void(codecs::Bytes frames)>;
+  // How long each APDU took at the card (SCardTransmit), in microseconds.
+  using Observe = std::function<void(std::int64_t us)>;
 
   // Starts the session: connect (protocol 0x00, 0x01 or 0xFF), reset, ATR; answers
   // SESSION_STARTED or SESSION_FAILED through `send`.
   SessionWorker(std::uint32_t session, std::string reader, std::uint8_t protocol, bool logApdus,
-                Send send);
+                Send send, Observe observe = nullptr);
   ~SessionWorker();  // ends the session (the card reset and released) if it was not ended
   SessionWorker(const SessionWorker&) = delete;
   SessionWorker& operator=(const SessionWorker&) = delete;
@@ -30,6 +32,9 @@ class SessionWorker {
   // SESSION_END: the card reset and released, then SESSION_ENDED (when `answer`).
   void end(bool answer);
   bool finished() const;
+  // The session could not go on (its card gone, a reader error): it holds no card any more.
+  bool failed() const;
+  const std::string& reader() const { return reader_; }
 
  private:
   struct Job {
@@ -41,13 +46,16 @@ class SessionWorker {
   void run(std::string reader, std::uint8_t protocol);
 
   const std::uint32_t session_;
+  const std::string reader_;
   const bool logApdus_;
   Send send_;
+  Observe observe_;
   mutable std::mutex mu_;
   std::condition_variable cv_;
   std::deque<Job> jobs_;
   bool ending_{false};
   bool finished_{false};
+  bool failed_{false};
   std::thread thread_;
 };
 

@@ -234,9 +234,17 @@ TEST_F(RelayTest, WaitTimeoutAndApduTimeout) {
   EXPECT_TRUE(relay_.tick(kT0 + 5001).toTrackers.empty());
   auto o = relay_.tick(kT0 + 5002);
   EXPECT_EQ(closed(o, 1), std::make_pair(s, std::uint8_t{0x0B}));  // APDU_TIMEOUT
-  // The card is not reset yet (no SESSION_ENDED): tracker 2 waits on, then times out.
-  o = relay_.tick(kT0 + 600'001);
-  EXPECT_EQ(closed(o, 2).second, 0x06);  // WAIT_TIMEOUT
+  // The card is not reset yet (no SESSION_ENDED): tracker 2 waits on.
+  EXPECT_FALSE(started(relay_.tick(kT0 + 6000)));
+  // A wait longer than the limit ends: with a 1 s limit, tracker 3 waits behind a live session.
+  Relay short_{dir_, RelayLimits{5000, 60'000, 300'000, 1000, 256}};
+  short_.cardInserted(1, "office-1", {kCard, {}, "r"}, kT0);
+  auto first = short_.open(tracker(3), {"", 0xFF}, kT0);
+  ASSERT_TRUE(started(first));
+  short_.sessionStarted(1, {started(first)->session, 0x00, {0x3b}}, kT0);
+  short_.open(tracker(4), {"", 0xFF}, kT0 + 1);
+  EXPECT_TRUE(short_.tick(kT0 + 1000).toTrackers.empty());
+  EXPECT_EQ(closed(short_.tick(kT0 + 1001), 4).second, 0x06);  // WAIT_TIMEOUT
 }
 
 TEST_F(RelayTest, CardRemovedMidSessionAndBridgeGone) {
@@ -307,6 +315,24 @@ TEST_F(RelayTest, ProtocolMismatchOverlapAndTrackerGone) {
   ASSERT_TRUE(ended(o));
   EXPECT_EQ(ended(o)->session, s3);
   EXPECT_EQ(ended(o)->code, 0x17);  // TRACKER_GONE
+}
+
+// A bridge that never confirms a reset does not keep the card forever; one that reports the
+// session failed instead of ended frees it at once.
+TEST_F(RelayTest, ACardWhoseResetIsNeverConfirmedIsFreedAfterTheDeadline) {
+  insert();
+  const std::uint32_t s = openSession(1);
+  relay_.open(tracker(2), {"", 0xFF}, kT0 + 1);
+  relay_.close(1, s, kT0 + 2);  // SESSION_END sent; no SESSION_ENDED will come
+  EXPECT_FALSE(started(relay_.tick(kT0 + 2 + 9'999)));
+  auto o = relay_.tick(kT0 + 2 + 10'000);
+  ASSERT_TRUE(started(o)) << "the card stayed blocked";
+  const std::uint32_t s2 = started(o)->session;
+  relay_.sessionStarted(1, {s2, 0x00, {0x3b}}, kT0 + 10'003);
+  relay_.close(2, s2, kT0 + 10'004);
+  relay_.open(tracker(3), {"", 0xFF}, kT0 + 10'005);
+  o = relay_.sessionFailed(1, {s2, 0x02, "SCARD_E_NOT_TRANSACTED"}, kT0 + 10'006);
+  EXPECT_TRUE(started(o)) << "a failure in place of SESSION_ENDED left the card blocked";
 }
 
 TEST_F(RelayTest, AnUnregisteredCardComesOnlineWhenTheAdminRegistersIt) {
