@@ -4,6 +4,8 @@
 
 #include <fcntl.h>
 #include <netdb.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <openssl/err.h>
 #include <openssl/ssl.h>
 #include <openssl/x509v3.h>
@@ -114,6 +116,9 @@ std::unique_ptr<FrameLink> FrameLink::open(const LinkOptions& o, std::string& wh
       socklen_t len = sizeof err;
       ::getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len);
       if (err == 0) {
+        // Small frames answered one by one (an APDU and its response): no Nagle delay.
+        const int one = 1;
+        ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
         link->fd_ = fd;
         break;
       }
