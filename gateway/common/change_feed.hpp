@@ -21,6 +21,8 @@ struct Change {
     LocationChanged,     // id: created, updated (its destinations) or removed
     DeviceChanged,       // serial: created, updated (location, key, sequence mark) or removed
     SequenceReset,       // serial: an admin set the device's sequence mark (with DeviceChanged)
+    CardChanged,         // serial: the company card's number; created, updated or removed
+    CardBridgeChanged,   // serial: the bridge's ident; created, updated (key) or removed
   };
   Kind kind;
   std::int64_t id{0};
@@ -35,6 +37,10 @@ struct Change {
   static Change device(std::string serial) { return {Kind::DeviceChanged, 0, std::move(serial)}; }
   static Change sequenceReset(std::string serial) {
     return {Kind::SequenceReset, 0, std::move(serial)};
+  }
+  static Change card(std::string number) { return {Kind::CardChanged, 0, std::move(number)}; }
+  static Change cardBridge(std::string ident) {
+    return {Kind::CardBridgeChanged, 0, std::move(ident)};
   }
 };
 

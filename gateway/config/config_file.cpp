@@ -259,7 +259,8 @@ codecs::Status loadIfEmpty(store::ConfigStore& store, const std::string& path, s
     for (std::size_t i = 0; i < ds->asArray().size(); ++i) {
       const auto& d = ds->asArray()[i];
       const std::string where = "devices[" + std::to_string(i) + "]";
-      store::DeviceConfig c{str(d, "serial"), std::nullopt, str(d, "registration"), std::nullopt};
+      store::DeviceConfig c{str(d, "serial"), std::nullopt, str(d, "registration"), std::nullopt,
+                            std::nullopt};
       if (std::string key = str(d, "key"); !key.empty()) {
         auto k = uplink::parseDeviceKey(key);
         if (!k) return at(where, k.error());

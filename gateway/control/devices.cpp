@@ -95,7 +95,8 @@ Outcome<store::DeviceRecord> Devices::update(const Actor& a, const std::string& 
     auto tx = ctx_.store.begin();
     auto before = tx->device(serial);
     if (!before) return missing(serial);
-    store::DeviceConfig d{serial, before->locationId, before->registration, std::nullopt};
+    store::DeviceConfig d{serial, before->locationId, before->registration, std::nullopt,
+                          std::nullopt};
     if (c.locationId) d.locationId = *c.locationId;
     if (c.registration) d.registration = *c.registration;
     if (c.key) d.key = *c.key;
@@ -133,7 +134,7 @@ Outcome<std::string> Devices::rotateKey(const Actor& a, const std::string& seria
     if (!before) return missing(serial);
     const codecs::Bytes key = newKey();
     keyHex = codecs::toHex(key);
-    store::DeviceConfig d{serial, before->locationId, before->registration, key};
+    store::DeviceConfig d{serial, before->locationId, before->registration, key, std::nullopt};
     if (store::Status s = tx->upsertDevice(d); !s) return Failure::fromStore(s.error());
     ctx_.audit(*tx, a, "device.rotate-key", target(serial), renderDevice(*before),
                renderDevice(*tx->device(serial)));

@@ -31,6 +31,11 @@ class ConfigReader {
   virtual std::vector<DeviceRecord> devices() = 0;
   virtual std::optional<DeviceRecord> device(const std::string& serial) = 0;
   virtual bool empty() = 0;  // no destination, location or device yet (a fresh database)
+  // The card relay's registry (issue 12).
+  virtual std::vector<CompanyCardConfig> companyCards() = 0;  // by number
+  virtual std::optional<CompanyCardConfig> companyCard(const std::string& number) = 0;
+  virtual std::vector<CardBridgeRecord> cardBridges() = 0;  // by ident
+  virtual std::optional<CardBridgeRecord> cardBridge(const std::string& ident) = 0;
 };
 
 // One change of the configuration or one admin action, with its audit row, in one transaction:
@@ -54,6 +59,15 @@ class AdminTransaction : public ConfigReader {
   // taken as it comes). NotFound when there is no such device.
   virtual Status setLastSequence(const std::string& serial, std::uint32_t lastSequence) = 0;
   virtual bool removeRefusedIdent(const std::string& serial) = 0;
+
+  // Company cards and card bridges. upsertCompanyCard: NotFound (field "locationIds") when a
+  // location does not exist. removeCompanyCard: NotFound; Conflict while a device names it
+  // (its companyCard). upsertDevice: NotFound (field "companyCard") for a card not registered.
+  // A location that is removed leaves every card's locationIds.
+  virtual Status upsertCompanyCard(const CompanyCardConfig& c) = 0;
+  virtual Status removeCompanyCard(const std::string& number) = 0;
+  virtual Status upsertCardBridge(const CardBridgeConfig& b) = 0;
+  virtual Status removeCardBridge(const std::string& ident) = 0;  // NotFound
 
   // Queue actions. skipBlocking dead-letters the oldest pending row with the reason (only if it
   // is still expectedId, when given); false when there is none.
@@ -191,6 +205,24 @@ class AccessLog {
   virtual std::vector<AuditRecord> audit(std::int64_t beforeId, int limit) = 0;  // newest first
 };
 
+// The card relay's log and the bridges' logins (issue 12), on a connection of their own like
+// DeviceDirectory: a relay step never waits for an ingest commit.
+class CardLog {
+ public:
+  virtual ~CardLog() = default;
+  // The bridge's key; nullopt when there is no such bridge, or it has no key.
+  virtual std::optional<codecs::Bytes> cardBridgeKey(const std::string& ident) = 0;
+  // Appends in one transaction, ids ascending in the given order; the 100,000 newest events
+  // are kept.
+  virtual void recordCardEvents(const std::vector<CardEventRecord>& events) = 0;
+  virtual std::vector<CardEventRecord> cardEvents(const CardEventFilter& f) = 0;  // newest first
+  // The 10,000 newest sessions are kept.
+  virtual void recordCardSessions(const std::vector<CardSessionRecord>& sessions) = 0;
+  // Newest first (by endedAtMs, then id); "" card or serial: any.
+  virtual std::vector<CardSessionRecord> cardSessions(const std::string& card,
+                                                      const std::string& serial, int limit) = 0;
+};
+
 // Whether a backend can still keep what it is given (Backend::health()).
 struct Health {
   bool ok{true};
@@ -203,7 +235,8 @@ class Backend : public ConfigStore,
                 public IngestLog,
                 public DeliveryQueue,
                 public QueueViews,
-                public AccessLog {
+                public AccessLog,
+                public CardLog {
  public:
   ~Backend() override = default;
   virtual int schemaVersion() = 0;

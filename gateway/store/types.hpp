@@ -51,6 +51,9 @@ struct DeviceConfig {
   std::string registration;
   // nullopt: keep the key the device has (none for a new device); a key is 16 to 64 bytes.
   std::optional<codecs::Bytes> key;
+  // The company card its card sessions use when CARD_OPEN names none (issue 12). nullopt: keep
+  // what the device has (none for a new device); "": none.
+  std::optional<std::string> companyCard = std::nullopt;
 };
 
 // What the uplink login needs to know of a device.
@@ -166,6 +169,62 @@ struct DeviceRecord {
   std::string registration;
   bool hasKey{false};
   std::uint32_t lastSequence{0};
+  std::string companyCard;  // "" when none
+};
+
+// ---- Remote company-card authentication (issue 12; schema/card-bridge.md) ----
+
+// A company card the gateway lends to trackers through a card bridge.
+struct CompanyCardConfig {
+  std::string number;                     // the 16-character card number, the key
+  std::string name;                       // for people: "Depot company card"
+  std::vector<std::int64_t> locationIds;  // the locations whose devices may use it, ascending
+  std::string expiresOn;                  // "YYYY-MM-DD": usable through this day (UTC)
+};
+
+// A card bridge: a PC/SC client at a fleet office, logging in like a device.
+struct CardBridgeConfig {
+  std::string ident;
+  std::string description;
+  // nullopt: keep the key the bridge has (none for a new bridge); a key is 16 to 64 bytes.
+  std::optional<codecs::Bytes> key;
+};
+
+struct CardBridgeRecord {
+  std::string ident;
+  std::string description;
+  bool hasKey{false};
+};
+
+// One step of the card relay, for the admin (gateway/cardauth/relay.hpp Event).
+struct CardEventRecord {
+  std::int64_t id{0};  // assigned by the store, ascending
+  std::int64_t atMs{0};
+  std::string card;    // the card number, or ""
+  std::string serial;  // the device, or ""
+  std::string bridge;  // the bridge ident, or ""
+  std::string code;    // e.g. OFFLINE, WAITING, OPENED, FINISHED, CARD_REMOVED
+  std::string text;    // a sentence an admin understands
+};
+
+struct CardEventFilter {
+  std::optional<std::string> card;    // only this card's events
+  std::optional<std::string> serial;  // only this device's events
+  std::int64_t beforeId{0};           // 0: from the newest; else events with a smaller id
+  int limit{100};
+};
+
+// A card session that ended (opened or not: a refusal or a wait that ended is one too).
+struct CardSessionRecord {
+  std::int64_t id{0};  // assigned by the store
+  std::string card;
+  std::string serial;
+  std::string bridge;                       // "" when it never reached a bridge
+  std::int64_t requestedAtMs{0};            // CARD_OPEN received
+  std::optional<std::int64_t> startedAtMs;  // the card was reset for it (SESSION_STARTED)
+  std::int64_t endedAtMs{0};
+  std::string outcome;    // the CardReason name: FINISHED, IDLE_TIMEOUT, CARD_REMOVED, OFFLINE...
+  std::int64_t apdus{0};  // APDUs relayed
 };
 
 struct TokenRecord {

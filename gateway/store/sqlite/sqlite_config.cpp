@@ -81,13 +81,17 @@ std::optional<std::int64_t> optionalInteger(const Stmt& s, int col) {
 }
 
 constexpr const char* kDeviceColumns =
-    "SELECT serial, location_id, registration, device_key IS NOT NULL, last_sequence "
-    "FROM devices";
+    "SELECT serial, location_id, registration, device_key IS NOT NULL, last_sequence, "
+    "company_card FROM devices";
 
 // A row of kDeviceColumns (the key itself is never read here, only whether there is one).
 DeviceRecord readDevice(const Stmt& s) {
-  return DeviceRecord{s.text(0), optionalInteger(s, 1), s.text(2), s.integer(3) != 0,
-                      static_cast<std::uint32_t>(s.integer(4))};
+  return DeviceRecord{s.text(0),
+                      optionalInteger(s, 1),
+                      s.text(2),
+                      s.integer(3) != 0,
+                      static_cast<std::uint32_t>(s.integer(4)),
+                      s.text(5)};
 }
 
 std::string sha256(const std::string& text) {
@@ -132,6 +136,33 @@ class SqliteStore::Tx final : public AdminTransaction {
     return std::move(one.front());
   }
   bool empty() override { return s_.emptyOn(*s_.db_); }
+  std::vector<CompanyCardConfig> companyCards() override {
+    return s_.companyCardsOn(*s_.db_, nullptr);
+  }
+  std::optional<CompanyCardConfig> companyCard(const std::string& number) override {
+    auto one = s_.companyCardsOn(*s_.db_, &number);
+    if (one.empty()) return std::nullopt;
+    return std::move(one.front());
+  }
+  std::vector<CardBridgeRecord> cardBridges() override {
+    return s_.cardBridgesOn(*s_.db_, nullptr);
+  }
+  std::optional<CardBridgeRecord> cardBridge(const std::string& ident) override {
+    auto one = s_.cardBridgesOn(*s_.db_, &ident);
+    if (one.empty()) return std::nullopt;
+    return std::move(one.front());
+  }
+  // The card registry is not routing's configuration: the version stays.
+  Status upsertCompanyCard(const CompanyCardConfig& c) override {
+    return s_.upsertCompanyCardIn(c);
+  }
+  Status removeCompanyCard(const std::string& number) override {
+    return s_.removeCompanyCardIn(number);
+  }
+  Status upsertCardBridge(const CardBridgeConfig& b) override { return s_.upsertCardBridgeIn(b); }
+  Status removeCardBridge(const std::string& ident) override {
+    return s_.removeCardBridgeIn(ident);
+  }
 
   Result<std::int64_t> createDestination(const DestinationConfig& d, std::int64_t nowMs) override {
     return config(s_.createDestinationIn(d, nowMs));
@@ -509,6 +540,11 @@ Status SqliteStore::upsertDeviceIn(const DeviceConfig& d) {
     Stmt ok = db_->prepare("SELECT 1 FROM locations WHERE id=?");
     if (!ok.bind(1, *d.locationId).step()) return notFound("locationId", "an existing location");
   }
+  if (d.companyCard && !d.companyCard->empty()) {
+    Stmt ok = db_->prepare("SELECT 1 FROM company_cards WHERE number=?");
+    if (!ok.bind(1, *d.companyCard).step())
+      return notFound("companyCard", "a registered company card");
+  }
   Stmt s = db_->prepare(
       "INSERT INTO devices (serial, location_id, registration, device_key) VALUES (?,?,?,?) "
       "ON CONFLICT(serial) DO UPDATE SET location_id=excluded.location_id, "
@@ -521,6 +557,11 @@ Status SqliteStore::upsertDeviceIn(const DeviceConfig& d) {
     s.bindNull(4);
   }
   s.run();
+  if (d.companyCard)
+    db_->prepare("UPDATE devices SET company_card = ? WHERE serial = ?")
+        .bind(1, *d.companyCard)
+        .bind(2, d.serial)
+        .run();
   return Ok{};
 }
 

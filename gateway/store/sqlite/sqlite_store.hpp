@@ -40,6 +40,10 @@ class SqliteStore final : public Backend {
   std::vector<DeviceRecord> devices() override;
   std::optional<DeviceRecord> device(const std::string& serial) override;
   bool empty() override;
+  std::vector<CompanyCardConfig> companyCards() override;
+  std::optional<CompanyCardConfig> companyCard(const std::string& number) override;
+  std::vector<CardBridgeRecord> cardBridges() override;
+  std::optional<CardBridgeRecord> cardBridge(const std::string& ident) override;
   // ConfigStore
   std::unique_ptr<AdminTransaction> begin() override;
   RoutingTable routingTable() override;
@@ -71,6 +75,13 @@ class SqliteStore final : public Backend {
   std::optional<TokenRecord> authenticate(const std::string& secret, std::int64_t nowMs) override;
   std::vector<TokenRecord> tokens() override;
   std::vector<AuditRecord> audit(std::int64_t beforeId, int limit) override;
+  // CardLog (sqlite_cards.cpp)
+  std::optional<codecs::Bytes> cardBridgeKey(const std::string& ident) override;
+  void recordCardEvents(const std::vector<CardEventRecord>& events) override;
+  std::vector<CardEventRecord> cardEvents(const CardEventFilter& f) override;
+  void recordCardSessions(const std::vector<CardSessionRecord>& sessions) override;
+  std::vector<CardSessionRecord> cardSessions(const std::string& card, const std::string& serial,
+                                              int limit) override;
   // Backend
   int schemaVersion() override;
   Health health() override;
@@ -95,6 +106,10 @@ class SqliteStore final : public Backend {
   Status removeDeviceIn(const std::string& serial);
   Status setLastSequenceIn(const std::string& serial, std::uint32_t lastSequence);
   bool removeRefusedIdentIn(const std::string& serial);
+  Status upsertCompanyCardIn(const CompanyCardConfig& c);
+  Status removeCompanyCardIn(const std::string& number);
+  Status upsertCardBridgeIn(const CardBridgeConfig& b);
+  Status removeCardBridgeIn(const std::string& ident);
   bool skipBlockingIn(std::int64_t destinationId, const std::string& reason, std::int64_t nowMs,
                       std::optional<std::int64_t> expectedId);
   int requeueDeadIn(std::int64_t destinationId);
@@ -117,6 +132,8 @@ class SqliteStore final : public Backend {
   std::int64_t deviceCountOn(sqlite::Db& db, std::int64_t locationId);
   std::vector<DeviceRecord> devicesOn(sqlite::Db& db, const std::string* serial);
   bool emptyOn(sqlite::Db& db);
+  std::vector<CompanyCardConfig> companyCardsOn(sqlite::Db& db, const std::string* number);
+  std::vector<CardBridgeRecord> cardBridgesOn(sqlite::Db& db, const std::string* ident);
   std::optional<PendingDelivery> nextPendingOn(sqlite::Db& db, std::int64_t destinationId);
   // Every queue, or the one of `destinationId`, read in one transaction.
   std::vector<QueueOverview> overview(std::optional<std::int64_t> destinationId);
