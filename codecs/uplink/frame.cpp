@@ -206,6 +206,14 @@ Result<Welcome> parseWelcome(ByteView body) {
   r.readU16BE(w.heartbeatSeconds);
   r.readU16BE(w.idleTimeoutSeconds);
   r.readU32BE(w.maxFrameBytes);
+  // Section 8.4: count u8 and that many capability bytes; a later version may add more after.
+  if (body.size() > 14) {
+    const std::size_t n = body[14];
+    if (body.size() < 15 + n)
+      return makeError("WELCOME", 14,
+                       "a capability list of " + std::to_string(n) + " bytes after its count");
+    w.capabilities.assign(body.begin() + 15, body.begin() + 15 + static_cast<std::ptrdiff_t>(n));
+  }
   return w;
 }
 
@@ -273,6 +281,10 @@ void appendWelcome(Bytes& out, const Welcome& w) {
   bw.writeU16BE(w.heartbeatSeconds);
   bw.writeU16BE(w.idleTimeoutSeconds);
   bw.writeU32BE(w.maxFrameBytes);
+  if (!w.capabilities.empty()) {
+    bw.writeU8(static_cast<std::uint8_t>(w.capabilities.size()));
+    for (std::uint8_t c : w.capabilities) bw.writeU8(c);
+  }
   appendFrame(out, Kind::Welcome, b);
 }
 

@@ -6,6 +6,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include "codecs/bytes.hpp"
 #include "codecs/result.hpp"
@@ -102,6 +103,8 @@ struct Welcome {
   std::uint16_t heartbeatSeconds{60};
   std::uint16_t idleTimeoutSeconds{180};
   std::uint32_t maxFrameBytes{kMaxFrameBytes};
+  // Section 8.4: written as count u8 + the bytes after the 14 bytes when not empty.
+  std::vector<std::uint8_t> capabilities;
 };
 struct PacketFrame {
   std::uint32_t sequence{0};

@@ -8,6 +8,7 @@
 #include <string>
 
 #include "gateway/admin/options.hpp"
+#include "gateway/cardauth/service.hpp"
 #include "gateway/common/change_feed.hpp"
 #include "gateway/common/clock.hpp"
 #include "gateway/control/views.hpp"
@@ -22,6 +23,7 @@ namespace dcgw::admin {
 struct MetricSources {
   const uplink::ListenerStats* uplink{nullptr};
   const ingest::Ingestor* ingestor{nullptr};
+  const cardauth::CardAuth* cards{nullptr};  // the card relay, when configured
 };
 
 class ApiServer {

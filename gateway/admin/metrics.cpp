@@ -116,6 +116,7 @@ std::string renderMetrics(Api& api) {
     m << "dcgw_store_commit_seconds_sum " << static_cast<double>(l.sumMicros.load()) / 1e6 << '\n';
     m << "dcgw_store_commit_seconds_count " << l.count.load() << '\n';
   }
+  if (const auto* cards = api.metrics.cards) m << cards->prometheus();
   return m.str();
 }
 

@@ -64,6 +64,34 @@ void BridgeListener::post(BridgeId bridge, Bytes frames) {
   outbox_->post(bridge, std::move(frames));
 }
 
+void BridgeListener::recheck(const std::string& ident) {
+  outbox_->post([this, ident] {
+    auto it = byIdent_.find(ident);
+    if (it == byIdent_.end()) return;
+    auto* c = static_cast<Conn*>(transport_->find(it->second));
+    if (!c || c->state != uplink::Connection::State::Open) return;
+    auto key = registry_.bridgeKey(ident);
+    if (key && *key == c->key) return;  // another change (its description)
+    const auto why = key ? cb::ErrorCode::WrongProof : cb::ErrorCode::UnknownBridge;
+    const std::string text = key ? "the admin changed the bridge key of card bridge '" + ident + "'"
+                                 : "the admin removed card bridge '" + ident + "'";
+    spdlog::info("card bridge '{}': {}; disconnecting it", ident, text);
+    if (events_)
+      events_(
+          {Event{clock_.nowMs(), "", "", ident, cb::errorCodeName(static_cast<std::uint8_t>(why)),
+                 "Card bridge '" + ident + "' disconnected: " + text + "."}},
+          {});
+    transport_->fail(*c, code(why), text);
+  });
+}
+
+std::vector<BridgeView> BridgeListener::bridges() const {
+  std::lock_guard l(viewMu_);
+  std::vector<BridgeView> out;
+  for (const auto& [ident, v] : views_) out.push_back(v);
+  return out;
+}
+
 std::unique_ptr<uplink::Connection> BridgeListener::newConnection() {
   return std::make_unique<Conn>();
 }
@@ -83,7 +111,8 @@ void BridgeListener::refuse(Conn& c, std::uint8_t errorCode, const std::string& 
   if (events_)
     events_({Event{clock_.nowMs(), "", "", c.ident, cb::errorCodeName(errorCode),
                    "Card bridge '" + c.ident + "' (" + uplink::peerAddress(c.fd) +
-                       "): login refused: " + why}});
+                       "): login refused: " + why}},
+            {});
   transport_->fail(c, static_cast<up::ErrorCode>(errorCode), why);
 }
 
@@ -126,6 +155,10 @@ bool BridgeListener::onLogin(Conn& c, const up::FrameView& f) {
         transport_->fail(*prev, code(cb::ErrorCode::Replaced),
                          "card bridge '" + c.ident + "' logged in on a newer connection");
     byIdent_[c.ident] = c.id;
+    {
+      std::lock_guard l(viewMu_);
+      views_[c.ident] = BridgeView{c.ident, uplink::peerAddress(c.fd), clock_.nowMs()};
+    }
     c.stage = Conn::Stage::Open;
     c.windowStartMs = clock_.nowMs();
     Bytes out;
@@ -140,9 +173,10 @@ bool BridgeListener::onLogin(Conn& c, const up::FrameView& f) {
     ++stats_.bridgesConnected;
     spdlog::info("card bridge '{}' {}: logged in", c.ident, uplink::peerAddress(c.fd));
     if (events_)
-      events_({Event{
-          clock_.nowMs(), "", "", c.ident, "BRIDGE_ONLINE",
-          "Card bridge '" + c.ident + "' connected from " + uplink::peerAddress(c.fd) + "."}});
+      events_({Event{clock_.nowMs(), "", "", c.ident, "BRIDGE_ONLINE",
+                     "Card bridge '" + c.ident + "' connected from " + uplink::peerAddress(c.fd) +
+                         "."}},
+              {});
     return true;
   }
   transport_->fail(c, code(cb::ErrorCode::UnexpectedFrame),
@@ -242,13 +276,17 @@ void BridgeListener::onEnd(uplink::Connection& conn) {
   auto& c = static_cast<Conn&>(conn);
   if (c.stage != Conn::Stage::Open) return;
   --stats_.bridgesConnected;
-  if (auto it = byIdent_.find(c.ident); it != byIdent_.end() && it->second == c.id)
+  if (auto it = byIdent_.find(c.ident); it != byIdent_.end() && it->second == c.id) {
     byIdent_.erase(it);
+    std::lock_guard l(viewMu_);
+    views_.erase(c.ident);
+  }
   spdlog::info("card bridge '{}': disconnected", c.ident);
   owner_.dispatch(relay_.bridgeGone(c.id, clock_.nowMs()));
   if (events_)
     events_({Event{clock_.nowMs(), "", "", c.ident, "BRIDGE_OFFLINE",
-                   "Card bridge '" + c.ident + "' disconnected."}});
+                   "Card bridge '" + c.ident + "' disconnected."}},
+            {});
 }
 
 void BridgeListener::onTimeout(uplink::Connection& conn) {

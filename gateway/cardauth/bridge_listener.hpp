@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <map>
 #include <memory>
+#include <mutex>
 #include <string>
 
 #include "gateway/cardauth/service.hpp"
@@ -27,6 +28,10 @@ class BridgeListener final : public uplink::TransportEvents {
   std::uint16_t port() const { return transport_->port(); }
   // From any thread: whole frames for a bridge connection (dropped once it is gone).
   void post(BridgeId bridge, codecs::Bytes frames);
+  // From any thread: the bridge's registration changed; a logged-in connection of it whose key
+  // is no longer the one it proved is closed (WRONG_PROOF, or UNKNOWN_BRIDGE once removed).
+  void recheck(const std::string& ident);
+  std::vector<BridgeView> bridges() const;  // logged in now
 
   // ---- TransportEvents, on the listener's event thread ----
   std::unique_ptr<uplink::Connection> newConnection() override;
@@ -55,7 +60,9 @@ class BridgeListener final : public uplink::TransportEvents {
   uplink::ListenerStats netStats_;
   std::shared_ptr<uplink::Outbox> outbox_;
   std::unique_ptr<uplink::Transport> transport_;
-  std::map<std::string, BridgeId> byIdent_;  // logged-in bridges
+  std::map<std::string, BridgeId> byIdent_;  // logged-in bridges (the loop's)
+  mutable std::mutex viewMu_;
+  std::map<std::string, BridgeView> views_;  // logged-in bridges, for the admin
 };
 
 }  // namespace dcgw::cardauth

@@ -28,12 +28,18 @@ std::optional<std::string> Relay::invalid(const CardInfo& info, std::int64_t now
 }
 
 void Relay::refuse(Outputs& o, const Tracker& t, const std::string& card, CardReason r,
-                   const std::string& text, std::int64_t now) {
+                   const std::string& text, std::int64_t now, std::int64_t requestedMs) {
   Bytes f;
   up::appendCardClosed(f, 0, r, text);
   o.toTrackers.emplace_back(t.id, std::move(f));
-  ++outcomes_[up::cardReasonName(static_cast<std::uint8_t>(r))];
-  event(o, now, card, t.serial, up::cardReasonName(static_cast<std::uint8_t>(r)), text);
+  const std::string name = up::cardReasonName(static_cast<std::uint8_t>(r));
+  ++outcomes_[name];
+  event(o, now, card, t.serial, name, text);
+  if (r == CardReason::Busy) return;  // the connection's first request goes on
+  auto c = cards_.find(card);
+  o.ended.push_back(EndedSession{card, t.serial,
+                                 c != cards_.end() && c->second.bridge ? c->second.bridgeIdent : "",
+                                 requestedMs < 0 ? now : requestedMs, std::nullopt, now, name, 0});
 }
 
 Outputs Relay::open(const Tracker& t, const up::CardOpen& request, std::int64_t now) {
@@ -138,6 +144,7 @@ void Relay::startSession(Outputs& o, Card& c, const Waiter& w, std::int64_t now)
   s.tracker = w.tracker;
   s.serial = w.serial;
   s.protocol = w.protocol;
+  s.requestedMs = w.sinceMs;
   s.startedMs = now;
   s.deadlineMs = now + limits_.apduTimeoutMs;
   s.lastApduMs = now;
@@ -168,7 +175,8 @@ void Relay::startNext(Outputs& o, Card& c, std::int64_t now) {
                                           " is no longer registered.");
     if (text) {
       trackers_.erase(w.tracker);
-      refuse(o, Tracker{w.tracker, w.serial, std::nullopt, ""}, c.number, why, *text, now);
+      refuse(o, Tracker{w.tracker, w.serial, std::nullopt, ""}, c.number, why, *text, now,
+             w.sinceMs);
       continue;
     }
     startSession(o, c, w, now);
@@ -186,6 +194,8 @@ void Relay::endSession(Outputs& o, Session& s, CardReason r, const std::string& 
   }
   trackers_.erase(s.tracker);
   ++outcomes_[name];
+  o.ended.push_back(EndedSession{s.card, s.serial, cards_[s.card].bridgeIdent, s.requestedMs,
+                                 s.openedMs, now, name, s.apdus});
   event(o, now, s.card, s.serial, name,
         text + " (session " + std::to_string(s.id) + ", " +
             std::to_string((now - s.startedMs) / 1000) + " s)");
@@ -236,6 +246,7 @@ Outputs Relay::apdu(TrackerId t, std::uint32_t session, codecs::ByteView apdu, s
     return o;
   }
   ss.inFlight = true;
+  ++ss.apdus;
   ss.number = static_cast<std::uint16_t>(ss.number + 1);
   ss.sentMs = now;
   ss.lastApduMs = now;
@@ -254,10 +265,12 @@ Outputs Relay::close(TrackerId t, std::uint32_t session, std::int64_t now) {
     auto w = std::find_if(c.queue.begin(), c.queue.end(),
                           [t](const Waiter& x) { return x.tracker == t; });
     const std::string serial = w != c.queue.end() ? w->serial : "";
+    const std::int64_t since = w != c.queue.end() ? w->sinceMs : now;
     if (w != c.queue.end()) c.queue.erase(w);
     trackers_.erase(ts);
     refuse(o, Tracker{t, serial, std::nullopt, ""}, c.number, CardReason::Withdrawn,
-           "The device withdrew its request for the company card " + quoted(c.number) + ".", now);
+           "The device withdrew its request for the company card " + quoted(c.number) + ".", now,
+           since);
     tellPlaces(o, c, "", false);
     return o;
   }
@@ -298,6 +311,8 @@ Outputs Relay::trackerGone(TrackerId t, std::int64_t now) {
     event(o, now, c.number, w->serial, "TRACKER_GONE",
           "Device " + quoted(w->serial) + " disconnected while waiting for the card.");
     ++outcomes_["TRACKER_GONE"];
+    o.ended.push_back(EndedSession{c.number, w->serial, c.bridgeIdent, w->sinceMs, std::nullopt,
+                                   now, "TRACKER_GONE", 0});
     c.queue.erase(w);
   }
   trackers_.erase(ts);

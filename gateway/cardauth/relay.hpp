@@ -70,10 +70,23 @@ struct Event {
   std::string text;    // a sentence an admin understands
 };
 
+// A card request that ended: a session (opened or not), a refusal, or a wait that ended.
+struct EndedSession {
+  std::string card;  // "" when the request named none and the device has none
+  std::string serial;
+  std::string bridge;  // "" when the card was not online
+  std::int64_t requestedAtMs{0};
+  std::optional<std::int64_t> openedAtMs;  // CARD_OPENED sent (the card was reset for it)
+  std::int64_t endedAtMs{0};
+  std::string outcome;  // the CardReason name
+  std::int64_t apdus{0};
+};
+
 struct Outputs {
   std::vector<std::pair<TrackerId, codecs::Bytes>> toTrackers;
   std::vector<std::pair<BridgeId, codecs::Bytes>> toBridges;
   std::vector<Event> events;
+  std::vector<EndedSession> ended;
   std::vector<std::int64_t> apduRoundTripsUs;  // answered APDUs (for the histogram)
 };
 
@@ -144,7 +157,10 @@ class Relay {
     TrackerId tracker{0};
     std::string serial;
     std::uint8_t protocol{0xFF};  // asked for
-    std::int64_t startedMs{0};
+    std::int64_t requestedMs{0};  // CARD_OPEN
+    std::int64_t startedMs{0};    // SESSION_START
+    std::optional<std::int64_t> openedMs;
+    std::int64_t apdus{0};
     std::int64_t deadlineMs{0};  // Starting: the bridge's answer
     std::int64_t lastApduMs{0};
     bool inFlight{false};
@@ -166,8 +182,9 @@ class Relay {
     std::uint32_t session{0};  // 0 while waiting
   };
 
+  // `requestedMs`: when the tracker asked (-1: now).
   void refuse(Outputs& o, const Tracker& t, const std::string& card, CardReason r,
-              const std::string& text, std::int64_t now);
+              const std::string& text, std::int64_t now, std::int64_t requestedMs = -1);
   void startNext(Outputs& o, Card& c, std::int64_t now);
   void startSession(Outputs& o, Card& c, const Waiter& w, std::int64_t now);
   // Ends the session for both sides; `tellBridge`: SESSION_END (the card is then reset).

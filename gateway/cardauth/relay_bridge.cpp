@@ -161,6 +161,7 @@ Outputs Relay::sessionStarted(BridgeId b, const cb::SessionStarted& st, std::int
     return o;
   }
   s->opened = true;
+  s->openedMs = now;
   s->lastApduMs = now;
   cards_[s->card].phase = Phase::Open;
   Bytes f;
@@ -313,7 +314,7 @@ Outputs Relay::tick(std::int64_t now) {
              "Device " + quoted(w->serial) + " waited " +
                  std::to_string((now - w->sinceMs) / 1000) + " s for the company card " +
                  quoted(number) + "; the tachograph operation cannot be started now.",
-             now);
+             now, w->sinceMs);
       w = c.queue.erase(w);
       changed = true;
     }
@@ -346,7 +347,7 @@ Outputs Relay::cardChanged(const std::string& number, std::int64_t now) {
   for (const auto& w : c.queue) {
     trackers_.erase(w.tracker);
     refuse(o, Tracker{w.tracker, w.serial, std::nullopt, ""}, number,
-           info ? CardReason::Expired : CardReason::UnknownCard, *text, now);
+           info ? CardReason::Expired : CardReason::UnknownCard, *text, now, w.sinceMs);
   }
   c.queue.clear();
   reported_[number] = Reported{*c.bridge, c.bridgeIdent, c.reader};

@@ -54,6 +54,14 @@ void CardAuth::cardChanged(const std::string& number) {
   dispatch(relay_.cardChanged(number, clock_.nowMs()));
 }
 
+void CardAuth::bridgeChanged(const std::string& ident) {
+  if (bridges_) bridges_->recheck(ident);
+}
+
+std::vector<BridgeView> CardAuth::liveBridges() const {
+  return bridges_ ? bridges_->bridges() : std::vector<BridgeView>{};
+}
+
 void CardAuth::tickLoop() {
   std::unique_lock l(mu_);
   while (!stopping_) {
@@ -70,7 +78,7 @@ void CardAuth::dispatch(Outputs&& o) {
   for (const auto& e : o.events)
     spdlog::info("card {} {}{}: {}", e.card.empty() ? "-" : e.card, e.code,
                  e.serial.empty() ? "" : " (device " + e.serial + ")", e.text);
-  if (events_ && !o.events.empty()) events_(o.events);
+  if (events_ && (!o.events.empty() || !o.ended.empty())) events_(o.events, o.ended);
   for (std::int64_t us : o.apduRoundTripsUs) {
     std::size_t i = 0;
     while (i < std::size(CardAuthStats::kApduBucketsUs) && us > CardAuthStats::kApduBucketsUs[i])

@@ -15,6 +15,7 @@
 #include <thread>
 #include <vector>
 
+#include "gateway/cardauth/live.hpp"
 #include "gateway/cardauth/relay.hpp"
 #include "gateway/common/clock.hpp"
 #include "gateway/uplink/channel.hpp"
@@ -40,8 +41,10 @@ class Registry : public CardDirectory {
   virtual std::optional<DeviceCardInfo> device(const std::string& serial) = 0;
 };
 
-// Where the relay's events go (the store's event log, the log file). Called off the loops.
-using EventSink = std::function<void(const std::vector<Event>&)>;
+// Where the relay's events and ended requests go (the store's card log). Called on the loops'
+// threads: a sink must not block (serve's queues them for a writer thread of their own).
+using EventSink =
+    std::function<void(const std::vector<Event>& events, const std::vector<EndedSession>& ended)>;
 
 struct CardAuthOptions {
   CardAuthOptions() {  // schema/card-bridge.md: port 7710, heartbeat 30 s, idle timeout 90 s
@@ -68,7 +71,7 @@ struct CardAuthStats {
 
 class BridgeListener;
 
-class CardAuth : public uplink::Channel {
+class CardAuth : public uplink::Channel, public LiveStatus {
  public:
   CardAuth(Registry& registry, common::Clock& clock, CardAuthOptions options, EventSink events);
   ~CardAuth() override;
@@ -82,13 +85,24 @@ class CardAuth : public uplink::Channel {
   std::uint16_t bridgePort() const;
   // The admin changed a card's registration.
   void cardChanged(const std::string& number);
+  // The admin changed a bridge's key or removed the bridge: its connection, if any, is closed
+  // (WRONG_PROOF or UNKNOWN_BRIDGE) and it logs in again with what it has.
+  void bridgeChanged(const std::string& ident);
+
+  // ---- LiveStatus (any thread) ----
+  std::vector<CardView> liveCards() const override { return relay_.cards(); }
+  std::vector<BridgeView> liveBridges() const override;
 
   const Relay& relay() const { return relay_; }
   const CardAuthStats& stats() const { return stats_; }
+  // The relay's metrics in Prometheus' text format (metrics.cpp): bridges connected, cards
+  // online, sessions open, queue length per card, sessions by outcome, APDU round trips.
+  std::string prometheus() const;
 
   // ---- uplink::Channel (kinds 0x30-0x36), on the uplink's event thread ----
   void onFrame(uplink::Session& s, std::uint8_t kind, codecs::ByteView body) override;
   void onClose(uplink::Session& s) override;
+  std::uint8_t capability() const override { return 0x01; }  // card sessions
 
   // Sends what the relay decided: frames to trackers and bridges, events to the sink.
   void dispatch(Outputs&& o);

@@ -13,6 +13,7 @@
 #include <memory>
 
 #include "gateway/admin/api_server.hpp"
+#include "gateway/cardauth/card_relay.hpp"
 #include "gateway/config/config_file.hpp"
 #include "gateway/forward/forwarder.hpp"
 #include "gateway/ingest/ingestor.hpp"
@@ -105,9 +106,11 @@ int runServe(const std::vector<std::string>& args, std::ostream& out, std::ostre
   auto retention = config::retentionMs(configPath);
   auto options = config::uplinkOptions(configPath);
   auto adminOptions = config::adminOptions(configPath);
+  auto cardOptions = config::cardAuthOptions(configPath);
   for (const codecs::Error* e :
        {durability ? nullptr : &durability.error(), retention ? nullptr : &retention.error(),
-        options ? nullptr : &options.error(), adminOptions ? nullptr : &adminOptions.error()})
+        options ? nullptr : &options.error(), adminOptions ? nullptr : &adminOptions.error(),
+        cardOptions ? nullptr : &cardOptions.error()})
     if (e) {
       err << "dcgw serve: " << configPath << ": " << config::errorText(*e) << '\n';
       return 1;
@@ -156,14 +159,22 @@ int runServe(const std::vector<std::string>& args, std::ostream& out, std::ostre
   forwarder.start();
   forward::Pruner pruner(*store, clock, *retention);
   ingest::Ingestor ingestor(*store, &feed, 512, options->sequence);  // the listener's rules
+  // The card relay (when configured) before the listener: its channel outlives the listener.
+  std::unique_ptr<cardauth::CardRelay> cards;
+  if (*cardOptions)
+    cards = std::make_unique<cardauth::CardRelay>(*store, clock, **cardOptions, &feed);
   uplink::Listener listener(*store, ingestor, clock, *options, &feed);
-  admin::ApiServer api(*store, forwarder, clock, *adminOptions,
-                       admin::MetricSources{&listener.stats(), &ingestor}, &feed);
+  if (cards) listener.registerChannel(0x30, 0x3F, cards->auth());
+  admin::ApiServer api(
+      *store, forwarder, clock, *adminOptions,
+      admin::MetricSources{&listener.stats(), &ingestor, cards ? &cards->auth() : nullptr}, &feed);
   try {
     listener.start();
+    if (cards) cards->start(listener.outbox());
     api.start();
   } catch (const std::exception& e) {
     err << "dcgw serve: " << e.what() << '\n';
+    if (cards) cards->stop();
     listener.stop();
     ingestor.stop();
     forwarder.stop();
@@ -175,7 +186,12 @@ int runServe(const std::vector<std::string>& args, std::ostream& out, std::ostre
       << store->destinations().size() << " destinations\n"
       << "dcgw serve: admin API on "
       << (adminOptions->tlsCertificateFile.empty() ? "http" : "https") << "://"
-      << adminOptions->bind << ":" << api.port() << " (console at /)" << std::endl;
+      << adminOptions->bind << ":" << api.port() << " (console at /)\n";
+  if (cards)
+    err << "dcgw serve: card bridges on " << (*cardOptions)->bridges.bind << ":"
+        << cards->auth().bridgePort()
+        << ((*cardOptions)->bridges.tlsCertificateFile.empty() ? "" : " (TLS)") << '\n';
+  err << std::flush;
   if (store->tokens().empty())
     spdlog::warn("no admin API token yet: create one with dcgw token create --role admin --db {}",
                  db);
@@ -209,6 +225,7 @@ int runServe(const std::vector<std::string>& args, std::ostream& out, std::ostre
   // Reverse order: no new packets, what is in flight commits and is acknowledged, the
   // committer finishes, then the workers stop (their queues wait in the store).
   api.stop();
+  if (cards) cards->stop();  // sessions end with SHUTTING_DOWN while trackers can still read it
   listener.stop();
   ingestor.stop();
   forwarder.stop();

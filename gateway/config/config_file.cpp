@@ -280,4 +280,65 @@ codecs::Status loadIfEmpty(store::ConfigStore& store, const std::string& path, s
   return codecs::Ok{};
 }
 
+codecs::Result<std::optional<cardauth::CardAuthOptions>> cardAuthOptions(const std::string& path) {
+  auto doc = readDocument(path);
+  if (!doc) return doc.error();
+  const codecs::JsonValue* c = doc->find("cardBridge");
+  if (!c || c->isNull()) return std::optional<cardauth::CardAuthOptions>();
+  if (!c->isObject()) return codecs::makeError("cardBridge", 0, "an object");
+  cardauth::CardAuthOptions o;
+  auto number = [&](const char* key, long long lo, long long hi, long long& out) -> codecs::Status {
+    const codecs::JsonValue* v = c->find(key);
+    if (!v) return codecs::Ok{};
+    auto n = v->asExactInteger();
+    if (!v->isNumber() || !n || *n < lo || *n > hi)
+      return codecs::makeError(
+          std::string("cardBridge.") + key, 0,
+          "an integer from " + std::to_string(lo) + " to " + std::to_string(hi));
+    out = *n;
+    return codecs::Ok{};
+  };
+  auto& l = o.limits;
+  long long port = o.bridges.port, heartbeat = o.bridges.heartbeat.count() / 1000,
+            idle = o.bridges.idleTimeout.count() / 1000,
+            conns = static_cast<long long>(o.bridges.maxConnections), apdu = l.apduTimeoutMs,
+            sessionIdle = l.idleMs / 1000, maxSession = l.maxDurationMs / 1000,
+            maxWait = l.maxWaitMs / 1000, maxQueue = static_cast<long long>(l.maxQueue),
+            reports = static_cast<long long>(o.maxReportsPerMinute);
+  for (auto s :
+       {number("port", 0, 65535, port), number("heartbeatSeconds", 1, 65535, heartbeat),
+        number("idleTimeoutSeconds", 1, 65535, idle), number("maxConnections", 1, 100000, conns),
+        number("apduTimeoutMs", 100, 600000, apdu),
+        number("sessionIdleSeconds", 1, 3600, sessionIdle),
+        number("maxSessionSeconds", 10, 86400, maxSession),
+        number("maxWaitSeconds", 1, 86400, maxWait), number("maxQueue", 1, 65535, maxQueue),
+        number("maxReportsPerMinute", 10, 1000000, reports)})
+    if (!s) return s.error();
+  if (idle <= heartbeat)
+    return codecs::makeError("cardBridge.idleTimeoutSeconds", 0,
+                             "more than heartbeatSeconds (" + std::to_string(heartbeat) + ")");
+  o.bridges.port = static_cast<std::uint16_t>(port);
+  o.bridges.heartbeat = std::chrono::seconds(heartbeat);
+  o.bridges.idleTimeout = std::chrono::seconds(idle);
+  o.bridges.maxConnections = static_cast<std::size_t>(conns);
+  l.apduTimeoutMs = apdu;
+  l.idleMs = sessionIdle * 1000;
+  l.maxDurationMs = maxSession * 1000;
+  l.maxWaitMs = maxWait * 1000;
+  l.maxQueue = static_cast<std::size_t>(maxQueue);
+  o.maxReportsPerMinute = static_cast<std::size_t>(reports);
+  if (const codecs::JsonValue* b = c->find("bind")) {
+    if (!b->isString() || b->asString().empty())
+      return codecs::makeError("cardBridge.bind", 0, "an IP address");
+    o.bridges.bind = b->asString();
+  }
+  if (const codecs::JsonValue* t = c->find("tls")) {
+    o.bridges.tlsCertificateFile = str(*t, "certificateFile");
+    o.bridges.tlsPrivateKeyFile = str(*t, "privateKeyFile");
+    if (o.bridges.tlsCertificateFile.empty() != o.bridges.tlsPrivateKeyFile.empty())
+      return codecs::makeError("cardBridge.tls", 0, "both certificateFile and privateKeyFile");
+  }
+  return std::optional<cardauth::CardAuthOptions>(std::move(o));
+}
+
 }  // namespace dcgw::config

@@ -8,6 +8,7 @@
 
 #include "codecs/result.hpp"
 #include "gateway/admin/options.hpp"
+#include "gateway/cardauth/service.hpp"
 #include "gateway/store/interfaces.hpp"
 #include "gateway/uplink/options.hpp"
 
@@ -36,5 +37,8 @@ codecs::Result<uplink::ListenerOptions> uplinkOptions(const std::string& path);
 // "requestTimeoutSeconds", "idleTimeoutSeconds", "maxHeaderBytes", "maxConnections",
 // "maxConnectionsPerAddress"}; defaults when absent, an error naming the setting when invalid.
 codecs::Result<admin::AdminOptions> adminOptions(const std::string& path);
+// "cardBridge": {...} (schema/config.md): the card relay and its card-bridge listener. nullopt
+// when the file has no such section (the relay is off: no card frames, no card-bridge port).
+codecs::Result<std::optional<cardauth::CardAuthOptions>> cardAuthOptions(const std::string& path);
 
 }  // namespace dcgw::config

@@ -86,9 +86,9 @@ std::vector<std::string> destinationMembers() {
 
 codecs::Status checkDocument(const JsonValue& doc) {
   if (doc.isNull()) return codecs::Ok{};  // no file: every setting defaults
-  if (codecs::Status s =
-          members(doc, "", "the file",
-                  {"store", "uplink", "admin", "destinations", "locations", "devices"});
+  if (codecs::Status s = members(
+          doc, "", "the file",
+          {"store", "uplink", "admin", "cardBridge", "destinations", "locations", "devices"});
       !s)
     return s;
   for (codecs::Status s :
@@ -99,6 +99,10 @@ codecs::Status checkDocument(const JsonValue& doc) {
         section(doc, "admin", "admin",
                 {"bind", "port", "tls", "threads", "requestTimeoutSeconds", "idleTimeoutSeconds",
                  "maxHeaderBytes", "maxConnections", "maxConnectionsPerAddress"}),
+        section(doc, "cardBridge", "cardBridge",
+                {"bind", "port", "tls", "heartbeatSeconds", "idleTimeoutSeconds", "maxConnections",
+                 "apduTimeoutMs", "sessionIdleSeconds", "maxSessionSeconds", "maxWaitSeconds",
+                 "maxQueue", "maxReportsPerMinute"}),
         entries(doc, "destinations", "a destination", destinationMembers(), "name"),
         entries(doc, "locations", "a location", {"name", "description", "destinations"}, "name"),
         entries(doc, "devices", "a device", {"serial", "location", "registration", "key"},

@@ -81,6 +81,9 @@ class Channel {
     (void)s;
     return false;
   }
+  // The capability WELCOME announces for this channel (schema/uplink.md section 8.4: 0x01
+  // card sessions, 0x02 file upload), 0 for none (packets are always served).
+  virtual std::uint8_t capability() const { return 0; }
 };
 
 }  // namespace dcgw::uplink

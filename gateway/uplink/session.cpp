@@ -273,6 +273,8 @@ bool Sessions::onProof(SessionState& c, codecs::ByteView body) {
   w.idleTimeoutSeconds = static_cast<std::uint16_t>(
       std::clamp<std::int64_t>((o_.idleTimeout.count() + 999) / 1000, 1, 65535));
   w.maxFrameBytes = static_cast<std::uint32_t>(o_.maxFrameBytes);
+  for (const Channel* ch : distinct_)
+    if (std::uint8_t cap = ch->capability(); cap != 0) w.capabilities.push_back(cap);
   up::appendWelcome(c.out, w);
   transport_->markDirty(c);
   if (changed) devicesChanged({c.serial});

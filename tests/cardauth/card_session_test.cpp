@@ -3,7 +3,9 @@
 // listener serves the real card bridge engine (schema/card-bridge.md), which holds the fake
 // company card in vsmartcard's virtual reader through a real pcscd. Two trackers compete for
 // the card and are served in order with the card reset between them, a tracker of another
-// location is refused, and the card pulled in a session ends it with CARD_REMOVED.
+// location is refused, the card pulled in a session ends it with CARD_REMOVED, a restarted
+// bridge brings the card back online. The relay runs as serve runs it (CardRelay): its registry
+// and its log in the SQLite store, the admin's changes reaching it through the change feed.
 #include <gtest/gtest.h>
 
 #include <filesystem>
@@ -12,7 +14,7 @@
 #include <thread>
 
 #include "codecs/uplink/card.hpp"
-#include "gateway/cardauth/service.hpp"
+#include "gateway/cardauth/card_relay.hpp"
 #include "gateway/cardbridge/bridge.hpp"
 #include "gateway/ingest/ingestor.hpp"
 #include "gateway/simulate/simulator.hpp"
@@ -38,26 +40,6 @@ Bytes bridgeKey() {
   for (std::size_t i = 0; i < k.size(); ++i) k[i] = static_cast<std::uint8_t>(i);
   return k;
 }
-
-class MapRegistry : public Registry {
- public:
-  std::optional<CardInfo> card(const std::string& n) override {
-    std::lock_guard l(mu);
-    auto it = cards.find(n);
-    return it == cards.end() ? std::nullopt : std::optional(it->second);
-  }
-  std::optional<Bytes> bridgeKey(const std::string& ident) override {
-    return ident == "office-1" ? std::optional(cardauth::bridgeKey()) : std::nullopt;
-  }
-  std::optional<DeviceCardInfo> device(const std::string& serial) override {
-    std::lock_guard l(mu);
-    auto it = devices.find(serial);
-    return it == devices.end() ? std::nullopt : std::optional(it->second);
-  }
-  std::mutex mu;
-  std::map<std::string, CardInfo> cards;
-  std::map<std::string, DeviceCardInfo> devices;
-};
 
 Bytes hex(const std::string& h) {
   Bytes b;
@@ -106,11 +88,17 @@ class CardSession : public ::testing::Test {
     store_ = std::make_unique<store::SqliteStore>(db_);
     const auto depot = *store_->createLocation({0, "Depot", "", {}});
     const auto yard = *store_->createLocation({0, "Yard", "", {}});
-    registry_.cards[kCard] = CardInfo{kCard, "Main", {depot}, 4'102'444'800'000};  // 2100
-    for (const auto& [serial, loc] : std::vector<std::pair<std::string, std::int64_t>>{
-             {"12345678", depot}, {"22222222", depot}, {"33333333", yard}}) {
-      ASSERT_TRUE(store_->upsertDevice({serial, loc, "", kUplinkTestKey}).ok());
-      registry_.devices[serial] = DeviceCardInfo{loc, kCard};
+    {
+      auto tx = store_->begin();
+      ASSERT_TRUE(tx->upsertCompanyCard({kCard, "Main", {depot}, "2099-12-31"}).ok());
+      ASSERT_TRUE(tx->upsertCardBridge({"office-1", "Fleet office", bridgeKey()}).ok());
+      for (const auto& [serial, loc] : std::vector<std::pair<std::string, std::int64_t>>{
+               {"12345678", depot}, {"22222222", depot}, {"33333333", yard}}) {
+        store::DeviceConfig d{serial, loc, "", kUplinkTestKey};
+        d.companyCard = kCard;  // the yard's device names it too, and is not allowed it
+        ASSERT_TRUE(tx->upsertDevice(d).ok());
+      }
+      tx->commit();
     }
     ingestor_ = std::make_unique<ingest::Ingestor>(*store_, nullptr);
     CardAuthOptions co;
@@ -118,16 +106,18 @@ class CardSession : public ::testing::Test {
     co.bridges.heartbeat = 30s;
     co.bridges.idleTimeout = 90s;
     // The channel outlives the listener: made before it, destroyed after it.
-    cardAuth_ = std::make_unique<CardAuth>(registry_, clock_, co, [this](const auto& e) {
-      std::lock_guard l(eventsMu_);
-      events_.insert(events_.end(), e.begin(), e.end());
-    });
+    relay_ = std::make_unique<CardRelay>(*store_, clock_, co, &feed_);
+    cardAuth_ = &relay_->auth();
     uplink::ListenerOptions uo;
     uo.port = 0;
     listener_ = std::make_unique<uplink::Listener>(*store_, *ingestor_, clock_, uo);
-    listener_->registerChannel(0x30, 0x36, *cardAuth_);
+    listener_->registerChannel(0x30, 0x3F, *cardAuth_);
     listener_->start();
-    cardAuth_->start(listener_->outbox());
+    relay_->start(listener_->outbox());
+    startBridge();
+    waitOnline(1);
+  }
+  void startBridge() {
     cardbridge::BridgeConfig bc;
     bc.gateway.port = cardAuth_->bridgePort();
     bc.ident = "office-1";
@@ -137,19 +127,24 @@ class CardSession : public ::testing::Test {
     bc.retryFirstMs = 50;
     bridge_ = std::make_unique<cardbridge::Bridge>(bc);
     bridgeThread_ = std::thread([this] { bridge_->run(); });
-    for (int i = 0; i < 200 && cardAuth_->relay().stats().cardsOnline == 0; ++i)
-      std::this_thread::sleep_for(25ms);
-    ASSERT_EQ(cardAuth_->relay().stats().cardsOnline, 1u) << "the card never came online";
   }
-  void TearDown() override {
+  void stopBridge() {
     if (bridge_) bridge_->stop();
     if (bridgeThread_.joinable()) bridgeThread_.join();
-    if (listener_) listener_->stop();
-    if (cardAuth_) cardAuth_->stop();
-    if (ingestor_) ingestor_->stop();
     bridge_.reset();
+  }
+  void waitOnline(std::size_t n) {
+    for (int i = 0; i < 400 && cardAuth_->relay().stats().cardsOnline != n; ++i)
+      std::this_thread::sleep_for(25ms);
+    ASSERT_EQ(cardAuth_->relay().stats().cardsOnline, n) << "cards online";
+  }
+  void TearDown() override {
+    stopBridge();
+    if (listener_) listener_->stop();
+    if (relay_) relay_->stop();
+    if (ingestor_) ingestor_->stop();
     listener_.reset();
-    cardAuth_.reset();
+    relay_.reset();
     ingestor_.reset();
     store_.reset();
     card_.reset();
@@ -159,26 +154,31 @@ class CardSession : public ::testing::Test {
   void removeDb() {
     for (const char* s : {"", "-wal", "-shm"}) std::filesystem::remove(db_ + s);
   }
-  std::vector<std::string> eventCodes() {
-    std::lock_guard l(eventsMu_);
+  // The relay's events as the store keeps them (oldest first).
+  std::vector<std::string> eventCodes(store::CardEventFilter f = {}) {
+    relay_->log().flush();
+    f.limit = 1000;
     std::vector<std::string> codes;
-    for (const auto& e : events_) codes.push_back(e.code);
+    for (const auto& e : store_->cardEvents(f)) codes.insert(codes.begin(), e.code);
     return codes;
+  }
+  bool hasEvent(const std::string& code, store::CardEventFilter f = {}) {
+    const auto codes = eventCodes(std::move(f));
+    return std::find(codes.begin(), codes.end(), code) != codes.end();
   }
 
   std::string db_;
   std::unique_ptr<testing::Pcscd> pcscd_;
   std::unique_ptr<testing::FakeCompanyCard> card_;
   std::unique_ptr<store::SqliteStore> store_;
-  MapRegistry registry_;
   common::SystemClock clock_;
+  common::ChangeFeed feed_;
   std::unique_ptr<ingest::Ingestor> ingestor_;
-  std::unique_ptr<CardAuth> cardAuth_;
+  std::unique_ptr<CardRelay> relay_;
+  CardAuth* cardAuth_{nullptr};
   std::unique_ptr<uplink::Listener> listener_;
   std::unique_ptr<cardbridge::Bridge> bridge_;
   std::thread bridgeThread_;
-  std::mutex eventsMu_;
-  std::vector<Event> events_;
 };
 
 TEST_F(CardSession, TrackersAuthenticateThroughTheBridgeInTurn) {
@@ -253,6 +253,129 @@ TEST_F(CardSession, TrackersAuthenticateThroughTheBridgeInTurn) {
        {"ONLINE", "OPENED", "WAITING", "NOT_ALLOWED", "FINISHED", "CARD_REMOVED"})
     EXPECT_NE(std::find(codes.begin(), codes.end(), want), codes.end()) << want;
   EXPECT_GE(cardAuth_->stats().apduCount.load(), 10u);
+}
+
+// Opens a card session for `serial` with its configured card; returns the session (0: refused,
+// `why` says how).
+std::uint32_t openCard(Client& c, std::string* why = nullptr) {
+  Bytes f;
+  up::appendCardOpen(f, {"", 0xFF});
+  c.send(f);
+  auto [kind, body] = nextCard(c);
+  if (kind == static_cast<std::uint8_t>(up::CardKind::CardOpened))
+    return up::parseCardOpened(body)->session;
+  if (why && kind == static_cast<std::uint8_t>(up::CardKind::CardClosed))
+    *why = up::cardReasonName(up::parseCardClosed(body)->reason);
+  return 0;
+}
+
+TEST_F(CardSession, ARestartedBridgeBringsTheCardBackOnline) {
+  stopBridge();
+  waitOnline(0);
+  EXPECT_TRUE(hasEvent("BRIDGE_OFFLINE"));
+  Client a(listener_->port());
+  a.login("12345678");
+  std::string why;
+  EXPECT_EQ(openCard(a, &why), 0u);
+  EXPECT_EQ(why, "OFFLINE");
+  startBridge();
+  waitOnline(1);
+  const std::uint32_t s = openCard(a, &why);
+  ASSERT_NE(s, 0u) << why;
+  EXPECT_EQ(apdu(a, s, "00a4020c020002"), "9000");
+  const auto codes = eventCodes();
+  EXPECT_EQ(std::count(codes.begin(), codes.end(), "BRIDGE_ONLINE"), 2);
+}
+
+TEST_F(CardSession, TheStoreKeepsEachSessionAndItsEventsPerCardAndPerDevice) {
+  Client a(listener_->port());
+  a.login("12345678");
+  const std::uint32_t s = openCard(a);
+  ASSERT_NE(s, 0u);
+  EXPECT_EQ(apdu(a, s, "00a4020c020002"), "9000");
+  EXPECT_EQ(apdu(a, s, "00b0000108"), "9000");
+  Bytes f;
+  up::appendCardClose(f, s);
+  a.send(f);
+  ASSERT_EQ(nextCard(a).first, static_cast<std::uint8_t>(up::CardKind::CardClosed));
+  Client c(listener_->port());
+  c.login("33333333");
+  EXPECT_EQ(openCard(c), 0u);  // another location: NOT_ALLOWED
+  relay_->log().flush();
+
+  auto sessions = store_->cardSessions(kCard, "", 10);
+  ASSERT_EQ(sessions.size(), 2u);
+  EXPECT_EQ(sessions[0].outcome, "NOT_ALLOWED");
+  EXPECT_EQ(sessions[0].serial, "33333333");
+  EXPECT_FALSE(sessions[0].startedAtMs);
+  EXPECT_EQ(sessions[1].outcome, "FINISHED");
+  EXPECT_EQ(sessions[1].serial, "12345678");
+  EXPECT_EQ(sessions[1].bridge, "office-1");
+  EXPECT_EQ(sessions[1].apdus, 2);
+  ASSERT_TRUE(sessions[1].startedAtMs);
+  EXPECT_LE(sessions[1].requestedAtMs, *sessions[1].startedAtMs);
+  EXPECT_LE(*sessions[1].startedAtMs, sessions[1].endedAtMs);
+
+  store::CardEventFilter byDevice;
+  byDevice.serial = "12345678";
+  const auto mine = eventCodes(byDevice);
+  EXPECT_EQ(mine, (std::vector<std::string>{"OPENED", "FINISHED"}));
+  store::CardEventFilter byCard;
+  byCard.card = kCard;
+  EXPECT_TRUE(hasEvent("ONLINE", byCard));
+  EXPECT_TRUE(hasEvent("NOT_ALLOWED", byCard));
+}
+
+TEST_F(CardSession, TheAdminsChangesReachTheRelayThroughTheChangeFeed) {
+  Client a(listener_->port());
+  a.login("12345678");
+  // The card expires: a request is refused, and its bridge is told.
+  {
+    auto tx = store_->begin();
+    ASSERT_TRUE(tx->upsertCompanyCard({kCard, "Main", {1}, "2020-01-31"}).ok());
+    tx->commit();
+  }
+  feed_.publish({common::Change::card(kCard)});
+  std::string why;
+  EXPECT_EQ(openCard(a, &why), 0u);
+  EXPECT_EQ(why, "EXPIRED");
+  {
+    auto tx = store_->begin();
+    ASSERT_TRUE(tx->upsertCompanyCard({kCard, "Main", {1}, "2099-12-31"}).ok());
+    tx->commit();
+  }
+  feed_.publish({common::Change::card(kCard)});
+  waitOnline(1);
+  const std::uint32_t s = openCard(a, &why);
+  EXPECT_NE(s, 0u) << why;
+  // The device is given no card: its request says so.
+  {
+    auto tx = store_->begin();
+    store::DeviceConfig d{"22222222", 1, "", std::nullopt};
+    d.companyCard = "";
+    ASSERT_TRUE(tx->upsertDevice(d).ok());
+    tx->commit();
+  }
+  feed_.publish({common::Change::device("22222222")});
+  Client b(listener_->port());
+  b.login("22222222");
+  EXPECT_EQ(openCard(b, &why), 0u);
+  EXPECT_EQ(why, "NO_CARD_CONFIGURED");
+  // The bridge's key changes: its connection is closed, the card goes offline and the session
+  // on it ends; with the old key the bridge is refused from then on.
+  {
+    auto tx = store_->begin();
+    ASSERT_TRUE(tx->upsertCardBridge({"office-1", "", Bytes(32, 0x77)}).ok());
+    tx->commit();
+  }
+  feed_.publish({common::Change::cardBridge("office-1")});
+  auto [kind, body] = nextCard(a);
+  ASSERT_EQ(kind, static_cast<std::uint8_t>(up::CardKind::CardClosed));
+  EXPECT_EQ(std::string(up::cardReasonName(up::parseCardClosed(body)->reason)), "BRIDGE_GONE");
+  waitOnline(0);
+  std::this_thread::sleep_for(300ms);  // the bridge retries every 50 ms
+  EXPECT_TRUE(hasEvent("WRONG_PROOF"));
+  EXPECT_EQ(cardAuth_->relay().stats().cardsOnline, 0u);
 }
 
 // dcgw simulate --card-session plays the vehicle unit's side and reports each step.

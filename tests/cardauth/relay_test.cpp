@@ -156,6 +156,37 @@ TEST_F(RelayTest, RelaysASessionAndResetsTheCardBeforeTheNext) {
   EXPECT_EQ(relay_.stats().outcomes["FINISHED"], 1u);
 }
 
+TEST_F(RelayTest, EveryRequestThatEndsIsReportedWithItsTimesOutcomeAndApdus) {
+  insert();
+  const std::uint32_t s = openSession(7, kT0 + 5);
+  ASSERT_NE(s, 0u);
+  ASSERT_TRUE(relay_.open(tracker(8), {"", 0xFF}, kT0 + 6).ended.empty());  // waits
+  relay_.apdu(7, s, Bytes{0x00, 0x84, 0x00, 0x00, 0x08}, kT0 + 10);
+  relay_.transmitted(1, s, 1, Bytes{0x90, 0x00}, kT0 + 11);
+  auto o = relay_.close(7, s, kT0 + 2000);
+  ASSERT_EQ(o.ended.size(), 1u);
+  const EndedSession& e = o.ended[0];
+  EXPECT_EQ(e.card, kCard);
+  EXPECT_EQ(e.serial, "10000007");
+  EXPECT_EQ(e.bridge, "office-1");
+  EXPECT_EQ(e.requestedAtMs, kT0 + 5);
+  EXPECT_EQ(e.openedAtMs, kT0 + 5);
+  EXPECT_EQ(e.endedAtMs, kT0 + 2000);
+  EXPECT_EQ(e.outcome, "FINISHED");
+  EXPECT_EQ(e.apdus, 1);
+  // The waiting tracker leaves: its request ends too, never opened, from when it asked.
+  o = relay_.trackerGone(8, kT0 + 3000);
+  ASSERT_EQ(o.ended.size(), 1u);
+  EXPECT_EQ(o.ended[0].outcome, "TRACKER_GONE");
+  EXPECT_EQ(o.ended[0].requestedAtMs, kT0 + 6);
+  EXPECT_FALSE(o.ended[0].openedAtMs);
+  // A refusal is one as well; a second request on a busy connection is not.
+  o = relay_.open(tracker(9, 2), {"", 0xFF}, kT0 + 4000);
+  ASSERT_EQ(o.ended.size(), 1u);
+  EXPECT_EQ(o.ended[0].outcome, "NOT_ALLOWED");
+  EXPECT_EQ(o.ended[0].requestedAtMs, kT0 + 4000);
+}
+
 TEST_F(RelayTest, RefusesInTheDocumentedOrder) {
   EXPECT_EQ(closed(relay_.open(tracker(1, 1, ""), {"", 0xFF}, kT0), 1).second, 0x01);
   EXPECT_EQ(closed(relay_.open(tracker(1), {"NOSUCHCARD", 0xFF}, kT0), 1).second, 0x02);
