@@ -6,6 +6,7 @@
 // No cryptography: the VU's data are fixed bytes of the right sizes, so a real card answers the
 // reads and refuses the authentication itself (6982/6988...), which is printed as it comes;
 // the tests' fake card accepts them.
+#include <algorithm>
 #include <charconv>
 #include <chrono>
 #include <cstdint>
@@ -173,6 +174,14 @@ int runCardSession(const std::vector<std::string>& args, std::ostream& out, std:
     return 1;
   }
   out << "logged in as " << o.serial << '\n';
+  // schema/uplink.md section 8.4: a gateway that serves card sessions says so in WELCOME.
+  auto welcome = up::parseWelcome(f.body);
+  if (!welcome || std::find(welcome->capabilities.begin(), welcome->capabilities.end(),
+                            std::uint8_t{0x01}) == welcome->capabilities.end()) {
+    out << "refused: the gateway does not serve card sessions (its WELCOME announces no card "
+           "capability: is a \"cardBridge\" section in its configuration?)\n";
+    return 1;
+  }
   b.clear();
   up::appendCardOpen(b, {o.card, o.protocol});
   link->send(b);

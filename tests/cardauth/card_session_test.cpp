@@ -324,6 +324,17 @@ TEST_F(CardSession, TheStoreKeepsEachSessionAndItsEventsPerCardAndPerDevice) {
   byCard.card = kCard;
   EXPECT_TRUE(hasEvent("ONLINE", byCard));
   EXPECT_TRUE(hasEvent("NOT_ALLOWED", byCard));
+
+  // /metrics (the relay's part).
+  const std::string m = cardAuth_->prometheus();
+  for (const char* line :
+       {"dcgw_cards_online 1\n", "dcgw_card_bridges_connected 1\n", "dcgw_card_sessions_open 0\n",
+        "dcgw_card_sessions_total{outcome=\"FINISHED\"} 1\n",
+        "dcgw_card_sessions_total{outcome=\"NOT_ALLOWED\"} 1\n",
+        "dcgw_card_queue_length{card=\"1200000000110200\"} 0\n",
+        "dcgw_card_apdu_round_trip_seconds_count 2\n",
+        "dcgw_card_apdu_round_trip_seconds_bucket{le=\"+Inf\"} 2\n"})
+    EXPECT_NE(m.find(line), std::string::npos) << line << " in\n" << m;
 }
 
 TEST_F(CardSession, TheAdminsChangesReachTheRelayThroughTheChangeFeed) {

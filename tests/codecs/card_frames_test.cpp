@@ -166,6 +166,37 @@ TEST(CardFrames, BridgeRoundTripsAndLimits) {
                   .ok());  // later members
 }
 
+// schema/uplink.md section 8.4: WELCOME's capability list after its 14 bytes.
+TEST(CardFrames, WelcomeCapabilities) {
+  up::Welcome w;
+  w.lastSequence = 7;
+  w.capabilities = {0x01, 0x02};
+  Bytes f;
+  up::appendWelcome(f, w);
+  auto s = up::scanFrame(f);
+  ASSERT_EQ(s.scan, up::Scan::Frame);
+  EXPECT_EQ(s.frame.body.size(), 17u);
+  EXPECT_EQ(codecs::toHex(Bytes(s.frame.body.begin() + 14, s.frame.body.end())), "020102");
+  auto back = up::parseWelcome(s.frame.body);
+  ASSERT_TRUE(back.ok());
+  EXPECT_EQ(back->capabilities, (std::vector<std::uint8_t>{0x01, 0x02}));
+  EXPECT_EQ(back->lastSequence, 7u);
+  // None: exactly 14 bytes, as before the capabilities existed.
+  f.clear();
+  up::appendWelcome(f, up::Welcome{});
+  EXPECT_EQ(up::scanFrame(f).frame.body.size(), 14u);
+  // A count that the body does not hold is refused; later members after the list are not.
+  Bytes body(14, 0);
+  body.push_back(0x03);
+  body.push_back(0x01);
+  EXPECT_FALSE(up::parseWelcome(body).ok());
+  body = Bytes(14, 0);
+  for (std::uint8_t b : {0x01, 0x01, 0xEE, 0xEE}) body.push_back(b);
+  auto later = up::parseWelcome(body);
+  ASSERT_TRUE(later.ok());
+  EXPECT_EQ(later->capabilities, (std::vector<std::uint8_t>{0x01}));
+}
+
 Bytes hmac(const Bytes& key, const Bytes& message) {
   unsigned char out[32];
   unsigned int n = 0;

@@ -153,6 +153,48 @@ TEST_F(ConfigFile, TheShippedConfigurationLoads) {
   EXPECT_TRUE(adminOptions(etc).ok());
   EXPECT_TRUE(retentionMs(etc).ok());
   EXPECT_EQ(store_->devices().size(), 1u);
+  auto cards = cardAuthOptions(etc);
+  ASSERT_TRUE(cards.ok()) << errorText(cards.error());
+  ASSERT_TRUE(cards->has_value()) << "the shipped configuration runs the card relay";
+  EXPECT_EQ((*cards)->bridges.port, 7710);
+}
+
+TEST_F(ConfigFile, TheCardBridgeSectionIsOptionalAndCheckedSettingBySetting) {
+  std::ofstream(file()) << R"({"uplink": {"port": 0}})";
+  auto none = cardAuthOptions(file());
+  ASSERT_TRUE(none.ok());
+  EXPECT_FALSE(none->has_value());
+  std::ofstream(file()) << R"({"cardBridge": {}})";
+  auto defaults = cardAuthOptions(file());
+  ASSERT_TRUE(defaults.ok());
+  ASSERT_TRUE(defaults->has_value());
+  EXPECT_EQ((*defaults)->bridges.port, 7710);
+  EXPECT_EQ((*defaults)->bridges.heartbeat, std::chrono::seconds(30));
+  EXPECT_EQ((*defaults)->limits.idleMs, 60'000);
+  std::ofstream(file()) << R"({"cardBridge": {"port": 0, "apduTimeoutMs": 2500,
+      "sessionIdleSeconds": 20, "maxSessionSeconds": 120, "maxWaitSeconds": 30, "maxQueue": 4,
+      "bind": "0.0.0.0"}})";
+  auto set = cardAuthOptions(file());
+  ASSERT_TRUE(set.ok()) << errorText(set.error());
+  EXPECT_EQ((*set)->bridges.port, 0);
+  EXPECT_EQ((*set)->bridges.bind, "0.0.0.0");
+  EXPECT_EQ((*set)->limits.apduTimeoutMs, 2500);
+  EXPECT_EQ((*set)->limits.idleMs, 20'000);
+  EXPECT_EQ((*set)->limits.maxDurationMs, 120'000);
+  EXPECT_EQ((*set)->limits.maxWaitMs, 30'000);
+  EXPECT_EQ((*set)->limits.maxQueue, 4u);
+  for (const auto& [json, field] : std::vector<std::pair<std::string, std::string>>{
+           {R"({"cardBridge": {"apduTimeoutMs": 10}})", "cardBridge.apduTimeoutMs"},
+           {R"({"cardBridge": {"heartbeatSeconds": 90}})", "cardBridge.idleTimeoutSeconds"},
+           {R"({"cardBridge": {"maxQueue": "4"}})", "cardBridge.maxQueue"},
+           {R"({"cardBridge": {"tls": {"certificateFile": "a.pem"}}})", "cardBridge.tls"},
+           {R"({"cardBridge": {"idleSeconds": 5}})", "cardBridge.idleSeconds"},
+           {R"({"cardBridge": 7710})", "cardBridge"}}) {
+    std::ofstream(file()) << json;
+    auto r = cardAuthOptions(file());
+    ASSERT_FALSE(r.ok()) << json;
+    EXPECT_EQ(r.error().field, field) << json << ": " << errorText(r.error());
+  }
 }
 
 }  // namespace
