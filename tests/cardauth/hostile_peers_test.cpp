@@ -6,7 +6,6 @@
 // error code and an event the admin can read, and the other session (another tracker, another
 // bridge's card) goes on undisturbed.
 #include <gtest/gtest.h>
-#include <openssl/hmac.h>
 
 #include <filesystem>
 #include <thread>
@@ -17,6 +16,7 @@
 #include "gateway/ingest/ingestor.hpp"
 #include "gateway/store/sqlite/sqlite_store.hpp"
 #include "gateway/uplink/listener.hpp"
+#include "tests/support/raw_card_bridge.hpp"
 #include "tests/support/uplink_client.hpp"
 
 namespace dcgw::cardauth {
@@ -33,90 +33,8 @@ const std::string kCardA = "1200000000110200";
 const std::string kCardB = "1200000000220300";
 const Bytes kKeyA(32, 0xA1), kKeyB(32, 0xB2);
 
-std::uint8_t k(cb::Kind kind) {
-  return static_cast<std::uint8_t>(kind);
-}
-std::uint8_t k(up::CardKind kind) {
-  return static_cast<std::uint8_t>(kind);
-}
-
-// A card bridge as a raw protocol client.
-class RawBridge {
- public:
-  RawBridge(std::uint16_t port, const std::string& ident, const Bytes& key) : c_(port) {
-    Bytes b;
-    cb::appendHello(b, ident);
-    c_.send(b);
-    auto [kind, nonce] = c_.next();
-    if (kind != k(cb::Kind::Challenge)) {
-      first_ = {kind, nonce};
-      return;
-    }
-    const Bytes m = cb::proofMessage(nonce, ident);
-    unsigned char mac[32];
-    unsigned int n = 0;
-    HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()), m.data(), m.size(), mac, &n);
-    b.clear();
-    cb::appendProof(b, codecs::ByteView(mac, 32));
-    c_.send(b);
-    first_ = c_.next();
-  }
-  bool welcomed() const { return first_.first == k(cb::Kind::Welcome); }
-  // The ERROR code of the answer to the login, or of the next frame.
-  std::string errorName() {
-    auto f = first_.first == k(cb::Kind::Error) ? first_ : c_.next();
-    if (f.first != k(cb::Kind::Error)) return "not an ERROR";
-    auto e = cb::parseError(f.second);
-    return e ? cb::errorCodeName(e->code) : "malformed";
-  }
-  void insert(const std::string& card) {
-    Bytes b;
-    cb::appendCardInserted(b, {card, {1, 2, 3, 4, 5, 6, 7, 8}, "Reader 0"});
-    c_.send(b);
-  }
-  // The next frame other than a heartbeat.
-  std::pair<std::uint8_t, Bytes> next() {
-    for (;;) {
-      auto f = c_.next();
-      if (f.first != k(cb::Kind::Heartbeat)) return f;
-    }
-  }
-  std::uint8_t status() {
-    auto [kind, body] = next();
-    EXPECT_EQ(kind, k(cb::Kind::CardStatus));
-    auto s = cb::parseCardStatus(body);
-    return s ? s->status : 0xEE;
-  }
-  // Answers SESSION_START with an ATR; returns the session.
-  std::uint32_t start() {
-    auto [kind, body] = next();
-    EXPECT_EQ(kind, k(cb::Kind::SessionStart));
-    auto s = cb::parseSessionStart(body);
-    if (!s) return 0;
-    Bytes b;
-    cb::appendSessionStarted(b, s->session, 0x00, Bytes{0x3b, 0x02, 0x14, 0x50});
-    c_.send(b);
-    return s->session;
-  }
-  // The next TRANSMIT: {session, number}.
-  std::pair<std::uint32_t, std::uint16_t> transmit() {
-    auto [kind, body] = next();
-    EXPECT_EQ(kind, k(cb::Kind::Transmit)) << cb::kindName(kind);
-    auto t = cb::parseTransmit(body);
-    return t ? std::make_pair(t->session, t->number) : std::make_pair(0u, std::uint16_t{0});
-  }
-  void transmitted(std::uint32_t session, std::uint16_t number, const Bytes& response) {
-    Bytes b;
-    cb::appendTransmitted(b, session, number, response);
-    c_.send(b);
-  }
-  void send(const Bytes& b) { c_.send(b); }
-  Client& client() { return c_; }
-
- private:
-  Client c_;
-  std::pair<std::uint8_t, Bytes> first_;
-};
+using testing::k;
+using testing::RawBridge;
 
 // The next card frame to a tracker (heartbeats skipped).
 std::pair<std::uint8_t, Bytes> nextCard(Client& c) {
