@@ -69,6 +69,8 @@ class FakeCompanyCard {
     std::lock_guard l(mu_);
     return steps_;
   }
+  // From now on each APDU is answered after `ms` (a slow card; 0: at once).
+  void setDelay(int ms) { delayMs_ = ms; }
   // EXTERNAL AUTHENTICATE succeeded after the whole sequence in order.
   bool authenticated() const { return authenticated_; }
 
@@ -121,6 +123,7 @@ class FakeCompanyCard {
         if (m[0] == 0 || m[0] == 2) reset();  // power off, reset: the card forgets
         continue;
       }
+      if (const int d = delayMs_; d > 0) std::this_thread::sleep_for(std::chrono::milliseconds(d));
       reply(fd, answer(m));
     }
   }
@@ -222,6 +225,7 @@ class FakeCompanyCard {
   std::atomic<bool> connected_{false};
   std::atomic<int> fd_{-1};
   std::atomic<bool> authenticated_{false};
+  std::atomic<int> delayMs_{0};
   mutable std::mutex mu_;
   std::vector<std::string> steps_;
   Stage stage_{kFresh};
