@@ -181,6 +181,9 @@ bool Bridge::login(FrameLink& link) {
   auto w = cb::parseWelcome(in.body);
   if (!w) return false;
   std::lock_guard l(mu_);
+  // A zero would mean no heartbeat or no idle limit; the spec's defaults stand for it.
+  heartbeatMs_ = w->heartbeatSeconds ? w->heartbeatSeconds * 1000 : 30'000;
+  idleMs_ = w->idleTimeoutSeconds ? w->idleTimeoutSeconds * 1000 : 90'000;
   apduTimeoutMs_ = w->apduTimeoutMs ? w->apduTimeoutMs : 5000;
   return true;
 }
@@ -200,7 +203,12 @@ void Bridge::reportAll() {
 }
 
 void Bridge::serve(FrameLink& link, std::uint64_t gen) {
-  const int heartbeatMs = 30'000, idleMs = 90'000;
+  int heartbeatMs, idleMs;
+  {
+    std::lock_guard l(mu_);
+    heartbeatMs = heartbeatMs_;
+    idleMs = idleMs_;
+  }
   std::int64_t lastRx = steadyMs(), lastTx = steadyMs();
   while (!stop_) {
     std::deque<Bytes> out;
@@ -223,9 +231,13 @@ void Bridge::serve(FrameLink& link, std::uint64_t gen) {
       return;
     }
     reap(false);
+    // Until the next heartbeat or the idle limit is due (at most 1 s: the reaping).
+    const std::int64_t now = steadyMs();
+    const auto wait =
+        std::clamp<std::int64_t>(std::min(lastTx + heartbeatMs, lastRx + idleMs) - now, 1, 1000);
     LinkFrame in;
     std::string why;
-    switch (link.next(1000, in, why)) {
+    switch (link.next(static_cast<int>(wait), in, why)) {
       case FrameLink::Got::Frame:
         lastRx = steadyMs();
         handle(in.kind, in.body, gen);

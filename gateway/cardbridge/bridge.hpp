@@ -81,7 +81,9 @@ class Bridge {
   void reap(bool all);
   // The session's worker leaves the table (ending it); SESSION_ENDED is posted when `answer`.
   void retire(std::uint32_t session, bool answer);
-  // WELCOME's APDU timeout (schema/card-bridge.md section 2).
+  // WELCOME's timers (schema/card-bridge.md sections 2 and 7) of the current link.
+  int heartbeatMs_{30'000};
+  int idleMs_{90'000};
   std::uint32_t apduTimeoutMs_{5000};
   BridgeStats stats_;
 };

@@ -2,7 +2,7 @@
 // ReaderPort, against a gateway played by the test. A reader that leaves PC/SC's list takes its
 // card with it (vsmartcard's readers are configured, never unplugged, so this is provoked here);
 // PC/SC lost (SCARD_E_NO_SERVICE) reports the cards removed and, once a new context is
-// established, present again.
+// established, present again; WELCOME's heartbeat and idle timeout are the ones the bridge uses.
 #include <gtest/gtest.h>
 
 #include <chrono>
@@ -135,6 +135,40 @@ TEST_F(BridgeWithScriptedReaders, PcscLostReportsTheCardsAndComesBack) {
   EXPECT_GE(opensWhileDown, 2) << "a new context is tried again and again";
   EXPECT_LE(opensWhileDown, 5) << "with a growing delay, not in a loop";
   expectInserted();
+}
+
+// Frames until `kind` (within `ms`); the time it took, or -1.
+int waitFor(FrameLink& link, cb::Kind kind, int ms) {
+  const auto began = std::chrono::steady_clock::now();
+  auto elapsed = [&] {
+    return static_cast<int>(std::chrono::duration_cast<std::chrono::milliseconds>(
+                                std::chrono::steady_clock::now() - began)
+                                .count());
+  };
+  while (elapsed() < ms) {
+    LinkFrame f;
+    std::string why;
+    const auto got = link.next(ms - elapsed(), f, why);
+    if (got == FrameLink::Got::Frame && f.kind == static_cast<std::uint8_t>(kind)) return elapsed();
+    if (got == FrameLink::Got::Closed || got == FrameLink::Got::Bad) return -1;
+  }
+  return -1;
+}
+
+TEST_F(BridgeWithScriptedReaders, UsesWelcomesHeartbeatAndIdleTimeout) {
+  cb::Welcome w;
+  w.heartbeatSeconds = 1;
+  w.idleTimeoutSeconds = 2;
+  run(w);
+  expectInserted();
+  // Nothing from the gateway: a heartbeat after about 1 s (not 30 s)...
+  const int hb = waitFor(*link_, cb::Kind::Heartbeat, 2500);
+  EXPECT_GE(hb, 0) << "no HEARTBEAT within 2.5 s of WELCOME's 1 s";
+  // ... and after 2 s without a frame the bridge gives the link up and logs in again.
+  const auto began = std::chrono::steady_clock::now();
+  auto again = gateway_.accept(6);
+  ASSERT_TRUE(again) << "the bridge did not reconnect after WELCOME's 2 s idle timeout";
+  EXPECT_LT(std::chrono::steady_clock::now() - began, std::chrono::seconds(4));
 }
 
 }  // namespace
