@@ -14,6 +14,7 @@
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -98,6 +99,10 @@ class FakeCompanyCard {
 
   bool readAll(int fd, std::uint8_t* p, std::size_t n) {
     while (n > 0) {
+      // vpcd writes a length and its bytes apart: an ACK at once lets its second write go
+      // (else Nagle holds it for this side's delayed ACK, tens of ms per APDU).
+      const int one = 1;
+      ::setsockopt(fd, IPPROTO_TCP, TCP_QUICKACK, &one, sizeof one);
       const ssize_t r = ::recv(fd, p, n, 0);
       if (r <= 0) return false;
       p += r;
@@ -105,11 +110,11 @@ class FakeCompanyCard {
     }
     return true;
   }
+  // One write: a length and its bytes in two would wait for vpcd's delayed ACK (Nagle).
   void reply(int fd, const Bytes& b) {
-    std::uint8_t h[2] = {static_cast<std::uint8_t>(b.size() >> 8),
-                         static_cast<std::uint8_t>(b.size())};
-    ::send(fd, h, 2, MSG_NOSIGNAL);
-    ::send(fd, b.data(), b.size(), MSG_NOSIGNAL);
+    Bytes m{static_cast<std::uint8_t>(b.size() >> 8), static_cast<std::uint8_t>(b.size())};
+    m.insert(m.end(), b.begin(), b.end());
+    ::send(fd, m.data(), m.size(), MSG_NOSIGNAL);
   }
 
   void serve(int fd) {
