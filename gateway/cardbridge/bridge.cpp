@@ -39,17 +39,25 @@ Bytes proof(const Bytes& key, const Bytes& message) {
 
 }  // namespace
 
-Bridge::Bridge(BridgeConfig config) : c_(std::move(config)) {}
+Bridge::Bridge(BridgeConfig config, std::unique_ptr<ReaderPort> port) : c_(std::move(config)) {
+  ReaderWatcher::Options o;
+  o.cards = c_.cards;
+  o.usable = [this](const std::string& reader) { return usable(reader); };
+  watcher_ =
+      std::make_unique<ReaderWatcher>(port ? std::move(port) : pcscReaderPort(), std::move(o),
+                                      [this](const CardChange& c) { cardChanged(c); });
+}
 
 Bridge::~Bridge() {
   stop();
+  if (watcherThread_.joinable()) watcherThread_.join();
 }
 
 void Bridge::stop() {
   stop_ = true;
+  watcher_->stop();
   {
     std::lock_guard l(mu_);
-    if (watcherCtx_) static_cast<PcscContext*>(watcherCtx_)->cancel();
     if (link_) link_->wake();
   }
   cv_.notify_all();
@@ -73,91 +81,45 @@ void Bridge::post(Bytes frames, std::uint64_t generation) {
   link_->wake();
 }
 
-// The reader watcher: a card that comes is read (its extended serial number) and, when the
-// configuration knows it, reported; a card that goes is reported gone.
-void Bridge::watch() {
-  auto ctx = std::make_unique<PcscContext>();
-  while (!stop_ && !ctx->ok()) {
-    spdlog::error("card bridge: PC/SC: {} (is pcscd running?); retrying in 5 s", ctx->ok().what);
-    std::unique_lock l(mu_);
-    cv_.wait_for(l, std::chrono::seconds(5), [&] { return stop_.load(); });
-    if (stop_) return;
-    l.unlock();
-    ctx = std::make_unique<PcscContext>();
-  }
-  {
-    std::lock_guard l(mu_);
-    watcherCtx_ = ctx.get();
-  }
-  std::vector<ReaderState> states;
-  std::map<std::string, bool> seen;  // reader -> a card present (only this thread writes it)
-  while (!stop_) {
-    bool changed = false;
-    if (auto s = ctx->poll(states, 1000, changed); !s) {
-      spdlog::warn("card bridge: {}", s.what);
-      std::this_thread::sleep_for(std::chrono::milliseconds(500));
-      continue;
-    }
-    for (const auto& st : states) {
-      if (!usable(st.reader) || seen[st.reader] == st.present) continue;
-      seen[st.reader] = st.present;
-      ReaderCard now{st.present, "", ""};
-      std::array<std::uint8_t, 8> esn{};
-      if (st.present) {  // read the card's serial number (it is free: no session yet)
-        std::unique_ptr<PcscCard> card;
-        PcscStatus s = PcscCard::connect(*ctx, st.reader, 0xFF, card);
-        if (s) s = readExtendedSerial(*card, esn);
-        if (card) card->release(false);
-        if (!s) {
-          spdlog::warn("card bridge: cannot read the card in reader '{}': {}", st.reader, s.what);
-          seen[st.reader] = false;  // try again on the next change
-          continue;
-        }
-        now.esn = codecs::toHex(Bytes(esn.begin(), esn.end()));
-        auto known = c_.cards.find(now.esn);
-        if (known == c_.cards.end()) {
-          spdlog::warn(
-              "card bridge: the card in reader '{}' (extended serial number {}) is not in the "
-              "configuration; add it to \"cards\" with its card number",
-              st.reader, now.esn);
-        } else {
-          now.card = known->second;
-          spdlog::info("card bridge: card {} in reader '{}'", now.card, st.reader);
-        }
-      }
-      std::lock_guard l(mu_);
-      ReaderCard& rc = readers_[st.reader];
-      Bytes f;
-      if (!st.present) {  // a session on this reader holds a card that is gone: let it go
-        for (auto it = sessions_.begin(); it != sessions_.end();) {
-          if (it->second->reader() != st.reader) {
-            ++it;
-            continue;
-          }
-          it->second->end(false);
-          retiring_.push_back(std::move(it->second));
-          it = sessions_.erase(it);
-        }
-      }
-      if (!st.present && !rc.card.empty()) {
-        spdlog::info("card bridge: card {} left reader '{}'", rc.card, st.reader);
-        cb::appendCardRemoved(f, rc.card);
-      } else if (st.present && !now.card.empty()) {
-        cb::appendCardInserted(f, {now.card, esn, st.reader.substr(0, cb::kMaxReaderChars)});
-      }
-      rc = now;
-      if (link_ && !f.empty()) {
-        outbox_.push_back(std::move(f));
-        link_->wake();
-      }
-    }
-  }
+// A card came or went (its reader gone, PC/SC lost): the sessions on it end with
+// SESSION_FAILED (after CARD_REMOVED, which tells the gateway first that the card is offline).
+void Bridge::cardChanged(const CardChange& ch) {
   std::lock_guard l(mu_);
-  watcherCtx_ = nullptr;
+  Bytes f;
+  if (ch.present) {
+    readers_[ch.reader] =
+        ReaderCard{true, ch.card, codecs::toHex(Bytes(ch.esn.begin(), ch.esn.end()))};
+    if (!ch.card.empty())
+      cb::appendCardInserted(f, {ch.card, ch.esn, ch.reader.substr(0, cb::kMaxReaderChars)});
+  } else {
+    if (!ch.card.empty()) {
+      spdlog::info("card bridge: card {} left reader '{}'{}", ch.card, ch.reader,
+                   ch.lost.empty() ? "" : " (PC/SC lost)");
+      cb::appendCardRemoved(f, ch.card);
+    }
+    readers_.erase(ch.reader);
+    for (auto it = sessions_.begin(); it != sessions_.end();) {
+      if (it->second->reader() != ch.reader) {
+        ++it;
+        continue;
+      }
+      if (ch.lost.empty())
+        it->second->fail(static_cast<std::uint8_t>(cb::Failure::CardGone),
+                         "the card left reader '" + ch.reader + "'");
+      else
+        it->second->fail(static_cast<std::uint8_t>(cb::Failure::ReaderError), ch.lost);
+      retiring_.push_back(std::move(it->second));
+      it = sessions_.erase(it);
+    }
+  }
+  if (link_ && !f.empty()) {
+    outbox_.push_back(std::move(f));
+    link_->wake();
+  }
 }
 
 void Bridge::run() {
-  watcher_ = std::thread([this] { watch(); });
+  watcherThread_ = std::thread([this] { watcher_->run(); });
   int delay = c_.retryFirstMs;
   while (!stop_) {
     std::string why;
@@ -170,11 +132,11 @@ void Bridge::run() {
         gen = ++generation_;
         link_ = link.get();
         outbox_.clear();
+        reportAll();  // in the same hold of the lock: a card the watcher reports is in it once
         ++stats_.logins;
       }
       spdlog::info("card bridge: logged in to {}:{} as '{}'", c_.gateway.host, c_.gateway.port,
                    c_.ident);
-      reportAll(*link);
       serve(*link, gen);
       endAllSessions();
       std::lock_guard l(mu_);
@@ -189,7 +151,7 @@ void Bridge::run() {
     cv_.wait_for(l, std::chrono::milliseconds(delay), [&] { return stop_.load(); });
     delay = std::min(delay * 2, c_.retryMaxMs);
   }
-  if (watcher_.joinable()) watcher_.join();
+  if (watcherThread_.joinable()) watcherThread_.join();
 }
 
 bool Bridge::login(FrameLink& link) {
@@ -219,28 +181,34 @@ bool Bridge::login(FrameLink& link) {
   auto w = cb::parseWelcome(in.body);
   if (!w) return false;
   std::lock_guard l(mu_);
-  apduTimeoutMs_ = w->apduTimeoutMs;
+  // A zero would mean no heartbeat or no idle limit; the spec's defaults stand for it.
+  heartbeatMs_ = w->heartbeatSeconds ? w->heartbeatSeconds * 1000 : 30'000;
+  idleMs_ = w->idleTimeoutSeconds ? w->idleTimeoutSeconds * 1000 : 90'000;
+  apduTimeoutMs_ = w->apduTimeoutMs ? w->apduTimeoutMs : 5000;
   return true;
 }
 
-void Bridge::reportAll(FrameLink& link) {
+// Every card in a reader, into the outbox of a new link (mu_ held).
+void Bridge::reportAll() {
   Bytes f;
-  {
-    std::lock_guard l(mu_);
-    for (const auto& [reader, rc] : readers_) {
-      if (!rc.present || rc.card.empty()) continue;
-      cb::CardInserted in{rc.card, {}, reader.substr(0, cb::kMaxReaderChars)};
-      Bytes esn;
-      codecs::fromHex(rc.esn, esn);
-      std::copy(esn.begin(), esn.end(), in.extendedSerial.begin());
-      cb::appendCardInserted(f, in);
-    }
+  for (const auto& [reader, rc] : readers_) {
+    if (!rc.present || rc.card.empty()) continue;
+    cb::CardInserted in{rc.card, {}, reader.substr(0, cb::kMaxReaderChars)};
+    Bytes esn;
+    codecs::fromHex(rc.esn, esn);
+    std::copy(esn.begin(), esn.end(), in.extendedSerial.begin());
+    cb::appendCardInserted(f, in);
   }
-  if (!f.empty()) link.send(f);
+  if (!f.empty()) outbox_.push_back(std::move(f));
 }
 
 void Bridge::serve(FrameLink& link, std::uint64_t gen) {
-  const int heartbeatMs = 30'000, idleMs = 90'000;
+  int heartbeatMs, idleMs;
+  {
+    std::lock_guard l(mu_);
+    heartbeatMs = heartbeatMs_;
+    idleMs = idleMs_;
+  }
   std::int64_t lastRx = steadyMs(), lastTx = steadyMs();
   while (!stop_) {
     std::deque<Bytes> out;
@@ -263,12 +231,16 @@ void Bridge::serve(FrameLink& link, std::uint64_t gen) {
       return;
     }
     reap(false);
+    // Until the next heartbeat or the idle limit is due (at most 1 s: the reaping).
+    const std::int64_t now = steadyMs();
+    const auto wait =
+        std::clamp<std::int64_t>(std::min(lastTx + heartbeatMs, lastRx + idleMs) - now, 1, 1000);
     LinkFrame in;
     std::string why;
-    switch (link.next(1000, in, why)) {
+    switch (link.next(static_cast<int>(wait), in, why)) {
       case FrameLink::Got::Frame:
         lastRx = steadyMs();
-        handle(link, in.kind, in.body, gen);
+        handle(in.kind, in.body, gen);
         break;
       case FrameLink::Got::Closed:
         spdlog::warn("card bridge: the gateway closed the connection{}",
@@ -284,7 +256,7 @@ void Bridge::serve(FrameLink& link, std::uint64_t gen) {
   }
 }
 
-void Bridge::handle(FrameLink& link, std::uint8_t kind, const Bytes& body, std::uint64_t gen) {
+void Bridge::handle(std::uint8_t kind, const Bytes& body, std::uint64_t gen) {
   auto send = [this, gen](Bytes f) { post(std::move(f), gen); };
   switch (static_cast<cb::Kind>(kind)) {
     case cb::Kind::Heartbeat:
@@ -303,25 +275,39 @@ void Bridge::handle(FrameLink& link, std::uint8_t kind, const Bytes& body, std::
       auto s = cb::parseSessionStart(body);
       if (!s) break;
       std::string reader;
+      int busyWaitMs = 0;
       {
         std::lock_guard l(mu_);
         for (const auto& [name, rc] : readers_)
           if (rc.present && rc.card == s->card) reader = name;
+        if (auto w = sessions_.find(s->session); w != sessions_.end()) {
+          // Started twice: the session is over (its SESSION_FAILED tells the gateway).
+          w->second->fail(static_cast<std::uint8_t>(cb::Failure::NotHere),
+                          "session " + std::to_string(s->session) + " was started twice");
+          retiring_.push_back(std::move(w->second));
+          sessions_.erase(w);
+          return;
+        }
+        // A card still held by another connection is waited for, within half the time the
+        // gateway waits for SESSION_STARTED (the reset and the ATR need the rest).
+        busyWaitMs = static_cast<int>(apduTimeoutMs_ / 2);
         ++stats_.sessions;
       }
       if (reader.empty()) {
         Bytes f;
         cb::appendSessionFailed(f, s->session, cb::Failure::NotHere,
                                 "card " + s->card + " is not in a reader of this bridge");
-        link.send(f);
+        send(std::move(f));
         return;
       }
       auto worker = std::make_unique<SessionWorker>(
-          s->session, reader, s->protocol, c_.logApdus, send, [this](std::int64_t us) {
+          s->session, reader, s->protocol, c_.logApdus, send,
+          [this](std::int64_t us) {
             std::lock_guard l(mu_);
             stats_.transmitUsSum += static_cast<std::uint64_t>(us);
             ++stats_.transmits;
-          });
+          },
+          busyWaitMs);
       std::lock_guard l(mu_);
       sessions_[s->session] = std::move(worker);
       return;
@@ -354,7 +340,7 @@ void Bridge::handle(FrameLink& link, std::uint8_t kind, const Bytes& body, std::
       } else {  // failed or never started here: nothing held, the card is free
         Bytes f;
         cb::appendSessionEnded(f, e->session);
-        link.send(f);
+        send(std::move(f));
       }
       return;
     }

@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "gateway/cardbridge/config.hpp"
+#include "gateway/cardbridge/watcher.hpp"
 
 namespace dcgw::common {
 class FrameLink;
@@ -35,7 +36,8 @@ struct BridgeStats {
 
 class Bridge {
  public:
-  explicit Bridge(BridgeConfig config);
+  // `port`: the PC/SC the reader watcher uses (tests give their own); default libpcsclite's.
+  explicit Bridge(BridgeConfig config, std::unique_ptr<ReaderPort> port = nullptr);
   ~Bridge();
   Bridge(const Bridge&) = delete;
   Bridge& operator=(const Bridge&) = delete;
@@ -51,12 +53,12 @@ class Bridge {
     std::string card;  // "" when its serial number is not in the configuration
     std::string esn;   // hex
   };
-  void watch();
+  // From the watcher: a card came or went (its sessions end, the gateway is told).
+  void cardChanged(const CardChange& change);
   void serve(common::FrameLink& link, std::uint64_t generation);
   bool login(common::FrameLink& link);
-  void handle(common::FrameLink& link, std::uint8_t kind, const codecs::Bytes& body,
-              std::uint64_t generation);
-  void reportAll(common::FrameLink& link);
+  void handle(std::uint8_t kind, const codecs::Bytes& body, std::uint64_t generation);
+  void reportAll();
   void endAllSessions();
   bool usable(const std::string& reader) const;
   // From the watcher and the workers: frames to send on the current link (of `generation`).
@@ -64,7 +66,8 @@ class Bridge {
 
   BridgeConfig c_;
   std::atomic<bool> stop_{false};
-  std::thread watcher_;
+  std::unique_ptr<ReaderWatcher> watcher_;
+  std::thread watcherThread_;
   mutable std::mutex mu_;
   std::condition_variable cv_;
   std::map<std::string, ReaderCard> readers_;  // by reader name
@@ -78,9 +81,11 @@ class Bridge {
   void reap(bool all);
   // The session's worker leaves the table (ending it); SESSION_ENDED is posted when `answer`.
   void retire(std::uint32_t session, bool answer);
+  // WELCOME's timers (schema/card-bridge.md sections 2 and 7) of the current link.
+  int heartbeatMs_{30'000};
+  int idleMs_{90'000};
   std::uint32_t apduTimeoutMs_{5000};
   BridgeStats stats_;
-  void* watcherCtx_{nullptr};  // the watcher's PcscContext, to cancel its wait on stop
 };
 
 }  // namespace dcgw::cardbridge

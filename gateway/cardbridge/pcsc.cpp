@@ -28,6 +28,15 @@ DWORD protocolsFor(std::uint8_t p) {
 
 }  // namespace
 
+bool contextLost(long code) {
+  return code == SCARD_E_NO_SERVICE || code == SCARD_E_SERVICE_STOPPED ||
+         code == SCARD_E_INVALID_HANDLE || code == SCARD_F_COMM_ERROR;
+}
+
+bool cardBusy(long code) {
+  return code == SCARD_E_SHARING_VIOLATION;
+}
+
 PcscContext::PcscContext() {
   SCARDCONTEXT c = 0;
   status_ = check(SCardEstablishContext(SCARD_SCOPE_SYSTEM, nullptr, nullptr, &c),
@@ -87,7 +96,10 @@ PcscStatus PcscContext::poll(std::vector<ReaderState>& states, int timeoutMs, bo
     if (rv == SCARD_S_SUCCESS) lastEvents_[i] = ev & ~SCARD_STATE_CHANGED;
     ReaderState st;
     st.reader = names[i];
-    st.present = (lastEvents_[i] & SCARD_STATE_PRESENT) && !(lastEvents_[i] & SCARD_STATE_MUTE);
+    // A reader that is gone shows as unknown, ignored or unavailable: no card in it.
+    const DWORD none =
+        SCARD_STATE_MUTE | SCARD_STATE_UNKNOWN | SCARD_STATE_IGNORE | SCARD_STATE_UNAVAILABLE;
+    st.present = (lastEvents_[i] & SCARD_STATE_PRESENT) && !(lastEvents_[i] & none);
     if (st.present) st.atr.assign(rs[i].rgbAtr, rs[i].rgbAtr + rs[i].cbAtr);
     states.push_back(std::move(st));
   }

@@ -21,6 +21,13 @@ struct PcscStatus {
   explicit operator bool() const { return code == 0; }
 };
 
+// The PC/SC service is gone or the context is dead (pcscd stopped or restarted:
+// SCARD_E_NO_SERVICE, SCARD_E_SERVICE_STOPPED, SCARD_E_INVALID_HANDLE, SCARD_F_COMM_ERROR):
+// a new context is needed.
+bool contextLost(long code);
+// The card is held by another connection (SCARD_E_SHARING_VIOLATION).
+bool cardBusy(long code);
+
 struct ReaderState {
   std::string reader;
   bool present{false};  // a card is in the reader

@@ -61,10 +61,11 @@ const char* instructionName(std::uint8_t ins) {
 }
 
 SessionWorker::SessionWorker(std::uint32_t session, std::string reader, std::uint8_t protocol,
-                             bool logApdus, Send send, Observe observe)
+                             bool logApdus, Send send, Observe observe, int busyWaitMs)
     : session_(session),
       reader_(reader),
       logApdus_(logApdus),
+      busyWaitMs_(busyWaitMs),
       send_(std::move(send)),
       observe_(std::move(observe)) {
   thread_ = std::thread([this, reader = std::move(reader), protocol] { run(reader, protocol); });
@@ -77,15 +78,23 @@ SessionWorker::~SessionWorker() {
 
 void SessionWorker::transmit(std::uint16_t number, Bytes apdu) {
   std::lock_guard l(mu_);
-  jobs_.push_back(Job{Job::Transmit, number, std::move(apdu), true});
+  jobs_.push_back(Job{Job::Transmit, number, std::move(apdu), true, 0, {}});
   cv_.notify_all();
 }
 
 void SessionWorker::end(bool answer) {
+  push(Job{Job::End, 0, {}, answer, 0, {}});
+}
+
+void SessionWorker::fail(std::uint8_t failure, std::string text) {
+  push(Job{Job::End, 0, {}, false, failure, std::move(text)});
+}
+
+void SessionWorker::push(Job job) {
   std::lock_guard l(mu_);
   if (ending_) return;
   ending_ = true;
-  jobs_.push_back(Job{Job::End, 0, {}, answer});
+  jobs_.push_back(std::move(job));
   cv_.notify_all();
 }
 
@@ -97,6 +106,21 @@ bool SessionWorker::finished() const {
 bool SessionWorker::failed() const {
   std::lock_guard l(mu_);
   return failed_;
+}
+
+bool SessionWorker::ending() const {
+  std::lock_guard l(mu_);
+  return ending_;
+}
+
+PcscStatus SessionWorker::connectWaiting(PcscContext& ctx, const std::string& reader,
+                                         std::uint8_t protocol, std::unique_ptr<PcscCard>& card) {
+  const auto until = std::chrono::steady_clock::now() + std::chrono::milliseconds(busyWaitMs_);
+  for (;;) {
+    PcscStatus s = PcscCard::connect(ctx, reader, protocol, card);
+    if (s || !cardBusy(s.code) || std::chrono::steady_clock::now() >= until || ending()) return s;
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
 }
 
 void SessionWorker::run(std::string reader, std::uint8_t protocol) {
@@ -125,18 +149,18 @@ void SessionWorker::run(std::string reader, std::uint8_t protocol) {
   Bytes atr;
   if (!ctx.ok()) {
     fail(cb::Failure::ReaderError, ctx.ok().what);
-  } else if (auto s = PcscCard::connect(ctx, reader, protocol, card); !s) {
+  } else if (auto s = connectWaiting(ctx, reader, protocol, card); !s) {
     fail(s.code == static_cast<long>(0x8010000F) ? cb::Failure::ProtocolUnavailable  // MISMATCH
          : cardGone(s.code)                      ? cb::Failure::CardGone
                                                  : cb::Failure::ReaderError,
          s.what);
   } else if (auto r = card->reset(); !r) {
-    fail(cardGone(r.code) ? cb::Failure::CardGone : cb::Failure::ReaderError, r.what);
     drop(card);
+    fail(cardGone(r.code) ? cb::Failure::CardGone : cb::Failure::ReaderError, r.what);
   } else if (auto a = card->atr(atr); !a || atr.empty() || atr.size() > 33) {
+    drop(card);
     fail(cardGone(a.code) ? cb::Failure::CardGone : cb::Failure::ReaderError,
          a ? "the card's ATR has " + std::to_string(atr.size()) + " bytes" : a.what);
-    drop(card);
   } else {
     spdlog::info("card bridge: session {} started in '{}' ({}), ATR {}", session_, reader,
                  card->protocol() ? "T=1" : "T=0", codecs::toHex(atr));
@@ -153,20 +177,28 @@ void SessionWorker::run(std::string reader, std::uint8_t protocol) {
       jobs_.pop_front();
     }
     if (job.what == Job::End) {
-      if (card) {
-        if (auto s = card->release(true); !s)
-          spdlog::warn("card bridge: session {}: {}", session_, s.what);
-      }
-      spdlog::info("card bridge: session {} ended; the card was reset", session_);
-      if (job.answer) {
-        Bytes out;
-        cb::appendSessionEnded(out, session_);
-        send_(std::move(out));
+      drop(card);
+      if (job.failure && !failed()) {
+        fail(static_cast<cb::Failure>(job.failure), job.text);
+      } else {
+        spdlog::info("card bridge: session {} ended; the card was reset", session_);
+        if (job.answer) {
+          Bytes out;
+          cb::appendSessionEnded(out, session_);
+          send_(std::move(out));
+        }
       }
       finish();
       return;
     }
-    if (!card) continue;  // failed already: the gateway ends the session
+    if (ending()) continue;  // the session is over: no APDU goes to the card any more
+    if (!card) {             // failed already: the session is over at both sides (schema section 5)
+      Bytes out;
+      cb::appendSessionFailed(out, session_, cb::Failure::NotHere,
+                              "session " + std::to_string(session_) + " is over");
+      send_(std::move(out));
+      continue;
+    }
     Bytes response;
     const auto began = std::chrono::steady_clock::now();
     const auto s = card->transmit(job.apdu, response);
@@ -186,15 +218,20 @@ void SessionWorker::run(std::string reader, std::uint8_t protocol) {
         gone = !st && cardGone(st.code);
         if (!gone) std::this_thread::sleep_for(std::chrono::milliseconds(50));
       }
+      drop(card);
       fail(gone ? cb::Failure::CardGone : cb::Failure::ReaderError,
            s ? "the card answered " + std::to_string(response.size()) + " bytes" : s.what);
-      drop(card);
       continue;
     }
     if (response.size() > 258) {
+      drop(card);
       fail(cb::Failure::ReaderError, "the card answered " + std::to_string(response.size()) +
                                          " bytes, more than a short response APDU");
-      drop(card);
+      continue;
+    }
+    if (ending()) {  // SESSION_END came meanwhile: the session is over, the answer is not sent
+      spdlog::debug("card bridge: session {} APDU {} answered after the session's end", session_,
+                    job.number);
       continue;
     }
     spdlog::debug("card bridge: session {} APDU {}: {} -> {}", session_, job.number, what,

@@ -11,6 +11,7 @@
 #include <thread>
 
 #include "codecs/bytes.hpp"
+#include "gateway/cardbridge/pcsc.hpp"
 
 namespace dcgw::cardbridge {
 
@@ -20,17 +21,22 @@ class SessionWorker {
   // How long each APDU took at the card (SCardTransmit), in microseconds.
   using Observe = std::function<void(std::int64_t us)>;
 
-  // Starts the session: connect (protocol 0x00, 0x01 or 0xFF), reset, ATR; answers
-  // SESSION_STARTED or SESSION_FAILED through `send`.
+  // Starts the session: connect (protocol 0x00, 0x01 or 0xFF; a card held by another
+  // connection is waited for up to `busyWaitMs`), reset, ATR; answers SESSION_STARTED or
+  // SESSION_FAILED through `send`.
   SessionWorker(std::uint32_t session, std::string reader, std::uint8_t protocol, bool logApdus,
-                Send send, Observe observe = nullptr);
+                Send send, Observe observe = nullptr, int busyWaitMs = 0);
   ~SessionWorker();  // ends the session (the card reset and released) if it was not ended
   SessionWorker(const SessionWorker&) = delete;
   SessionWorker& operator=(const SessionWorker&) = delete;
 
   void transmit(std::uint16_t number, codecs::Bytes apdu);
-  // SESSION_END: the card reset and released, then SESSION_ENDED (when `answer`).
+  // SESSION_END: the card reset and released, then SESSION_ENDED (when `answer`). An APDU in
+  // flight is not answered any more, and none queued is sent.
   void end(bool answer);
+  // Ends the session from the bridge's side (its card left, PC/SC lost): the card reset and
+  // released, then SESSION_FAILED, unless the session failed already.
+  void fail(std::uint8_t failure, std::string text);
   bool finished() const;
   // The session could not go on (its card gone, a reader error): it holds no card any more.
   bool failed() const;
@@ -42,12 +48,19 @@ class SessionWorker {
     std::uint16_t number{0};
     codecs::Bytes apdu;
     bool answer{true};
+    std::uint8_t failure{0};  // End: SESSION_FAILED with this failure instead
+    std::string text;
   };
+  void push(Job job);
+  bool ending() const;
+  PcscStatus connectWaiting(PcscContext& ctx, const std::string& reader, std::uint8_t protocol,
+                            std::unique_ptr<PcscCard>& card);
   void run(std::string reader, std::uint8_t protocol);
 
   const std::uint32_t session_;
   const std::string reader_;
   const bool logApdus_;
+  const int busyWaitMs_;
   Send send_;
   Observe observe_;
   mutable std::mutex mu_;

@@ -3,19 +3,12 @@
 // protocol's codec (schema/card-bridge.md): login, the card reported with its number, a whole
 // generation 1 authentication relayed, the card reset between sessions, the card pulled in a
 // session, a card not in the configuration never reported, and a reconnect that reports again.
-#include <arpa/inet.h>
 #include <gtest/gtest.h>
-#include <netinet/in.h>
-#include <openssl/evp.h>
-#include <openssl/hmac.h>
-#include <sys/socket.h>
-#include <unistd.h>
 
 #include <thread>
 
-#include "codecs/cardbridge/frame.hpp"
 #include "gateway/cardbridge/bridge.hpp"
-#include "gateway/common/frame_link.hpp"
+#include "tests/cardbridge/fake_gateway.hpp"
 #include "tests/cardbridge/pcscd_harness.hpp"
 #include "tests/support/fake_company_card.hpp"
 
@@ -26,74 +19,12 @@ namespace cb = codecs::cardbridge;
 using codecs::Bytes;
 using common::FrameLink;
 using common::LinkFrame;
+using testing::acceptLogin;
+using testing::key;
+using testing::Listener;
+using testing::next;
 
 const std::string kCard = "1200000000110200";
-
-class Listener {
- public:
-  Listener() {
-    fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
-    sockaddr_in a{};
-    a.sin_family = AF_INET;
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    ::bind(fd_, reinterpret_cast<sockaddr*>(&a), sizeof a);
-    ::listen(fd_, 4);
-    socklen_t len = sizeof a;
-    ::getsockname(fd_, reinterpret_cast<sockaddr*>(&a), &len);
-    port_ = ntohs(a.sin_port);
-  }
-  ~Listener() { ::close(fd_); }
-  std::uint16_t port() const { return port_; }
-  std::unique_ptr<FrameLink> accept() {
-    timeval tv{15, 0};
-    setsockopt(fd_, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
-    const int c = ::accept(fd_, nullptr, nullptr);
-    return c < 0 ? nullptr : FrameLink::adopt(c);
-  }
-
- private:
-  int fd_{-1};
-  std::uint16_t port_{0};
-};
-
-// The next frame other than a HEARTBEAT, within 10 s.
-LinkFrame next(FrameLink& link) {
-  LinkFrame f;
-  std::string why;
-  for (;;) {
-    const auto got = link.next(10'000, f, why);
-    EXPECT_EQ(got, FrameLink::Got::Frame) << why;
-    if (got != FrameLink::Got::Frame) return {};
-    if (f.kind != static_cast<std::uint8_t>(cb::Kind::Heartbeat)) return f;
-  }
-}
-
-Bytes key() {
-  Bytes k(32);
-  for (std::size_t i = 0; i < k.size(); ++i) k[i] = static_cast<std::uint8_t>(i);
-  return k;
-}
-
-// Plays the gateway's side of the login; true when the bridge's proof is right.
-bool acceptLogin(FrameLink& link) {
-  LinkFrame hello = next(link);
-  EXPECT_EQ(hello.kind, static_cast<std::uint8_t>(cb::Kind::Hello));
-  EXPECT_EQ(*cb::parseHello(hello.body), "office-1");
-  const Bytes nonce(32, 0x5A);
-  Bytes f;
-  cb::appendChallenge(f, nonce);
-  link.send(f);
-  LinkFrame proof = next(link);
-  unsigned char mac[32];
-  unsigned int n = 0;
-  const Bytes k = key(), m = cb::proofMessage(nonce, "office-1");
-  HMAC(EVP_sha256(), k.data(), 32, m.data(), m.size(), mac, &n);
-  if (proof.body != Bytes(mac, mac + 32)) return false;
-  f.clear();
-  cb::appendWelcome(f, cb::Welcome{});
-  link.send(f);
-  return true;
-}
 
 TEST(CardBridge, ServesSessionsThroughPcscAndReconnects) {
   testing::Pcscd pcscd;
@@ -195,10 +126,13 @@ TEST(CardBridge, ServesSessionsThroughPcscAndReconnects) {
   out.clear();
   cb::appendTransmit(out, 3, 1, Bytes{0x00, 0x84, 0x00, 0x00, 0x08});
   link->send(out);
+  // The TRANSMIT may cross the session's end (when the bridge saw the card go first): it is
+  // then answered NOT_HERE.
   bool failed = false, removed = false;
-  for (int i = 0; i < 2; ++i) {
+  for (int i = 0; i < 3 && !(failed && removed); ++i) {
     f = next(*link);
-    if (f.kind == static_cast<std::uint8_t>(cb::Kind::SessionFailed)) {
+    if (f.kind == static_cast<std::uint8_t>(cb::Kind::SessionFailed) &&
+        cb::parseSessionFailed(f.body)->code != static_cast<std::uint8_t>(cb::Failure::NotHere)) {
       failed = true;
       EXPECT_EQ(cb::parseSessionFailed(f.body)->code,
                 static_cast<std::uint8_t>(cb::Failure::CardGone));

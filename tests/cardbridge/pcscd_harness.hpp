@@ -37,29 +37,17 @@ class Pcscd {
         << "DEVICENAME   /dev/null:" << hex << "\n"
         << "LIBPATH      /usr/lib/pcsc/drivers/serial/libifdvpcd.so\n"
         << "CHANNELID    " << hex << "\n";
-    waitForPreviousPcscd();
-    pid_ = fork();
-    if (pid_ == 0) {
-      prctl(PR_SET_PDEATHSIG, SIGKILL);  // a test that crashes leaves no pcscd behind
-      std::freopen((dir_ / "pcscd.log").c_str(), "w", stdout);
-      std::freopen((dir_ / "pcscd.log").c_str(), "a", stderr);
-      const std::string conf = (dir_ / "conf").string();
-      execlp("pcscd", "pcscd", "--foreground", "--config", conf.c_str(),
-             static_cast<char*>(nullptr));
-      _exit(127);
-    }
+    start();
   }
   ~Pcscd() {
-    if (pid_ > 0) {
-      kill(pid_, SIGTERM);
-      int status = 0;
-      for (int i = 0; i < 100 && waitpid(pid_, &status, WNOHANG) == 0; ++i)
-        std::this_thread::sleep_for(std::chrono::milliseconds(20));
-      kill(pid_, SIGKILL);
-      waitpid(pid_, &status, 0);
-    }
+    stop();
     std::error_code ec;
     std::filesystem::remove_all(dir_, ec);
+  }
+  // pcscd stops (every context of its clients dies) and starts again on the same readers.
+  void restart() {
+    stop();
+    start();
   }
   // The vpcd port of the first reader ("dcgw test reader 00 00"); the second is port() + 1.
   std::uint16_t port() const { return port_; }
@@ -69,6 +57,29 @@ class Pcscd {
   }
 
  private:
+  void start() {
+    waitForPreviousPcscd();
+    pid_ = fork();
+    if (pid_ == 0) {
+      prctl(PR_SET_PDEATHSIG, SIGKILL);  // a test that crashes leaves no pcscd behind
+      std::freopen((dir_ / "pcscd.log").c_str(), "a", stdout);
+      std::freopen((dir_ / "pcscd.log").c_str(), "a", stderr);
+      const std::string conf = (dir_ / "conf").string();
+      execlp("pcscd", "pcscd", "--foreground", "--config", conf.c_str(),
+             static_cast<char*>(nullptr));
+      _exit(127);
+    }
+  }
+  void stop() {
+    if (pid_ <= 0) return;
+    kill(pid_, SIGTERM);
+    int status = 0;
+    for (int i = 0; i < 100 && waitpid(pid_, &status, WNOHANG) == 0; ++i)
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    kill(pid_, SIGKILL);
+    waitpid(pid_, &status, 0);
+    pid_ = -1;
+  }
   // A pcscd of a test that just ended may still be on its way out (its pid file names it).
   static void waitForPreviousPcscd() {
     for (int i = 0; i < 250; ++i) {

@@ -14,6 +14,7 @@
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -69,6 +70,8 @@ class FakeCompanyCard {
     std::lock_guard l(mu_);
     return steps_;
   }
+  // From now on each APDU is answered after `ms` (a slow card; 0: at once).
+  void setDelay(int ms) { delayMs_ = ms; }
   // EXTERNAL AUTHENTICATE succeeded after the whole sequence in order.
   bool authenticated() const { return authenticated_; }
 
@@ -96,6 +99,10 @@ class FakeCompanyCard {
 
   bool readAll(int fd, std::uint8_t* p, std::size_t n) {
     while (n > 0) {
+      // vpcd writes a length and its bytes apart: an ACK at once lets its second write go
+      // (else Nagle holds it for this side's delayed ACK, tens of ms per APDU).
+      const int one = 1;
+      ::setsockopt(fd, IPPROTO_TCP, TCP_QUICKACK, &one, sizeof one);
       const ssize_t r = ::recv(fd, p, n, 0);
       if (r <= 0) return false;
       p += r;
@@ -103,11 +110,11 @@ class FakeCompanyCard {
     }
     return true;
   }
+  // One write: a length and its bytes in two would wait for vpcd's delayed ACK (Nagle).
   void reply(int fd, const Bytes& b) {
-    std::uint8_t h[2] = {static_cast<std::uint8_t>(b.size() >> 8),
-                         static_cast<std::uint8_t>(b.size())};
-    ::send(fd, h, 2, MSG_NOSIGNAL);
-    ::send(fd, b.data(), b.size(), MSG_NOSIGNAL);
+    Bytes m{static_cast<std::uint8_t>(b.size() >> 8), static_cast<std::uint8_t>(b.size())};
+    m.insert(m.end(), b.begin(), b.end());
+    ::send(fd, m.data(), m.size(), MSG_NOSIGNAL);
   }
 
   void serve(int fd) {
@@ -121,6 +128,7 @@ class FakeCompanyCard {
         if (m[0] == 0 || m[0] == 2) reset();  // power off, reset: the card forgets
         continue;
       }
+      if (const int d = delayMs_; d > 0) std::this_thread::sleep_for(std::chrono::milliseconds(d));
       reply(fd, answer(m));
     }
   }
@@ -222,6 +230,7 @@ class FakeCompanyCard {
   std::atomic<bool> connected_{false};
   std::atomic<int> fd_{-1};
   std::atomic<bool> authenticated_{false};
+  std::atomic<int> delayMs_{0};
   mutable std::mutex mu_;
   std::vector<std::string> steps_;
   Stage stage_{kFresh};
