@@ -230,7 +230,11 @@ Outputs Relay::sessionFailed(BridgeId b, const cb::SessionNote& n, std::int64_t 
       if (c.bridge == b && c.phase == Phase::Ending && c.session == n.session) {
         c.phase = Phase::Idle;
         c.session = 0;
-        if (n.code == static_cast<std::uint8_t>(cb::Failure::CardGone)) c.bridge.reset();
+        if (n.code == static_cast<std::uint8_t>(cb::Failure::CardGone)) {
+          c.bridge.reset();
+          event(o, now, number, "", "OFFLINE",
+                "The company card " + quoted(number) + " was removed from its reader.");
+        }
         startNext(o, c, now);
         return o;
       }
@@ -244,7 +248,11 @@ Outputs Relay::sessionFailed(BridgeId b, const cb::SessionNote& n, std::int64_t 
   const std::string card = s->card;
   remember(b, n.session);
   Card& c = cards_[card];
-  if (r == CardReason::CardRemoved) c.bridge.reset();  // offline until reported again
+  if (r == CardReason::CardRemoved) {  // offline until reported again
+    c.bridge.reset();
+    event(o, now, card, "", "OFFLINE",
+          "The company card " + quoted(card) + " was removed from its reader.");
+  }
   endSession(o, *s, r,
              std::string("The card bridge could not serve the session: ") +
                  cb::failureName(n.code) + (n.text.empty() ? "" : " (" + n.text + ")") + ".",

@@ -278,6 +278,21 @@ TEST_F(RelayTest, WaitTimeoutAndApduTimeout) {
   EXPECT_EQ(closed(short_.tick(kT0 + 1001), 4).second, 0x06);  // WAIT_TIMEOUT
 }
 
+// The bridge's SESSION_FAILED CARD_GONE may come before its CARD_REMOVED: the card is offline
+// from then on, and the admin reads it (the CARD_REMOVED that follows changes nothing).
+TEST_F(RelayTest, ACardGoneFailureBeforeTheRemovalReportTakesTheCardOffline) {
+  insert();
+  const std::uint32_t s = openSession(1);
+  auto o = relay_.sessionFailed(1, {s, 0x01, "SCARD_W_REMOVED_CARD"}, kT0 + 5);
+  EXPECT_EQ(closed(o, 1), std::make_pair(s, std::uint8_t{0x09}));  // CARD_REMOVED
+  bool offline = false;
+  for (const auto& e : o.events) offline = offline || e.code == "OFFLINE";
+  EXPECT_TRUE(offline);
+  EXPECT_EQ(relay_.stats().cardsOnline, 0u);
+  o = relay_.cardRemoved(1, kCard, kT0 + 6);
+  EXPECT_TRUE(o.events.empty());
+}
+
 TEST_F(RelayTest, CardRemovedMidSessionAndBridgeGone) {
   insert();
   const std::uint32_t s = openSession(1);
