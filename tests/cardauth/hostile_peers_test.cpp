@@ -51,6 +51,10 @@ std::string closedReason(const std::pair<std::uint8_t, Bytes>& f) {
   return c ? up::cardReasonName(c->reason) : "malformed";
 }
 
+std::string queued(int i) {
+  return "Q" + std::to_string(1000 + i);
+}
+
 class HostilePeers : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -69,6 +73,11 @@ class HostilePeers : public ::testing::Test {
              {"11111111", kCardA}, {"22222222", kCardB}, {"33333333", kCardA}}) {
       store::DeviceConfig d{serial, depot, "", kUplinkTestKey};
       d.companyCard = card;
+      ASSERT_TRUE(tx->upsertDevice(d).ok());
+    }
+    for (int i = 0; i < 100; ++i) {  // the queue test's trackers: even on card A, odd on B
+      store::DeviceConfig d{queued(i), depot, "", kUplinkTestKey};
+      d.companyCard = i % 2 ? kCardB : kCardA;
       ASSERT_TRUE(tx->upsertDevice(d).ok());
     }
     tx->commit();
@@ -256,6 +265,67 @@ TEST_F(HostilePeers, ATrackersBadApdusEndOnlyWhatIsItsOwn) {
   EXPECT_EQ(closedReason(nextCard(t1)), "BAD_APDU");
   EXPECT_TRUE(hasEvent("BAD_APDU"));
   EXPECT_TRUE(roundTrip(b, t2, s2));
+}
+
+// Issue 12: 100 trackers queued on 2 cards are all served in arrival order, each told its
+// place as the queue moves, through the real listeners (the relay's own order is also checked
+// on the state machine alone in RelayTest).
+TEST_F(HostilePeers, AHundredTrackersOnTwoCardsAreServedInArrivalOrder) {
+  RawBridge a(bridgePort(), "office-a", kKeyA), b(bridgePort(), "office-b", kKeyB);
+  ASSERT_TRUE(a.welcomed() && b.welcomed());
+  a.insert(kCardA);
+  ASSERT_EQ(a.status(), 0);
+  b.insert(kCardB);
+  ASSERT_EQ(b.status(), 0);
+  const auto t0 = std::chrono::steady_clock::now();
+  std::vector<std::unique_ptr<Client>> trackers;
+  for (int i = 0; i < 100; ++i) {
+    trackers.push_back(std::make_unique<Client>(uplinkPort()));
+    trackers.back()->login(queued(i));
+    Bytes f;
+    up::appendCardOpen(f, {"", 0xFF});
+    trackers.back()->send(f);
+    if (i >= 2) {  // every one after the first of each card waits, told its place
+      auto [kind, body] = nextCard(*trackers.back());
+      ASSERT_EQ(kind, k(up::CardKind::CardWaiting)) << queued(i);
+      EXPECT_EQ(up::parseCardWaiting(body)->place, i / 2) << queued(i);
+    }
+  }
+  // Serve both cards turn by turn: the one in session must be the next in arrival order.
+  std::vector<std::string> served;
+  for (int turn = 0; turn < 50; ++turn) {
+    for (int card = 0; card < 2; ++card) {
+      RawBridge& bridge = card ? b : a;
+      Client& t = *trackers[static_cast<std::size_t>(2 * turn + card)];
+      const std::uint32_t s = bridge.start();
+      std::pair<std::uint8_t, Bytes> f;
+      int lastPlace = 1 << 30;
+      for (f = nextCard(t); f.first == k(up::CardKind::CardWaiting); f = nextCard(t)) {
+        const int place = up::parseCardWaiting(f.second)->place;
+        EXPECT_LT(place, lastPlace);  // only ever closer
+        lastPlace = place;
+      }
+      ASSERT_EQ(f.first, k(up::CardKind::CardOpened)) << queued(2 * turn + card);
+      for (const auto& v : relay_->auth().liveCards())
+        if (v.number == (card ? kCardB : kCardA)) served.push_back(v.inUseBy);
+      ASSERT_TRUE(roundTrip(bridge, t, s));
+      Bytes close;
+      up::appendCardClose(close, s);
+      t.send(close);
+      ASSERT_EQ(closedReason(nextCard(t)), "FINISHED");
+      ASSERT_EQ(bridge.next().first, k(cb::Kind::SessionEnd));
+      Bytes ended;
+      cb::appendSessionEnded(ended, s);
+      bridge.send(ended);
+    }
+  }
+  std::vector<std::string> expected;
+  for (int i = 0; i < 100; ++i) expected.push_back(queued(i));
+  EXPECT_EQ(served, expected);
+  std::printf("100 trackers on 2 cards served in arrival order in %lld ms (one APDU each)\n",
+              static_cast<long long>(std::chrono::duration_cast<std::chrono::milliseconds>(
+                                         std::chrono::steady_clock::now() - t0)
+                                         .count()));
 }
 
 }  // namespace
