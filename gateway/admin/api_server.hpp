@@ -8,6 +8,7 @@
 #include <string>
 
 #include "gateway/admin/options.hpp"
+#include "gateway/cardauth/live.hpp"
 #include "gateway/common/change_feed.hpp"
 #include "gateway/common/clock.hpp"
 #include "gateway/control/views.hpp"
@@ -18,10 +19,14 @@
 
 namespace dcgw::admin {
 
-// What /metrics reads besides the store; any may be null (then its metrics are absent).
+// What /metrics (and the API) reads besides the store; any may be null (then its metrics are
+// absent).
 struct MetricSources {
   const uplink::ListenerStats* uplink{nullptr};
   const ingest::Ingestor* ingestor{nullptr};
+  // The running card relay (issue 12); null: every card shows offline, every bridge
+  // disconnected (Api::cards).
+  const cardauth::LiveStatus* cards{nullptr};
 };
 
 class ApiServer {
