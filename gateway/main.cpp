@@ -60,9 +60,12 @@ commands:
                         through the gateway's card relay; prints each step
   destinations list|show|create|update|delete|enable|disable
   locations list|show|create|update|delete
-  devices list|show|create|update|delete|rotate-key|refused|register
+  devices list|show|create|update|set|delete|rotate-key|reset-sequence|refused|register|
+          card-events|card-sessions
   queue list|show|entries|retry|pause|resume|skip|requeue-dead|replay
   tokens list|create|revoke
+  cards list|show|add|set|remove|events|sessions
+  card-bridges list|show|add|set|rotate-key|remove
                         the admin API of a running gateway: [--url URL] [--token T] [--json]
                         [--ca-file F] [--insecure]; dcgw NOUN --help for each command
   card-bridge --config FILE [--log-level L]
@@ -108,7 +111,7 @@ int main(int argc, char** argv) {
   if (cmd == "send") return dcgw::cli::runSend(args, std::cin, std::cout, std::cerr);
   if (cmd == "simulate") return dcgw::simulate::runSimulate(args, std::cout, std::cerr);
   if (cmd == "destinations" || cmd == "locations" || cmd == "devices" || cmd == "queue" ||
-      cmd == "tokens")
+      cmd == "tokens" || cmd == "cards" || cmd == "card-bridges")
     return dcgw::cli::runAdminCommand(cmd, args, std::cout, std::cerr);
   if (cmd == "receive") return dcgw::receive::runReceive(args, std::cout, std::cerr);
   if (cmd == "card-bridge") return dcgw::cli::runCardBridge(args, std::cout, std::cerr);

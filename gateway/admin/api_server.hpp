@@ -8,7 +8,7 @@
 #include <string>
 
 #include "gateway/admin/options.hpp"
-#include "gateway/cardauth/service.hpp"
+#include "gateway/cardauth/live.hpp"
 #include "gateway/common/change_feed.hpp"
 #include "gateway/common/clock.hpp"
 #include "gateway/control/views.hpp"
@@ -19,11 +19,14 @@
 
 namespace dcgw::admin {
 
-// What /metrics reads besides the store; any may be null (then its metrics are absent).
+// What /metrics (and the API) reads besides the store; any may be null (then its metrics are
+// absent).
 struct MetricSources {
   const uplink::ListenerStats* uplink{nullptr};
   const ingest::Ingestor* ingestor{nullptr};
-  const cardauth::CardAuth* cards{nullptr};  // the card relay, when configured
+  // The running card relay (issue 12): its metrics, and what the admin reads of it (Api::cards,
+  // a LiveStatus); null: every card shows offline, every bridge disconnected.
+  const cardauth::LiveStatus* cards{nullptr};
 };
 
 class ApiServer {

@@ -17,7 +17,9 @@ struct ParsedDevice {
 
 ParsedDevice parseDevice(const JsonValue& body, bool withSerial, control::FieldErrors& e) {
   ParsedDevice p;
-  checkKnown(body, {"serial", "locationId", "registration", "key", "hasKey", "lastSequence"}, e);
+  checkKnown(
+      body,
+      {"serial", "locationId", "registration", "key", "hasKey", "lastSequence", "companyCard"}, e);
   if (withSerial) p.serial = stringField(body, "serial", e, true);
   if (const JsonValue* l = body.find("locationId")) {
     if (l->isNull()) {
@@ -48,6 +50,16 @@ ParsedDevice parseDevice(const JsonValue& body, bool withSerial, control::FieldE
       p.changes.key = std::move(*k);
     }
   }
+  // The company card (issue 12): a registered card's number; null or "": none.
+  if (const JsonValue* c = body.find("companyCard")) {
+    if (c->isNull()) {
+      p.changes.companyCard = "";
+    } else if (c->isString()) {
+      p.changes.companyCard = c->asString();
+    } else {
+      e.add("companyCard", "the number of a registered company card, or null for none");
+    }
+  }
   return p;
 }
 
@@ -63,6 +75,7 @@ store::DeviceConfig toConfig(const ParsedDevice& p) {
   if (p.changes.locationId) d.locationId = *p.changes.locationId;
   if (p.changes.registration) d.registration = *p.changes.registration;
   d.key = p.changes.key;
+  d.companyCard = p.changes.companyCard;
   return d;
 }
 

@@ -39,7 +39,10 @@ Api::Api(store::Backend& s, forward::Forwarder& f, common::Clock& c, common::Cha
       queues(
           control::Context{s, c, feed}, [&f](std::int64_t id) { return f.status(id); },
           [&f](std::int64_t id) { return f.hold(id, std::chrono::seconds(5)); }),
-      tokens(control::Context{s, c, feed}) {}
+      tokens(control::Context{s, c, feed}),
+      companyCards(control::Context{s, c, feed}),
+      cardBridges(control::Context{s, c, feed}),
+      cards(m.cards) {}
 
 void RouteTable::add(std::string method, const std::string& pattern, Role role, Handler handler) {
   rows_.push_back(Row{std::move(method), split(pattern), role, std::move(handler)});
@@ -103,6 +106,8 @@ RouteTable makeRoutes(Api& api) {
   addQueueRoutes(t, api);
   addAuditRoutes(t, api);
   addTokenRoutes(t, api);
+  addCardRoutes(t, api);
+  addCardBridgeRoutes(t, api);
   return t;
 }
 

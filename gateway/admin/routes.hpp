@@ -10,6 +10,9 @@
 
 #include "gateway/admin/api_server.hpp"
 #include "gateway/admin/http.hpp"
+#include "gateway/cardauth/live.hpp"
+#include "gateway/control/card_bridges.hpp"
+#include "gateway/control/cards.hpp"
 #include "gateway/control/destinations.hpp"
 #include "gateway/control/devices.hpp"
 #include "gateway/control/locations.hpp"
@@ -19,7 +22,7 @@
 namespace dcgw::admin {
 
 // What the handlers work with: the control services for changes, the store, forwarder (its
-// workers' status) and metric sources for reads.
+// workers' status), metric sources and the card relay's live state for reads.
 struct Api {
   Api(store::Backend& store, forward::Forwarder& forwarder, common::Clock& clock,
       common::ChangeFeed* feed, MetricSources metrics);
@@ -33,6 +36,12 @@ struct Api {
   control::Devices devices;
   control::Queues queues;
   control::Tokens tokens;
+  control::Cards companyCards;
+  control::CardBridges cardBridges;
+  // What the running card relay reports (cards online, in use, queued; bridges connected);
+  // null when the relay is not configured: every card shows offline, every bridge disconnected.
+  // From MetricSources::cards.
+  const cardauth::LiveStatus* cards{nullptr};
 };
 
 // Who may call a route. Besides it, every method other than GET and HEAD needs an admin token
@@ -73,6 +82,9 @@ void addDeviceRoutes(RouteTable& t, Api& api);  // devices and refused idents
 void addQueueRoutes(RouteTable& t, Api& api);
 void addAuditRoutes(RouteTable& t, Api& api);
 void addTokenRoutes(RouteTable& t, Api& api);
+// /cards, /card-events, /devices/{serial}/card-events and card-sessions (cards_routes.cpp)
+void addCardRoutes(RouteTable& t, Api& api);
+void addCardBridgeRoutes(RouteTable& t, Api& api);
 void addMetricsRoutes(RouteTable& t, Api& api);  // /metrics (Prometheus text)
 
 // The whole table.

@@ -26,6 +26,8 @@ class LiveStatus {
   // not listed is offline, unused and has no queue.
   virtual std::vector<CardView> liveCards() const = 0;
   virtual std::vector<BridgeView> liveBridges() const = 0;  // logged in now
+  // The relay's part of /metrics, in Prometheus' text format ("" for none).
+  virtual std::string prometheus() const { return {}; }
 };
 
 }  // namespace dcgw::cardauth

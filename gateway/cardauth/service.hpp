@@ -97,7 +97,7 @@ class CardAuth : public uplink::Channel, public LiveStatus {
   const CardAuthStats& stats() const { return stats_; }
   // The relay's metrics in Prometheus' text format (metrics.cpp): bridges connected, cards
   // online, sessions open, queue length per card, sessions by outcome, APDU round trips.
-  std::string prometheus() const;
+  std::string prometheus() const override;
 
   // ---- uplink::Channel (kinds 0x30-0x36), on the uplink's event thread ----
   void onFrame(uplink::Session& s, std::uint8_t kind, codecs::ByteView body) override;

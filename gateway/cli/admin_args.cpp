@@ -91,8 +91,11 @@ const std::vector<Verb>& verbs() {
   }();
   static const std::vector<Option> loc = {
       {"--name", true}, {"--description", true}, {"--destinations", true}};
-  static const std::vector<Option> dev = {
-      {"--location", true}, {"--registration", true}, {"--key", true}};
+  static const std::vector<Option> dev = {{"--location", true},
+                                          {"--registration", true},
+                                          {"--key", true},
+                                          {"--company-card", true},
+                                          {"--no-company-card", false}};
   static const std::vector<Option> devSequence = {{"--to", true}};
   static const std::vector<Option> devCreate = [] {
     auto o = dev;
@@ -102,7 +105,7 @@ const std::vector<Verb>& verbs() {
   static const std::vector<Option> entries = {
       {"--state", true}, {"--type", true},  {"--device", true}, {"--from", true},
       {"--to", true},    {"--limit", true}, {"--after", true}};
-  static const std::vector<Verb> all = {
+  static const std::vector<Verb> base = {
       {"destinations", "list", "", {}, {}, "", "every destination"},
       {"destinations", "show", "ID", {}, {}, "", "one destination's settings"},
       {"destinations",
@@ -146,15 +149,19 @@ const std::vector<Verb>& verbs() {
        "",
        devCreate,
        {"--serial"},
-       "--serial S [--location ID|none] [--registration R] [--key HEX]",
+       "--serial S [--location ID|none] [--registration R] [--key HEX]\n"
+       "      [--company-card NUMBER]",
        "register a device"},
       {"devices",
        "update",
        "SERIAL",
        dev,
        {},
-       "[--location ID|none] [--registration R] [--key HEX]",
-       "change the given fields (--key sets a new key)"},
+       "[--location ID|none] [--registration R] [--key HEX]\n"
+       "      [--company-card NUMBER|--no-company-card]",
+       "change the given fields (--key sets a new key; --company-card: the company card its "
+       "card sessions use)"},
+      {"devices", "set", "SERIAL", dev, {}, "[the options of update]", "the same as update"},
       {"devices", "delete", "SERIAL", {}, {}, "", "remove a device (it can no longer log in)"},
       {"devices",
        "rotate-key",
@@ -223,6 +230,11 @@ const std::vector<Verb>& verbs() {
        "create a token and print its secret (only this once)"},
       {"tokens", "revoke", "ID", {}, {}, "", "revoke a token"},
   };
+  static const std::vector<Verb> all = [] {
+    std::vector<Verb> v = base;
+    v.insert(v.end(), cardVerbs().begin(), cardVerbs().end());
+    return v;
+  }();
   return all;
 }
 
@@ -621,8 +633,8 @@ codecs::Result<AdminInvocation> parseAdminArgs(
     long long id = 0;
     if (!parseInt(inv.operand, 1, INT64_MAX, id))
       return argError("ID", what + ": ID must be a positive integer, not '" + inv.operand + "'");
-  } else if (operand == "SERIAL" && inv.operand.empty()) {
-    return argError("SERIAL", what + ": SERIAL must not be empty");
+  } else if (!operand.empty() && inv.operand.empty()) {
+    return argError(operand, what + ": " + operand + " must not be empty");
   }
   for (std::string_view r : spec->required)
     if (!inv.values.count(std::string(r)))

@@ -27,6 +27,8 @@ int Runner::run() {
   if (n == "devices") return devices(v);
   if (n == "queue") return queue(v);
   if (n == "tokens") return tokens(v);
+  if (n == "cards") return cards(v);
+  if (n == "card-bridges") return cardBridges(v);
   return kAdminBadArgs;  // parseAdminArgs knows no verb of another noun
 }
 

@@ -37,6 +37,7 @@ codecs::Result<Object> deviceChanges(const AdminInvocation& inv) {
   if (const std::string* v = value(inv, "--registration"))
     put(p, "registration", JsonValue::makeString(*v));
   if (const std::string* v = value(inv, "--key")) put(p, "key", JsonValue::makeString(*v));
+  if (codecs::Status s = companyCardChange(inv, p); !s) return s.error();
   return p;
 }
 
@@ -51,15 +52,17 @@ int Runner::devices(const std::string& v) {
       if (const JsonValue* all = locations->json.find("locations"); all && all->isArray())
         for (const auto& l : all->asArray()) names[cell(l, "id")] = cell(l, "name");
     }
-    return list(base, "devices",
-                {{"SERIAL"}, {"LOCATION"}, {"REGISTRATION"}, {"KEY"}, {"LAST SEQ", true}},
-                [&names](const JsonValue& d) {
-                  const std::string id = cell(d, "locationId");
-                  const auto name = names.find(id);
-                  return std::vector<std::string>{
-                      cell(d, "serial"), name == names.end() ? id : name->second + " (" + id + ")",
-                      cell(d, "registration"), cell(d, "hasKey"), cell(d, "lastSequence")};
-                });
+    return list(
+        base, "devices",
+        {{"SERIAL"}, {"LOCATION"}, {"REGISTRATION"}, {"KEY"}, {"LAST SEQ", true}, {"COMPANY CARD"}},
+        [&names](const JsonValue& d) {
+          const std::string id = cell(d, "locationId");
+          const auto name = names.find(id);
+          return std::vector<std::string>{
+              cell(d, "serial"),       name == names.end() ? id : name->second + " (" + id + ")",
+              cell(d, "registration"), cell(d, "hasKey"),
+              cell(d, "lastSequence"), cell(d, "companyCard")};
+        });
   }
   if (v == "refused")
     return list("/api/v1/refused-idents", "refusedIdents",
@@ -70,6 +73,8 @@ int Runner::devices(const std::string& v) {
                                                   cell(r, "lastAt"),   cell(r, "reason")};
                 });
   if (v == "show") return show(base + "/" + op_);
+  if (v == "card-events") return cardEvents(base + "/" + op_ + "/card-events");
+  if (v == "card-sessions") return cardSessions(base + "/" + op_ + "/card-sessions");
   if (v == "delete") return remove(base + "/" + op_, "deleted device " + inv_.operand);
   if (v == "rotate-key") {
     auto a = call("POST", base + "/" + op_ + "/key");
@@ -99,7 +104,7 @@ int Runner::devices(const std::string& v) {
   auto changes = deviceChanges(inv_);
   if (!changes) return badArgs(changes.error());
   if (v == "create") return create(base, *changes, "device", "serial");
-  if (v == "update") {
+  if (v == "update" || v == "set") {
     // PUT replaces the device; the key is write-only and kept when absent, so only a given
     // --key is sent.
     return update(base + "/" + op_, *changes, {"locationId", "registration"});

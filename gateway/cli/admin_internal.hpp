@@ -52,6 +52,9 @@ std::vector<std::string_view> formatValues();
 std::string methodsUsage();
 
 const std::vector<Verb>& verbs();
+// The verbs of cards and card-bridges, and the devices' card-events and card-sessions
+// (admin_cards.cpp).
+const std::vector<Verb>& cardVerbs();
 
 const Verb* findVerb(std::string_view noun, std::string_view verb);
 
@@ -110,6 +113,9 @@ codecs::Result<Object> locationChanges(const AdminInvocation& inv);
 
 codecs::Result<Object> deviceChanges(const AdminInvocation& inv);
 
+// --company-card NUMBER or --no-company-card into a device's changes.
+codecs::Status companyCardChange(const AdminInvocation& inv, Object& p);
+
 codecs::Result<std::string> entriesQuery(const AdminInvocation& inv);
 
 // One command: sends it and renders the answer. Each noun's verbs are in its own file
@@ -124,7 +130,9 @@ class Runner {
         out_(out),
         err_(err),
         prog_("dcgw " + inv.noun + " " + inv.verb),
-        op_(inv.noun == "devices" ? percentEncode(inv.operand) : inv.operand) {}
+        op_(inv.noun == "devices" || inv.noun == "cards" || inv.noun == "card-bridges"
+                ? percentEncode(inv.operand)
+                : inv.operand) {}
 
   int run();
 
@@ -138,6 +146,16 @@ class Runner {
   int devices(const std::string& v);
   int queue(const std::string& v);
   int tokens(const std::string& v);
+  int cards(const std::string& v);
+  int cardBridges(const std::string& v);
+
+  // --- the card relay's log (cards, devices) ---
+
+  int cardEvents(const std::string& target);
+  int cardSessions(const std::string& target);
+  // --location NAME_OR_ID[,...] or none as a JSON array of ids; nullopt when it failed (exit_
+  // says how).
+  std::optional<JsonValue> locationIds(const std::string& given);
 
   // --- the shapes every noun shares ---
 

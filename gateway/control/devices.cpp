@@ -35,6 +35,9 @@ void check(store::ConfigReader& r, const store::DeviceConfig& d, bool checkSeria
     errors.addBefore("locationId", "the id of an existing location, or null", afterLocation);
   for (const codecs::Error& e : deviceErrors(d))
     if (e.field != "serial" || checkSerial) errors.add(e.field, e.expected);
+  if (d.companyCard && !d.companyCard->empty() && !r.companyCard(*d.companyCard))
+    errors.add("companyCard", "the number of a registered company card, or null for none ('" +
+                                  *d.companyCard + "' is not registered)");
 }
 
 }  // namespace
@@ -100,6 +103,7 @@ Outcome<store::DeviceRecord> Devices::update(const Actor& a, const std::string& 
     if (c.locationId) d.locationId = *c.locationId;
     if (c.registration) d.registration = *c.registration;
     if (c.key) d.key = *c.key;
+    d.companyCard = c.companyCard;
     check(*tx, d, false, {"registration", "key", "serial", "lastSequence"}, errors);
     if (!errors.empty()) return Failure::invalid(errors);
     if (store::Status s = tx->upsertDevice(d); !s) return Failure::fromStore(s.error());

@@ -20,6 +20,8 @@ struct DeviceChanges {
   // change is audited as device.reset-sequence and a logged-in session is closed with
   // SEQUENCE_RESET (schema/uplink.md section 4).
   std::optional<std::uint32_t> lastSequence;
+  // The company card its card sessions use when CARD_OPEN names none; "": none (issue 12).
+  std::optional<std::string> companyCard;
 };
 
 struct CreatedDevice {
@@ -34,7 +36,8 @@ class Devices {
   std::optional<store::DeviceRecord> get(const std::string& serial);
 
   // `errors`: what the caller's parser already found wrong with the input; the service adds a
-  // location that does not exist and a bad serial, registration or key, all at once.
+  // location or company card that does not exist and a bad serial, registration or key, all at
+  // once.
   Outcome<CreatedDevice> create(const Actor& a, const store::DeviceConfig& d,
                                 FieldErrors errors = {});
   // A refused ident becomes a device (with a generated key when none is given); the serial is

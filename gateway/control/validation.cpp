@@ -61,6 +61,63 @@ codecs::Status validateDevice(const store::DeviceConfig& d) {
   return codecs::Ok{};
 }
 
+bool isToken(const std::string& s, std::size_t max) {
+  if (s.empty() || s.size() > max) return false;
+  for (unsigned char c : s)
+    if (c < 0x21 || c > 0x7E) return false;
+  return true;
+}
+
+bool isCalendarDate(const std::string& s) {
+  if (s.size() != 10 || s[4] != '-' || s[7] != '-') return false;
+  for (std::size_t i : {0, 1, 2, 3, 5, 6, 8, 9})
+    if (s[i] < '0' || s[i] > '9') return false;
+  const int y = std::stoi(s.substr(0, 4)), m = std::stoi(s.substr(5, 2)),
+            d = std::stoi(s.substr(8, 2));
+  if (y < 1970 || m < 1 || m > 12 || d < 1) return false;
+  static constexpr int kDays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+  const bool leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+  return d <= kDays[m - 1] + (m == 2 && leap ? 1 : 0);
+}
+
+std::vector<codecs::Error> cardErrors(const store::CompanyCardConfig& c) {
+  std::vector<codecs::Error> errors;
+  if (!isToken(c.number, 16))
+    errors.push_back(codecs::makeError(
+        "number", 0,
+        "a company card number: 1 to 16 printable ASCII characters without spaces (normally "
+        "the 16 printed on the card)"));
+  if (c.name.size() > 64) errors.push_back(codecs::makeError("name", 0, "at most 64 characters"));
+  if (!isCalendarDate(c.expiresOn))
+    errors.push_back(
+        codecs::makeError("expiresOn", 0, "the card's expiry date, a real date as YYYY-MM-DD"));
+  return errors;
+}
+
+std::vector<codecs::Error> cardBridgeErrors(const store::CardBridgeConfig& b) {
+  std::vector<codecs::Error> errors;
+  if (!isToken(b.ident, 32))
+    errors.push_back(codecs::makeError(
+        "ident", 0, "a bridge ident: 1 to 32 printable ASCII characters without spaces"));
+  if (b.description.size() > 200)
+    errors.push_back(codecs::makeError("description", 0, "at most 200 characters"));
+  if (b.key && (b.key->size() < 16 || b.key->size() > 64))
+    errors.push_back(codecs::makeError("key", 0, "a bridge key of 16 to 64 bytes"));
+  return errors;
+}
+
+codecs::Result<codecs::Bytes> parseHexKey(const std::string& hex, const std::string& what) {
+  codecs::Bytes key;
+  std::size_t bad = 0;
+  if (!codecs::fromHex(hex, key, &bad))
+    return codecs::makeError("key", bad, "hexadecimal digits (2 per byte) of " + what);
+  if (key.size() < 16 || key.size() > 64)
+    return codecs::makeError("key", 0,
+                             what + " of 16 to 64 bytes (32 to 128 hex digits), not " +
+                                 std::to_string(key.size()) + " bytes");
+  return key;
+}
+
 codecs::Error toError(const store::Error& e) {
   return codecs::makeError(e.field, 0, e.message);
 }

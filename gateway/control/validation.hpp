@@ -25,6 +25,20 @@ std::vector<codecs::Error> deviceErrors(const store::DeviceConfig& d);
 // 64 bytes when one is given.
 codecs::Status validateDevice(const store::DeviceConfig& d);
 
+// Company cards and card bridges (issue 12; schema/card-bridge.md sections 1 and 2).
+// 1 to `max` printable ASCII characters without spaces (a card number: 16, a bridge ident: 32).
+bool isToken(const std::string& s, std::size_t max);
+// A real calendar date written YYYY-MM-DD (1970 to 9999).
+bool isCalendarDate(const std::string& s);
+// Every error of a card: number, name (at most 64 characters), expiresOn. The locations are the
+// store's to check.
+std::vector<codecs::Error> cardErrors(const store::CompanyCardConfig& c);
+// Every error of a card bridge: ident, description (at most 200 characters), key (16 to 64
+// bytes when given).
+std::vector<codecs::Error> cardBridgeErrors(const store::CardBridgeConfig& b);
+// "32 to 128 hex digits" as a key; the error names the field `key`.
+codecs::Result<codecs::Bytes> parseHexKey(const std::string& hex, const std::string& what);
+
 // A store refusal as a codecs error (the field and what was expected there).
 codecs::Error toError(const store::Error& e);
 

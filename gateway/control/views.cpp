@@ -159,6 +159,12 @@ std::string renderDevice(const store::DeviceRecord& d, const std::string& genera
   w.boolean(d.hasKey);
   w.key("lastSequence");
   w.integer(d.lastSequence);
+  w.key("companyCard");
+  if (d.companyCard.empty()) {
+    w.null();
+  } else {
+    w.string(d.companyCard);
+  }
   if (!generatedKey.empty()) {
     w.key("key");
     w.string(generatedKey);

@@ -8,7 +8,8 @@
 // token, creates a REST destination with a packet filter, sets it against location Depot, sends
 // packets with `dcgw simulate` and watches them delivered on the dashboard, stops the receiver,
 // watches the destination back off, skips the blocking entry, saves <output-dir>/dashboard.png,
-// then checks that an auditor sees no action controls and is refused (403) by the API.
+// registers a company card and a card bridge (issue 12) and gives the device its card, then
+// checks that an auditor sees no action controls and is refused (403) by the API.
 'use strict';
 
 const crypto = require('node:crypto');
@@ -50,14 +51,17 @@ const ACTION_TESTIDS = [
   'dev-new', 'dev-edit', 'dev-genkey', 'dev-reset-sequence', 'dev-delete', 'dev-form', 'refused-register',
   'queue-actions', 'queue-retry', 'queue-pause', 'queue-resume', 'queue-skip', 'queue-requeue-dead', 'queue-replay',
   'nav-tokens', 'token-form', 'token-revoke',
+  'card-new', 'card-edit', 'card-delete', 'card-form', 'dev-company-card-form',
+  'bridge-new', 'bridge-edit', 'bridge-genkey', 'bridge-delete', 'bridge-form',
 ];
+const CARD = 'B000000000012301';
 const FILTER = ['Tracking', 'Positional update', 'Tachograph mode', 'Clocking'];
 const DEST = 'Browser REST';
 const SKIP_REASON = 'receiver stopped by the browser test';
 
 async function main() {
   fs.mkdirSync(outDir, {recursive: true});
-  for (const f of ['dashboard.png', 'failure.png']) fs.rmSync(path.join(outDir, f), {force: true});
+  for (const f of ['dashboard.png', 'cards.png', 'failure.png']) fs.rmSync(path.join(outDir, f), {force: true});
   check(fs.existsSync(dcgw), `no dcgw binary at ${dcgw}`);
   check(fs.existsSync(CHROMIUM), `no chromium at ${CHROMIUM} (apt-get install -y chromium)`);
   const work = fs.mkdtempSync(path.join(os.tmpdir(), 'dcgw-browser-'));
@@ -224,6 +228,71 @@ async function main() {
     check(audited.some((e) => e.action === 'device.reset-sequence' && e.target === `device ${serial}`),
       'no device.reset-sequence row in the audit log');
     log('sequence mark reset from the console, audited');
+
+    // --- company cards (issue 12): add one (the server refuses a bad number first), an expired
+    // one shows red, the device gets its card on its page, a card bridge's key is shown once
+    await tid('nav-cards').click();
+    await tid('card-new').click();
+    await tid('card-number').fill('B 0001');
+    await tid('card-name').fill('Depot card');
+    await page.locator('[data-testid="card-location"][data-name="Depot"]').check();
+    await tid('card-expires-input').fill('2099-12-31');
+    await tid('card-save').click();
+    await waitUntil('the 400 reason beside the card number', async () =>
+      (await tid('field-error-number').isVisible()) && (await tid('field-error-number').textContent()));
+    await tid('card-number').fill(CARD);
+    await tid('card-save').click();
+    const cardRow = page.locator(`[data-testid="card-row"][data-number="${CARD}"]`);
+    await cardRow.waitFor();
+    check(await cardRow.getAttribute('data-online') === 'false', 'a card shows online without a relay');
+    check(await cardRow.getAttribute('data-expired') === 'false', 'a card of 2099 shows expired');
+    const added = (await apiAs(adminToken, 'GET', `/api/v1/cards/${CARD}`)).data;
+    check(added.name === 'Depot card' && added.expiresOn === '2099-12-31' && added.locationIds.length === 1,
+      `the saved card is ${JSON.stringify(added)}`);
+    check((await apiAs(adminToken, 'POST', '/api/v1/cards', {number: 'OLD1', expiresOn: '2001-01-31'})).status === 201,
+      'the expired card was not created');
+    const oldRow = page.locator('[data-testid="card-row"][data-number="OLD1"]');
+    await oldRow.waitFor(); // the list follows the API every 2 s
+    check(await oldRow.getByTestId('card-expires').evaluate((e) => e.classList.contains('error-text')),
+      'an expired card is not shown in red');
+    await page.screenshot({path: path.join(outDir, 'cards.png'), fullPage: true});
+    await cardRow.getByTestId('card-open').click();
+    await tid('card-detail').waitFor();
+    check(await tid('card-sessions').locator('[data-testid="session-row"]').count() === 0, 'a new card has sessions');
+    log(`card ${CARD} added; OLD1 shown expired`);
+
+    await tid('nav-devices').click();
+    await devRow.getByTestId('dev-open').click();
+    await tid('dev-detail').waitFor();
+    await tid('dev-company-card-select').selectOption(CARD);
+    await tid('dev-company-card-save').click();
+    await waitUntil('the device showing its company card', async () =>
+      (await tid('dev-company-card').textContent()) === CARD);
+    check((await apiAs(adminToken, 'GET', `/api/v1/devices/${serial}`)).data.companyCard === CARD,
+      'the device has not got its company card');
+    log(`device ${serial} uses card ${CARD}`);
+
+    await tid('nav-card-bridges').click();
+    await tid('bridge-new').click();
+    await tid('bridge-ident').fill('office-1');
+    await tid('bridge-description').fill('Fleet office');
+    await tid('bridge-save').click();
+    await tid('key-once').waitFor();
+    const bridgeKey = await tid('key-once-value').inputValue();
+    check(/^[0-9a-f]{64}$/.test(bridgeKey), `the generated bridge key shown is ${JSON.stringify(bridgeKey)}`);
+    await tid('key-once-close').click();
+    const bridgeRow = page.locator('[data-testid="bridge-row"][data-ident="office-1"]');
+    await bridgeRow.waitFor();
+    check(await bridgeRow.getAttribute('data-connected') === 'false', 'a bridge shows connected without a relay');
+    await bridgeRow.getByTestId('bridge-genkey').click();
+    await tid('confirm-ok').click();
+    await tid('key-once').waitFor();
+    check((await tid('key-once-value').inputValue()) !== bridgeKey, 'the rotated key is the old one');
+    await tid('key-once-close').click();
+    const bridgeAudit = (await apiAs(adminToken, 'GET', '/api/v1/audit')).data.entries || [];
+    check(['card.create', 'card-bridge.create', 'card-bridge.rotate-key'].every((a) => bridgeAudit.some((e) => e.action === a)),
+      'the card and bridge changes are not all in the audit log');
+    log('card bridge office-1 registered, its key shown once and rotated');
     await tid('nav-queues').click();
     await row.waitFor();
 
@@ -309,6 +378,18 @@ async function main() {
     await tid('nav-devices').click();
     await page.locator(`[data-testid="dev-row"][data-serial="${serial}"]`).waitFor();
     await noActions('devices');
+    await page.locator(`[data-testid="dev-row"][data-serial="${serial}"]`).getByTestId('dev-open').click();
+    await tid('dev-detail').waitFor();
+    await noActions('the device page');
+    await tid('nav-cards').click();
+    await page.locator(`[data-testid="card-row"][data-number="${CARD}"]`).waitFor();
+    await noActions('the cards');
+    await page.locator(`[data-testid="card-row"][data-number="${CARD}"]`).getByTestId('card-open').click();
+    await tid('card-detail').waitFor();
+    await noActions('the card page');
+    await tid('nav-card-bridges').click();
+    await page.locator('[data-testid="bridge-row"][data-ident="office-1"]').waitFor();
+    await noActions('the card bridges');
     await tid('nav-audit').click();
     await page.locator('[data-testid="audit-row"]').first().waitFor();
     await noActions('the audit log');

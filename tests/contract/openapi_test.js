@@ -17,6 +17,7 @@ const crypto = require('node:crypto');
 const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
+const {execFileSync} = require('node:child_process');
 
 const [dcgwArg, yamlArg] = process.argv.slice(2);
 if (!dcgwArg || !yamlArg) {
@@ -156,6 +157,22 @@ async function main() {
   }, null, 2));
   const admin = (await runOk(['token', 'create', '--role', 'admin', '--name', 'contract', '--db', db])).stdout.trim();
   const auditor = (await runOk(['token', 'create', '--role', 'auditor', '--name', 'contract-auditor', '--db', db])).stdout.trim();
+  // The card relay's log as a relay writes it (this serve runs no relay, so without these rows
+  // the card events and sessions would answer empty lists, their items never checked).
+  const cardNo = 'B000000000012301';
+  const t0 = Date.now() - 60_000;
+  try {
+    execFileSync('sqlite3', [db], {input: `
+      INSERT INTO card_events (at, card, serial, bridge, code, text) VALUES
+        (${t0}, '${cardNo}', '${serial}', '', 'WAITING', 'The request waits for the card at place 1.'),
+        (${t0 + 10}, '${cardNo}', '${serial}', 'office-1', 'OPENED', 'The session started.'),
+        (${t0 + 20}, '', '', 'office-2', 'WRONG_PROOF', 'The bridge office-2 logged in with a wrong key.');
+      INSERT INTO card_sessions (card, serial, bridge, requested_at, started_at, ended_at, outcome, apdus) VALUES
+        ('${cardNo}', '${serial}', 'office-1', ${t0}, ${t0 + 10}, ${t0 + 900}, 'FINISHED', 9),
+        ('${cardNo}', '${serial}', '', ${t0 + 1000}, NULL, ${t0 + 1005}, 'OFFLINE', 0);`});
+  } catch (e) {
+    throw new Error(`sqlite3 (Debian package sqlite3, installed by dev.sh test) could not seed the card log: ${e.message}`);
+  }
 
   const receiver = start('dcgw receive', ['receive', '--rest', '0']);
   const recvPort = Number((await receiver.waitLine(/rest listening on [\d.]+:(\d+)/))[1]);
@@ -263,6 +280,69 @@ async function main() {
   await expect(200, 'PUT', `/api/v1/devices/${other.serial}`, {registration: 'CT03'});
   await expect(200, 'POST', `/api/v1/devices/${other.serial}/key`);
   await expect(204, 'DELETE', `/api/v1/devices/${other.serial}`);
+  // Company cards and card bridges (issue 12): this serve runs no card relay, so every card
+  // is offline and every bridge disconnected; the log rows were seeded above.
+  const cardBody = {number: cardNo, name: 'Contract card', locationIds: [depot.id], expiresOn: '2099-12-31'};
+  const card = await expect(201, 'POST', '/api/v1/cards', cardBody);
+  check(card.online === false && card.expired === false && card.queueLength === 0 && card.devices.length === 0,
+    `a new card: offline, not expired, unused: ${JSON.stringify(card)}`);
+  await expect(400, 'POST', '/api/v1/cards', {number: 'has space', expiresOn: '2027-02-30', locationIds: [999999]});
+  await expect(409, 'POST', '/api/v1/cards', cardBody);
+  await expect(403, 'POST', '/api/v1/cards', cardBody, auditor);
+  await expect(201, 'POST', '/api/v1/cards', {number: 'OLD1', expiresOn: '2001-01-31'});
+  const cards = await expect(200, 'GET', '/api/v1/cards');
+  check(cards.cards.find((c) => c.number === 'OLD1').expired === true, 'a card of 2001 is expired');
+  await expect(200, 'PUT', `/api/v1/cards/${cardNo}`, {name: 'Contract card 2'});
+  await expect(400, 'PUT', `/api/v1/cards/${cardNo}`, {expiresOn: 'soon'});
+  await expect(404, 'PUT', '/api/v1/cards/NOSUCH', {name: 'x'});
+  await expect(200, 'PUT', `/api/v1/devices/${serial}`, {companyCard: cardNo});
+  await expect(400, 'PUT', `/api/v1/devices/${serial}`, {companyCard: 'NOSUCH'});
+  const named = await expect(200, 'GET', `/api/v1/devices/${serial}`);
+  check(named.companyCard === cardNo, `the device names its card: ${JSON.stringify(named)}`);
+  await expect(409, 'DELETE', `/api/v1/cards/${cardNo}`);
+  const detail = await expect(200, 'GET', `/api/v1/cards/${cardNo}`);
+  check(detail.devices.includes(serial) && detail.lastSessions.length === 2 &&
+    detail.lastSessions[1].durationMs === 890, `the card's devices and last sessions: ${JSON.stringify(detail)}`);
+  await expect(404, 'GET', '/api/v1/cards/NOSUCH');
+  const events = await expect(200, 'GET', `/api/v1/cards/${cardNo}/events?limit=1`);
+  check(events.events.length === 1 && events.next !== null, `a page of 1 event with a next cursor: ${JSON.stringify(events)}`);
+  await expect(200, 'GET', `/api/v1/cards/${cardNo}/events?before=${events.next}`);
+  await expect(400, 'GET', `/api/v1/cards/${cardNo}/events?limit=501`);
+  await expect(404, 'GET', '/api/v1/cards/NOSUCH/events');
+  await expect(200, 'GET', `/api/v1/cards/${cardNo}/sessions?limit=1`);
+  await expect(400, 'GET', `/api/v1/cards/${cardNo}/sessions?limit=0`);
+  await expect(404, 'GET', '/api/v1/cards/NOSUCH/sessions');
+  const all = await expect(200, 'GET', '/api/v1/card-events');
+  check(all.events.length === 3 && all.events[0].card === null && all.next === null,
+    `every event, the bridge's without a card: ${JSON.stringify(all)}`);
+  await expect(400, 'GET', '/api/v1/card-events?before=x');
+  await expect(200, 'GET', `/api/v1/devices/${serial}/card-events`);
+  await expect(404, 'GET', '/api/v1/devices/nosuch/card-events');
+  await expect(400, 'GET', `/api/v1/devices/${serial}/card-events?limit=x`);
+  await expect(200, 'GET', `/api/v1/devices/${serial}/card-sessions?limit=500`);
+  await expect(404, 'GET', '/api/v1/devices/nosuch/card-sessions');
+  await expect(400, 'GET', `/api/v1/devices/${serial}/card-sessions?limit=501`);
+  const bridge = await expect(201, 'POST', '/api/v1/card-bridges', {ident: 'office-1', description: 'Fleet office'});
+  check(/^[0-9a-f]{64}$/.test(bridge.key) && bridge.connected === false && bridge.hasKey,
+    `a generated key, shown once: ${JSON.stringify(bridge)}`);
+  const given = await expect(201, 'POST', '/api/v1/card-bridges', {ident: 'office-2', key: 'ab'.repeat(16)});
+  check(given.key === undefined, `a given key is not shown: ${JSON.stringify(given)}`);
+  await expect(400, 'POST', '/api/v1/card-bridges', {ident: 'a b', key: 'abc'});
+  await expect(409, 'POST', '/api/v1/card-bridges', {ident: 'office-1'});
+  await expect(200, 'GET', '/api/v1/card-bridges');
+  await expect(200, 'GET', '/api/v1/card-bridges/office-1');
+  await expect(404, 'GET', '/api/v1/card-bridges/nosuch');
+  await expect(200, 'PUT', '/api/v1/card-bridges/office-1', {description: 'Fleet office, upstairs'});
+  await expect(400, 'PUT', '/api/v1/card-bridges/office-1', {key: 'zz'});
+  await expect(404, 'PUT', '/api/v1/card-bridges/nosuch', {description: ''});
+  await expect(200, 'POST', '/api/v1/card-bridges/office-1/rotate-key');
+  await expect(404, 'POST', '/api/v1/card-bridges/nosuch/rotate-key');
+  await expect(403, 'POST', '/api/v1/card-bridges/office-1/rotate-key', undefined, auditor);
+  await expect(204, 'DELETE', '/api/v1/card-bridges/office-2');
+  await expect(404, 'DELETE', '/api/v1/card-bridges/office-2');
+  await expect(204, 'DELETE', '/api/v1/cards/OLD1');
+  await expect(404, 'DELETE', '/api/v1/cards/OLD1');
+
   await runOk(['simulate', '--port', String(uplinkPort), '--count', '1', '--rate', '1', '--drain', '2',
     '--first-serial', stranger], 40_000).catch(() => {}); // refused: its login fails
   const refused = await waitUntil('the stranger among the refused idents', async () => {

@@ -10,15 +10,24 @@ import {viewLocations} from './js/locations.js';
 import {viewDevices} from './js/devices.js';
 import {viewAudit} from './js/audit.js';
 import {viewTokens} from './js/tokens.js';
+import {viewCards, viewCard} from './js/cards.js';
+import {viewCardBridges} from './js/card_bridges.js';
+import {viewDevice} from './js/device_detail.js';
 
 registerViews({
   queues: viewQueues,
   destinations: viewDestinations,
   locations: viewLocations,
   devices: viewDevices,
+  cards: viewCards,
+  'card-bridges': viewCardBridges,
   audit: viewAudit,
   tokens: viewTokens,
-}, viewQueue);
+}, {
+  queues: (root, seq, id) => viewQueue(root, seq, Number(id)),
+  cards: viewCard,
+  devices: viewDevice,
+});
 
 function showSignin(message) {
   stopPolling();

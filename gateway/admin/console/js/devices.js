@@ -69,16 +69,18 @@ export async function viewDevices(root, seq) {
       adminOnly(() => h('button', {type: 'button', class: 'primary', testid: 'dev-new', onclick: () => openForm(null)}, 'Register device'))),
     formHost,
     h('table', {class: 'grid', testid: 'devices-table'},
-      h('thead', null, h('tr', null, ['Serial', 'Location', 'Registration', 'Key', 'Last sequence', ''].map((t) => h('th', null, t)))),
+      h('thead', null, h('tr', null, ['Serial', 'Location', 'Registration', 'Key', 'Last sequence', 'Company card', ''].map((t) => h('th', null, t)))),
       h('tbody', null,
-        devices.length ? null : h('tr', null, h('td', {colspan: 6, class: 'muted'}, 'No devices yet.')),
+        devices.length ? null : h('tr', null, h('td', {colspan: 7, class: 'muted'}, 'No devices yet.')),
         devices.map((x) => h('tr', {testid: 'dev-row', dataset: {serial: x.serial}},
-          h('td', {class: 'mono'}, x.serial),
+          h('td', {class: 'mono'}, h('a', {href: `#/devices/${encodeURIComponent(x.serial)}`, testid: 'dev-open'}, x.serial)),
           h('td', {testid: 'dev-location'}, x.locationId === null || x.locationId === undefined
             ? h('span', {class: 'muted'}, 'none') : (locName[x.locationId] || `#${x.locationId}`)),
           h('td', null, x.registration || ''),
           h('td', {testid: 'dev-has-key'}, x.hasKey ? 'set' : h('span', {class: 'error-text'}, 'none: cannot log in')),
           h('td', {class: 'num', testid: 'dev-last-sequence'}, x.lastSequence ?? 0),
+          h('td', {class: 'mono', testid: 'dev-company-card'}, x.companyCard
+            ? h('a', {href: `#/cards/${encodeURIComponent(x.companyCard)}`}, x.companyCard) : h('span', {class: 'muted'}, 'none')),
           h('td', {class: 'row-actions'}, adminOnly(() => [
             h('button', {type: 'button', testid: 'dev-edit', onclick: () => openForm(x)}, 'Edit'),
             h('button', {type: 'button', testid: 'dev-genkey', onclick: () => generateKey(x.serial)}, 'Generate key'),

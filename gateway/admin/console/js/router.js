@@ -4,13 +4,14 @@ import {$, h, append, clear} from './dom.js';
 
 export const POLL_MS = 2000;
 
-// name -> async (root, seq) drawing it; app.js registers each resource's view. `queueDetail`
-// draws #/queues/ID.
+// name -> async (root, seq) drawing it; app.js registers each resource's view. `details`:
+// name -> async (root, seq, key) drawing #/name/KEY (a queue's id, a card's number, a device's
+// serial; decoded).
 const VIEWS = {};
-let queueDetail = null;
-export function registerViews(views, detail) {
+const DETAILS = {};
+export function registerViews(views, details) {
   Object.assign(VIEWS, views);
-  queueDetail = detail;
+  Object.assign(DETAILS, details);
 }
 
 export function stopPolling() {
@@ -31,14 +32,18 @@ export async function route() {
   stopPolling();
   const seq = ++state.viewSeq;
   if (!state.me) return;
-  const m = (location.hash || '').match(/^#\/([a-z-]+)(?:\/(\d+))?/);
+  const m = (location.hash || '').match(/^#\/([a-z-]+)(?:\/([^/]+))?/);
+  let key = null;
+  try { key = m && m[2] ? decodeURIComponent(m[2]) : null; } catch { key = null; }
+  // A queue is a number: anything else there is the dashboard.
+  if (m && m[1] === 'queues' && key !== null && !/^\d+$/.test(key)) key = null;
   let name = m && VIEWS[m[1]] ? m[1] : 'queues';
   if (name === 'tokens' && !isAdmin()) name = 'queues';
   for (const a of document.querySelectorAll('#nav a')) a.classList.toggle('active', a.dataset.view === name);
   const root = clear($('#view'));
   root.dataset.view = name;
   try {
-    if (name === 'queues' && m && m[2]) await queueDetail(root, seq, Number(m[2]));
+    if (key !== null && DETAILS[name]) await DETAILS[name](root, seq, key);
     else await VIEWS[name](root, seq);
   } catch (e) {
     if (seq === state.viewSeq && e.status !== 401) {
