@@ -215,43 +215,45 @@ bool BridgeListener::onOpen(Conn& c, const up::FrameView& f) {
     case cb::Kind::CardInserted: {
       auto in = cb::parseCardInserted(f.body);
       if (!in) return malformed(in.error());
-      owner_.dispatch(relay_.cardInserted(c.id, c.ident, *in, now));
+      owner_.decide([&] { return relay_.cardInserted(c.id, c.ident, *in, now); });
       return true;
     }
     case cb::Kind::CardRemoved: {
       auto card = cb::parseCardRemoved(f.body);
       if (!card) return malformed(card.error());
-      owner_.dispatch(relay_.cardRemoved(c.id, *card, now));
+      owner_.decide([&] { return relay_.cardRemoved(c.id, *card, now); });
       return true;
     }
     case cb::Kind::SessionStarted: {
       auto s = cb::parseSessionStarted(f.body);
       if (!s) {
-        owner_.dispatch(relay_.badReply(c.id, cb::sessionOf(f.body), s.error().message(), now));
+        owner_.decide(
+            [&] { return relay_.badReply(c.id, cb::sessionOf(f.body), s.error().message(), now); });
         return true;
       }
-      owner_.dispatch(relay_.sessionStarted(c.id, *s, now));
+      owner_.decide([&] { return relay_.sessionStarted(c.id, *s, now); });
       return true;
     }
     case cb::Kind::Transmitted: {
       auto t = cb::parseTransmitted(f.body);
       if (!t) {
-        owner_.dispatch(relay_.badReply(c.id, cb::sessionOf(f.body), t.error().message(), now));
+        owner_.decide(
+            [&] { return relay_.badReply(c.id, cb::sessionOf(f.body), t.error().message(), now); });
         return true;
       }
-      owner_.dispatch(relay_.transmitted(c.id, t->session, t->number, t->apdu, now));
+      owner_.decide([&] { return relay_.transmitted(c.id, t->session, t->number, t->apdu, now); });
       return true;
     }
     case cb::Kind::SessionEnded: {
       auto s = cb::parseSessionEnded(f.body);
       if (!s) return malformed(s.error());
-      owner_.dispatch(relay_.sessionEnded(c.id, *s, now));
+      owner_.decide([&] { return relay_.sessionEnded(c.id, *s, now); });
       return true;
     }
     case cb::Kind::SessionFailed: {
       auto n = cb::parseSessionFailed(f.body);
       if (!n) return malformed(n.error());
-      owner_.dispatch(relay_.sessionFailed(c.id, *n, now));
+      owner_.decide([&] { return relay_.sessionFailed(c.id, *n, now); });
       return true;
     }
     default:
@@ -282,7 +284,7 @@ void BridgeListener::onEnd(uplink::Connection& conn) {
     views_.erase(c.ident);
   }
   spdlog::info("card bridge '{}': disconnected", c.ident);
-  owner_.dispatch(relay_.bridgeGone(c.id, clock_.nowMs()));
+  owner_.decide([&] { return relay_.bridgeGone(c.id, clock_.nowMs()); });
   if (events_)
     events_({Event{clock_.nowMs(), "", "", c.ident, "BRIDGE_OFFLINE",
                    "Card bridge '" + c.ident + "' disconnected."}},

@@ -41,7 +41,7 @@ void CardAuth::stop() {
   cv_.notify_all();
   if (ticker_.joinable()) ticker_.join();
   if (bridges_) {
-    dispatch(relay_.shutdown(clock_.nowMs()));
+    decide([&] { return relay_.shutdown(clock_.nowMs()); });
     bridges_->stop();
   }
 }
@@ -51,7 +51,7 @@ std::uint16_t CardAuth::bridgePort() const {
 }
 
 void CardAuth::cardChanged(const std::string& number) {
-  dispatch(relay_.cardChanged(number, clock_.nowMs()));
+  decide([&] { return relay_.cardChanged(number, clock_.nowMs()); });
 }
 
 void CardAuth::bridgeChanged(const std::string& ident) {
@@ -68,7 +68,7 @@ void CardAuth::tickLoop() {
     clock_.waitFor(cv_, l, 250);
     if (stopping_) break;
     l.unlock();
-    dispatch(relay_.tick(clock_.nowMs()));
+    decide([&] { return relay_.tick(clock_.nowMs()); });
     l.lock();
   }
 }
@@ -102,7 +102,7 @@ void CardAuth::onFrame(uplink::Session& s, std::uint8_t kind, codecs::ByteView b
       const auto info = registry_.device(s.serial());
       Tracker t{s.id(), s.serial(), info ? info->locationId : std::nullopt,
                 info ? info->companyCard : std::string()};
-      return dispatch(relay_.open(t, *req, now));
+      return decide([&] { return relay_.open(t, *req, now); });
     }
     case up::CardKind::ApduCommand: {
       if (body.size() < 4)
@@ -110,13 +110,13 @@ void CardAuth::onFrame(uplink::Session& s, std::uint8_t kind, codecs::ByteView b
       const std::uint32_t session = static_cast<std::uint32_t>(body[0]) << 24 |
                                     static_cast<std::uint32_t>(body[1]) << 16 |
                                     static_cast<std::uint32_t>(body[2]) << 8 | body[3];
-      return dispatch(relay_.apdu(s.id(), session, body.subspan(4), now));
+      return decide([&] { return relay_.apdu(s.id(), session, body.subspan(4), now); });
     }
     case up::CardKind::CardClose: {
       auto session = up::parseCardClose(body);
       if (!session)
         return s.fail(up::ErrorCode::MalformedFrame, "CARD_CLOSE: " + session.error().message());
-      return dispatch(relay_.close(s.id(), *session, now));
+      return decide([&] { return relay_.close(s.id(), *session, now); });
     }
     default:
       return s.fail(up::ErrorCode::UnexpectedFrame,
@@ -125,7 +125,7 @@ void CardAuth::onFrame(uplink::Session& s, std::uint8_t kind, codecs::ByteView b
 }
 
 void CardAuth::onClose(uplink::Session& s) {
-  dispatch(relay_.trackerGone(s.id(), clock_.nowMs()));
+  decide([&] { return relay_.trackerGone(s.id(), clock_.nowMs()); });
 }
 
 }  // namespace dcgw::cardauth

@@ -104,11 +104,18 @@ class CardAuth : public uplink::Channel, public LiveStatus {
   void onClose(uplink::Session& s) override;
   std::uint8_t capability() const override { return 0x01; }  // card sessions
 
-  // Sends what the relay decided: frames to trackers and bridges, events to the sink.
-  void dispatch(Outputs&& o);
+  // Runs one decision of the relay (`f` calls it and returns its Outputs) and sends what it
+  // decided: frames to trackers and bridges, events to the sink. One at a time, so frames leave
+  // in the order the relay decided them, whichever thread (uplink, bridges, ticker) asked.
+  template <class F>
+  void decide(F&& f) {
+    std::lock_guard l(decideMu_);
+    dispatch(f());
+  }
 
  private:
   void tickLoop();
+  void dispatch(Outputs&& o);  // REQUIRES: decideMu_ held
 
   Registry& registry_;
   common::Clock& clock_;
@@ -119,6 +126,7 @@ class CardAuth : public uplink::Channel, public LiveStatus {
   std::shared_ptr<uplink::Outbox> trackers_;
   std::unique_ptr<BridgeListener> bridges_;
   std::thread ticker_;
+  std::mutex decideMu_;
   std::mutex mu_;
   std::condition_variable cv_;
   bool stopping_{false};
