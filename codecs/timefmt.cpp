@@ -119,4 +119,10 @@ bool parseDateToBcd(std::string_view text, std::uint8_t out[4]) {
   return true;
 }
 
+std::optional<std::int64_t> parseIsoDateDays(std::string_view text) {
+  int y, m, d;
+  if (text.size() != 10 || !parseDate(text, y, m, d)) return std::nullopt;
+  return daysFromCivil(y, static_cast<unsigned>(m), static_cast<unsigned>(d));
+}
+
 }  // namespace dcgw::codecs

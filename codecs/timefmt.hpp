@@ -23,5 +23,7 @@ bool decodeDatefBcd(const std::uint8_t bytes[4], CivilDate& out);
 std::string formatDate(const CivilDate& d);
 // "YYYY-MM-DD"; fills four BCD bytes.
 bool parseDateToBcd(std::string_view text, std::uint8_t out[4]);
+// "YYYY-MM-DD" (a real calendar date) -> days since 1970-01-01; nullopt on anything else.
+std::optional<std::int64_t> parseIsoDateDays(std::string_view text);
 
 }  // namespace dcgw::codecs

@@ -170,6 +170,8 @@ const char* errorCodeName(std::uint8_t code) {
       return "TOO_MANY_CONNECTIONS";
     case ErrorCode::ShuttingDown:
       return "SHUTTING_DOWN";
+    case ErrorCode::StoreUnavailable:
+      return "STORE_UNAVAILABLE";
     case ErrorCode::TooManyReports:
       return "TOO_MANY_REPORTS";
   }

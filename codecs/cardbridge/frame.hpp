@@ -73,6 +73,7 @@ enum class ErrorCode : std::uint8_t {
   Replaced = 0x22,
   TooManyConnections = 0x23,
   ShuttingDown = 0x24,
+  StoreUnavailable = 0x30,
   TooManyReports = 0x40,
 };
 const char* errorCodeName(std::uint8_t code);

@@ -7,6 +7,7 @@
 #include "adapters/methods.hpp"
 #include "codecs/packets/registry.hpp"
 #include "gateway/admin/routes.hpp"
+#include "gateway/common/prometheus.hpp"
 
 namespace dcgw::admin {
 
@@ -16,18 +17,7 @@ std::string renderMetrics(Api& api) {
   std::ostringstream m;
   const auto queues = api.store.queueOverview();
   const std::int64_t now = api.clock.nowMs();
-  auto label = [](const std::string& v) {
-    std::string out;
-    for (char ch : v) {
-      if (ch == '\\' || ch == '"') out += '\\';
-      if (ch == '\n') {
-        out += "\\n";
-        continue;
-      }
-      out += ch;
-    }
-    return out;
-  };
+  const auto label = common::promLabel;
   auto family = [&](const char* name, const char* type, const char* help) {
     m << "# HELP " << name << ' ' << help << "\n# TYPE " << name << ' ' << type << '\n';
   };

@@ -8,6 +8,7 @@
 #include <spdlog/spdlog.h>
 
 #include "codecs/cardbridge/frame.hpp"
+#include "gateway/store/errors.hpp"
 
 namespace dcgw::cardauth {
 
@@ -64,13 +65,32 @@ void BridgeListener::post(BridgeId bridge, Bytes frames) {
   outbox_->post(bridge, std::move(frames));
 }
 
+std::optional<std::optional<codecs::Bytes>> BridgeListener::bridgeKey(Conn& c) {
+  try {
+    return registry_.bridgeKey(c.ident);
+  } catch (const store::StoreError& e) {
+    spdlog::error("card bridge '{}' {}: login refused, the store cannot be read: {}", c.ident,
+                  uplink::peerAddress(c.fd), e.what());
+    transport_->fail(c, code(cb::ErrorCode::StoreUnavailable),
+                     std::string("the gateway cannot read its store now: ") + e.what());
+    return std::nullopt;
+  }
+}
+
 void BridgeListener::recheck(const std::string& ident) {
   outbox_->post([this, ident] {
     auto it = byIdent_.find(ident);
     if (it == byIdent_.end()) return;
     auto* c = static_cast<Conn*>(transport_->find(it->second));
     if (!c || c->state != uplink::Connection::State::Open) return;
-    auto key = registry_.bridgeKey(ident);
+    std::optional<codecs::Bytes> key;
+    try {
+      key = registry_.bridgeKey(ident);
+    } catch (const store::StoreError& e) {
+      spdlog::error("card bridge '{}': its registration could not be read again: {}", ident,
+                    e.what());
+      return;  // judged again at its next login
+    }
     if (key && *key == c->key) return;  // another change (its description)
     const auto why = key ? cb::ErrorCode::WrongProof : cb::ErrorCode::UnknownBridge;
     const std::string text = key ? "the admin changed the bridge key of card bridge '" + ident + "'"
@@ -124,13 +144,14 @@ bool BridgeListener::onLogin(Conn& c, const up::FrameView& f) {
       return false;
     }
     c.ident = *ident;
-    auto key = registry_.bridgeKey(c.ident);
-    if (!key) {
+    auto key = bridgeKey(c);
+    if (!key) return false;  // the store failed: the connection is closed
+    if (!*key) {
       refuse(c, static_cast<std::uint8_t>(cb::ErrorCode::UnknownBridge),
              "no card bridge '" + c.ident + "' is registered");
       return false;
     }
-    c.key = std::move(*key);
+    c.key = std::move(**key);
     if (RAND_bytes(c.nonce.data(), static_cast<int>(c.nonce.size())) != 1)
       throw std::runtime_error("OpenSSL RAND_bytes failed: no nonce for a bridge login");
     Bytes out;
@@ -141,6 +162,15 @@ bool BridgeListener::onLogin(Conn& c, const up::FrameView& f) {
     return true;
   }
   if (c.stage == Conn::Stage::Proof && f.kind == static_cast<std::uint8_t>(cb::Kind::Proof)) {
+    // The key as it is now: an admin may have changed or removed it since HELLO.
+    auto key = bridgeKey(c);
+    if (!key) return false;
+    if (!*key) {
+      refuse(c, static_cast<std::uint8_t>(cb::ErrorCode::UnknownBridge),
+             "no card bridge '" + c.ident + "' is registered");
+      return false;
+    }
+    c.key = std::move(**key);
     unsigned char mac[32];
     unsigned int n = 0;
     const Bytes m = cb::proofMessage(c.nonce, c.ident);

@@ -8,6 +8,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 
 #include "gateway/cardauth/service.hpp"
@@ -49,6 +50,9 @@ class BridgeListener final : public uplink::TransportEvents {
   bool onLogin(Conn& c, const codecs::uplink::FrameView& f);
   bool onOpen(Conn& c, const codecs::uplink::FrameView& f);
   void refuse(Conn& c, std::uint8_t code, const std::string& why);
+  // The bridge's key from the registry (nullopt inside: no such bridge or no key); nullopt when
+  // the store cannot be read: then the connection is closed with STORE_UNAVAILABLE.
+  std::optional<std::optional<codecs::Bytes>> bridgeKey(Conn& c);
 
   CardAuth& owner_;
   Relay& relay_;

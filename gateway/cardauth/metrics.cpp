@@ -2,25 +2,11 @@
 #include <sstream>
 
 #include "gateway/cardauth/service.hpp"
+#include "gateway/common/prometheus.hpp"
 
 namespace dcgw::cardauth {
 
-namespace {
-
-std::string label(const std::string& v) {
-  std::string out;
-  for (char ch : v) {
-    if (ch == '\\' || ch == '"') out += '\\';
-    if (ch == '\n') {
-      out += "\\n";
-      continue;
-    }
-    out += ch;
-  }
-  return out;
-}
-
-}  // namespace
+using common::promLabel;
 
 std::string CardAuth::prometheus() const {
   std::ostringstream m;
@@ -38,11 +24,11 @@ std::string CardAuth::prometheus() const {
   m << "dcgw_card_sessions_open " << rs.sessionsOpen << '\n';
   family("dcgw_card_queue_length", "gauge", "Trackers waiting for the company card.");
   for (const auto& v : relay_.cards())
-    m << "dcgw_card_queue_length{card=\"" << label(v.number) << "\"} " << v.waiting << '\n';
+    m << "dcgw_card_queue_length{card=\"" << promLabel(v.number) << "\"} " << v.waiting << '\n';
   family("dcgw_card_sessions_total", "counter",
          "Card requests ended, by outcome (FINISHED, IDLE_TIMEOUT, OFFLINE, ...).");
   for (const auto& [outcome, n] : rs.outcomes)
-    m << "dcgw_card_sessions_total{outcome=\"" << label(outcome) << "\"} " << n << '\n';
+    m << "dcgw_card_sessions_total{outcome=\"" << promLabel(outcome) << "\"} " << n << '\n';
   family("dcgw_card_apdu_round_trip_seconds", "histogram",
          "APDU round trips through the relay: gateway -> bridge -> card -> gateway.");
   std::uint64_t cumulative = 0;

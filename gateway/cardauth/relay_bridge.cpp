@@ -234,6 +234,9 @@ Outputs Relay::sessionFailed(BridgeId b, const cb::SessionNote& n, std::int64_t 
           c.bridge.reset();
           event(o, now, number, "", "OFFLINE",
                 "The company card " + quoted(number) + " was removed from its reader.");
+          tellPlaces(o, c, "The company card " + quoted(number) + " is offline; waiting for it.",
+                     true);
+          return o;
         }
         startNext(o, c, now);
         return o;
@@ -382,10 +385,14 @@ Outputs Relay::shutdown(std::int64_t now) {
                  "The gateway is stopping.", true, now);
     } else {
       Card& c = cards_[ts->second.card];
-      std::erase_if(c.queue, [t](const Waiter& w) { return w.tracker == t; });
+      auto w = std::find_if(c.queue.begin(), c.queue.end(),
+                            [t](const Waiter& x) { return x.tracker == t; });
+      const std::string serial = w != c.queue.end() ? w->serial : "";
+      const std::int64_t since = w != c.queue.end() ? w->sinceMs : now;
+      if (w != c.queue.end()) c.queue.erase(w);
       trackers_.erase(ts);
-      refuse(o, Tracker{t, "", std::nullopt, ""}, c.number, CardReason::ShuttingDown,
-             "The gateway is stopping.", now);
+      refuse(o, Tracker{t, serial, std::nullopt, ""}, c.number, CardReason::ShuttingDown,
+             "The gateway is stopping.", now, since);
     }
   }
   return o;

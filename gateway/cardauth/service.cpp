@@ -118,9 +118,19 @@ void CardAuth::onFrame(uplink::Session& s, std::uint8_t kind, codecs::ByteView b
         return s.fail(up::ErrorCode::MalformedFrame, "CARD_CLOSE: " + session.error().message());
       return decide([&] { return relay_.close(s.id(), *session, now); });
     }
-    default:
+    case up::CardKind::CardWaiting:
+    case up::CardKind::CardOpened:
+    case up::CardKind::ApduResponse:
+    case up::CardKind::CardClosed:
       return s.fail(up::ErrorCode::UnexpectedFrame,
                     std::string(up::cardKindName(kind)) + " is sent by the gateway, not a device");
+    default:  // 0x37-0x3F: reserved for later card frames (schema/uplink.md section 3)
+      up::appendError(s.out(), up::ErrorCode::NotSupported,
+                      "kind " + std::to_string(kind) +
+                          " is reserved for the card relay, not implemented by this gateway "
+                          "(uplink version 1)");
+      s.wantWrite();
+      return;
   }
 }
 

@@ -3,33 +3,14 @@
 
 #include <spdlog/spdlog.h>
 
+#include "codecs/timefmt.hpp"
+
 namespace dcgw::cardauth {
 
-namespace {
-
-// Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's days_from_civil).
-std::int64_t daysFromCivil(std::int64_t y, unsigned m, unsigned d) {
-  y -= m <= 2;
-  const std::int64_t era = (y >= 0 ? y : y - 399) / 400;
-  const auto yoe = static_cast<unsigned>(y - era * 400);
-  const unsigned doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-  const unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-  return era * 146097 + static_cast<std::int64_t>(doe) - 719468;
-}
-
-}  // namespace
-
 std::optional<std::int64_t> endOfDayMs(const std::string& date) {
-  if (date.size() != 10 || date[4] != '-' || date[7] != '-') return std::nullopt;
-  for (std::size_t i : {0u, 1u, 2u, 3u, 5u, 6u, 8u, 9u})
-    if (date[i] < '0' || date[i] > '9') return std::nullopt;
-  const int y = std::stoi(date.substr(0, 4));
-  const unsigned m = static_cast<unsigned>(std::stoi(date.substr(5, 2)));
-  const unsigned d = static_cast<unsigned>(std::stoi(date.substr(8, 2)));
-  static constexpr unsigned kDays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-  const bool leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
-  if (m < 1 || m > 12 || d < 1 || d > kDays[m - 1] + (m == 2 && leap ? 1 : 0)) return std::nullopt;
-  return (daysFromCivil(y, m, d) + 1) * 86'400'000;
+  const auto days = codecs::parseIsoDateDays(date);
+  if (!days) return std::nullopt;
+  return (*days + 1) * 86'400'000;
 }
 
 StoreRegistry::StoreRegistry(store::ConfigReader& config, store::CardLog& log)
@@ -64,21 +45,25 @@ void StoreRegistry::loadDevice(const std::string& serial) {
 }
 
 void StoreRegistry::apply(const std::vector<common::Change>& changes) {
-  bool cards = false;
+  // One reload at a time, each reading the store after the change it follows was committed:
+  // two overlapping handlers cannot put an older read in place of a newer one.
+  std::lock_guard reloading(reloadMu_);
+  bool cards = false, all = false;
+  std::vector<std::string> devices;
   for (const auto& c : changes) {
-    switch (c.kind) {
-      case common::Change::Kind::CardChanged:
-      case common::Change::Kind::LocationChanged:
-        cards = true;
-        break;
-      case common::Change::Kind::DeviceChanged:
-        loadDevice(c.serial);
-        break;
-      default:
-        break;
-    }
+    if (c.kind == common::Change::Kind::CardChanged) cards = true;
+    // A removed location leaves its devices without one (and its cards without it).
+    if (c.kind == common::Change::Kind::LocationChanged) all = true;
+    if (c.kind == common::Change::Kind::DeviceChanged) devices.push_back(c.serial);
   }
-  if (cards) loadCards();
+  try {
+    if (all) return loadAll();
+    for (const auto& serial : devices) loadDevice(serial);
+    if (cards) loadCards();
+  } catch (const store::StoreError& e) {
+    spdlog::error("card relay: the registry could not be read again ({}); it keeps the last one",
+                  e.what());
+  }
 }
 
 std::optional<CardInfo> StoreRegistry::card(const std::string& number) {

@@ -39,7 +39,8 @@ class StoreRegistry final : public Registry {
 
   store::ConfigReader& config_;
   store::CardLog& log_;
-  std::mutex mu_;
+  std::mutex reloadMu_;  // one apply() at a time
+  std::mutex mu_;        // the cache
   std::map<std::string, CardInfo> cards_;
   std::unordered_map<std::string, DeviceCardInfo> devices_;
 };

@@ -6,6 +6,7 @@
 #include <ctime>
 
 #include "codecs/json.hpp"
+#include "codecs/timefmt.hpp"
 #include "gateway/control/validation.hpp"
 
 namespace dcgw::control {
@@ -77,13 +78,9 @@ std::string renderCardConfig(const store::CompanyCardConfig& c) {
 }
 
 bool cardExpired(const store::CompanyCardConfig& c, std::int64_t nowMs) {
-  const std::time_t secs = static_cast<std::time_t>(nowMs / 1000);
-  std::tm tm{};
-  gmtime_r(&secs, &tm);
-  char today[32];
-  std::snprintf(today, sizeof today, "%04d-%02d-%02d", tm.tm_year + 1900, tm.tm_mon + 1,
-                tm.tm_mday);
-  return std::string(today) > c.expiresOn;  // both YYYY-MM-DD: the text orders as the date
+  // The relay's rule (cardauth::endOfDayMs): usable through the day printed on the card.
+  const auto days = codecs::parseIsoDateDays(c.expiresOn);
+  return !days || nowMs >= (*days + 1) * 86'400'000;
 }
 
 std::optional<store::CompanyCardConfig> Cards::get(const std::string& number) {

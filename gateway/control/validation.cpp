@@ -2,6 +2,7 @@
 #include "gateway/control/validation.hpp"
 
 #include "codecs/packets/registry.hpp"
+#include "codecs/timefmt.hpp"
 #include "gateway/forward/destination_settings.hpp"
 
 namespace dcgw::control {
@@ -69,15 +70,8 @@ bool isToken(const std::string& s, std::size_t max) {
 }
 
 bool isCalendarDate(const std::string& s) {
-  if (s.size() != 10 || s[4] != '-' || s[7] != '-') return false;
-  for (std::size_t i : {0, 1, 2, 3, 5, 6, 8, 9})
-    if (s[i] < '0' || s[i] > '9') return false;
-  const int y = std::stoi(s.substr(0, 4)), m = std::stoi(s.substr(5, 2)),
-            d = std::stoi(s.substr(8, 2));
-  if (y < 1970 || m < 1 || m > 12 || d < 1) return false;
-  static constexpr int kDays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-  const bool leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
-  return d <= kDays[m - 1] + (m == 2 && leap ? 1 : 0);
+  const auto days = codecs::parseIsoDateDays(s);
+  return days && *days >= 0;  // 1970 on
 }
 
 std::vector<codecs::Error> cardErrors(const store::CompanyCardConfig& c) {

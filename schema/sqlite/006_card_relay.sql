@@ -32,8 +32,8 @@ CREATE TABLE card_events (
   code TEXT NOT NULL,
   text TEXT NOT NULL
 ) STRICT;
-CREATE INDEX card_events_card ON card_events (card, id) WHERE card <> '';
-CREATE INDEX card_events_serial ON card_events (serial, id) WHERE serial <> '';
+CREATE INDEX card_events_card ON card_events (card, id);
+CREATE INDEX card_events_serial ON card_events (serial, id);
 
 CREATE TABLE card_sessions (
   id INTEGER PRIMARY KEY,

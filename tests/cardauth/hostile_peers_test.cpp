@@ -7,6 +7,8 @@
 // bridge's card) goes on undisturbed.
 #include <gtest/gtest.h>
 
+#include <openssl/hmac.h>
+
 #include <filesystem>
 #include <thread>
 
@@ -265,6 +267,76 @@ TEST_F(HostilePeers, ATrackersBadApdusEndOnlyWhatIsItsOwn) {
   EXPECT_EQ(closedReason(nextCard(t1)), "BAD_APDU");
   EXPECT_TRUE(hasEvent("BAD_APDU"));
   EXPECT_TRUE(roundTrip(b, t2, s2));
+}
+
+TEST_F(HostilePeers, AReservedCardKindIsNotSupportedAndTheConnectionStays) {
+  RawBridge a(bridgePort(), "office-a", kKeyA);
+  ASSERT_TRUE(a.welcomed());
+  a.insert(kCardA);
+  ASSERT_EQ(a.status(), 0);
+  Client t(uplinkPort());
+  t.login("11111111");
+  Bytes f;
+  up::appendFrame(f, std::uint8_t{0x37}, Bytes{0x00});
+  t.send(f);
+  EXPECT_NE(t.expectError(up::ErrorCode::NotSupported).find("reserved"), std::string::npos);
+  f.clear();
+  up::appendCardOpen(f, {"", 0xFF});
+  t.send(f);
+  EXPECT_NE(a.start(), 0u);
+  EXPECT_EQ(nextCard(t).first, k(up::CardKind::CardOpened));
+  // A gateway's kind sent by a device is a protocol error: the connection closes.
+  f.clear();
+  up::appendFrame(f, k(up::CardKind::CardOpened), Bytes{0x00});
+  t.send(f);
+  t.expectError(up::ErrorCode::UnexpectedFrame);
+}
+
+TEST_F(HostilePeers, AKeyChangedBetweenHelloAndProofIsTheOneChecked) {
+  Client c(bridgePort());
+  Bytes b;
+  cb::appendHello(b, "office-a");
+  c.send(b);
+  auto [kind, nonce] = c.next();
+  ASSERT_EQ(kind, k(cb::Kind::Challenge));
+  {
+    auto tx = store_->begin();
+    ASSERT_TRUE(tx->upsertCardBridge({"office-a", "", Bytes(32, 0x55)}).ok());
+    tx->commit();
+  }
+  const Bytes m = cb::proofMessage(nonce, "office-a");
+  unsigned char mac[32];
+  unsigned int n = 0;
+  HMAC(EVP_sha256(), kKeyA.data(), static_cast<int>(kKeyA.size()), m.data(), m.size(), mac, &n);
+  b.clear();
+  cb::appendProof(b, codecs::ByteView(mac, 32));
+  c.send(b);
+  auto [ek, eb] = c.next();
+  ASSERT_EQ(ek, k(cb::Kind::Error));
+  EXPECT_EQ(std::string(cb::errorCodeName(cb::parseError(eb)->code)), "WRONG_PROOF");
+}
+
+TEST_F(HostilePeers, AStoreThatCannotBeReadRefusesBridgeLoginsAndTheListenerGoesOn) {
+  for (const char* suffix : {"", "-wal", "-shm"}) std::filesystem::remove(db_ + suffix);
+  ASSERT_FALSE(store_->health().ok);  // as serve's once-a-second poll finds it
+  for (int i = 0; i < 2; ++i) {       // the second one proves the listener survived the first
+    RawBridge a(bridgePort(), "office-a", kKeyA);
+    EXPECT_FALSE(a.welcomed());
+    EXPECT_EQ(a.errorName(), "STORE_UNAVAILABLE");
+  }
+}
+
+TEST_F(HostilePeers, ARemovedLocationLeavesTheRelaysDevicesWithoutIt) {
+  StoreRegistry registry(*store_, *store_);
+  registry.loadAll();
+  const auto before = registry.device("11111111");
+  ASSERT_TRUE(before && before->locationId);
+  const std::int64_t depot = *before->locationId;
+  ASSERT_EQ(registry.card(kCardA)->locationIds, (std::vector<std::int64_t>{depot}));
+  ASSERT_TRUE(store_->removeLocation(depot).ok());
+  registry.apply({common::Change::location(depot)});
+  EXPECT_FALSE(registry.device("11111111")->locationId);
+  EXPECT_TRUE(registry.card(kCardA)->locationIds.empty());
 }
 
 // Issue 12: 100 trackers queued on 2 cards are all served in arrival order, each told its

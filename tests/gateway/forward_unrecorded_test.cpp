@@ -41,7 +41,7 @@ class CountingAdapter : public adapters::Adapter {
 };
 
 bool eventually(const std::function<bool()>& f) {
-  for (int i = 0; i < 500 && !f(); ++i) std::this_thread::sleep_for(10ms);
+  for (int i = 0; i < 3000 && !f(); ++i) std::this_thread::sleep_for(10ms);  // 30 s: a loaded CI
   return f();
 }
 
