@@ -97,7 +97,7 @@ Outputs Relay::open(const Tracker& t, const up::CardOpen& request, std::int64_t 
     return o;
   }
   trackers_[t.id] = TrackerState{number, 0};
-  Waiter w{t.id, t.serial, request.protocol, now, 0};
+  Waiter w{t.id, t.serial, request.protocol, now, 0, t.locationId};
   if (c.phase == Phase::Idle && c.queue.empty()) {
     startSession(o, c, w, now);
     return o;
@@ -173,6 +173,13 @@ void Relay::startNext(Outputs& o, Card& c, std::int64_t now) {
         info ? invalid(*info, now, why)
              : std::optional<std::string>("The company card " + quoted(c.number) +
                                           " is no longer registered.");
+    // The admin may have taken the waiter's location off the card meanwhile.
+    if (!text && (!w.locationId || std::find(info->locationIds.begin(), info->locationIds.end(),
+                                             *w.locationId) == info->locationIds.end())) {
+      why = CardReason::NotAllowed;
+      text = "Device " + quoted(w.serial) + " is not allowed to use the company card " +
+             quoted(c.number) + " (its location is not among the card's locations).";
+    }
     if (text) {
       trackers_.erase(w.tracker);
       refuse(o, Tracker{w.tracker, w.serial, std::nullopt, ""}, c.number, why, *text, now,

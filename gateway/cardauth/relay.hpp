@@ -150,6 +150,7 @@ class Relay {
     std::uint8_t protocol{0xFF};
     std::int64_t sinceMs{0};
     std::uint16_t toldPlace{0};
+    std::optional<std::int64_t> locationId;  // judged again when its turn comes
   };
   struct Session {
     std::uint32_t id{0};

@@ -293,6 +293,28 @@ TEST_F(RelayTest, ACardGoneFailureBeforeTheRemovalReportTakesTheCardOffline) {
   EXPECT_TRUE(o.events.empty());
 }
 
+// The admin takes a location off the card while one of its devices waits: when its turn
+// comes it is refused NOT_ALLOWED, and the next waiter is served.
+TEST_F(RelayTest, AWaiterWhoseLocationLeftTheCardIsRefusedAtItsTurn) {
+  dir_.cards[kCard2].locationIds = {1, 2};
+  insert(kCard2);
+  const auto first = relay_.open(tracker(1, 1, kCard2), {"", 0xFF}, kT0);
+  auto s = started(first);
+  ASSERT_TRUE(s);
+  relay_.sessionStarted(1, {s->session, 0x00, {0x3b, 0x00}}, kT0);
+  relay_.open(tracker(2, 2, kCard2), {"", 0xFF}, kT0 + 1);  // location 2: waits
+  relay_.open(tracker(3, 1, kCard2), {"", 0xFF}, kT0 + 2);  // location 1: waits
+  dir_.cards[kCard2].locationIds = {1};
+  relay_.cardChanged(kCard2, kT0 + 3);
+  relay_.close(1, s->session, kT0 + 4);
+  auto o = relay_.sessionEnded(1, s->session, kT0 + 5);
+  EXPECT_EQ(closed(o, 2).second, 0x03);  // NOT_ALLOWED
+  EXPECT_TRUE(started(o));               // tracker 3's turn
+  const auto views = relay_.cards();
+  ASSERT_EQ(views.size(), 1u);
+  EXPECT_EQ(views[0].inUseBy, "10000003");
+}
+
 TEST_F(RelayTest, CardRemovedMidSessionAndBridgeGone) {
   insert();
   const std::uint32_t s = openSession(1);
