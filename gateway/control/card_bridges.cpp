@@ -34,7 +34,7 @@ void check(const store::CardBridgeConfig& b, bool checkIdent, FieldErrors& error
 
 }  // namespace
 
-std::string renderCardBridgeConfig(const store::CardBridgeRecord& b) {
+std::string renderCardBridgeConfig(const store::CardBridgeRecord& b, bool keyChanged) {
   std::string out;
   codecs::JsonWriter w(out);
   w.beginObject();
@@ -44,6 +44,10 @@ std::string renderCardBridgeConfig(const store::CardBridgeRecord& b) {
   w.string(b.description);
   w.key("hasKey");
   w.boolean(b.hasKey);
+  if (keyChanged) {
+    w.key("keyChanged");
+    w.boolean(true);
+  }
   w.endObject();
   return out;
 }
@@ -95,7 +99,7 @@ Outcome<store::CardBridgeRecord> CardBridges::update(const Actor& a, const std::
     if (store::Status s = tx->upsertCardBridge(b); !s) return Failure::fromStore(s.error());
     after = *tx->cardBridge(ident);
     ctx_.audit(*tx, a, "card-bridge.update", target(ident), renderCardBridgeConfig(*before),
-               renderCardBridgeConfig(after));
+               renderCardBridgeConfig(after, c.key.has_value()));
     tx->commit();
   }
   ctx_.publish(common::Change::cardBridge(ident));
@@ -113,7 +117,7 @@ Outcome<std::string> CardBridges::rotateKey(const Actor& a, const std::string& i
     store::CardBridgeConfig b{ident, before->description, key};
     if (store::Status s = tx->upsertCardBridge(b); !s) return Failure::fromStore(s.error());
     ctx_.audit(*tx, a, "card-bridge.rotate-key", target(ident), renderCardBridgeConfig(*before),
-               renderCardBridgeConfig(*tx->cardBridge(ident)));
+               renderCardBridgeConfig(*tx->cardBridge(ident), true));
     tx->commit();
   }
   ctx_.publish(common::Change::cardBridge(ident));

@@ -24,7 +24,8 @@ struct CreatedCardBridge {
 };
 
 // The bridge as the audit log keeps it: ident, description, hasKey (never the key).
-std::string renderCardBridgeConfig(const store::CardBridgeRecord& b);
+// `keyChanged`: a change that gave a new key says so (never the key itself).
+std::string renderCardBridgeConfig(const store::CardBridgeRecord& b, bool keyChanged = false);
 
 class CardBridges {
  public:

@@ -41,6 +41,9 @@ TEST_F(CardApiTest, BridgeLifecycleShowsAGeneratedKeyOnceAndNeverAudits) {
             200);
   EXPECT_EQ(codecs::toHex(*store_->cardBridgeKey("office-1")), other);
   EXPECT_TRUE(published(common::Change::Kind::CardBridgeChanged, "office-1"));
+  // The audit says the key changed (hasKey alone is true before and after), never which.
+  EXPECT_NE(get("/api/v1/audit?limit=1").body.find(R"("keyChanged":true)"), std::string::npos)
+      << get("/api/v1/audit?limit=1").body;
 
   Reply rotated = call("POST", "/api/v1/card-bridges/office-1/rotate-key");
   ASSERT_EQ(rotated.status, 200) << rotated.body;
