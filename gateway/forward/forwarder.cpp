@@ -155,15 +155,20 @@ std::shared_ptr<void> Forwarder::hold(std::int64_t destination, std::chrono::mil
     auto it = workers_.find(destination);
     if (it == workers_.end()) return std::make_shared<int>(0);
     Worker& w = *it->second;
+    gate = w.gate;
+    // Held first, then interrupted: a worker the interrupt wakes from its backoff cannot begin
+    // a run in between (it would send before the holder acts, and back off again after).
+    {
+      std::lock_guard g(gate->mu);
+      ++gate->holders;
+    }
     {
       std::lock_guard l(w.mu);
       w.interrupt = true;  // end the run after the packet being sent
     }
     w.cv.notify_all();
-    gate = w.gate;
   }
   std::unique_lock g(gate->mu);
-  ++gate->holders;
   if (!gate->cv.wait_for(g, limit, [&] { return !gate->running; })) {
     --gate->holders;
     g.unlock();
