@@ -36,7 +36,7 @@ struct Warning {
 // Strings are UTF-8, converted from the file's code page (Annex 1C: codePage byte + bytes),
 // trailing spaces and NULs trimmed. An absent value stays empty / nullopt.
 struct CardSummary {
-  std::string cardNumber;  // CardNumber, all 16 characters (identification + indexes)
+  std::string cardNumber;            // CardNumber, all 16 characters (identification + indexes)
   std::uint8_t issuingNation{0xFF};  // NationNumeric
   std::string issuingNationAlpha;    // NationAlpha, 1 to 3 characters ("D", "F", "UK", "EC")
   std::string surname;
@@ -54,7 +54,7 @@ struct CardSummary {
 };
 
 struct VehicleUnitSummary {
-  std::string vin;                       // VehicleIdentificationNumber (17)
+  std::string vin;                        // VehicleIdentificationNumber (17)
   std::uint8_t registrationNation{0xFF};  // NationNumeric
   std::string registrationNationAlpha;
   std::string registrationNumber;
@@ -63,8 +63,8 @@ struct VehicleUnitSummary {
   std::string partNumber;       // VUIdentification.vuPartNumber (16)
   std::string softwareVersion;  // vuSoftwareIdentification.vuSoftwareVersion (4)
   std::string serialNumber;     // vuSerialNumber rendered as text (for people, not packets)
-  std::optional<std::uint8_t> authorisedSpeed;       // latest calibration record, km/h
-  std::optional<std::uint32_t> nextCalibrationDate;  // latest calibration record, TimeReal
+  std::optional<std::uint8_t> authorisedSpeed;           // latest calibration record, km/h
+  std::optional<std::uint32_t> nextCalibrationDate;      // latest calibration record, TimeReal
   std::optional<std::uint32_t> downloadablePeriodBegin;  // VuDownloadablePeriod, TimeReal
   std::optional<std::uint32_t> downloadablePeriodEnd;
 };
@@ -72,8 +72,8 @@ struct VehicleUnitSummary {
 struct ParsedFile {
   FileKind kind{FileKind::Unknown};
   Generation generation{Generation::Unknown};
-  std::optional<CardSummary> card;        // card kinds, when the identification was read
-  std::optional<VehicleUnitSummary> vu;   // VehicleUnit, when the overview was read
+  std::optional<CardSummary> card;       // card kinds, when the identification was read
+  std::optional<VehicleUnitSummary> vu;  // VehicleUnit, when the overview was read
   std::vector<Warning> warnings;
   // Empty when a summary was made; otherwise why none could be (the file is still stored).
   std::string error;

@@ -1,0 +1,31 @@
+// Annex 1C data dictionary helpers shared by the card and vehicle-unit parsers: code-page text
+// (chapter 4) to UTF-8, NationNumeric to NationAlpha, IA5 strings and TimeReal sentinels.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+
+#include "codecs/bytes.hpp"
+
+namespace dcgw::codecs::ddd {
+
+// Text in one of chapter 4's code pages (1, 2, 3, 5, 7, 9, 13, 15, 16: ISO/IEC 8859-n; 80: KOI8-R;
+// 85: KOI8-U) to UTF-8, trailing spaces, NULs and 0xFF padding trimmed. Bytes a code page does
+// not map, and every byte above 0x7F under an unknown code page, become U+FFFD and `*ok` (when
+// given) is set false; an empty (all padding) value is fine.
+std::string decodeCodePage(std::uint8_t codePage, ByteView bytes, bool* ok = nullptr);
+
+// IA5String (7-bit ASCII) with its padding (spaces, NULs, 0xFF) trimmed from the end; any byte
+// outside 0x20..0x7E becomes '?' and `*ok` (when given) is set false.
+std::string decodeIa5(ByteView bytes, bool* ok = nullptr);
+
+// NationAlpha of a NationNumeric ("D" for 0x0D, "UK" for 0x15, "EC", "EUR", "WLD"); "" for
+// 0x00 (no information) and for codes with no assignment. The list is the one kept by the
+// interoperability laboratory (Annex 1C data dictionary 2.100), not printed in the regulation.
+const char* nationAlpha(std::uint8_t nationNumeric);
+
+// TimeReal with its "no value" sentinels (0 and 0xFFFFFFFF) as nullopt.
+std::optional<std::uint32_t> timeRealValue(std::uint32_t raw);
+
+}  // namespace dcgw::codecs::ddd
