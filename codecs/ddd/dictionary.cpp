@@ -154,6 +154,30 @@ const char* nationAlpha(std::uint8_t code) {
   }
 }
 
+char32_t nextUtf8CodePoint(std::string_view s, std::size_t& i) {
+  const auto b0 = static_cast<unsigned char>(s[i]);
+  const int extra = b0 < 0x80         ? 0
+                    : (b0 >> 5) == 6  ? 1
+                    : (b0 >> 4) == 14 ? 2
+                    : (b0 >> 3) == 30 ? 3
+                                      : -1;
+  if (extra < 0 || i + extra >= s.size()) {
+    ++i;
+    return 0xFFFD;
+  }
+  char32_t cp = extra == 0 ? b0 : b0 & (0x3F >> extra);
+  for (int k = 1; k <= extra; ++k) {
+    const auto b = static_cast<unsigned char>(s[i + k]);
+    if ((b & 0xC0) != 0x80) {
+      ++i;
+      return 0xFFFD;
+    }
+    cp = cp << 6 | (b & 0x3F);
+  }
+  i += 1 + extra;
+  return cp;
+}
+
 std::optional<std::uint32_t> timeRealValue(std::uint32_t raw) {
   if (raw == 0 || raw == 0xFFFFFFFFu) return std::nullopt;
   return raw;

@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 
 #include "codecs/bytes.hpp"
 
@@ -24,6 +25,10 @@ std::string decodeIa5(ByteView bytes, bool* ok = nullptr);
 // 0x00 (no information) and for codes with no assignment. The list is the one kept by the
 // interoperability laboratory (Annex 1C data dictionary 2.100), not printed in the regulation.
 const char* nationAlpha(std::uint8_t nationNumeric);
+
+// The code point of UTF-8 text at `i`, advancing `i`; a malformed byte is U+FFFD on its own.
+// REQUIRES: i < text.size().
+char32_t nextUtf8CodePoint(std::string_view text, std::size_t& i);
 
 // TimeReal with its "no value" sentinels (0 and 0xFFFFFFFF) as nullopt.
 std::optional<std::uint32_t> timeRealValue(std::uint32_t raw);

@@ -4,26 +4,29 @@
 namespace dcgw::codecs::layouts {
 namespace {
 using K = FieldKind;
+// Values a file did not give are all ones (dcgw's File Summary packets, schema/files.md), as
+// section 14's NULLs are; DownloadDate is always known.
+constexpr std::uint8_t N = kNullable;
 constexpr FieldSpec kDriver[] = {
     {"downloadDate", "DownloadDate", 2, 4, K::TimeReal},
     {"cardNumber", "CardNumber", 6, 14, K::Ascii},
     {"surname", "Surname", 20, 70, K::Utf16LE},
     {"firstNames", "FirstNames", 90, 70, K::Utf16LE},
     {"cardHolderBirthDate", "cardHolderBirthDate", 160, 4, K::Datef},
-    {"cardValidBegin", "cardValidBegin", 164, 4, K::TimeReal},
-    {"cardExpiryDate", "cardExpiryDate", 168, 4, K::TimeReal},
+    {"cardValidBegin", "cardValidBegin", 164, 4, K::TimeReal, N},
+    {"cardExpiryDate", "cardExpiryDate", 168, 4, K::TimeReal, N},
     {"cardIssuingMemberStateAlpha", "cardIssuingMemberStateAlpha", 172, 3, K::Ascii},
     {"drivingLicenceNumber", "drivingLicenceNumber", 175, 16, K::Ascii},
-    {"activityStartDate", "activityStartDate", 191, 4, K::TimeReal},
-    {"activityEndDate", "activityEndDate", 195, 4, K::TimeReal},
+    {"activityStartDate", "activityStartDate", 191, 4, K::TimeReal, N},
+    {"activityEndDate", "activityEndDate", 195, 4, K::TimeReal, N},
 };
 constexpr FieldSpec kWorkshop[] = {
     {"downloadDate", "DownloadDate", 2, 4, K::TimeReal},
     {"cardNumber", "CardNumber", 6, 14, K::Ascii},
     {"surname", "Surname", 20, 70, K::Utf16LE},
     {"firstNames", "FirstNames", 90, 70, K::Utf16LE},
-    {"cardValidBegin", "cardValidBegin", 160, 4, K::TimeReal},
-    {"cardExpiryDate", "cardExpiryDate", 164, 4, K::TimeReal},
+    {"cardValidBegin", "cardValidBegin", 160, 4, K::TimeReal, N},
+    {"cardExpiryDate", "cardExpiryDate", 164, 4, K::TimeReal, N},
     {"cardIssuingMemberStateAlpha", "cardIssuingMemberStateAlpha", 168, 3, K::Ascii},
     {"workshopName", "workshopName", 171, 70, K::Utf16LE},
     {"workshopAddress", "workshopAddress", 241, 70, K::Utf16LE},
@@ -36,10 +39,10 @@ constexpr FieldSpec kVehicleUnit[] = {
     {"vuManufacturerName", "vuManufacturerName", 52, 70, K::Utf16LE},
     {"vuPartNumber", "vuPartNumber", 122, 16, K::Ascii},
     {"vuSoftwareVersion", "vuSoftwareVersion", 138, 4, K::Ascii},
-    {"authorisedSpeed", "authorisedSpeed", 142, 1, K::U8, 0, {}, "km/h"},
-    {"nextCalibrationDate", "nextCalibrationDate", 143, 4, K::TimeReal},
-    {"activityStartDate", "activityStartDate", 147, 4, K::TimeReal},
-    {"activityEndDate", "activityEndDate", 151, 4, K::TimeReal},
+    {"authorisedSpeed", "authorisedSpeed", 142, 1, K::U8, N, {}, "km/h"},
+    {"nextCalibrationDate", "nextCalibrationDate", 143, 4, K::TimeReal, N},
+    {"activityStartDate", "activityStartDate", 147, 4, K::TimeReal, N},
+    {"activityEndDate", "activityEndDate", 151, 4, K::TimeReal, N},
 };
 }  // namespace
 const Layout kDriverCardSummary{"9.1", kDriver, 199, 199};
