@@ -89,8 +89,13 @@ const std::vector<Verb>& verbs() {
     o.push_back({"--verify-tls", false});
     return o;
   }();
-  static const std::vector<Option> loc = {
-      {"--name", true}, {"--description", true}, {"--destinations", true}};
+  static const std::vector<Option> loc = {{"--name", true},
+                                          {"--description", true},
+                                          {"--destinations", true},
+                                          {"--file-naming", true},
+                                          {"--time-zone", true},
+                                          {"--vu-download-days", true},
+                                          {"--card-download-days", true}};
   static const std::vector<Option> dev = {{"--location", true},
                                           {"--registration", true},
                                           {"--key", true},
@@ -132,14 +137,16 @@ const std::vector<Verb>& verbs() {
        "",
        loc,
        {"--name"},
-       "--name N [--description D] [--destinations ID,ID...|none]",
-       "create a location"},
+       "--name N [--description D] [--destinations ID,ID...|none] [--file-naming eu|fr|es]\n"
+       "       [--time-zone ZONE] [--vu-download-days N] [--card-download-days N]",
+       "create a location (tachograph files: naming, local time zone, download periods)"},
       {"locations",
        "update",
        "ID",
        loc,
        {},
-       "[--name N] [--description D] [--destinations ID,ID...|none]",
+       "[--name N] [--description D] [--destinations ID,ID...|none] [--file-naming eu|fr|es]\n"
+       "       [--time-zone ZONE] [--vu-download-days N] [--card-download-days N]",
        "change the given fields (--destinations is the whole new list)"},
       {"locations", "delete", "ID", {}, {}, "", "remove a location (its devices keep none)"},
       {"devices", "list", "", {}, {}, "", "every device"},

@@ -40,6 +40,22 @@ codecs::Result<Object> locationChanges(const AdminInvocation& inv) {
     }
     put(p, "destinationIds", JsonValue::makeArray(std::move(ids)));
   }
+  Object files;
+  if (const std::string* v = value(inv, "--file-naming"))
+    put(files, "naming", JsonValue::makeString(*v));
+  if (const std::string* v = value(inv, "--time-zone"))
+    put(files, "timeZone", JsonValue::makeString(*v));
+  for (const auto& [flag, member] : {std::pair{"--vu-download-days", "vehicleUnitDownloadDays"},
+                                     std::pair{"--card-download-days", "driverCardDownloadDays"}}) {
+    if (const std::string* v = value(inv, flag)) {
+      long long days = 0;
+      if (!parseInt(*v, 1, 3650, days))
+        return argError(
+            flag, std::string(flag) + " must be a number of days, 1 to 3650, not '" + *v + "'");
+      put(files, member, jsonInt(days));
+    }
+  }
+  if (!files.empty()) put(p, "files", JsonValue::makeObject(std::move(files)));
   return p;
 }
 

@@ -43,13 +43,22 @@ std::string render(const LocationView& v) {
   return renderLocation(v.config, v.devices);
 }
 
+store::LocationFiles LocationFilesPatch::over(store::LocationFiles base) const {
+  if (naming) base.naming = *naming;
+  if (timeZone) base.timeZone = *timeZone;
+  if (vehicleUnitDownloadDays) base.vehicleUnitDownloadDays = *vehicleUnitDownloadDays;
+  if (driverCardDownloadDays) base.driverCardDownloadDays = *driverCardDownloadDays;
+  return base;
+}
+
 std::optional<LocationView> Locations::get(std::int64_t id) {
   return find(ctx_.store, id);
 }
 
-Outcome<LocationView> Locations::create(const Actor& a, const store::LocationConfig& l,
-                                        FieldErrors errors) {
+Outcome<LocationView> Locations::create(const Actor& a, store::LocationConfig l, FieldErrors errors,
+                                        const LocationFilesPatch& files) {
   std::optional<LocationView> after;
+  if (files.any()) l.files = files.over(store::LocationFiles{});
   {
     auto tx = ctx_.store.begin();
     check(*tx, l, errors);
@@ -65,12 +74,13 @@ Outcome<LocationView> Locations::create(const Actor& a, const store::LocationCon
 }
 
 Outcome<LocationView> Locations::update(const Actor& a, std::int64_t id, store::LocationConfig l,
-                                        FieldErrors errors) {
+                                        FieldErrors errors, const LocationFilesPatch& files) {
   std::optional<LocationView> after;
   {
     auto tx = ctx_.store.begin();
     auto before = find(*tx, id);
     if (!before) return missing(id);
+    if (files.any()) l.files = files.over(before->config.files.value_or(store::LocationFiles{}));
     check(*tx, l, errors);
     if (!errors.empty()) return Failure::invalid(errors);
     l.id = id;

@@ -3,6 +3,8 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
+#include <string>
 
 #include "gateway/control/service.hpp"
 
@@ -15,6 +17,19 @@ struct LocationView {
 };
 std::string render(const LocationView& v);
 
+// The members of a location's `files` a request gives; the others keep their value (update) or
+// take the default (create).
+struct LocationFilesPatch {
+  std::optional<std::string> naming;
+  std::optional<std::string> timeZone;
+  std::optional<int> vehicleUnitDownloadDays;
+  std::optional<int> driverCardDownloadDays;
+  bool any() const {
+    return naming || timeZone || vehicleUnitDownloadDays || driverCardDownloadDays;
+  }
+  store::LocationFiles over(store::LocationFiles base) const;
+};
+
 class Locations {
  public:
   explicit Locations(Context ctx) : ctx_(ctx) {}
@@ -22,10 +37,10 @@ class Locations {
   std::optional<LocationView> get(std::int64_t id);
   // `errors`: what the caller's parser already found; the service adds a missing name and
   // destination ids that are not (listed) destinations.
-  Outcome<LocationView> create(const Actor& a, const store::LocationConfig& l,
-                               FieldErrors errors = {});
+  Outcome<LocationView> create(const Actor& a, store::LocationConfig l, FieldErrors errors = {},
+                               const LocationFilesPatch& files = {});
   Outcome<LocationView> update(const Actor& a, std::int64_t id, store::LocationConfig l,
-                               FieldErrors errors = {});
+                               FieldErrors errors = {}, const LocationFilesPatch& files = {});
   Outcome<Done> remove(const Actor& a, std::int64_t id);
 
  private:

@@ -1,8 +1,10 @@
 // Configuration shapes, checked once before the store sees them.
 #include "gateway/control/validation.hpp"
 
+#include "codecs/ddd/naming.hpp"
 #include "codecs/packets/registry.hpp"
 #include "codecs/timefmt.hpp"
+#include "gateway/common/time_zone.hpp"
 #include "gateway/forward/destination_settings.hpp"
 
 namespace dcgw::control {
@@ -34,6 +36,16 @@ codecs::Status validateDestination(const store::DestinationConfig& d) {
 
 codecs::Status validateLocation(const store::LocationConfig& l) {
   if (l.name.empty()) return codecs::makeError("name", 0, "a name");
+  if (!l.files) return codecs::Ok{};
+  const store::LocationFiles& f = *l.files;
+  if (!codecs::ddd::parseNamingConvention(f.naming))
+    return codecs::makeError("files.naming", 0, "\"eu\", \"fr\" or \"es\"");
+  if (auto zone = common::TimeZone::load(f.timeZone); !zone)
+    return codecs::makeError("files.timeZone", 0, zone.error().expected);
+  if (f.vehicleUnitDownloadDays < 1 || f.vehicleUnitDownloadDays > 3650)
+    return codecs::makeError("files.vehicleUnitDownloadDays", 0, "a number of days, 1 to 3650");
+  if (f.driverCardDownloadDays < 1 || f.driverCardDownloadDays > 3650)
+    return codecs::makeError("files.driverCardDownloadDays", 0, "a number of days, 1 to 3650");
   return codecs::Ok{};
 }
 

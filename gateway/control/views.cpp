@@ -137,6 +137,18 @@ std::string renderLocation(const store::LocationConfig& l, std::int64_t devices)
   w.endArray();
   w.key("devices");
   w.integer(devices);
+  const store::LocationFiles files = l.files.value_or(store::LocationFiles{});
+  w.key("files");
+  w.beginObject();
+  w.key("naming");
+  w.string(files.naming);
+  w.key("timeZone");
+  w.string(files.timeZone);
+  w.key("vehicleUnitDownloadDays");
+  w.integer(files.vehicleUnitDownloadDays);
+  w.key("driverCardDownloadDays");
+  w.integer(files.driverCardDownloadDays);
+  w.endObject();
   w.endObject();
   return out;
 }

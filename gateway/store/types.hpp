@@ -38,11 +38,24 @@ struct DestinationConfig {
   bool paused{false};
 };
 
+// A location's tachograph-file settings (schema/files.md): how its files are named, in whose
+// local time, and after how many days a download is due (EU: vehicle units at least every 90
+// days, driver cards every 28).
+struct LocationFiles {
+  std::string naming{"eu"};     // "eu" | "fr" | "es"
+  std::string timeZone{"UTC"};  // an IANA zone of the system's tz database
+  int vehicleUnitDownloadDays{90};
+  int driverCardDownloadDays{28};
+  bool operator==(const LocationFiles&) const = default;
+};
+
 struct LocationConfig {
   std::int64_t id{0};
   std::string name;
   std::string description;
   std::vector<std::int64_t> destinationIds;
+  // Read: always set. Create: nullopt = the defaults. Update: nullopt = keep what it has.
+  std::optional<LocationFiles> files = std::nullopt;
 };
 
 struct DeviceConfig {

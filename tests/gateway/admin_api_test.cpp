@@ -925,6 +925,48 @@ TEST_F(AdminApiTest, LocationInputErrorsNameTheField) {
   EXPECT_EQ(canon(get(path).json), before);
 }
 
+// Issue 13: a location's tachograph-file settings (schema/openapi.yaml LocationFiles).
+TEST_F(AdminApiTest, LocationFileSettingsDefaultMergeAndNameTheirErrors) {
+  const std::int64_t id = createLocation("Depot", {});
+  const std::string path = "/api/v1/locations/" + std::to_string(id);
+  auto files = get(path).j()["files"];
+  EXPECT_EQ(files["naming"].str(), "eu");
+  EXPECT_EQ(files["timeZone"].str(), "UTC");
+  EXPECT_EQ(files["vehicleUnitDownloadDays"].num(), 90);
+  EXPECT_EQ(files["driverCardDownloadDays"].num(), 28);
+
+  Reply r =
+      call("PUT", path, R"({"name":"Depot","files":{"naming":"fr","timeZone":"Europe/Paris"}})");
+  ASSERT_EQ(r.status, 200) << r.body;
+  r = call("PUT", path, R"({"name":"Depot","files":{"driverCardDownloadDays":21}})");
+  ASSERT_EQ(r.status, 200) << r.body;
+  r = call("PUT", path, R"({"name":"Depot","description":"no files member"})");
+  ASSERT_EQ(r.status, 200) << r.body;
+  files = get(path).j()["files"];
+  EXPECT_EQ(files["naming"].str(), "fr") << "members not given keep their value";
+  EXPECT_EQ(files["timeZone"].str(), "Europe/Paris");
+  EXPECT_EQ(files["driverCardDownloadDays"].num(), 21);
+  EXPECT_EQ(files["vehicleUnitDownloadDays"].num(), 90);
+
+  const std::string before = canon(get(path).json);
+  expectInvalid(call("PUT", path, R"({"name":"Depot","files":{"naming":"de"}})"), {"files.naming"},
+                "an unknown naming convention");
+  expectInvalid(call("PUT", path, R"({"name":"Depot","files":{"timeZone":"Mars/Olympus"}})"),
+                {"files.timeZone"}, "a zone the system does not know");
+  expectInvalid(call("PUT", path, R"({"name":"Depot","files":{"timeZone":"../../etc/passwd"}})"),
+                {"files.timeZone"}, "a path as a zone");
+  expectInvalid(
+      call("PUT", path, R"({"name":"Depot","files":{"vehicleUnitDownloadDays":0,"colour":1}})"),
+      {"files.vehicleUnitDownloadDays", "files.colour"}, "out of range and unknown");
+  expectInvalid(call("PUT", path, R"({"name":"Depot","files":"fr"})"), {"files"}, "not an object");
+  EXPECT_EQ(canon(get(path).json), before);
+
+  r = call("POST", "/api/v1/locations", R"({"name":"Madrid","files":{"naming":"es"}})");
+  ASSERT_EQ(r.status, 201) << r.body;
+  EXPECT_EQ(r.j()["files"]["naming"].str(), "es");
+  EXPECT_EQ(r.j()["files"]["timeZone"].str(), "UTC") << "the others take their defaults";
+}
+
 TEST_F(AdminApiTest, LocationNameTakenIsAConflict) {
   createLocation("Depot", {});
   const std::int64_t other = createLocation("Yard", {});

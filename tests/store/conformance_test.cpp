@@ -379,6 +379,22 @@ TEST_P(StoreConformance, LocationsKeepTheirDestinationsAndCountTheirDevices) {
   EXPECT_FALSE(db_->device("1")->locationId) << "its devices stay, without a location";
 }
 
+// Issue 13: a location's tachograph-file settings (schema/files.md).
+TEST_P(StoreConformance, LocationsKeepTheirFileSettingsUnlessNewOnesAreGiven) {
+  const auto loc = location("Depot", {});
+  EXPECT_EQ(db_->location(loc)->files, store::LocationFiles{}) << "the defaults: eu, UTC, 90, 28";
+  EXPECT_EQ(db_->location(loc)->files->vehicleUnitDownloadDays, 90);
+  const store::LocationFiles paris{"fr", "Europe/Paris", 60, 21};
+  ASSERT_TRUE(db_->updateLocation({loc, "Depot", "", {}, paris}).ok());
+  EXPECT_EQ(db_->location(loc)->files, paris);
+  ASSERT_TRUE(db_->updateLocation({loc, "Depot", "renamed", {}}).ok());
+  EXPECT_EQ(db_->location(loc)->files, paris) << "an update without settings keeps them";
+  auto madrid = db_->createLocation(
+      {0, "Madrid", "", {}, store::LocationFiles{"es", "Europe/Madrid", 90, 28}});
+  ASSERT_TRUE(madrid.ok());
+  EXPECT_EQ(db_->locations().back().files->naming, "es");
+}
+
 TEST_P(StoreConformance, DevicesKeepTheirKeyUnlessANewOneIsGiven) {
   const codecs::Bytes key(32, 0x5A);
   ASSERT_TRUE(db_->upsertDevice({"12345678", std::nullopt, "R1", key}).ok());

@@ -300,8 +300,16 @@ std::optional<DestinationConfig> SqliteStore::destinationOn(Db& db, std::int64_t
 
 std::vector<LocationConfig> SqliteStore::locationsOn(Db& db) {
   std::vector<LocationConfig> out;
-  Stmt s = db.prepare("SELECT id, name, description FROM locations ORDER BY id");
-  while (s.step()) out.push_back({s.integer(0), s.text(1), s.text(2), {}});
+  Stmt s = db.prepare(
+      "SELECT id, name, description, file_naming, time_zone, vu_download_days, "
+      "card_download_days FROM locations ORDER BY id");
+  while (s.step())
+    out.push_back({s.integer(0),
+                   s.text(1),
+                   s.text(2),
+                   {},
+                   LocationFiles{s.text(3), s.text(4), static_cast<int>(s.integer(5)),
+                                 static_cast<int>(s.integer(6))}});
   Stmt d =
       db.prepare("SELECT destination_id FROM location_destinations WHERE location_id=? ORDER BY 1");
   for (auto& l : out) {
@@ -484,9 +492,16 @@ Status SqliteStore::setPausedIn(std::int64_t id, bool paused) {
 
 Result<std::int64_t> SqliteStore::createLocationIn(const LocationConfig& l) {
   try {
-    db_->prepare("INSERT INTO locations (name, description) VALUES (?, ?)")
+    const LocationFiles files = l.files.value_or(LocationFiles{});
+    db_->prepare(
+           "INSERT INTO locations (name, description, file_naming, time_zone, vu_download_days, "
+           "card_download_days) VALUES (?, ?, ?, ?, ?, ?)")
         .bind(1, l.name)
         .bind(2, l.description)
+        .bind(3, files.naming)
+        .bind(4, files.timeZone)
+        .bind(5, std::int64_t{files.vehicleUnitDownloadDays})
+        .bind(6, std::int64_t{files.driverCardDownloadDays})
         .run();
   } catch (const SqliteError& e) {
     if (isConstraint(e)) return conflict("name", "a name no other location has");
@@ -523,6 +538,16 @@ Status SqliteStore::updateLocationIn(const LocationConfig& l) {
     throw;
   }
   if (db_->changes() == 0) return notFound("id", "an existing location");
+  if (l.files)
+    db_->prepare(
+           "UPDATE locations SET file_naming=?, time_zone=?, vu_download_days=?, "
+           "card_download_days=? WHERE id=?")
+        .bind(1, l.files->naming)
+        .bind(2, l.files->timeZone)
+        .bind(3, std::int64_t{l.files->vehicleUnitDownloadDays})
+        .bind(4, std::int64_t{l.files->driverCardDownloadDays})
+        .bind(5, l.id)
+        .run();
   db_->prepare("DELETE FROM location_destinations WHERE location_id=?").bind(1, l.id).run();
   return linkDestinationsIn(l.id, l.destinationIds);
 }
