@@ -223,6 +223,19 @@ class CardLog {
                                                       const std::string& serial, int limit) = 0;
 };
 
+// The newest download per vehicle unit and per driver card (issue 13): what download compliance
+// and the alerts read, without parsing stored files again.
+class DownloadLog {
+ public:
+  virtual ~DownloadLog() = default;
+  // Keeps the record unless one for the same kind and subject is newer (downloadedAtMs, then
+  // fileId): files may be stored out of their download order.
+  virtual void recordDownload(const TachoDownloadRecord& r) = 0;
+  // Every subject's newest download, by kind then subject; a location id: only the subjects last
+  // downloaded by a device of that location.
+  virtual std::vector<TachoDownloadRecord> downloads(std::optional<std::int64_t> locationId) = 0;
+};
+
 // Whether a backend can still keep what it is given (Backend::health()).
 struct Health {
   bool ok{true};
@@ -236,7 +249,8 @@ class Backend : public ConfigStore,
                 public DeliveryQueue,
                 public QueueViews,
                 public AccessLog,
-                public CardLog {
+                public CardLog,
+                public DownloadLog {
  public:
   ~Backend() override = default;
   virtual int schemaVersion() = 0;

@@ -304,4 +304,20 @@ enum class AppendOutcome {
   SequenceOutOfRange,  // its sequence is neither New nor Duplicate (sequence.hpp): not stored
 };
 
+// ---- tachograph download compliance (issue 13, schema/files.md "Download compliance") ----
+
+// The newest download of one vehicle unit (by VIN) or one driver card (by card number).
+struct TachoDownloadRecord {
+  enum class Kind { VehicleUnit = 0, DriverCard = 1 };
+  Kind kind{Kind::VehicleUnit};
+  std::string subject;                       // the VIN, or the card number (16 characters)
+  std::string serial;                        // the device that uploaded the file
+  std::optional<std::int64_t> locationId;    // the device's location then
+  std::string registration;                  // vehicle units: the registration in the file
+  std::string surname, firstNames;           // driver cards
+  std::optional<std::int64_t> cardExpiryMs;  // driver cards: CardExpiryDate
+  std::int64_t fileId{0};                    // the file (FileIndex) of this download
+  std::int64_t downloadedAtMs{0};
+};
+
 }  // namespace dcgw::store

@@ -30,6 +30,10 @@ class SqliteStore final : public Backend {
   SqliteStore(const SqliteStore&) = delete;
   SqliteStore& operator=(const SqliteStore&) = delete;
 
+  // DownloadLog (sqlite_downloads.cpp)
+  void recordDownload(const TachoDownloadRecord& r) override;
+  std::vector<TachoDownloadRecord> downloads(std::optional<std::int64_t> locationId) override;
+
   // ConfigReader
   std::vector<DestinationConfig> destinations() override;
   std::optional<DestinationConfig> destination(std::int64_t id) override;
