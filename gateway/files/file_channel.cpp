@@ -214,6 +214,7 @@ void FileChannel::onChunk(uplink::Session& s, codecs::ByteView body) {
 void FileChannel::onEnd(uplink::Session& s, codecs::ByteView body) {
   auto upload = up::parseFileEnd(body);
   if (!upload) return s.fail(up::ErrorCode::MalformedFrame, upload.error().message());
+  if (stopping_) return answer(s, *upload, Status::ShuttingDown, "the gateway is stopping");
   auto c = conns_.find(s.id());
   Open* u = nullptr;
   if (c != conns_.end())
@@ -232,7 +233,6 @@ void FileChannel::onEnd(uplink::Session& s, codecs::ByteView body) {
   t.connection = s.id();
   t.serial = s.serial();
   t.upload = *upload;
-  t.shuttingDown = stopping_;
   workerFor(t.serial, t.upload).push(std::move(t));
 }
 
