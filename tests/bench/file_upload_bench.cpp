@@ -72,7 +72,8 @@ void tracker(std::uint16_t port, int index, const std::atomic<bool>& stop,
     next += std::chrono::microseconds(1'000'000 / kPacketsPerSecondEach);
     std::this_thread::sleep_until(next);
     Bytes b;
-    up::appendPacket(b, ++seq, "", testing::positionalUpdate(seq));
+    ++seq;
+    up::appendPacket(b, seq, "", dcgw::testing::positionalUpdate(seq));
     const auto t0 = Clock::now();
     l->send(b);
     for (;;) {

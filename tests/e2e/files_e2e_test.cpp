@@ -22,13 +22,13 @@ std::string slurp(const fs::path& p) {
   return std::string(std::istreambuf_iterator<char>(f), {});
 }
 
-struct Run {
+struct Outcome {
   int status;
   std::string out;
   std::string err;
 };
 
-Run run(const fs::path& dir, const std::string& name, const std::vector<std::string>& args) {
+Outcome run(const fs::path& dir, const std::string& name, const std::vector<std::string>& args) {
   Process p(args, dir / (name + ".out"), dir / (name + ".err"));
   const int status = p.wait();
   return {status, slurp(dir / (name + ".out")), slurp(dir / (name + ".err"))};
@@ -48,7 +48,7 @@ TEST(FilesEndToEnd, AnUploadStoppedMidwayResumesAfterAGatewayRestartAndReadsBack
   std::string file(300000, '\0');
   for (std::size_t i = 0; i < file.size(); ++i) file[i] = static_cast<char>(i * 31 + (i >> 8));
   std::ofstream(dir / "demo.DDD", std::ios::binary) << file;
-  const Run token =
+  const Outcome token =
       run(dir, "token", {bin, "token", "create", "--role", "admin", "--name", "e2e", "--db", db});
   ASSERT_EQ(token.status, 0) << token.err;
   const std::string secret = token.out.substr(0, token.out.find('\n'));
@@ -72,7 +72,7 @@ TEST(FilesEndToEnd, AnUploadStoppedMidwayResumesAfterAGatewayRestartAndReadsBack
                                         "--key",    kKey};
   std::vector<std::string> first = upload;
   first.insert(first.end(), {"--upload-stop-after", "100000"});
-  const Run stopped = run(dir, "sim1", first);
+  const Outcome stopped = run(dir, "sim1", first);
   ASSERT_EQ(stopped.status, 3) << stopped.out << stopped.err;
   std::smatch m;
   ASSERT_TRUE(std::regex_search(stopped.out, m, std::regex(R"(stopped: (\d+) of 300000)")))
@@ -86,7 +86,7 @@ TEST(FilesEndToEnd, AnUploadStoppedMidwayResumesAfterAGatewayRestartAndReadsBack
   const std::string admin = gateway->awaitStderr(R"(admin API on http://[0-9.]+:(\d+))");
   std::vector<std::string> second = upload;
   second[7] = uplink;
-  const Run resumed = run(dir, "sim2", second);
+  const Outcome resumed = run(dir, "sim2", second);
   ASSERT_EQ(resumed.status, 0) << resumed.out << resumed.err;
   // The first FILE_ACK answers FILE_BEGIN with the offset held before the restart: at least what
   // was acknowledged (chunks in flight when the connection dropped may have been kept too).
@@ -105,23 +105,23 @@ TEST(FilesEndToEnd, AnUploadStoppedMidwayResumesAfterAGatewayRestartAndReadsBack
     args.insert(args.end(), api.begin(), api.end());
     return run(dir, name, args);
   };
-  const Run list = cli("list", {"files", "list", "--device", "12345678"});
+  const Outcome list = cli("list", {"files", "list", "--device", "12345678"});
   ASSERT_EQ(list.status, 0) << list.err;
   EXPECT_NE(list.out.find("vehicleUnit"), std::string::npos) << list.out;
   EXPECT_NE(list.out.find("300000"), std::string::npos) << list.out;
   EXPECT_NE(list.out.find("12345678_"), std::string::npos) << list.out;  // the default name
-  const Run show = cli("show", {"files", "show", id});
+  const Outcome show = cli("show", {"files", "show", id});
   ASSERT_EQ(show.status, 0) << show.err;
   EXPECT_NE(show.out.find("not parsed"), std::string::npos) << show.out;
   EXPECT_NE(show.out.find("AB12CDE"), std::string::npos) << show.out;
-  const Run get = cli("get", {"files", "get", id, "--out", (dir / "back.DDD").string()});
+  const Outcome get = cli("get", {"files", "get", id, "--out", (dir / "back.DDD").string()});
   ASSERT_EQ(get.status, 0) << get.err;
   EXPECT_NE(get.out.find("wrote 300000 bytes"), std::string::npos) << get.out;
   EXPECT_EQ(slurp(dir / "back.DDD"), file);
-  const Run missing = cli("missing", {"files", "show", "999"});
+  const Outcome missing = cli("missing", {"files", "show", "999"});
   EXPECT_NE(missing.status, 0);
   EXPECT_NE(missing.err.find("no file '999'"), std::string::npos) << missing.err;
-  const Run unknown = cli("unknown", {"files", "list", "--device", "99999999"});
+  const Outcome unknown = cli("unknown", {"files", "list", "--device", "99999999"});
   EXPECT_NE(unknown.err.find("no device '99999999'"), std::string::npos) << unknown.err;
 
   EXPECT_EQ(gateway->stop(), 0);
