@@ -4,7 +4,8 @@
 // during the uploads next to a baseline run of the same packets without uploads, and the upload
 // throughput.
 //
-//   build/tests/bench/file_upload_bench [UPLOADS] [MIB]     (defaults 100 and 1)
+//   build/tests/bench/file_upload_bench [UPLOADS] [MIB] [FILES_DIR]   (defaults 100, 1, and a
+//                                     directory beside the database in the temp folder)
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
@@ -165,7 +166,7 @@ int main(int argc, char** argv) {
   ingest::Ingestor ingestor(store, nullptr);
   common::SystemClock clock;
   files::FilesOptions fo;
-  fo.dir = (dir / "files").string();
+  fo.dir = argc > 3 ? std::string(argv[3]) : (dir / "files").string();
   fo.maxUploads = static_cast<std::size_t>(uploads) + 16;
   files::FileChannel channel(store, clock, fo);
   uplink::ListenerOptions lo;
