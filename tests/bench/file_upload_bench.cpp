@@ -4,7 +4,8 @@
 // during the uploads next to a baseline run of the same packets without uploads, and the upload
 // throughput.
 //
-//   build/tests/bench/file_upload_bench [UPLOADS] [MIB] [FILES_DIR]   (defaults 100, 1, and a
+//   build/tests/bench/file_upload_bench [UPLOADS] [MIB] [FILES_DIR] [STAGGER_MS]   (defaults 100,
+//   1, and a
 //                                     directory beside the database in the temp folder)
 #include <spdlog/spdlog.h>
 
@@ -152,7 +153,10 @@ Stats stats(std::vector<double> v) {
 
 int main(int argc, char** argv) {
   const int uploads = argc > 1 ? std::atoi(argv[1]) : 100;
+  const std::string filesDir = argc > 3 && std::string(argv[3]) != "-" ? argv[3] : "";
   const int mib = argc > 2 ? std::atoi(argv[2]) : 1;
+  // STAGGER_MS: the uploads start this far apart instead of all at once.
+  const int staggerMs = argc > 4 ? std::atoi(argv[4]) : 0;
   spdlog::set_level(spdlog::level::warn);
   const auto dir = std::filesystem::temp_directory_path() /
                    ("dcgw-file-upload-bench-" + std::to_string(::getpid()));
@@ -166,7 +170,7 @@ int main(int argc, char** argv) {
   ingest::Ingestor ingestor(store, nullptr);
   common::SystemClock clock;
   files::FilesOptions fo;
-  fo.dir = argc > 3 ? std::string(argv[3]) : (dir / "files").string();
+  fo.dir = filesDir.empty() ? (dir / "files").string() : filesDir;
   fo.maxUploads = static_cast<std::size_t>(uploads) + 16;
   files::FileChannel channel(store, clock, fo);
   uplink::ListenerOptions lo;
@@ -201,6 +205,7 @@ int main(int argc, char** argv) {
         std::vector<std::thread> us;
         for (int i = 0; i < uploads; ++i)
           us.emplace_back([&, i] {
+            std::this_thread::sleep_for(std::chrono::milliseconds(staggerMs * i));
             Bytes mine = file;
             for (std::size_t k = 0; k < mine.size(); ++k)
               mine[k] = static_cast<std::uint8_t>(k * 13 + i + (k >> 10));
