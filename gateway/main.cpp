@@ -58,6 +58,9 @@ commands:
            [--protocol t0|t1|any] [--tls ...]
                         one tracker authenticating its vehicle unit with a company card
                         through the gateway's card relay; prints each step
+  simulate --upload FILE [--kind KIND] [--upload-id N] [--upload-stop-after BYTES] [...]
+                        one tracker uploading a tachograph file (schema/uplink.md section 8.6);
+                        prints each FILE_ACK and the FILE_RESULT; run again to resume
   destinations list|show|create|update|delete|enable|disable
   locations list|show|create|update|delete
   devices list|show|create|update|set|delete|rotate-key|reset-sequence|refused|register|
@@ -66,6 +69,7 @@ commands:
   tokens list|create|revoke
   cards list|show|add|set|remove|events|sessions
   card-bridges list|show|add|set|rotate-key|remove
+  files list --device SERIAL|show ID|get ID --out FILE
                         the admin API of a running gateway: [--url URL] [--token T] [--json]
                         [--ca-file F] [--insecure]; dcgw NOUN --help for each command
   card-bridge --config FILE [--log-level L]
@@ -111,7 +115,7 @@ int main(int argc, char** argv) {
   if (cmd == "send") return dcgw::cli::runSend(args, std::cin, std::cout, std::cerr);
   if (cmd == "simulate") return dcgw::simulate::runSimulate(args, std::cout, std::cerr);
   if (cmd == "destinations" || cmd == "locations" || cmd == "devices" || cmd == "queue" ||
-      cmd == "tokens" || cmd == "cards" || cmd == "card-bridges")
+      cmd == "tokens" || cmd == "cards" || cmd == "card-bridges" || cmd == "files")
     return dcgw::cli::runAdminCommand(cmd, args, std::cout, std::cerr);
   if (cmd == "receive") return dcgw::receive::runReceive(args, std::cout, std::cerr);
   if (cmd == "card-bridge") return dcgw::cli::runCardBridge(args, std::cout, std::cerr);

@@ -12,6 +12,7 @@
 #include "gateway/common/change_feed.hpp"
 #include "gateway/common/clock.hpp"
 #include "gateway/control/views.hpp"
+#include "gateway/files/file_store.hpp"
 #include "gateway/forward/forwarder.hpp"
 #include "gateway/ingest/ingestor.hpp"
 #include "gateway/store/interfaces.hpp"
@@ -27,6 +28,9 @@ struct MetricSources {
   // The running card relay (issue 12): its metrics, and what the admin reads of it (Api::cards,
   // a LiveStatus); null: every card shows offline, every bridge disconnected.
   const cardauth::LiveStatus* cards{nullptr};
+  // The file store of the running file upload (issue 13): GET /api/v1/files/{file}/content
+  // reads the bytes from it; null: the content answers 404 (the index is still listed).
+  const files::FileStore* files{nullptr};
 };
 
 class ApiServer {

@@ -22,7 +22,7 @@ bool isVar(const std::string& p) {
 
 bool isNumeric(const std::string& name) {
   return name == "destination" || name == "location" || name == "queue" || name == "entry" ||
-         name == "token";
+         name == "token" || name == "file";
 }
 
 }  // namespace
@@ -108,6 +108,7 @@ RouteTable makeRoutes(Api& api) {
   addTokenRoutes(t, api);
   addCardRoutes(t, api);
   addCardBridgeRoutes(t, api);
+  addFileRoutes(t, api);
   return t;
 }
 

@@ -85,6 +85,8 @@ void addTokenRoutes(RouteTable& t, Api& api);
 // /cards, /card-events, /devices/{serial}/card-events and card-sessions (cards_routes.cpp)
 void addCardRoutes(RouteTable& t, Api& api);
 void addCardBridgeRoutes(RouteTable& t, Api& api);
+// /devices/{serial}/files, /files/{file}, /files/{file}/content (files_routes.cpp)
+void addFileRoutes(RouteTable& t, Api& api);
 void addMetricsRoutes(RouteTable& t, Api& api);  // /metrics (Prometheus text)
 
 // The whole table.

@@ -240,6 +240,7 @@ const std::vector<Verb>& verbs() {
   static const std::vector<Verb> all = [] {
     std::vector<Verb> v = base;
     v.insert(v.end(), cardVerbs().begin(), cardVerbs().end());
+    v.insert(v.end(), fileVerbs().begin(), fileVerbs().end());
     return v;
   }();
   return all;

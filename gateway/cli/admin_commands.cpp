@@ -29,6 +29,7 @@ int Runner::run() {
   if (n == "tokens") return tokens(v);
   if (n == "cards") return cards(v);
   if (n == "card-bridges") return cardBridges(v);
+  if (n == "files") return files(v);
   return kAdminBadArgs;  // parseAdminArgs knows no verb of another noun
 }
 

@@ -55,6 +55,8 @@ const std::vector<Verb>& verbs();
 // The verbs of cards and card-bridges, and the devices' card-events and card-sessions
 // (admin_cards.cpp).
 const std::vector<Verb>& cardVerbs();
+// The verbs of files (admin_files.cpp).
+const std::vector<Verb>& fileVerbs();
 
 const Verb* findVerb(std::string_view noun, std::string_view verb);
 
@@ -148,6 +150,7 @@ class Runner {
   int tokens(const std::string& v);
   int cards(const std::string& v);
   int cardBridges(const std::string& v);
+  int files(const std::string& v);  // admin_files.cpp
 
   // --- the card relay's log (cards, devices) ---
 

@@ -15,6 +15,7 @@
 #include "gateway/admin/api_server.hpp"
 #include "gateway/cardauth/card_relay.hpp"
 #include "gateway/config/config_file.hpp"
+#include "gateway/files/file_channel.hpp"
 #include "gateway/forward/forwarder.hpp"
 #include "gateway/ingest/ingestor.hpp"
 #include "gateway/store/sqlite/sqlite_store.hpp"
@@ -30,6 +31,12 @@ void raiseOpenFilesLimit() {
     r.rlim_cur = r.rlim_max;
     setrlimit(RLIMIT_NOFILE, &r);
   }
+}
+
+// The default place of the file store: a `files` directory beside the database.
+std::string besideDatabase(const std::string& db) {
+  const auto slash = db.rfind('/');
+  return (slash == std::string::npos ? std::string(".") : db.substr(0, slash)) + "/files";
 }
 
 }  // namespace
@@ -107,10 +114,11 @@ int runServe(const std::vector<std::string>& args, std::ostream& out, std::ostre
   auto options = config::uplinkOptions(configPath);
   auto adminOptions = config::adminOptions(configPath);
   auto cardOptions = config::cardAuthOptions(configPath);
+  auto fileOptions = config::filesOptions(configPath);
   for (const codecs::Error* e :
        {durability ? nullptr : &durability.error(), retention ? nullptr : &retention.error(),
         options ? nullptr : &options.error(), adminOptions ? nullptr : &adminOptions.error(),
-        cardOptions ? nullptr : &cardOptions.error()})
+        cardOptions ? nullptr : &cardOptions.error(), fileOptions ? nullptr : &fileOptions.error()})
     if (e) {
       err << "dcgw serve: " << configPath << ": " << config::errorText(*e) << '\n';
       return 1;
@@ -163,18 +171,37 @@ int runServe(const std::vector<std::string>& args, std::ostream& out, std::ostre
   std::unique_ptr<cardauth::CardRelay> cards;
   if (*cardOptions)
     cards = std::make_unique<cardauth::CardRelay>(*store, clock, **cardOptions, &feed);
+  // The file upload (when enabled) likewise; its analyzer is the default until the tachograph
+  // parser is wired in (gateway/files/analyzer.hpp).
+  std::unique_ptr<files::FileChannel> fileUploads;
+  if (*fileOptions) {
+    if ((*fileOptions)->dir.empty()) (*fileOptions)->dir = besideDatabase(db);
+    try {
+      fileUploads = std::make_unique<files::FileChannel>(*store, clock, **fileOptions);
+    } catch (const std::exception& e) {
+      err << "dcgw serve: files: " << e.what() << '\n';
+      ingestor.stop();
+      forwarder.stop();
+      return 1;
+    }
+  }
   uplink::Listener listener(*store, ingestor, clock, *options, &feed);
   if (cards) listener.registerChannel(0x30, 0x3F, cards->auth());
+  if (fileUploads) listener.registerChannel(0x40, 0x4F, *fileUploads);
   admin::ApiServer api(
       *store, forwarder, clock, *adminOptions,
-      admin::MetricSources{&listener.stats(), &ingestor, cards ? &cards->auth() : nullptr}, &feed);
+      admin::MetricSources{&listener.stats(), &ingestor, cards ? &cards->auth() : nullptr,
+                           fileUploads ? &fileUploads->disk() : nullptr},
+      &feed);
   try {
     listener.start();
     if (cards) cards->start(listener.outbox());
+    if (fileUploads) fileUploads->start(listener.outbox());
     api.start();
   } catch (const std::exception& e) {
     err << "dcgw serve: " << e.what() << '\n';
     if (cards) cards->stop();
+    if (fileUploads) fileUploads->stop();
     listener.stop();
     ingestor.stop();
     forwarder.stop();
@@ -191,6 +218,8 @@ int runServe(const std::vector<std::string>& args, std::ostream& out, std::ostre
     err << "dcgw serve: card bridges on " << (*cardOptions)->bridges.bind << ":"
         << cards->auth().bridgePort()
         << ((*cardOptions)->bridges.tlsCertificateFile.empty() ? "" : " (TLS)") << '\n';
+  if (fileUploads)
+    err << "dcgw serve: file upload on, files in " << fileUploads->disk().dir() << '\n';
   err << std::flush;
   if (store->tokens().empty())
     spdlog::warn("no admin API token yet: create one with dcgw token create --role admin --db {}",
@@ -226,6 +255,7 @@ int runServe(const std::vector<std::string>& args, std::ostream& out, std::ostre
   // committer finishes, then the workers stop (their queues wait in the store).
   api.stop();
   if (cards) cards->stop();  // sessions end with SHUTTING_DOWN while trackers can still read it
+  if (fileUploads) fileUploads->stop();  // queued chunks are written; uploads resume later
   listener.stop();
   ingestor.stop();
   forwarder.stop();

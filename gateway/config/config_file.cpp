@@ -20,8 +20,12 @@ std::string str(const codecs::JsonValue& o, const char* key, const std::string& 
   return v && v->isString() ? v->asString() : fallback;
 }
 
-// The file as a JSON document, checked whole (config_schema.hpp) whichever part the caller
-// reads; an absent file is a null document (every setting defaults).
+codecs::Error at(const std::string& where, const codecs::Error& e) {
+  return codecs::makeError(where + "." + e.field, e.offset, e.expected);
+}
+
+}  // namespace
+
 codecs::Result<codecs::JsonValue> readDocument(const std::string& path) {
   std::ifstream f(path);
   if (!f) return codecs::JsonValue{};
@@ -32,12 +36,6 @@ codecs::Result<codecs::JsonValue> readDocument(const std::string& path) {
   if (codecs::Status s = checkDocument(*doc); !s) return s.error();
   return std::move(*doc);
 }
-
-codecs::Error at(const std::string& where, const codecs::Error& e) {
-  return codecs::makeError(where + "." + e.field, e.offset, e.expected);
-}
-
-}  // namespace
 
 std::string errorText(const codecs::Error& e) {
   // A member's path says where; an offset is only meaningful for the JSON syntax errors.

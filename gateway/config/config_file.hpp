@@ -9,6 +9,7 @@
 #include "codecs/result.hpp"
 #include "gateway/admin/options.hpp"
 #include "gateway/cardauth/service.hpp"
+#include "gateway/files/options.hpp"
 #include "gateway/store/interfaces.hpp"
 #include "gateway/uplink/options.hpp"
 
@@ -40,5 +41,9 @@ codecs::Result<admin::AdminOptions> adminOptions(const std::string& path);
 // "cardBridge": {...} (schema/config.md): the card relay and its card-bridge listener. nullopt
 // when the file has no such section (the relay is off: no card frames, no card-bridge port).
 codecs::Result<std::optional<cardauth::CardAuthOptions>> cardAuthOptions(const std::string& path);
+// "files": {...} (schema/config.md): the tachograph file upload (schema/uplink.md section 8.6)
+// and its store (files_config.cpp). nullopt when "enabled" is false; on when the section is
+// absent. An empty dir means: beside the database (serve fills it in).
+codecs::Result<std::optional<files::FilesOptions>> filesOptions(const std::string& path);
 
 }  // namespace dcgw::config

@@ -86,9 +86,9 @@ std::vector<std::string> destinationMembers() {
 
 codecs::Status checkDocument(const JsonValue& doc) {
   if (doc.isNull()) return codecs::Ok{};  // no file: every setting defaults
-  if (codecs::Status s = members(
-          doc, "", "the file",
-          {"store", "uplink", "admin", "cardBridge", "destinations", "locations", "devices"});
+  if (codecs::Status s = members(doc, "", "the file",
+                                 {"store", "uplink", "admin", "cardBridge", "files", "destinations",
+                                  "locations", "devices"});
       !s)
     return s;
   for (codecs::Status s :
@@ -103,6 +103,9 @@ codecs::Status checkDocument(const JsonValue& doc) {
                 {"bind", "port", "tls", "heartbeatSeconds", "idleTimeoutSeconds", "maxConnections",
                  "apduTimeoutMs", "sessionIdleSeconds", "maxSessionSeconds", "maxWaitSeconds",
                  "maxQueue", "maxReportsPerMinute"}),
+        section(doc, "files", "files",
+                {"enabled", "dir", "spoolDir", "maxFileBytes", "windowBytes", "maxUploadsPerDevice",
+                 "maxUploads", "abandonedUploadHours", "retentionDays", "workers"}),
         entries(doc, "destinations", "a destination", destinationMembers(), "name"),
         entries(doc, "locations", "a location", {"name", "description", "destinations"}, "name"),
         entries(doc, "devices", "a device", {"serial", "location", "registration", "key"},

@@ -4,11 +4,17 @@
 // ("destinations[2].filtre") and, for a duplicate, both entries.
 #pragma once
 
+#include <string>
+
 #include "codecs/json.hpp"
 #include "codecs/result.hpp"
 
 namespace dcgw::config {
 
 codecs::Status checkDocument(const codecs::JsonValue& doc);
+
+// The file as a JSON document, checked whole (checkDocument) whichever part the caller reads;
+// an absent file is a null document (every setting defaults).
+codecs::Result<codecs::JsonValue> readDocument(const std::string& path);
 
 }  // namespace dcgw::config

@@ -26,6 +26,8 @@ const char* const kUsage =
   --reconnect-every S  (every S seconds of sending, every logged-in device drops its link at
                         once and reconnects: a reconnect storm; its unacknowledged packets resent)
   --provision-db PATH --location NAME  --tls [--ca-file F] [--insecure]
+  --card-session ...  one company-card session instead (dcgw simulate --card-session --help)
+  --upload FILE ...   upload one tachograph file instead (dcgw simulate --upload --help)
 )";
 
 namespace {

@@ -341,6 +341,8 @@ class SignalScope {
 int runSimulate(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
   for (const auto& a : args)
     if (a == "--card-session") return runCardSession(args, out, err);
+  for (const auto& a : args)
+    if (a == "--upload") return runFileUpload(args, out, err);
   auto options = parseOptions(args);
   if (!options) {
     err << "dcgw simulate: " << options.error().field << ": " << options.error().expected << '\n';

@@ -138,5 +138,7 @@ class Outbox {
 int runSimulate(const std::vector<std::string>& args, std::ostream& out, std::ostream& err);
 // `dcgw simulate --card-session`: one tracker's company-card session (card_session.cpp).
 int runCardSession(const std::vector<std::string>& args, std::ostream& out, std::ostream& err);
+// `dcgw simulate --upload FILE`: one tracker uploading a tachograph file (file_upload.cpp).
+int runFileUpload(const std::vector<std::string>& args, std::ostream& out, std::ostream& err);
 
 }  // namespace dcgw::simulate

@@ -236,6 +236,33 @@ class DownloadLog {
   virtual std::vector<TachoDownloadRecord> downloads(std::optional<std::int64_t> locationId) = 0;
 };
 
+// The index of stored tachograph files (issue 13) and the uploads in progress. The bytes are in
+// the file store (gateway/files); the index names them by digest. Durable at return: a stored
+// file is acknowledged to its device only after recordFile returned.
+class FileIndex {
+ public:
+  virtual ~FileIndex() = default;
+  // In ONE transaction: adds the file (a new id, ascending) and ends the device's upload
+  // (serial, uploadId), if any. Returns the id.
+  virtual std::int64_t recordFile(const FileRecord& f) = 0;
+  // Newest first (by id); f.serial "" for every device.
+  virtual std::vector<FileRecord> files(const FileFilter& f) = 0;
+  virtual std::optional<FileRecord> file(std::int64_t id) = 0;
+  // The file this device's upload with this id and digest became, if it was stored (a device
+  // whose FILE_RESULT was lost asks again). The newest such file.
+  virtual std::optional<FileRecord> fileOfUpload(const std::string& serial, std::uint32_t uploadId,
+                                                 const std::string& sha256) = 0;
+  // Whether any file row names this digest.
+  virtual bool digestReferenced(const std::string& sha256) = 0;
+  // Begins (or replaces) the upload (serial, uploadId).
+  virtual void beginUpload(const FileUploadRecord& u) = 0;
+  virtual void endUpload(const std::string& serial, std::uint32_t uploadId) = 0;
+  virtual std::vector<FileUploadRecord> uploads() = 0;  // by serial, then id
+  // Deletes the file rows received before olderThanMs, at most `batch`, and says which digests
+  // no row names any more.
+  virtual FilePrune pruneFiles(std::int64_t olderThanMs, int batch) = 0;
+};
+
 // Whether a backend can still keep what it is given (Backend::health()).
 struct Health {
   bool ok{true};
@@ -250,7 +277,8 @@ class Backend : public ConfigStore,
                 public QueueViews,
                 public AccessLog,
                 public CardLog,
-                public DownloadLog {
+                public DownloadLog,
+                public FileIndex {
  public:
   ~Backend() override = default;
   virtual int schemaVersion() = 0;

@@ -320,4 +320,52 @@ struct TachoDownloadRecord {
   std::int64_t downloadedAtMs{0};
 };
 
+// ---- tachograph files (issue 13, gateway/files) ----
+
+// One stored file as the index holds it: a device's upload, the bytes kept once per digest in
+// the file store (content-addressed), the analysis of the bytes.
+struct FileRecord {
+  std::int64_t id{0};  // given by recordFile
+  std::string serial;
+  std::uint32_t uploadId{0};  // the device's upload id (schema/uplink.md section 8.6)
+  std::int64_t receivedAtMs{0};
+  std::int64_t downloadedAtMs{0};  // the device's download time, else receivedAtMs
+  std::string registration;        // the vehicle's, as the upload or the device gave it
+  std::optional<std::int64_t> locationId;
+  std::string announcedKind;  // what FILE_BEGIN said ("driverCard", ...)
+  std::string kind;           // what the analysis found ("unknown" when it could not tell)
+  std::string generation;     // "gen1", "gen2v1", "gen2v2", "unknown"
+  std::int64_t size{0};
+  std::string sha256;                 // 64 lower-case hex digits
+  std::string summaryJson;            // the analysis' summary, a JSON object ("{}" when none)
+  std::vector<std::string> warnings;  // the analysis' warnings, for people
+  std::string error;                  // why no summary could be made ("" when one was)
+  std::string name;                   // the conventional file name
+};
+
+struct FileFilter {
+  std::string serial;        // "" for every device
+  std::int64_t beforeId{0};  // 0: from the newest; else ids below it (the next page)
+  int limit{100};
+};
+
+// An upload begun and not finished, kept so it resumes after a restart of the gateway.
+struct FileUploadRecord {
+  std::string serial;
+  std::uint32_t uploadId{0};
+  std::string announcedKind;
+  std::int64_t size{0};
+  std::string sha256;  // hex
+  std::int64_t downloadedAtMs{0};
+  std::string registration;
+  std::int64_t begunAtMs{0};
+};
+
+// What pruneFiles removed: the index rows, and the digests no row names any more (their bytes
+// may go from the file store).
+struct FilePrune {
+  int rows{0};
+  std::vector<std::string> unreferenced;
+};
+
 }  // namespace dcgw::store

@@ -377,6 +377,27 @@ async function main() {
   await expect(404, 'GET', '/api/v1/queues/999999');
   await expect(409, 'POST', `/api/v1/queues/${spare.id}/skip`, {reason: 'nothing to skip'});
 
+  // A tachograph file through the uplink's file upload (schema/uplink.md section 8.6), then
+  // the file endpoints.
+  const ddd = path.join(work, 'upload.DDD');
+  fs.writeFileSync(ddd, crypto.randomBytes(70_000));
+  const upload = await runOk(['simulate', '--upload', ddd, '--kind', 'driver-card', '--port', String(uplinkPort),
+    '--key', key, '--first-serial', serial], 40_000);
+  const stored = /FILE_RESULT upload \d+: OK, file (\d+)/.exec(upload.stdout);
+  check(stored, `dcgw simulate --upload did not store its file:\n${upload.stdout}`);
+  const fileId = stored ? Number(stored[1]) : 0;
+  const fileList = await expect(200, 'GET', `/api/v1/devices/${serial}/files?limit=1`);
+  check(fileList.files.length === 1 && fileList.files[0].id === fileId && fileList.next === null,
+    `the device's one file: ${JSON.stringify(fileList)}`);
+  await expect(400, 'GET', `/api/v1/devices/${serial}/files?limit=0`);
+  await expect(404, 'GET', '/api/v1/devices/nosuch/files');
+  const fileMeta = await expect(200, 'GET', `/api/v1/files/${fileId}`);
+  check(fileMeta.size === 70_000 && fileMeta.announcedKind === 'driverCard' && fileMeta.serial === serial,
+    `the file's metadata: ${JSON.stringify(fileMeta)}`);
+  await expect(200, 'GET', `/api/v1/files/${fileId}/content`);
+  await expect(404, 'GET', '/api/v1/files/999999');
+  await expect(404, 'GET', '/api/v1/files/999999/content');
+
   // Tokens and the audit log (every change above is in it, with before/after snapshots).
   const tok = await expect(201, 'POST', '/api/v1/tokens', {name: 'contract-temp', role: 'auditor'});
   await expect(200, 'GET', '/api/v1/tokens');

@@ -86,6 +86,17 @@ class SqliteStore final : public Backend {
   void recordCardSessions(const std::vector<CardSessionRecord>& sessions) override;
   std::vector<CardSessionRecord> cardSessions(const std::string& card, const std::string& serial,
                                               int limit) override;
+  // FileIndex (sqlite_files.cpp)
+  std::int64_t recordFile(const FileRecord& f) override;
+  std::vector<FileRecord> files(const FileFilter& f) override;
+  std::optional<FileRecord> file(std::int64_t id) override;
+  std::optional<FileRecord> fileOfUpload(const std::string& serial, std::uint32_t uploadId,
+                                         const std::string& sha256) override;
+  bool digestReferenced(const std::string& sha256) override;
+  void beginUpload(const FileUploadRecord& u) override;
+  void endUpload(const std::string& serial, std::uint32_t uploadId) override;
+  std::vector<FileUploadRecord> uploads() override;
+  FilePrune pruneFiles(std::int64_t olderThanMs, int batch) override;
   // Backend
   int schemaVersion() override;
   Health health() override;

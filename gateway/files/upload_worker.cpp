@@ -1,0 +1,314 @@
+// The file worker: spool writes coalesced into one fsync and one FILE_ACK per upload per turn,
+// and the end of an upload (hash, content in place, analysis, index row, FILE_RESULT).
+#include "gateway/files/upload_worker.hpp"
+
+#include <openssl/sha.h>
+#include <spdlog/spdlog.h>
+#include <unistd.h>
+
+#include <exception>
+#include <vector>
+
+namespace dcgw::files {
+
+namespace up = codecs::uplink;
+using Status = up::FileStatus;
+
+UploadWorker::UploadWorker(WorkerContext& ctx) : c_(ctx) {}
+
+UploadWorker::~UploadWorker() {
+  stop();
+}
+
+void UploadWorker::adopt(const store::FileUploadRecord& rec) {
+  Upload u;
+  u.rec = rec;
+  const std::string path = c_.disk.spoolPath(rec.serial, rec.uploadId);
+  u.touchedMs = modifiedAtMs(path);
+  if (u.touchedMs == 0) u.touchedMs = rec.begunAtMs;
+  try {
+    u.file = SpoolFile(path, false);
+    u.length = u.synced = u.file.size();
+    // Bytes past the size are not the device's (a crash mid-write of a file system that
+    // extends before it writes): the digest check would refuse them anyway.
+    if (u.length > static_cast<std::uint64_t>(rec.size)) {
+      u.file.truncate(0);
+      u.length = u.synced = 0;
+    }
+  } catch (const std::exception& e) {
+    spdlog::warn("files: device {} upload {}: spool not readable, resumes from 0: {}", rec.serial,
+                 rec.uploadId, e.what());
+  }
+  uploads_[{rec.serial, rec.uploadId}] = std::move(u);
+}
+
+void UploadWorker::start() {
+  thread_ = std::thread([this] { run(); });
+}
+
+void UploadWorker::push(Task t) {
+  {
+    std::lock_guard l(mu_);
+    queue_.push_back(std::move(t));
+  }
+  cv_.notify_one();
+}
+
+void UploadWorker::stop() {
+  if (!thread_.joinable()) return;
+  push(Task{});  // Stop
+  thread_.join();
+}
+
+void UploadWorker::run() {
+  std::deque<Task> batch;
+  for (;;) {
+    {
+      std::unique_lock l(mu_);
+      cv_.wait(l, [&] { return !queue_.empty(); });
+      batch.swap(queue_);
+    }
+    bool stopping = false;
+    for (Task& t : batch) {
+      if (t.type == Task::Type::Stop) {
+        stopping = true;
+        break;
+      }
+      // Anything but a write sees every byte before it durable (a Begin's offset, a Finish).
+      if (t.type != Task::Type::Write) flush();
+      handle(t);
+    }
+    flush();
+    batch.clear();
+    if (stopping) return;
+  }
+}
+
+void UploadWorker::handle(Task& t) {
+  try {
+    switch (t.type) {
+      case Task::Type::Begin:
+        return begin(t);
+      case Task::Type::Write:
+        return write(t);
+      case Task::Type::Finish:
+        return finish(t);
+      case Task::Type::Sweep:
+        return sweep(t.cutoffMs);
+      case Task::Type::Stop:
+        return;
+    }
+  } catch (const std::exception& e) {
+    ++c_.stats.failures;
+    spdlog::error("files: device {} upload {}: {}", t.serial, t.upload, e.what());
+    result(t, Status::StoreFailed,
+           std::string("the gateway could not store the upload: ") + e.what());
+  }
+}
+
+void UploadWorker::result(const Task& t, Status s, const std::string& text, std::uint64_t fileId) {
+  Reply r;
+  r.connection = t.connection;
+  r.upload = t.upload;
+  r.type = Reply::Type::Result;
+  r.status = s;
+  r.fileId = fileId;
+  r.text = text;
+  c_.reply(std::move(r));
+}
+
+void UploadWorker::begin(Task& t) {
+  if (t.shuttingDown) return result(t, Status::ShuttingDown, "the gateway is stopping");
+  const up::FileBegin& b = t.begin;
+  const std::string sha = codecs::toHex(codecs::ByteView(b.sha256.data(), b.sha256.size()));
+  const std::string kind = up::uploadFileKindName(b.kind);
+  const Key key{t.serial, t.upload};
+  auto it = uploads_.find(key);
+  // Stored already: the device lost its FILE_RESULT.
+  if (auto f = c_.index.fileOfUpload(t.serial, t.upload, sha); f && f->size == b.size) {
+    if (it != uploads_.end()) discard(it);
+    return result(t, Status::Ok, "already stored as file " + std::to_string(f->id), f->id);
+  }
+  const bool same = it != uploads_.end() && it->second.rec.size == b.size &&
+                    it->second.rec.sha256 == sha && it->second.rec.announcedKind == kind;
+  if (it != uploads_.end() && !same) {
+    spdlog::info("files: device {} upload {}: begun again for another file, restarts at 0",
+                 t.serial, t.upload);
+    discard(it);
+    it = uploads_.end();
+  }
+  if (it == uploads_.end()) {
+    Upload u;
+    const std::int64_t now = c_.clock.nowMs();
+    u.rec = {t.serial,       t.upload, kind, b.size, sha, std::int64_t{b.downloadedAt} * 1000,
+             b.registration, now};
+    u.file = SpoolFile(c_.disk.spoolPath(t.serial, t.upload), true);
+    syncDirectory(c_.disk.spoolDir());
+    c_.index.beginUpload(u.rec);
+    u.touchedMs = now;
+    it = uploads_.emplace(key, std::move(u)).first;
+  } else if (!it->second.file.isOpen()) {
+    it->second.file = SpoolFile(c_.disk.spoolPath(t.serial, t.upload), false);
+  }
+  Upload& u = it->second;
+  u.ackTo = t.connection;
+  ++c_.stats.begun;
+  if (u.synced > 0) ++c_.stats.resumed;
+  Reply r;
+  r.connection = t.connection;
+  r.upload = t.upload;
+  r.type = Reply::Type::BeginAck;
+  r.offset = static_cast<std::uint32_t>(u.synced);
+  c_.reply(std::move(r));
+}
+
+void UploadWorker::write(Task& t) {
+  auto it = uploads_.find({t.serial, t.upload});
+  // Not where the upload is: a chunk of an upload discarded or failed meanwhile.
+  if (it == uploads_.end() || it->second.length != t.offset ||
+      t.offset + t.bytes.size() > static_cast<std::uint64_t>(it->second.rec.size))
+    return;
+  Upload& u = it->second;
+  try {
+    u.file.write(t.offset, t.bytes);
+  } catch (...) {
+    try {
+      u.file.truncate(u.length);
+    } catch (...) {
+    }
+    throw;
+  }
+  u.length += t.bytes.size();
+  u.ackTo = t.connection;
+  u.touchedMs = c_.clock.nowMs();
+  c_.stats.bytes += t.bytes.size();
+}
+
+void UploadWorker::flush() {
+  for (auto& [key, u] : uploads_) {
+    if (u.synced == u.length) continue;
+    Task t;
+    t.connection = u.ackTo;
+    t.serial = key.first;
+    t.upload = key.second;
+    try {
+      u.file.sync();
+      u.synced = u.length;
+    } catch (const std::exception& e) {
+      ++c_.stats.failures;
+      spdlog::error("files: device {} upload {}: {}", key.first, key.second, e.what());
+      // Unknown what reached the disk: go back to what is known to be there.
+      try {
+        u.file.truncate(u.synced);
+      } catch (...) {
+      }
+      u.length = u.synced;
+      result(t, Status::StoreFailed,
+             std::string("the gateway could not store the upload: ") + e.what());
+      continue;
+    }
+    Reply r;
+    r.connection = u.ackTo;
+    r.upload = key.second;
+    r.type = Reply::Type::WriteAck;
+    r.offset = static_cast<std::uint32_t>(u.synced);
+    c_.reply(std::move(r));
+  }
+}
+
+void UploadWorker::discard(std::map<Key, Upload>::iterator it) {
+  it->second.file.close();
+  ::unlink(c_.disk.spoolPath(it->first.first, it->first.second).c_str());
+  c_.index.endUpload(it->first.first, it->first.second);
+  uploads_.erase(it);
+}
+
+void UploadWorker::finish(Task& t) {
+  if (t.shuttingDown) return result(t, Status::ShuttingDown, "the gateway is stopping");
+  auto it = uploads_.find({t.serial, t.upload});
+  if (it == uploads_.end() || it->second.synced != static_cast<std::uint64_t>(it->second.rec.size))
+    return result(t, Status::UnknownUpload,
+                  "upload " + std::to_string(t.upload) + " is not held whole: send FILE_BEGIN");
+  Upload& u = it->second;
+  const codecs::Bytes bytes = u.file.readAll();
+  std::array<std::uint8_t, 32> digest{};
+  SHA256(bytes.data(), bytes.size(), digest.data());
+  const std::string sha = codecs::toHex(codecs::ByteView(digest.data(), digest.size()));
+  if (sha != u.rec.sha256 || bytes.size() != static_cast<std::uint64_t>(u.rec.size)) {
+    ++c_.stats.digestMismatches;
+    const std::string text = "the " + std::to_string(bytes.size()) + " bytes have SHA-256 " + sha +
+                             ", not " + u.rec.sha256 + " as announced: discarded, upload again";
+    spdlog::warn("files: device {} upload {}: {}", t.serial, t.upload, text);
+    discard(it);
+    return result(t, Status::DigestMismatch, text);
+  }
+  const std::int64_t now = c_.clock.nowMs();
+  FileContext ctx;
+  ctx.serial = t.serial;
+  ctx.registration = u.rec.registration;
+  if (auto d = c_.config.device(t.serial)) {
+    if (ctx.registration.empty()) ctx.registration = d->registration;
+    ctx.locationId = d->locationId;
+  }
+  ctx.receivedAtMs = now;
+  ctx.downloadedAtMs = u.rec.downloadedAtMs > 0 ? u.rec.downloadedAtMs : now;
+  ctx.announcedKind = u.rec.announcedKind;
+  Analysis a;
+  try {
+    a = c_.analyzer ? c_.analyzer(bytes, ctx) : notParsed(bytes, ctx);
+  } catch (const std::exception& e) {
+    a = notParsed(bytes, ctx);
+    a.error = std::string("analysis failed: ") + e.what();
+  }
+  store::FileRecord f;
+  f.serial = t.serial;
+  f.uploadId = t.upload;
+  f.receivedAtMs = now;
+  f.downloadedAtMs = ctx.downloadedAtMs;
+  f.registration = ctx.registration;
+  f.locationId = ctx.locationId;
+  f.announcedKind = u.rec.announcedKind;
+  f.kind = a.kind;
+  f.generation = a.generation;
+  f.size = u.rec.size;
+  f.sha256 = sha;
+  f.summaryJson = a.summaryJson;
+  f.warnings = a.warnings;
+  f.error = a.error;
+  f.name = a.name;
+  {
+    // The bytes in place and the row that names them, with no retention run in between.
+    std::lock_guard l(c_.contentMu);
+    c_.disk.put(sha, bytes);
+    f.id = c_.index.recordFile(f);  // ends the upload's row too
+  }
+  u.file.close();
+  ::unlink(c_.disk.spoolPath(t.serial, t.upload).c_str());
+  uploads_.erase(it);
+  ++c_.stats.stored;
+  spdlog::info("files: device {} upload {}: stored as file {} ({} bytes, {}, {})", t.serial,
+               t.upload, f.id, f.size, f.kind, f.name);
+  if (c_.onStored) {
+    try {
+      c_.onStored(f, bytes);
+    } catch (const std::exception& e) {
+      spdlog::error("files: file {}: the stored hook failed: {}", f.id, e.what());
+    }
+  }
+  result(t, Status::Ok, "stored as file " + std::to_string(f.id), static_cast<std::uint64_t>(f.id));
+}
+
+void UploadWorker::sweep(std::int64_t cutoffMs) {
+  for (auto it = uploads_.begin(); it != uploads_.end();) {
+    auto next = std::next(it);
+    if (it->second.touchedMs < cutoffMs) {
+      spdlog::info("files: device {} upload {}: abandoned ({} of {} bytes), discarded",
+                   it->first.first, it->first.second, it->second.synced, it->second.rec.size);
+      ++c_.stats.abandoned;
+      discard(it);
+    }
+    it = next;
+  }
+}
+
+}  // namespace dcgw::files

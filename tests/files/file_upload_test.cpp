@@ -1,0 +1,191 @@
+// File upload through the real uplink listener (schema/uplink.md section 8.6): a whole upload is
+// stored durably, verified, analysed and indexed before FILE_RESULT OK; an upload resumes from
+// the offset acknowledged after a dropped connection and after a gateway restart; a lost
+// FILE_RESULT is answered again; retention and abandoned uploads are cleaned up.
+#include <fstream>
+#include <thread>
+
+#include "tests/files/upload_fixture.hpp"
+
+namespace dcgw::files {
+namespace {
+
+using namespace std::chrono_literals;
+
+TEST_F(FileUpload, WelcomeAnnouncesFileUpload) {
+  auto c = connect();
+  EXPECT_EQ(welcome_.capabilities, (std::vector<std::uint8_t>{0x02}));
+}
+
+TEST_F(FileUpload, AWholeFileIsStoredVerifiedAnalysedAndIndexedBeforeItsResult) {
+  auto c = connect();
+  const Bytes file = pattern(300 * 1024 + 17, 1);
+  const up::FileResult r = upload(*c, 5, file);
+  ASSERT_EQ(r.status, 0) << up::fileStatusName(r.status) << ": " << r.text;
+  ASSERT_GT(r.fileId, 0u);
+  EXPECT_EQ(r.text, "stored as file " + std::to_string(r.fileId));
+
+  const auto row = store_->file(static_cast<std::int64_t>(r.fileId));
+  ASSERT_TRUE(row);
+  EXPECT_EQ(row->serial, "12345678");
+  EXPECT_EQ(row->uploadId, 5u);
+  EXPECT_EQ(row->size, static_cast<std::int64_t>(file.size()));
+  EXPECT_EQ(row->sha256, shaHex(file));
+  EXPECT_EQ(row->announcedKind, "driverCard");
+  EXPECT_EQ(row->kind, "driverCard");
+  EXPECT_EQ(row->generation, "gen1");
+  EXPECT_EQ(row->summaryJson, "{\"bytes\":" + std::to_string(file.size()) + "}");
+  EXPECT_EQ(row->warnings, (std::vector<std::string>{"test analyzer"}));
+  EXPECT_EQ(row->name, "T_12345678.DDD");
+  EXPECT_EQ(row->registration, "REG123");  // FILE_BEGIN gave none: the device's
+  EXPECT_EQ(row->downloadedAtMs, 1722990000000);
+  // The bytes are in the content store under their digest; the spool is empty.
+  EXPECT_EQ(contentOf(row->sha256), file);
+  EXPECT_EQ(spoolFiles(), 0u);
+  EXPECT_TRUE(store_->uploads().empty());
+  {
+    std::lock_guard l(mu_);
+    ASSERT_EQ(contexts_.size(), 1u);
+    EXPECT_EQ(contexts_[0].serial, "12345678");
+    EXPECT_EQ(contexts_[0].downloadedAtMs, 1722990000000);
+    EXPECT_EQ(contexts_[0].announcedKind, "driverCard");
+    ASSERT_EQ(stored_.size(), 1u);
+    EXPECT_EQ(stored_[0].id, row->id);
+  }
+  // Another file on the same connection.
+  const up::FileResult r2 = upload(*c, 6, pattern(1000, 9));
+  EXPECT_EQ(r2.status, 0) << r2.text;
+  EXPECT_GT(r2.fileId, r.fileId);
+}
+
+TEST_F(FileUpload, AnUploadResumesFromTheAcknowledgedOffsetAfterADroppedConnection) {
+  const Bytes file = pattern(200 * 1024, 2);
+  std::uint32_t held = 0;
+  {
+    auto c = connect();
+    begin(*c, 1, file);
+    EXPECT_EQ(ack(*c).offset, 0u);
+    held = send(*c, 1, file, 0, 96 * 1024);
+    EXPECT_EQ(held, 96u * 1024);
+  }  // the connection drops
+  auto c = connect();
+  begin(*c, 1, file);
+  const up::FileAck a = ack(*c);
+  EXPECT_EQ(a.offset, held);
+  send(*c, 1, file, a.offset, static_cast<std::uint32_t>(file.size()));
+  end(*c, 1);
+  const up::FileResult r = result(*c);
+  ASSERT_EQ(r.status, 0) << r.text;
+  EXPECT_EQ(contentOf(shaHex(file)), file);
+}
+
+TEST_F(FileUpload, AnUploadResumesAfterAGatewayRestart) {
+  const Bytes file = pattern(150 * 1024 + 3, 3);
+  std::uint32_t held = 0;
+  {
+    auto c = connect();
+    begin(*c, 9, file, 0x05);
+    ack(*c);
+    held = send(*c, 9, file, 0, 100 * 1024);
+  }
+  restart();
+  ASSERT_EQ(store_->uploads().size(), 1u);  // the upload in progress survived
+  auto c = connect();
+  begin(*c, 9, file, 0x05);
+  const up::FileAck a = ack(*c);
+  EXPECT_EQ(a.offset, held);
+  send(*c, 9, file, a.offset, static_cast<std::uint32_t>(file.size()));
+  end(*c, 9);
+  const up::FileResult r = result(*c);
+  ASSERT_EQ(r.status, 0) << r.text;
+  auto row = store_->file(static_cast<std::int64_t>(r.fileId));
+  ASSERT_TRUE(row);
+  EXPECT_EQ(row->kind, "vehicleUnit");
+  EXPECT_EQ(contentOf(row->sha256), file);
+}
+
+TEST_F(FileUpload, AFileStoredBeforeARestartIsAnsweredOkAgainWhenItsResultWasLost) {
+  const Bytes file = pattern(5000, 4);
+  std::uint64_t id = 0;
+  {
+    auto c = connect();
+    id = upload(*c, 3, file).fileId;
+    ASSERT_GT(id, 0u);
+  }
+  restart();
+  auto c = connect();
+  begin(*c, 3, file);
+  const up::FileResult again = result(*c);
+  EXPECT_EQ(again.status, 0);
+  EXPECT_EQ(again.fileId, id);
+  EXPECT_EQ(again.text, "already stored as file " + std::to_string(id));
+  EXPECT_EQ(store_->files({"12345678", 0, 100}).size(), 1u);
+}
+
+TEST_F(FileUpload, TheSameFileFromTwoDevicesIsKeptOnceAndIndexedTwice) {
+  const Bytes file = pattern(70000, 5);
+  auto a = connect("12345678");
+  auto b = connect("22222222");
+  const auto ra = upload(*a, 1, file);
+  const auto rb = upload(*b, 1, file);
+  ASSERT_EQ(ra.status, 0);
+  ASSERT_EQ(rb.status, 0);
+  EXPECT_NE(ra.fileId, rb.fileId);
+  EXPECT_EQ(contentOf(shaHex(file)), file);
+  std::size_t contents = 0;
+  for (const auto& e : std::filesystem::recursive_directory_iterator(options_.dir))
+    contents += e.is_regular_file() && e.path().filename().string().size() == 64;
+  EXPECT_EQ(contents, 1u);
+}
+
+TEST_F(FileUpload, RetentionRemovesTheBytesOnlyWithTheLastRowNamingThem) {
+  const Bytes shared = pattern(4000, 6);
+  auto a = connect("12345678");
+  ASSERT_EQ(upload(*a, 1, shared).status, 0);
+  std::this_thread::sleep_for(1s);
+  auto b = connect("22222222");
+  ASSERT_EQ(upload(*b, 1, shared).status, 0);
+  auto rows = store_->files({"", 0, 10});
+  ASSERT_EQ(rows.size(), 2u);
+  const std::int64_t mid = (rows[0].receivedAtMs + rows[1].receivedAtMs) / 2;
+  a.reset();
+  b.reset();
+
+  options_.retentionMs = clock_.nowMs() - mid;  // the first is older, the second younger
+  restart();
+  EXPECT_EQ(channel_->maintain(), 1);
+  EXPECT_EQ(store_->files({"", 0, 10}).size(), 1u);
+  EXPECT_EQ(contentOf(shaHex(shared)), shared);  // still named by the second row
+
+  options_.retentionMs = 0;
+  restart();
+  std::this_thread::sleep_for(5ms);
+  EXPECT_EQ(channel_->maintain(), 1);
+  EXPECT_FALSE(std::filesystem::exists(channel_->disk().contentPath(shaHex(shared))));
+}
+
+TEST_F(FileUpload, AnAbandonedUploadIsDiscardedAfterItsTime) {
+  const Bytes file = pattern(50000, 7);
+  {
+    auto c = connect();
+    begin(*c, 2, file);
+    ack(*c);
+    send(*c, 2, file, 0, 20000);
+  }
+  ASSERT_EQ(spoolFiles(), 1u);
+  options_.abandonedUploadMs = 0;
+  restart();
+  std::this_thread::sleep_for(5ms);
+  channel_->maintain();
+  for (int i = 0; i < 200 && (spoolFiles() != 0 || !store_->uploads().empty()); ++i)
+    std::this_thread::sleep_for(10ms);
+  EXPECT_EQ(spoolFiles(), 0u);
+  EXPECT_TRUE(store_->uploads().empty());
+  // The device begins again from 0.
+  auto c = connect();
+  begin(*c, 2, file);
+  EXPECT_EQ(ack(*c).offset, 0u);
+}
+
+}  // namespace
+}  // namespace dcgw::files
