@@ -70,6 +70,7 @@ commands:
   cards list|show|add|set|remove|events|sessions
   card-bridges list|show|add|set|rotate-key|remove
   files list --device SERIAL|show ID|get ID --out FILE
+  compliance list       tachograph downloads due or overdue (--location, --status, --soon-days)
                         the admin API of a running gateway: [--url URL] [--token T] [--json]
                         [--ca-file F] [--insecure]; dcgw NOUN --help for each command
   card-bridge --config FILE [--log-level L]
@@ -115,7 +116,8 @@ int main(int argc, char** argv) {
   if (cmd == "send") return dcgw::cli::runSend(args, std::cin, std::cout, std::cerr);
   if (cmd == "simulate") return dcgw::simulate::runSimulate(args, std::cout, std::cerr);
   if (cmd == "destinations" || cmd == "locations" || cmd == "devices" || cmd == "queue" ||
-      cmd == "tokens" || cmd == "cards" || cmd == "card-bridges" || cmd == "files")
+      cmd == "tokens" || cmd == "cards" || cmd == "card-bridges" || cmd == "files" ||
+      cmd == "compliance")
     return dcgw::cli::runAdminCommand(cmd, args, std::cout, std::cerr);
   if (cmd == "receive") return dcgw::receive::runReceive(args, std::cout, std::cerr);
   if (cmd == "card-bridge") return dcgw::cli::runCardBridge(args, std::cout, std::cerr);

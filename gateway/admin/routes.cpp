@@ -109,6 +109,7 @@ RouteTable makeRoutes(Api& api) {
   addCardRoutes(t, api);
   addCardBridgeRoutes(t, api);
   addFileRoutes(t, api);
+  addComplianceRoutes(t, api);
   return t;
 }
 

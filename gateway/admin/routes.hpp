@@ -87,6 +87,7 @@ void addCardRoutes(RouteTable& t, Api& api);
 void addCardBridgeRoutes(RouteTable& t, Api& api);
 // /devices/{serial}/files, /files/{file}, /files/{file}/content (files_routes.cpp)
 void addFileRoutes(RouteTable& t, Api& api);
+void addComplianceRoutes(RouteTable& t, Api& api);  // tachograph download compliance
 void addMetricsRoutes(RouteTable& t, Api& api);  // /metrics (Prometheus text)
 
 // The whole table.

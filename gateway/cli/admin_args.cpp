@@ -236,6 +236,13 @@ const std::vector<Verb>& verbs() {
        "--name N --role admin|auditor",
        "create a token and print its secret (only this once)"},
       {"tokens", "revoke", "ID", {}, {}, "", "revoke a token"},
+      {"compliance",
+       "list",
+       "",
+       {{"--location", true}, {"--status", true}, {"--soon-days", true}},
+       {},
+       "[--location ID] [--status overdue,never,due,ok] [--soon-days N]",
+       "vehicle units and driver cards due or overdue for download, most urgent first"},
   };
   static const std::vector<Verb> all = [] {
     std::vector<Verb> v = base;

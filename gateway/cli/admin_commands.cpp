@@ -30,6 +30,7 @@ int Runner::run() {
   if (n == "cards") return cards(v);
   if (n == "card-bridges") return cardBridges(v);
   if (n == "files") return files(v);
+  if (n == "compliance") return compliance(v);
   return kAdminBadArgs;  // parseAdminArgs knows no verb of another noun
 }
 

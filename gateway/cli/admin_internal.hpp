@@ -148,6 +148,7 @@ class Runner {
   int devices(const std::string& v);
   int queue(const std::string& v);
   int tokens(const std::string& v);
+  int compliance(const std::string& v);  // admin_tokens.cpp
   int cards(const std::string& v);
   int cardBridges(const std::string& v);
   int files(const std::string& v);  // admin_files.cpp

@@ -1,4 +1,4 @@
-// `dcgw tokens ...`: list, create (the secret shown once), revoke.
+// `dcgw tokens ...`: list, create (the secret shown once), revoke; `dcgw compliance list`.
 #include "gateway/cli/admin_internal.hpp"
 
 #include <algorithm>
@@ -40,6 +40,40 @@ int Runner::tokens(const std::string& v) {
   }
   if (v == "revoke") return remove(base + "/" + op_, "revoked token " + inv_.operand);
   return kAdminBadArgs;
+}
+
+int Runner::compliance(const std::string& v) {
+  if (v != "list") return kAdminBadArgs;
+  std::string query;
+  for (const auto& [flag, param] :
+       {std::pair{"--location", "location"}, std::pair{"--status", "status"},
+        std::pair{"--soon-days", "soonDays"}}) {
+    const std::string* value = admin_impl::value(inv_, flag);
+    if (!value) continue;
+    // The server names a bad value; only characters that need no encoding are passed on.
+    if (value->find_first_not_of("abcdefghijklmnopqrstuvwxyz0123456789,") != std::string::npos)
+      return badArgs(argError(
+          flag, std::string(flag) + " takes letters, digits and commas, not '" + *value + "'"));
+    query += (query.empty() ? "?" : "&") + std::string(param) + "=" + *value;
+  }
+  return list("/api/v1/compliance" + query, "items",
+              {{"STATUS"},
+               {"KIND"},
+               {"SUBJECT"},
+               {"DEVICE"},
+               {"LOCATION", true},
+               {"LAST DOWNLOAD"},
+               {"DUE"},
+               {"DRIVER / REGISTRATION"}},
+              [](const JsonValue& i) {
+                const std::string who = cell(i, "kind") == "driverCard"
+                                            ? cell(i, "surname") + " " + cell(i, "firstNames")
+                                            : cell(i, "registration");
+                return std::vector<std::string>{cell(i, "status"),     cell(i, "kind"),
+                                                cell(i, "subject"),    cell(i, "serial"),
+                                                cell(i, "locationId"), cell(i, "lastDownload"),
+                                                cell(i, "due"),        who};
+              });
 }
 
 }  // namespace dcgw::cli::admin_impl

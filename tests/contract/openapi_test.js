@@ -406,6 +406,12 @@ async function main() {
   const audit = await expect(200, 'GET', '/api/v1/audit?limit=10');
   await expect(200, 'GET', `/api/v1/audit?before=${audit.next}`);
 
+  // Tachograph download compliance (schema/files.md): the yard's devices have no file yet.
+  await expect(200, 'GET', `/api/v1/compliance?location=${yard.id}&soonDays=14`);
+  await expect(200, 'GET', '/api/v1/compliance?status=overdue,never', undefined, auditor);
+  await expect(400, 'GET', '/api/v1/compliance?status=late');
+  await expect(404, 'GET', '/api/v1/compliance?location=999999');
+
   // Removals last.
   await expect(204, 'DELETE', `/api/v1/locations/${yard.id}`);
   await expect(204, 'DELETE', `/api/v1/destinations/${spare.id}`);

@@ -967,6 +967,58 @@ TEST_F(AdminApiTest, LocationFileSettingsDefaultMergeAndNameTheirErrors) {
   EXPECT_EQ(r.j()["files"]["timeZone"].str(), "UTC") << "the others take their defaults";
 }
 
+// Issue 13: download compliance from the DownloadLog and the locations' periods.
+TEST_F(AdminApiTest, ComplianceListsOverdueNeverDueAndOkByLocationPeriods) {
+  const std::int64_t depot = createLocation("Depot", {});
+  const std::int64_t yard = createLocation("Yard", {});
+  ASSERT_EQ(call("PUT", "/api/v1/locations/" + std::to_string(yard),
+                 R"({"name":"Yard","files":{"vehicleUnitDownloadDays":120}})")
+                .status,
+            200);
+  createDevice("1001", depot);
+  createDevice("1002", depot);
+  createDevice("2001", yard);
+  const std::int64_t day = 86'400'000, now = clock_.nowMs();
+  auto record = [&](store::TachoDownloadRecord::Kind kind, std::string subject, std::string serial,
+                    std::int64_t loc, std::int64_t agoDays) {
+    store::TachoDownloadRecord r;
+    r.kind = kind;
+    r.subject = std::move(subject);
+    r.serial = std::move(serial);
+    r.locationId = loc;
+    r.fileId = agoDays;
+    r.downloadedAtMs = now - agoDays * day;
+    store_->recordDownload(r);
+  };
+  using K = store::TachoDownloadRecord::Kind;
+  record(K::VehicleUnit, "VIN00000000000001", "1001", depot, 100);  // 90 days: overdue
+  record(K::VehicleUnit, "VIN00000000000002", "2001", yard, 100);   // 120 days: ok
+  record(K::DriverCard, "DF00000000000100", "1001", depot, 25);     // 28 days: due within 7
+  record(K::DriverCard, "DF00000000000200", "1001", depot, 1);      // ok
+
+  auto items = get("/api/v1/compliance").j()["items"];
+  ASSERT_EQ(items.size(), 5u) << get("/api/v1/compliance").body;
+  EXPECT_EQ(items[0]["subject"].str(), "VIN00000000000001");
+  EXPECT_EQ(items[0]["status"].str(), "overdue");
+  EXPECT_EQ(items[1]["serial"].str(), "1002");
+  EXPECT_EQ(items[1]["status"].str(), "never");
+  EXPECT_EQ(items[1]["subject"].str(), "");
+  EXPECT_EQ(items[2]["subject"].str(), "DF00000000000100");
+  EXPECT_EQ(items[2]["status"].str(), "due");
+  EXPECT_EQ(items[2]["kind"].str(), "driverCard");
+  EXPECT_EQ(items[3]["status"].str(), "ok");
+  EXPECT_EQ(items[4]["status"].str(), "ok");
+
+  auto yardItems = get("/api/v1/compliance?location=" + std::to_string(yard)).j()["items"];
+  ASSERT_EQ(yardItems.size(), 1u);
+  EXPECT_EQ(yardItems[0]["status"].str(), "ok") << "the yard's period is 120 days";
+  EXPECT_EQ(get("/api/v1/compliance?status=due,overdue").j()["items"].size(), 2u);
+  EXPECT_EQ(get("/api/v1/compliance?soonDays=0&status=due").j()["items"].size(), 0u);
+  expectInvalid(call("GET", "/api/v1/compliance?status=late&soonDays=400"), {"soonDays", "status"},
+                "a bad status and a bad window");
+  expectError(call("GET", "/api/v1/compliance?location=999999"), 404, "an unknown location");
+}
+
 TEST_F(AdminApiTest, LocationNameTakenIsAConflict) {
   createLocation("Depot", {});
   const std::int64_t other = createLocation("Yard", {});
