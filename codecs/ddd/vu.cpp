@@ -209,18 +209,25 @@ std::string walkGen1(const Item (&items)[N], ByteReader& r, State& st) {
       if (!r.readU16BE(n)) return format("%s at offset %zu: its count is cut short", item.name, at);
       count = n;
     }
-    for (std::size_t i = 0; i < count; ++i) {
-      const std::size_t elementAt = r.position();
-      ByteView b;
-      if (!r.readBytes(item.size, b)) {
-        if (item.countBytes == 0)
-          return format("%s at offset %zu: %u bytes, only %zu left", item.name, at,
-                        static_cast<unsigned>(item.size), r.remaining());
-        return format(
-            "%s at offset %zu: %zu records of %u bytes, only %zu bytes left for record %zu",
-            item.name, at, count, static_cast<unsigned>(item.size), r.remaining(), i + 1);
+    const std::size_t dataAt = r.position();
+    ByteView all;
+    if (!r.readBytes(count * item.size, all)) {
+      if (item.countBytes == 0)
+        return format("%s at offset %zu: %u bytes, only %zu left", item.name, at,
+                      static_cast<unsigned>(item.size), r.remaining());
+      // The whole records before the cut still count (a calibration among them, say).
+      const std::size_t whole = r.remaining() / item.size;
+      for (std::size_t i = 0; i < whole; ++i) {
+        ByteView b;
+        r.readBytes(item.size, b);
+        apply(item.field, b, dataAt + i * item.size, st);
       }
-      apply(item.field, b, elementAt, st);
+      return format("%s at offset %zu: %zu records of %u bytes, only %zu whole before the end",
+                    item.name, at, count, static_cast<unsigned>(item.size), whole);
+    }
+    if (item.field != Field::None) {
+      for (std::size_t i = 0; i < count; ++i)
+        apply(item.field, all.subspan(i * item.size, item.size), dataAt + i * item.size, st);
     }
   }
   return {};
