@@ -21,13 +21,6 @@ std::string format(const char* fmt, ...) {
 
 namespace {
 
-std::uint32_t u32At(ByteView b, std::size_t at) {
-  std::uint32_t v = 0;
-  ByteReader r(b);
-  if (r.seek(at)) r.readU32BE(v);
-  return v;
-}
-
 std::string text(std::uint8_t codePage, ByteView bytes, std::size_t offset, const char* field,
                  State& st) {
   bool ok = true;
@@ -45,64 +38,100 @@ std::string ia5(ByteView bytes, std::size_t offset, const char* field, State& st
   return s;
 }
 
+// Name / Address (2.99, 2.2) and VehicleRegistrationNumber (2.167): codePage, then the text.
+bool codePageText(ByteReader& r, std::size_t size, std::size_t base, const char* field, State& st,
+                  std::string& out) {
+  const std::size_t at = base + r.position();
+  std::uint8_t codePage = 0;
+  ByteView bytes;
+  if (!r.readU8(codePage) || !r.readBytes(size, bytes)) return false;
+  out = text(codePage, bytes, at, field, st);
+  return true;
+}
+
+bool ia5Field(ByteReader& r, std::size_t size, std::size_t base, const char* field, State& st,
+              std::string& out) {
+  const std::size_t at = base + r.position();
+  ByteView bytes;
+  if (!r.readBytes(size, bytes)) return false;
+  out = ia5(bytes, at, field, st);
+  return true;
+}
+
 // ExtendedSerialNumber (2.72): serialNumber u32, monthYear BCD MMYY, type, manufacturerCode.
-std::string serialText(ByteView b) {
-  static const char kHex[] = "0123456789ABCDEF";
-  std::string s = std::to_string(u32At(b, 0));
-  s += ' ';
-  s += kHex[b[4] >> 4];
-  s += kHex[b[4] & 0xF];
-  s += '/';
-  s += kHex[b[5] >> 4];
-  s += kHex[b[5] & 0xF];
-  s += format(" type 0x%02X manufacturer 0x%02X", b[6], b[7]);
-  return s;
+bool serialField(ByteReader& r, std::string& out) {
+  std::uint32_t serial = 0;
+  std::uint8_t month = 0, year = 0, type = 0, manufacturer = 0;
+  if (!r.readU32BE(serial) || !r.readU8(month) || !r.readU8(year) || !r.readU8(type) ||
+      !r.readU8(manufacturer))
+    return false;
+  // BCD digits printed as hexadecimal nibbles: a nibble above 9 shows as it is, not guessed.
+  out = format("%u %X%X/%X%X type 0x%02X manufacturer 0x%02X", static_cast<unsigned>(serial),
+               month >> 4, month & 0xF, year >> 4, year & 0xF, type, manufacturer);
+  return true;
+}
+
+std::optional<std::uint32_t> timeAt(ByteReader& r) {
+  std::uint32_t v = 0;
+  if (!r.readU32BE(v)) return std::nullopt;
+  return timeRealValue(v);
 }
 
 }  // namespace
 
 void readVin(ByteView b, std::size_t offset, State& st) {
-  st.vu.vin = ia5(b.first(kVinSize), offset, "VehicleIdentificationNumber", st);
-  st.vinRead = true;
+  ByteReader r(b);
+  if (ia5Field(r, kVinSize, offset, "VehicleIdentificationNumber", st, st.vu.vin))
+    st.vinRead = true;
 }
 
 void readRegistrationIdentification(ByteView b, std::size_t offset, State& st) {
-  st.vu.registrationNation = b[0];
-  st.vu.registrationNationAlpha = nationAlpha(b[0]);
+  ByteReader r(b);
+  std::uint8_t nation = 0xFF;
+  if (!r.readU8(nation)) return;
+  st.vu.registrationNation = nation;
+  st.vu.registrationNationAlpha = nationAlpha(nation);
   st.nationRead = true;
-  readRegistrationNumber(b.subspan(1), offset + 1, st);
+  readRegistrationNumber(r.rest(), offset + 1, st);
 }
 
 void readRegistrationNumber(ByteView b, std::size_t offset, State& st) {
-  st.vu.registrationNumber = text(b[0], b.subspan(1, 13), offset, "VehicleRegistrationNumber", st);
-  st.registrationRead = true;
+  ByteReader r(b);
+  if (codePageText(r, 13, offset, "VehicleRegistrationNumber", st, st.vu.registrationNumber))
+    st.registrationRead = true;
 }
 
 void readDownloadablePeriod(ByteView b, State& st) {
-  st.vu.downloadablePeriodBegin = timeRealValue(u32At(b, 0));
-  st.vu.downloadablePeriodEnd = timeRealValue(u32At(b, 4));
+  ByteReader r(b);
+  st.vu.downloadablePeriodBegin = timeAt(r);
+  st.vu.downloadablePeriodEnd = timeAt(r);
 }
 
 void readIdentification(ByteView b, std::size_t offset, State& st) {
-  st.vu.manufacturerName = text(b[0], b.subspan(1, 35), offset, "vuManufacturerName", st);
-  st.vu.manufacturerAddress =
-      text(b[36], b.subspan(37, 35), offset + 36, "vuManufacturerAddress", st);
-  st.vu.partNumber = ia5(b.subspan(72, 16), offset + 72, "vuPartNumber", st);
-  st.vu.serialNumber = serialText(b.subspan(88, 8));
-  st.vu.softwareVersion = ia5(b.subspan(96, 4), offset + 96, "vuSoftwareVersion", st);
+  ByteReader r(b);
+  VehicleUnitSummary& v = st.vu;
+  if (!codePageText(r, 35, offset, "vuManufacturerName", st, v.manufacturerName)) return;
+  if (!codePageText(r, 35, offset, "vuManufacturerAddress", st, v.manufacturerAddress)) return;
+  if (!ia5Field(r, 16, offset, "vuPartNumber", st, v.partNumber)) return;
+  if (!serialField(r, v.serialNumber)) return;
+  ia5Field(r, 4, offset, "vuSoftwareVersion", st, v.softwareVersion);
 }
 
 // Keeps the record whose calibration set the newest time (newTimeValue); on a tie the later
-// record, as VUs append calibrations in the order they happened.
+// record, as VUs append calibrations in the order they happened. Offsets within the record:
+// vehicleRegistrationIdentification 112, authorisedSpeed 148, newTimeValue 159,
+// nextCalibrationDate 163.
 void readCalibration(ByteView b, std::size_t offset, State& st) {
+  ByteReader r(b);
   Calibration c;
-  c.newTime = timeRealValue(u32At(b, 159)).value_or(0);
+  if (!r.seek(159)) return;
+  c.newTime = timeAt(r).value_or(0);
   if (st.latest && c.newTime < st.latest->newTime) return;
-  c.authorisedSpeed = b[148];
-  c.nextCalibrationDate = timeRealValue(u32At(b, 163));
-  c.nation = b[112];
-  c.number = text(b[113], b.subspan(114, 13), offset + 113,
-                  "VuCalibrationRecord.vehicleRegistrationNumber", st);
+  c.nextCalibrationDate = timeAt(r);
+  if (!r.seek(148) || !r.readU8(c.authorisedSpeed)) return;
+  if (!r.seek(112) || !r.readU8(c.nation)) return;
+  if (!codePageText(r, 13, offset, "VuCalibrationRecord.vehicleRegistrationNumber", st, c.number))
+    return;
   st.latest = std::move(c);
 }
 
@@ -304,7 +333,7 @@ ParsedFile parseVehicleUnit(ByteView data) {
   ParsedFile out;
   State st(out.warnings);
   ByteReader r(data);
-  std::optional<std::uint8_t> overviewTrep, firstTrep;
+  std::optional<std::uint8_t> overviewTrep, firstTrep, firstDataTrep;
   int referenceFamily = 0;
   std::uint8_t referenceTrep = 0;
   std::size_t overviewAt = 0;
@@ -327,6 +356,7 @@ ParsedFile parseVehicleUnit(ByteView data) {
       firstTrep = trep;
       out.kind = FileKind::VehicleUnit;
     }
+    if (!firstDataTrep && trep != 0x00) firstDataTrep = trep;
     if (const int family = familyOf(trep); family != 0 && referenceFamily == 0) {
       referenceFamily = family;
       referenceTrep = trep;
@@ -362,9 +392,9 @@ ParsedFile parseVehicleUnit(ByteView data) {
                                "known TREP";
     return out;
   }
-  out.generation = generationOf(overviewTrep.value_or(*firstTrep));
-  if (out.generation == Generation::Gen2v2 && overviewTrep.value_or(*firstTrep) == 0x00)
-    out.generation = Generation::Unknown;  // only a download interface version was read
+  // TREP 00 alone says only that the VU speaks version 2 of the protocol, not what it sent.
+  if (const auto decisive = overviewTrep ? overviewTrep : firstDataTrep)
+    out.generation = generationOf(*decisive);
   if (!overviewTrep) {
     out.error = "no overview (TREP 01, 21 or 31) in the file";
     return out;

@@ -210,6 +210,11 @@ TEST(DddVu, NoOverviewIsTheErrorEvenWithTechnicalData) {
   EXPECT_FALSE(f.vu);
   EXPECT_NE(f.error.find("no overview"), std::string::npos) << f.error;
   EXPECT_TRUE(f.warnings.empty()) << warningsOf(f);
+  // DDP_028a's interface version alone tells no generation of data.
+  const ParsedFile version = parse(Bytes{0x76, 0x00, 0x02, 0x02});
+  EXPECT_EQ(version.kind, FileKind::VehicleUnit);
+  EXPECT_EQ(version.generation, Generation::Unknown);
+  EXPECT_NE(version.error.find("no overview"), std::string::npos);
 }
 
 TEST(DddVu, BytesThatAreNoTrepAreNotAVehicleUnit) {
