@@ -115,11 +115,14 @@ const Expected& expectedIn(std::uint8_t trep) {
   }
 }
 
-bool tooSmall(std::uint8_t type, std::size_t size, std::size_t need, std::size_t at, State& st) {
+// `recordsAt` is where the records begin; the warning points at the array's 5-byte header.
+bool tooSmall(std::uint8_t type, std::size_t size, std::size_t need, std::size_t recordsAt,
+              State& st) {
   if (size >= need) return false;
-  st.warn(at, format("record array of type %02X: records of %zu bytes, at least %zu expected; "
-                     "skipped",
-                     type, size, need));
+  st.warn(recordsAt - 5,
+          format("record array of type %02X: records of %zu bytes, at least %zu expected; "
+                 "skipped",
+                 type, size, need));
   return true;
 }
 

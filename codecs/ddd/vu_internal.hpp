@@ -1,5 +1,6 @@
-// Shared by the vehicle-unit parser's halves: the TREP loop and Gen1 fixed layouts (vu.cpp) and
-// the Gen2 record arrays (vu_gen2.cpp). Not part of the codec's interface.
+// Shared by the vehicle-unit parser's parts: the TREP loop and Gen1 fixed layouts (vu.cpp), the
+// Gen2 record arrays (vu_gen2.cpp) and the field decoders (vu_fields.cpp). Not part of the
+// codec's interface.
 #pragma once
 
 #include <cstddef>
@@ -49,8 +50,8 @@ struct State {
   }
 };
 
-// Field decoders; `offset` is the field's offset in the file (for warnings), `b` holds at least
-// the sizes above.
+// Field decoders (vu_fields.cpp); `offset` is the field's offset in the file (for warnings), `b`
+// holds at least the sizes above.
 void readVin(ByteView b, std::size_t offset, State& st);
 void readRegistrationIdentification(ByteView b, std::size_t offset, State& st);
 void readRegistrationNumber(ByteView b, std::size_t offset, State& st);

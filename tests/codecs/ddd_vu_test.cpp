@@ -287,6 +287,42 @@ TEST(DddVu, Gen2ArrayOutOfPlaceIsSkippedBySizeWithAWarning) {
   EXPECT_NE(f.warnings[0].text.find("does not belong in TREP 25"), std::string::npos);
 }
 
+TEST(DddVu, Gen2RecordTooSmallForItsFieldsIsSkippedWithAWarning) {
+  // A VuIdentification array (2.206) of 50-byte records cannot hold the 108 bytes read from it.
+  const VuSpec s = sampleVuSpec(Generation::Gen2v2);
+  Bytes tech = testing::technicalDataBlock(s);
+  const std::size_t idSize = 138;  // Gen2v2 VuIdentification
+  ASSERT_EQ(tech[2], 0x19);
+  tech.erase(tech.begin() + 2, tech.begin() + 2 + 5 + static_cast<std::ptrdiff_t>(idSize));
+  const Bytes small = cat({arrayHeader(0x19, 50, 1), Bytes(50, 'x')});
+  tech.insert(tech.begin() + 2, small.begin(), small.end());
+  const Bytes overview = testing::overviewBlock(s);
+  const ParsedFile f = parse(cat({Bytes{0x76, 0x00, 0x02, 0x02}, overview, tech}));
+  ASSERT_TRUE(f.vu);
+  EXPECT_EQ(f.vu->partNumber, "");
+  EXPECT_EQ(f.vu->authorisedSpeed, 85);  // the walk went on to the calibrations
+  ASSERT_EQ(f.warnings.size(), 1u) << warningsOf(f);
+  EXPECT_EQ(f.warnings[0].offset, 4 + overview.size() + 2);
+  EXPECT_NE(f.warnings[0].text.find("records of 50 bytes, at least 108 expected"),
+            std::string::npos)
+      << f.warnings[0].text;
+}
+
+TEST(DddVu, TextOutsideItsCodePageIsAWarningNamingTheField) {
+  // VehicleRegistrationNumber (2.167) under code page 42, which chapter 4 does not define.
+  VuSpec s = sampleVuSpec(Generation::Gen1);
+  s.registrationCodePage = 42;
+  const Bytes overview = testing::overviewBlock(s);
+  const ParsedFile f = parse(overview);
+  ASSERT_TRUE(f.vu);
+  EXPECT_EQ(f.vu->registrationNumber,
+            "M-\xEF\xBF\xBD"
+            "B 123");
+  ASSERT_EQ(f.warnings.size(), 1u) << warningsOf(f);
+  EXPECT_EQ(f.warnings[0].offset, 2 + 194 + 194 + 17 + 1);  // the codePage byte
+  EXPECT_NE(f.warnings[0].text.find("VehicleRegistrationNumber"), std::string::npos);
+}
+
 TEST(DddVu, MixedGenerationsAndASecondOverviewAreWarnings) {
   VuSpec gen1 = sampleVuSpec(Generation::Gen1);
   VuSpec other = sampleVuSpec(Generation::Gen2v1);

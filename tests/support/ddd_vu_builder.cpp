@@ -318,9 +318,9 @@ Bytes technicalDataBlock(const VuSpec& s) {
   put(id, s.softwareVersion, 4);
   w.writeU32BE(s.softwareInstalled);
   w.writeU32BE(s.manufacturingDate);
-  put(id, gen2(s) ? "e1-SYN-0001" : "e1-SYN01", gen2(s) ? 16 : 8);        // vuApprovalNumber
-  if (gen2(s)) id.insert(id.end(), {0x02, 0x00});  // vuGeneration, vuAbility
-  if (v2(s)) put(id, "MAP-0001", 12);              // vuDigitalMapVersion
+  put(id, gen2(s) ? "e1-SYN-0001" : "e1-SYN01", gen2(s) ? 16 : 8);  // vuApprovalNumber
+  if (gen2(s)) id.insert(id.end(), {0x02, 0x00});                   // vuGeneration, vuAbility
+  if (v2(s)) put(id, "MAP-0001", 12);                               // vuDigitalMapVersion
   single(out, s, 0x19, id);
   // SensorPaired (2.144): serial 8, approval number (Gen1 8, Gen2 16), pairing date.
   Bytes sensor = filled(8, 0x51);
