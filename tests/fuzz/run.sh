@@ -5,7 +5,8 @@
 set -euo pipefail
 build=$1 src=$2 secs=${3:-20}
 work=$(mktemp -d); trap 'rm -rf "$work"' EXIT
-mkdir -p "$work/packets" "$work/frames" "$work/json" "$work/uplink" "$work/http" "$work/artifacts"
+mkdir -p "$work/packets" "$work/frames" "$work/json" "$work/uplink" "$work/http" "$work/ddd_vu" \
+  "$work/artifacts"
 n=0
 while read -r hex; do
   n=$((n + 1))
@@ -23,9 +24,11 @@ cat "$work"/uplink/*.bin > "$work/uplink/session"
 printf '\x05POST /api/v1/locations HTTP/1.1\r\nContent-Length: 12\r\n\r\n{"name":"A"}GET /healthz HTTP/1.1\r\n\r\n' > "$work/http/pipelined"
 printf '\x21POST /x HTTP/1.1\r\nTransfer-Encoding: chunked\r\nExpect: 100-continue\r\n\r\n5;e=1\r\nhello\r\n0\r\nT: 1\r\n\r\nGET / HTTP/1.0\r\nConnection: keep-alive\r\n\r\n' > "$work/http/chunked"
 printf '\xc3GET http://h/p?q HTTP/1.1\r\nA: 1\r\nContent-Length: 3, 3\r\n\r\nabc\n\nGET / HTTP/1.1\n\n' > "$work/http/lenient"
+# Vehicle-unit files from the synthetic builder (tests/support/ddd_vu_builder.hpp).
+"$build/tests/fuzz/make_ddd_vu_corpus" "$work/ddd_vu"
 status=0
 for target in fuzz_packet_decode:packets fuzz_binary_frame:frames fuzz_json_encode:json \
-    fuzz_uplink_frame:uplink fuzz_http_request:http; do
+    fuzz_uplink_frame:uplink fuzz_http_request:http fuzz_ddd_vu:ddd_vu; do
   name=${target%%:*} corpus=$work/${target##*:}
   echo "== $name ($secs s)"
   if ! "$build/tests/fuzz/$name" -max_total_time="$secs" -print_final_stats=1 \
