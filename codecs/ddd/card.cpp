@@ -1,5 +1,6 @@
 // Card files (Annex 1C Appendix 7 section 3.4.2, DDP_041-046: TLV blocks of the EFs a card
 // download reads) to a CardSummary: card type, generation, identification, licence, activity.
+#include <array>
 #include <cstdio>
 
 #include "codecs/ddd/card_activity.hpp"
@@ -27,7 +28,7 @@ constexpr std::uint8_t kGen1Data = 0x00, kGen2Data = 0x02;  // DDP_046's appendi
 constexpr std::size_t kCardIdentificationSize = 65;  // data dictionary 2.24
 constexpr std::size_t kDrivingLicenceSize = 53;      // 2.18
 constexpr std::size_t kNameSize = 36;                // Name / Address: codePage + 35 bytes
-constexpr std::size_t kMaxListedUnknownTags = 50;    // a file of junk stays a short report
+constexpr std::size_t kMaxListedSkips = 50;          // a file of junk stays a short report
 
 // The EFs of Appendix 2 (TCS_142-176) a card download may hold; any other FID is unknown.
 constexpr struct {
@@ -69,10 +70,18 @@ constexpr struct {
     {0xC109, "EF Link_Certificate"},
 };
 
+constexpr std::size_t kEfCount = sizeof kEfs / sizeof kEfs[0];
+
+// The EF's index in kEfs; kEfCount when the FID is unknown.
+std::size_t efIndex(std::uint16_t fid) {
+  std::size_t i = 0;
+  while (i < kEfCount && kEfs[i].fid != fid) ++i;
+  return i;
+}
+
 const char* efName(std::uint16_t fid) {
-  for (const auto& ef : kEfs)
-    if (ef.fid == fid) return ef.name;
-  return nullptr;
+  const std::size_t i = efIndex(fid);
+  return i < kEfCount ? kEfs[i].name : nullptr;
 }
 
 struct Block {
@@ -106,7 +115,10 @@ class Blocks {
   // with a warning, a header or value cut by the end of the file ends the walk with a warning.
   void read(ByteView data, std::vector<Warning>& warnings) {
     ByteReader r(data);
-    std::size_t unknown = 0;
+    std::size_t skipped = 0;  // unknown tags and second blocks
+    auto skip = [&](std::size_t at, std::string text) {
+      if (++skipped <= kMaxListedSkips) warnings.push_back({at, std::move(text)});
+    };
     while (r.remaining() > 0) {
       const std::size_t at = r.position();
       std::uint16_t fid = 0, length = 0;
@@ -128,38 +140,41 @@ class Blocks {
                                     " bytes left); the rest of the file is not read"});
         break;
       }
-      if (efName(fid) == nullptr || appendix > 0x03) {
-        if (++unknown <= kMaxListedUnknownTags)
-          warnings.push_back({at, "unknown tag " + tagText(fid, appendix) + " (length " +
-                                      std::to_string(length) + "): skipped"});
+      const std::size_t ef = efIndex(fid);
+      if (ef == kEfCount || appendix > 0x03) {
+        skip(at, "unknown tag " + tagText(fid, appendix) + " (length " + std::to_string(length) +
+                     "): skipped");
         continue;
       }
-      if (find(fid, appendix) != nullptr) {
-        warnings.push_back({at, blockName(fid, appendix) + ": a second block; the first is kept"});
+      std::optional<Block>& slot = slots_[ef * 4 + appendix];
+      if (slot) {
+        skip(at, blockName(fid, appendix) + ": a second block; the first is kept");
         continue;
       }
-      blocks_.push_back({fid, appendix, at, value});
+      slot = Block{fid, appendix, at, value};
+      any_ = true;
+      anyGen2_ = anyGen2_ || appendix >= kGen2Data;
     }
-    if (unknown > kMaxListedUnknownTags)
-      warnings.push_back({data.size(), std::to_string(unknown - kMaxListedUnknownTags) +
-                                           " more unknown tags skipped, not listed"});
+    if (skipped > kMaxListedSkips)
+      warnings.push_back({data.size(), std::to_string(skipped - kMaxListedSkips) +
+                                           " more blocks skipped (unknown or repeated tags), "
+                                           "not listed"});
   }
 
   const Block* find(std::uint16_t fid, std::uint8_t appendix) const {
-    for (const Block& b : blocks_)
-      if (b.fid == fid && b.appendix == appendix) return &b;
-    return nullptr;
+    const std::size_t ef = efIndex(fid);
+    if (ef == kEfCount || appendix > 0x03) return nullptr;
+    const std::optional<Block>& slot = slots_[ef * 4 + appendix];
+    return slot ? &*slot : nullptr;
   }
   bool has(std::uint16_t fid) const { return find(fid, kGen1Data) || find(fid, kGen2Data); }
-  bool empty() const { return blocks_.empty(); }
-  bool anyGen2() const {
-    for (const Block& b : blocks_)
-      if (b.appendix >= kGen2Data) return true;
-    return false;
-  }
+  bool empty() const { return !any_; }
+  bool anyGen2() const { return anyGen2_; }
 
  private:
-  std::vector<Block> blocks_;
+  // One slot per known EF and appendix: a file of millions of blocks costs no more than a scan.
+  std::array<std::optional<Block>, kEfCount * 4> slots_{};
+  bool any_{false}, anyGen2_{false};
 };
 
 // The data block of an EF, Gen2 DF first: Gen2 cards carry both DFs, and the Gen2 one holds

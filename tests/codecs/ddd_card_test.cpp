@@ -272,6 +272,21 @@ TEST(DddCard, UnknownTagsAreSkippedWithAWarning) {
   EXPECT_EQ(f.warnings[1].text, "unknown tag 05 20 07 (length 143): skipped");
 }
 
+// A file of junk blocks stays a short report: 50 skips listed, then one line for the rest.
+TEST(DddCard, SkippedBlocksListedUpToFifty) {
+  Bytes file = testing::buildCardFile(testing::sampleDriverCard(CardGeneration::Gen1));
+  for (int i = 0; i < 70; ++i) {
+    const Bytes junk = testing::cardBlock(0x7000, 0x00, Bytes{});
+    file.insert(file.end(), junk.begin(), junk.end());
+  }
+  const ParsedFile f = parse(file);
+  ASSERT_TRUE(f.card);
+  ASSERT_EQ(f.warnings.size(), 51u);
+  EXPECT_EQ(f.warnings[49].text, "unknown tag 70 00 00 (length 0): skipped");
+  EXPECT_EQ(f.warnings[50].offset, file.size());
+  EXPECT_EQ(f.warnings[50].text, "20 more blocks skipped (unknown or repeated tags), not listed");
+}
+
 // A second block with the same tag: the first is kept.
 TEST(DddCard, DuplicateBlockKeepsTheFirst) {
   Bytes file = testing::buildCardFile(testing::sampleDriverCard(CardGeneration::Gen1));
