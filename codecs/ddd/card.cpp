@@ -1,5 +1,6 @@
 // Card files (Annex 1C Appendix 7 section 3.4.2, DDP_041-046: TLV blocks of the EFs a card
 // download reads) to a CardSummary: card type, generation, identification, licence, activity.
+#include <algorithm>
 #include <array>
 #include <cstdio>
 
@@ -199,19 +200,11 @@ const Block* pick(const Blocks& blocks, std::uint16_t fid, std::size_t minSize,
   return nullptr;
 }
 
-FileKind kindOfCardType(std::uint8_t equipmentType) {  // data dictionary 2.67 EquipmentType
-  switch (equipmentType) {
-    case 1:
-      return FileKind::DriverCard;
-    case 2:
-      return FileKind::WorkshopCard;
-    case 3:
-      return FileKind::ControlCard;
-    case 4:
-      return FileKind::CompanyCard;
-    default:
-      return FileKind::Unknown;
-  }
+// typeOfTachographCardId: data dictionary 2.67 EquipmentType, 1 to 4 for the four cards.
+FileKind kindOfCardType(std::uint8_t equipmentType) {
+  constexpr FileKind kKinds[] = {FileKind::Unknown, FileKind::DriverCard, FileKind::WorkshopCard,
+                                 FileKind::ControlCard, FileKind::CompanyCard};
+  return equipmentType < 5 ? kKinds[equipmentType] : FileKind::Unknown;
 }
 
 // The EFs only one card type has (TCS_148-176), then EF Identification's size, which differs
@@ -237,9 +230,12 @@ Generation generationOf(const Blocks& blocks) {
   // and alone carries EF Application_Identification_V2. With neither the Gen2 application
   // identification nor that EF, nothing tells version 2 from version 1: gen2v1, the lesser
   // claim, is reported.
-  const Block* app = blocks.find(kApplicationIdentification, kGen2Data);
-  if (app != nullptr && app->value.size() >= 3 && app->value[1] >= 0x01 && app->value[2] >= 0x01)
-    return Generation::Gen2v2;
+  if (const Block* app = blocks.find(kApplicationIdentification, kGen2Data)) {
+    ByteReader r(app->value);
+    std::uint8_t type = 0, major = 0, minor = 0;
+    if (r.readU8(type) && r.readU8(major) && r.readU8(minor) && major >= 0x01 && minor >= 0x01)
+      return Generation::Gen2v2;
+  }
   if (blocks.find(kApplicationIdentificationV2, kGen2Data) != nullptr) return Generation::Gen2v2;
   return Generation::Gen2v1;
 }
@@ -291,8 +287,8 @@ void readHolder(ByteReader& r, FileKind kind, const Block& b, CardSummary& card,
   if (kind == FileKind::DriverCard) {
     const std::size_t at = base + r.position();
     ByteView datef;
-    r.readBytes(4, datef);
-    const std::uint8_t bcd[4] = {datef[0], datef[1], datef[2], datef[3]};
+    std::uint8_t bcd[4] = {};
+    if (r.readBytes(4, datef)) std::copy(datef.begin(), datef.end(), bcd);
     CivilDate date{};
     if (bcd[0] == 0 && bcd[1] == 0 && bcd[2] == 0 && bcd[3] == 0) {
       // 2.57: '00000000'H is explicitly no date.
@@ -374,11 +370,12 @@ ParsedFile parseCard(ByteView data) {
   file.generation = generationOf(blocks);
 
   const Block* app = pick(blocks, kApplicationIdentification, 3, file.warnings);
-  if (app != nullptr) {
-    file.kind = kindOfCardType(app->value[0]);
+  std::uint8_t cardType = 0;
+  if (app != nullptr && ByteReader(app->value).readU8(cardType)) {
+    file.kind = kindOfCardType(cardType);
     if (file.kind == FileKind::Unknown)
       file.warnings.push_back({app->offset + 5, "typeOfTachographCardId " +
-                                                    std::to_string(app->value[0]) +
+                                                    std::to_string(cardType) +
                                                     " is no card type; the EFs present decide"});
   }
   const Block* identification =
