@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
-# Runs every libFuzzer target briefly on a seed corpus made from the bundled example packets.
+# Runs every libFuzzer target briefly on a seed corpus made from the bundled example packets
+# and generated tachograph files.
 # Fails on the first crash or sanitizer report, printing the input that caused it.
 # usage: run.sh FUZZ_BUILD_DIR SOURCE_DIR [SECONDS_PER_TARGET]
 set -euo pipefail
 build=$1 src=$2 secs=${3:-20}
 work=$(mktemp -d); trap 'rm -rf "$work"' EXIT
-mkdir -p "$work/packets" "$work/frames" "$work/json" "$work/uplink" "$work/http" "$work/ddd_vu" \
+mkdir -p "$work/packets" "$work/frames" "$work/json" "$work/uplink" "$work/http" "$work/ddd_vu" "$work/card" \
   "$work/artifacts"
 n=0
 while read -r hex; do
@@ -26,9 +27,20 @@ printf '\x21POST /x HTTP/1.1\r\nTransfer-Encoding: chunked\r\nExpect: 100-contin
 printf '\xc3GET http://h/p?q HTTP/1.1\r\nA: 1\r\nContent-Length: 3, 3\r\n\r\nabc\n\nGET / HTTP/1.1\n\n' > "$work/http/lenient"
 # Vehicle-unit files from the synthetic builder (tests/support/ddd_vu_builder.hpp).
 "$build/tests/fuzz/make_ddd_vu_corpus" "$work/ddd_vu"
+# Card files from the generator (tests/support/ddd_card_builder.hpp), mostly without the EFs the
+# parser skips so the inputs stay small: Gen1, Gen2v1, Gen2v2, workshop, wrapped, empty, and one
+# whole download.
+make_card() { "$build/tests/dcgw-make-ddd" "$@" > /dev/null; }
+make_card driver-card "$work/card/gen1-full"
+make_card driver-card "$work/card/gen1" --minimal
+make_card driver-card "$work/card/gen2v1-wrapped" --gen2 --wrapped --minimal
+make_card driver-card "$work/card/gen2v2-wrapped" --gen2v2 --wrapped --minimal
+make_card driver-card "$work/card/gen1-empty" --empty --minimal
+make_card workshop-card "$work/card/workshop" --minimal
+make_card workshop-card "$work/card/workshop-gen2" --gen2 --wrapped --minimal
 status=0
 for target in fuzz_packet_decode:packets fuzz_binary_frame:frames fuzz_json_encode:json \
-    fuzz_uplink_frame:uplink fuzz_http_request:http fuzz_ddd_vu:ddd_vu; do
+    fuzz_uplink_frame:uplink fuzz_http_request:http fuzz_ddd_vu:ddd_vu fuzz_ddd_card:card; do
   name=${target%%:*} corpus=$work/${target##*:}
   echo "== $name ($secs s)"
   if ! "$build/tests/fuzz/$name" -max_total_time="$secs" -print_final_stats=1 \
