@@ -82,6 +82,10 @@ class SqliteStore final : public Backend {
   void recordCardSessions(const std::vector<CardSessionRecord>& sessions) override;
   std::vector<CardSessionRecord> cardSessions(const std::string& card, const std::string& serial,
                                               int limit) override;
+  // DriverRegistry (sqlite_drivers.cpp)
+  std::optional<DriverRecord> driver(const std::string& cardNumber) override;
+  std::vector<DriverRecord> drivers() override;
+  void recordDrivers(const std::vector<DriverRecord>& drivers) override;
   // Backend
   int schemaVersion() override;
   Health health() override;
@@ -123,6 +127,7 @@ class SqliteStore final : public Backend {
                         const DestinationState& after);
   void countRequeuedIn(std::int64_t destinationId, int n);
   void raiseConfigVersionIn();
+  void recordDriversIn(const std::vector<DriverRecord>& drivers);
 
   // ---- reads on a given connection (the writer's inside a transaction, else the reader) ----
   std::vector<DestinationConfig> destinationsOn(sqlite::Db& db);
