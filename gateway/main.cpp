@@ -64,6 +64,7 @@ commands:
           card-events|card-sessions
   queue list|show|entries|retry|pause|resume|skip|requeue-dead|replay
   tokens list|create|revoke
+  drivers list
   cards list|show|add|set|remove|events|sessions
   card-bridges list|show|add|set|rotate-key|remove
                         the admin API of a running gateway: [--url URL] [--token T] [--json]
@@ -111,7 +112,7 @@ int main(int argc, char** argv) {
   if (cmd == "send") return dcgw::cli::runSend(args, std::cin, std::cout, std::cerr);
   if (cmd == "simulate") return dcgw::simulate::runSimulate(args, std::cout, std::cerr);
   if (cmd == "destinations" || cmd == "locations" || cmd == "devices" || cmd == "queue" ||
-      cmd == "tokens" || cmd == "cards" || cmd == "card-bridges")
+      cmd == "tokens" || cmd == "cards" || cmd == "card-bridges" || cmd == "drivers")
     return dcgw::cli::runAdminCommand(cmd, args, std::cout, std::cerr);
   if (cmd == "receive") return dcgw::receive::runReceive(args, std::cout, std::cerr);
   if (cmd == "card-bridge") return dcgw::cli::runCardBridge(args, std::cout, std::cerr);

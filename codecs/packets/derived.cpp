@@ -260,4 +260,22 @@ Result<Bytes> newDriverPacket(std::string_view cardNumber, std::string_view surn
   return encodePacket(*parsed);
 }
 
+std::optional<NamedDriver> driverNamedIn(ByteView packet) {
+  const bool clocking = packet.size() >= 2 && packet[0] == 0x6B && packet[1] == 0x01;
+  const bool newDriver = packet.size() >= 2 && packet[0] == 0x44 && packet[1] == 0x00;
+  if (!clocking && !newDriver) return std::nullopt;
+  // The codec's own rendering: the same trimming and UTF-16 handling as the JSON receivers see.
+  Packet p;
+  if (!decodePacket(packet, p)) return std::nullopt;
+  auto json = parseJson(renderPacketJson(p));
+  if (!json) return std::nullopt;
+  auto text = [&](const char* key) {
+    const JsonValue* v = json->find(key);
+    return v && v->isString() ? v->asString() : std::string();
+  };
+  NamedDriver d{text("cardNumber"), text("surname"), text("firstNames")};
+  if (d.cardNumber.empty() || (d.surname.empty() && d.firstNames.empty())) return std::nullopt;
+  return d;
+}
+
 }  // namespace dcgw::codecs

@@ -3,6 +3,8 @@
 // notification (section 8). The mapping is specified field by field in schema/derived-packets.md.
 #pragma once
 
+#include <optional>
+#include <string>
 #include <string_view>
 
 #include "codecs/bytes.hpp"
@@ -25,5 +27,14 @@ Result<Bytes> consolidatedDds(ByteView feed);
 // not valid UTF-8.
 Result<Bytes> newDriverPacket(std::string_view cardNumber, std::string_view surname,
                               std::string_view firstNames);
+
+// A driver a packet names: the card number trimmed, the names as UTF-8, trimmed.
+struct NamedDriver {
+  std::string cardNumber, surname, firstNames;
+};
+// The driver named by a new-digipostpro Clocking packet (0x6B 0x01, section 11.2) or a New
+// Driver notification (0x44, section 8); nullopt for other packets, an invalid one, an empty
+// card number, or both names empty (schema/derived-packets.md section 3.1).
+std::optional<NamedDriver> driverNamedIn(ByteView packet);
 
 }  // namespace dcgw::codecs

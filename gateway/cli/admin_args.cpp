@@ -229,6 +229,13 @@ const std::vector<Verb>& verbs() {
        "--name N --role admin|auditor",
        "create a token and print its secret (only this once)"},
       {"tokens", "revoke", "ID", {}, {}, "", "revoke a token"},
+      {"drivers",
+       "list",
+       "",
+       {},
+       {},
+       "",
+       "drivers seen with a name: card number, names, first seen, last seen and its device"},
   };
   static const std::vector<Verb> all = [] {
     std::vector<Verb> v = base;

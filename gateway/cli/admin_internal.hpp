@@ -146,6 +146,7 @@ class Runner {
   int devices(const std::string& v);
   int queue(const std::string& v);
   int tokens(const std::string& v);
+  int drivers(const std::string& v);
   int cards(const std::string& v);
   int cardBridges(const std::string& v);
 

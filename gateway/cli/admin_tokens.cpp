@@ -1,4 +1,4 @@
-// `dcgw tokens ...`: list, create (the secret shown once), revoke.
+// `dcgw tokens ...`: list, create (the secret shown once), revoke; and `dcgw drivers list`.
 #include "gateway/cli/admin_internal.hpp"
 
 #include <algorithm>
@@ -39,6 +39,19 @@ int Runner::tokens(const std::string& v) {
     return kAdminOk;
   }
   if (v == "revoke") return remove(base + "/" + op_, "revoked token " + inv_.operand);
+  return kAdminBadArgs;
+}
+
+int Runner::drivers(const std::string& v) {
+  if (v == "list")
+    return list(
+        "/api/v1/drivers", "drivers",
+        {{"CARD NUMBER"}, {"SURNAME"}, {"FIRST NAMES"}, {"FIRST SEEN"}, {"LAST SEEN"}, {"DEVICE"}},
+        [](const JsonValue& d) {
+          return std::vector<std::string>{cell(d, "cardNumber"), cell(d, "surname"),
+                                          cell(d, "firstNames"), cell(d, "firstSeenAt"),
+                                          cell(d, "lastSeenAt"), cell(d, "lastSeenDevice")};
+        });
   return kAdminBadArgs;
 }
 

@@ -10,8 +10,12 @@ namespace {
 constexpr std::size_t kCacheLimit = 100'000;  // drivers; cleared (and read again) beyond
 }  // namespace
 
-const store::DriverRecord* PacketDeriver::known(const std::string& card) {
-  if (auto p = pendingByCard_.find(card); p != pendingByCard_.end()) return &p->second;
+const store::DriverRecord* PacketDeriver::known(const std::string& serial,
+                                                const std::string& card) {
+  // Only the same device's earlier items count: another device's may yet be refused whole
+  // (an unknown device), and this item would then have passed its driver over in silence.
+  if (auto p = pendingByCard_.find(serial + '\n' + card); p != pendingByCard_.end())
+    return &p->second;
   if (auto c = cache_.find(card); c != cache_.end()) return &c->second;
   auto stored = drivers_.driver(card);
   if (!stored) return nullptr;
@@ -40,7 +44,7 @@ Derivation PacketDeriver::derive(const store::IngestItem& item) {
   if (!named) return d;
   store::DriverRecord sighting{named->cardNumber, named->surname,    named->firstNames,
                                item.receivedAtMs, item.receivedAtMs, item.serial};
-  const store::DriverRecord* before = known(named->cardNumber);
+  const store::DriverRecord* before = known(item.serial, named->cardNumber);
   const bool news =
       !before || before->surname != named->surname || before->firstNames != named->firstNames;
   if (before) sighting.firstSeenAtMs = before->firstSeenAtMs;
@@ -57,7 +61,7 @@ Derivation PacketDeriver::derive(const store::IngestItem& item) {
     d.before.push_back(std::move(notice));
   }
   d.drivers.push_back(sighting);
-  pendingByCard_[sighting.cardNumber] = sighting;
+  pendingByCard_[item.serial + '\n' + sighting.cardNumber] = sighting;
   pending_.emplace_back(index, std::move(sighting));
   return d;
 }

@@ -27,8 +27,9 @@ class PacketDeriver final : public Deriver {
   void settle(bool committed, const std::vector<bool>& stored) override;
 
  private:
-  // The driver as known now: this batch's sightings first, then the cache, then the store.
-  const store::DriverRecord* known(const std::string& card);
+  // The driver as known now: this batch's sightings by the same device first, then the cache,
+  // then the store.
+  const store::DriverRecord* known(const std::string& serial, const std::string& card);
 
   store::DriverRegistry& drivers_;
   DeriveOptions options_;
@@ -37,7 +38,7 @@ class PacketDeriver final : public Deriver {
   // The current batch: item index -> the sighting it carries (committed when the item is).
   std::size_t seen_{0};  // items derive() saw since the last settle()
   std::vector<std::pair<std::size_t, store::DriverRecord>> pending_;
-  std::unordered_map<std::string, store::DriverRecord> pendingByCard_;
+  std::unordered_map<std::string, store::DriverRecord> pendingByCard_;  // serial \n card
   // Sightings of dropped items (nothing new to forward): recorded after the batch.
   std::vector<store::DriverRecord> lastSeenOnly_;
 };

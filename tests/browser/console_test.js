@@ -341,6 +341,10 @@ async function main() {
     await page.screenshot({path: path.join(outDir, 'dashboard.png'), fullPage: true});
     log(`screenshot ${path.join(outDir, 'dashboard.png')}`);
 
+    await tid('nav-drivers').click();
+    await waitUntil('the drivers page (a table, or no driver yet)', async () =>
+      (await page.locator('[data-testid="drivers-table"], [data-testid="drivers-empty"]').count()) === 1);
+
     await tid('nav-audit').click();
     await waitUntil('the audit log to show the changes', async () =>
       (await page.locator('[data-testid="audit-row"]').count()) >= 3);
