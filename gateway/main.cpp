@@ -67,6 +67,7 @@ commands:
           card-events|card-sessions
   queue list|show|entries|retry|pause|resume|skip|requeue-dead|replay
   tokens list|create|revoke
+  drivers list
   cards list|show|add|set|remove|events|sessions
   card-bridges list|show|add|set|rotate-key|remove
   files list --device SERIAL|show ID|get ID --out FILE
@@ -117,7 +118,7 @@ int main(int argc, char** argv) {
   if (cmd == "simulate") return dcgw::simulate::runSimulate(args, std::cout, std::cerr);
   if (cmd == "destinations" || cmd == "locations" || cmd == "devices" || cmd == "queue" ||
       cmd == "tokens" || cmd == "cards" || cmd == "card-bridges" || cmd == "files" ||
-      cmd == "compliance")
+      cmd == "compliance" || cmd == "drivers")
     return dcgw::cli::runAdminCommand(cmd, args, std::cout, std::cerr);
   if (cmd == "receive") return dcgw::receive::runReceive(args, std::cout, std::cerr);
   if (cmd == "card-bridge") return dcgw::cli::runCardBridge(args, std::cout, std::cerr);

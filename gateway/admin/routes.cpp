@@ -106,6 +106,7 @@ RouteTable makeRoutes(Api& api) {
   addQueueRoutes(t, api);
   addAuditRoutes(t, api);
   addTokenRoutes(t, api);
+  addDriverRoutes(t, api);
   addCardRoutes(t, api);
   addCardBridgeRoutes(t, api);
   addFileRoutes(t, api);

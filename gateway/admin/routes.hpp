@@ -82,6 +82,7 @@ void addDeviceRoutes(RouteTable& t, Api& api);  // devices and refused idents
 void addQueueRoutes(RouteTable& t, Api& api);
 void addAuditRoutes(RouteTable& t, Api& api);
 void addTokenRoutes(RouteTable& t, Api& api);
+void addDriverRoutes(RouteTable& t, Api& api);  // /drivers (schema/derived-packets.md)
 // /cards, /card-events, /devices/{serial}/card-events and card-sessions (cards_routes.cpp)
 void addCardRoutes(RouteTable& t, Api& api);
 void addCardBridgeRoutes(RouteTable& t, Api& api);

@@ -243,6 +243,13 @@ const std::vector<Verb>& verbs() {
        {},
        "[--location ID] [--status overdue,never,due,ok] [--soon-days N]",
        "vehicle units and driver cards due or overdue for download, most urgent first"},
+      {"drivers",
+       "list",
+       "",
+       {},
+       {},
+       "",
+       "drivers seen with a name: card number, names, first seen, last seen and its device"},
   };
   static const std::vector<Verb> all = [] {
     std::vector<Verb> v = base;

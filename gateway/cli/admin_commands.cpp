@@ -27,6 +27,7 @@ int Runner::run() {
   if (n == "devices") return devices(v);
   if (n == "queue") return queue(v);
   if (n == "tokens") return tokens(v);
+  if (n == "drivers") return drivers(v);
   if (n == "cards") return cards(v);
   if (n == "card-bridges") return cardBridges(v);
   if (n == "files") return files(v);

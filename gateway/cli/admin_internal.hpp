@@ -149,6 +149,7 @@ class Runner {
   int queue(const std::string& v);
   int tokens(const std::string& v);
   int compliance(const std::string& v);  // admin_tokens.cpp
+  int drivers(const std::string& v);
   int cards(const std::string& v);
   int cardBridges(const std::string& v);
   int files(const std::string& v);  // admin_files.cpp

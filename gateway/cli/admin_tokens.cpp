@@ -1,4 +1,5 @@
-// `dcgw tokens ...`: list, create (the secret shown once), revoke; `dcgw compliance list`.
+// `dcgw tokens ...`: list, create (the secret shown once), revoke; `dcgw drivers list` and
+// `dcgw compliance list`.
 #include "gateway/cli/admin_internal.hpp"
 
 #include <algorithm>
@@ -74,6 +75,19 @@ int Runner::compliance(const std::string& v) {
                                                 cell(i, "locationId"), cell(i, "lastDownload"),
                                                 cell(i, "due"),        who};
               });
+}
+
+int Runner::drivers(const std::string& v) {
+  if (v == "list")
+    return list(
+        "/api/v1/drivers", "drivers",
+        {{"CARD NUMBER"}, {"SURNAME"}, {"FIRST NAMES"}, {"FIRST SEEN"}, {"LAST SEEN"}, {"DEVICE"}},
+        [](const JsonValue& d) {
+          return std::vector<std::string>{cell(d, "cardNumber"), cell(d, "surname"),
+                                          cell(d, "firstNames"), cell(d, "firstSeenAt"),
+                                          cell(d, "lastSeenAt"), cell(d, "lastSeenDevice")};
+        });
+  return kAdminBadArgs;
 }
 
 }  // namespace dcgw::cli::admin_impl

@@ -8,6 +8,7 @@
 #include <thread>
 
 #include "gateway/config/config_file.hpp"
+#include "gateway/derive/packet_deriver.hpp"
 #include "gateway/forward/forwarder.hpp"
 #include "gateway/ingest/ingestor.hpp"
 #include "gateway/store/sqlite/sqlite_store.hpp"
@@ -101,7 +102,8 @@ int runIngest(const std::vector<std::string>& args, std::istream& in, std::ostre
   in.tie(nullptr);
   std::atomic<int> refused{0};
   {
-    ingest::Ingestor ingestor(*store, &feed);
+    derive::PacketDeriver deriver(*store);  // the gateway's own packets, as `dcgw serve` makes
+    ingest::Ingestor ingestor(*store, &feed, 512, {}, &deriver);
     std::string line;
     std::size_t number = 0;
     while (std::getline(in, line)) {

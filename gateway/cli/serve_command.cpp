@@ -15,6 +15,7 @@
 #include "gateway/admin/api_server.hpp"
 #include "gateway/cardauth/card_relay.hpp"
 #include "gateway/config/config_file.hpp"
+#include "gateway/derive/packet_deriver.hpp"
 #include "gateway/files/file_channel.hpp"
 #include "gateway/forward/forwarder.hpp"
 #include "gateway/ingest/ingestor.hpp"
@@ -111,6 +112,7 @@ int runServe(const std::vector<std::string>& args, std::ostream& out, std::ostre
 
   auto durability = config::storeDurability(configPath);
   auto retention = config::retentionMs(configPath);
+  auto consolidatedDds = config::consolidatedDds(configPath);
   auto options = config::uplinkOptions(configPath);
   auto adminOptions = config::adminOptions(configPath);
   auto cardOptions = config::cardAuthOptions(configPath);
@@ -118,7 +120,8 @@ int runServe(const std::vector<std::string>& args, std::ostream& out, std::ostre
   for (const codecs::Error* e :
        {durability ? nullptr : &durability.error(), retention ? nullptr : &retention.error(),
         options ? nullptr : &options.error(), adminOptions ? nullptr : &adminOptions.error(),
-        cardOptions ? nullptr : &cardOptions.error(), fileOptions ? nullptr : &fileOptions.error()})
+        cardOptions ? nullptr : &cardOptions.error(), fileOptions ? nullptr : &fileOptions.error(),
+        consolidatedDds ? nullptr : &consolidatedDds.error()})
     if (e) {
       err << "dcgw serve: " << configPath << ": " << config::errorText(*e) << '\n';
       return 1;
@@ -166,7 +169,10 @@ int runServe(const std::vector<std::string>& args, std::ostream& out, std::ostre
   forward::Forwarder forwarder(*store, clock, backoff, adapters::makeAdapter, &feed);
   forwarder.start();
   forward::Pruner pruner(*store, clock, *retention);
-  ingest::Ingestor ingestor(*store, &feed, 512, options->sequence);  // the listener's rules
+  // The gateway's own packets (Consolidated DDS, New Driver) join the device's in its commits.
+  derive::PacketDeriver deriver(*store, {.consolidatedDds = *consolidatedDds});
+  ingest::Ingestor ingestor(*store, &feed, 512, options->sequence,
+                            &deriver);  // the listener's rules
   // The card relay (when configured) before the listener: its channel outlives the listener.
   std::unique_ptr<cardauth::CardRelay> cards;
   if (*cardOptions)

@@ -69,6 +69,17 @@ codecs::Result<std::int64_t> retentionMs(const std::string& path) {
   return static_cast<std::int64_t>(days->asDouble() * kDay);
 }
 
+codecs::Result<bool> consolidatedDds(const std::string& path) {
+  auto doc = readDocument(path);
+  if (!doc) return doc.error();
+  const codecs::JsonValue* d = doc->find("derive");
+  const codecs::JsonValue* on = d ? d->find("consolidatedDds") : nullptr;
+  if (!on) return true;
+  if (on->kind() != codecs::JsonValue::Kind::Bool)
+    return codecs::makeError("derive.consolidatedDds", 0, "true or false");
+  return on->asBool();
+}
+
 codecs::Result<uplink::ListenerOptions> uplinkOptions(const std::string& path) {
   uplink::ListenerOptions o;
   auto doc = readDocument(path);

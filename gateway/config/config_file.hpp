@@ -32,6 +32,9 @@ codecs::Result<store::Durability> storeDurability(const std::string& path);
 std::optional<store::Durability> parseDurability(std::string_view text);
 // "store": {"retentionDays": N}: how long delivered rows are kept for audit and replay (7).
 codecs::Result<std::int64_t> retentionMs(const std::string& path);
+// "derive": {"consolidatedDds": true | false}: whether a Consolidated DDS packet follows each
+// DDS feed packet (schema/derived-packets.md); true when absent. Read at every start.
+codecs::Result<bool> consolidatedDds(const std::string& path);
 // "uplink": {...} (schema/uplink.md section 10), read at every start; defaults when absent.
 codecs::Result<uplink::ListenerOptions> uplinkOptions(const std::string& path);
 // "admin": {"bind", "port", "tls": {"certificateFile", "privateKeyFile"}, "threads",

@@ -87,12 +87,13 @@ std::vector<std::string> destinationMembers() {
 codecs::Status checkDocument(const JsonValue& doc) {
   if (doc.isNull()) return codecs::Ok{};  // no file: every setting defaults
   if (codecs::Status s = members(doc, "", "the file",
-                                 {"store", "uplink", "admin", "cardBridge", "files", "destinations",
-                                  "locations", "devices"});
+                                 {"store", "uplink", "admin", "cardBridge", "files", "derive",
+                                  "destinations", "locations", "devices"});
       !s)
     return s;
   for (codecs::Status s :
        {section(doc, "store", "store", {"synchronous", "retentionDays"}),
+        section(doc, "derive", "derive", {"consolidatedDds"}),
         section(doc, "uplink", "uplink",
                 {"bind", "port", "maxConnections", "maxFrameBytes", "window", "heartbeatSeconds",
                  "idleTimeoutSeconds", "tls", "sequence"}),

@@ -17,8 +17,8 @@ Outcome refused(Outcome::Kind kind, codecs::Error e) {
 }  // namespace
 
 Ingestor::Ingestor(store::Backend& store, common::ChangeFeed* feed, std::size_t maxBatch,
-                   store::SequenceRules rules)
-    : feed_(feed), maxBatch_(maxBatch), appender_(store, store, rules) {
+                   store::SequenceRules rules, derive::Deriver* deriver)
+    : feed_(feed), maxBatch_(maxBatch), deriver_(deriver), appender_(store, store, rules) {
   if (feed_) {
     subscription_ = feed_->subscribe([this](const std::vector<common::Change>& changes) {
       for (const auto& c : changes)
@@ -55,6 +55,17 @@ void Ingestor::submitValidated(store::IngestItem item, Done done) {
     queue_.emplace_back(std::move(item), std::move(done));
   }
   cv_.notify_one();
+}
+
+void Ingestor::submitDerived(std::string serial, std::string registration, codecs::Bytes packet,
+                             std::int64_t atMs, Done done) {
+  store::IngestItem item;
+  item.serial = std::move(serial);
+  item.registration = std::move(registration);
+  item.packet = std::move(packet);
+  item.receivedAtMs = atMs;
+  item.gatewayMade = true;
+  submit(std::move(item), std::move(done));
 }
 
 void Ingestor::stop() {
@@ -106,10 +117,23 @@ void Ingestor::run() {
     for (auto& [item, done] : batch) items.push_back(std::move(item));
     std::vector<std::int64_t> touched;
     std::vector<store::AppendOutcome> results;
+    std::vector<DerivedItems> derived;
     const auto began = std::chrono::steady_clock::now();
     try {
-      results = appender_.append(items, touched);
+      if (deriver_) {
+        derived.reserve(items.size());
+        for (const auto& item : items)
+          derived.push_back(DerivedItems::of(item, deriver_->derive(item)));
+      }
+      results = appender_.append(items, touched, deriver_ ? &derived : nullptr);
+      if (deriver_) {
+        std::vector<bool> stored(items.size());
+        for (std::size_t i = 0; i < items.size(); ++i)
+          stored[i] = results[i] == store::AppendOutcome::Stored && !derived[i].drop;
+        deriver_->settle(true, stored);
+      }
     } catch (const store::StoreError& e) {
+      if (deriver_) deriver_->settle(false, {});
       // Nothing of the batch is stored: every caller is refused, so no tracker is acknowledged
       // and they keep their packets.
       Outcome o =

@@ -45,8 +45,11 @@ class Ingestor {
   // feed (may be null): QueueHasWork is published for the destinations with new rows after each
   // commit; configuration changes published on it refresh the routing snapshot.
   // `rules`: how sequences compare with a device's mark (store/sequence.hpp), the listener's.
+  // `deriver` (may be null; must outlive the Ingestor): asked, for each item about to be
+  // stored, what the gateway makes of it (gateway/derive/deriver.hpp); what it makes is stored
+  // in the same transaction, around its source.
   Ingestor(store::Backend& store, common::ChangeFeed* feed, std::size_t maxBatch = 512,
-           store::SequenceRules rules = {});
+           store::SequenceRules rules = {}, derive::Deriver* deriver = nullptr);
   ~Ingestor();
 
   // Validates the packet with the codecs first: a packet they reject is refused at once with
@@ -55,6 +58,13 @@ class Ingestor {
   // The same for a packet the caller has already validated with codecs::decodePacket (the
   // uplink decodes to answer REJECT itself; decoding twice would be work on the hot path).
   void submitValidated(store::IngestItem item, Done done);
+  // A packet the gateway made itself for a device (a File Summary after a file upload, a New
+  // Driver from a driver card file): validated by the codecs, stored without a sequence (the
+  // device's mark stays), routed and filtered like the device's own, after what was submitted
+  // before. Stored means committed; Duplicate means the deriver found nothing new in it (a
+  // New Driver for a driver known by that name) and nothing was stored.
+  void submitDerived(std::string serial, std::string registration, codecs::Bytes packet,
+                     std::int64_t atMs, Done done);
   void stop();  // commits what was submitted, then returns
 
   std::uint64_t commits() const { return commits_; }
@@ -75,6 +85,7 @@ class Ingestor {
 
   common::ChangeFeed* feed_;
   std::size_t maxBatch_;
+  derive::Deriver* deriver_;
   RoutedAppender appender_;  // the committer thread's
   common::ChangeFeed::Subscription subscription_;
   std::mutex mu_;

@@ -41,27 +41,71 @@ store::RoutedItem route(const store::RoutingTable& table, const store::IngestIte
   return r;
 }
 
+DerivedItems DerivedItems::of(const store::IngestItem& source, derive::Derivation d) {
+  DerivedItems out;
+  auto made = [&](codecs::Bytes packet) {
+    store::IngestItem i;
+    i.serial = source.serial;
+    i.registration = source.registration;
+    i.packet = std::move(packet);
+    i.receivedAtMs = source.receivedAtMs;
+    i.gatewayMade = true;
+    return i;
+  };
+  for (auto& p : d.before) out.before.push_back(made(std::move(p)));
+  for (auto& p : d.after) out.after.push_back(made(std::move(p)));
+  out.drivers = std::move(d.drivers);
+  out.drop = d.drop;
+  return out;
+}
+
 std::vector<store::AppendOutcome> RoutedAppender::append(
-    const std::vector<store::IngestItem>& items, std::vector<std::int64_t>& touched) {
+    const std::vector<store::IngestItem>& items, std::vector<std::int64_t>& touched,
+    const std::vector<DerivedItems>* derived) {
   std::vector<store::RoutedItem> routed;
   routed.reserve(items.size());
+  std::vector<std::size_t> index;  // items[index[k]] is routed[k]; dropped items are not there
   // A configuration that changes between the snapshot and the commit costs one more round; one
   // that keeps changing for this long is a store that cannot take packets now.
   for (int round = 0; round < 100; ++round) {
     if (!table_ || stale_.exchange(false)) table_ = config_.routingTable();
     routed.clear();
-    for (const auto& item : items) routed.push_back(route(*table_, item));
-    auto results = log_.append(routed, table_->version, rules_);
+    index.clear();
+    for (std::size_t i = 0; i < items.size(); ++i) {
+      const DerivedItems* d = derived ? &(*derived)[i] : nullptr;
+      if (d && d->drop) continue;
+      store::RoutedItem r = route(*table_, items[i]);
+      if (d) {
+        for (const auto& b : d->before) r.before.push_back(route(*table_, b));
+        for (const auto& a : d->after) r.after.push_back(route(*table_, a));
+        r.drivers = d->drivers;
+      }
+      routed.push_back(std::move(r));
+      index.push_back(i);
+    }
+    std::optional<std::vector<store::AppendOutcome>> results;
+    if (routed.empty()) {
+      results.emplace();
+    } else {
+      results = log_.append(routed, table_->version, rules_);
+    }
     if (!results) {
       table_.reset();
       continue;
     }
-    for (std::size_t i = 0; i < routed.size(); ++i) {
-      if ((*results)[i] != store::AppendOutcome::Stored) continue;
-      for (std::int64_t d : routed[i].deliverTo)
+    auto addTouched = [&](const store::RoutedItem& r) {
+      for (std::int64_t d : r.deliverTo)
         if (std::find(touched.begin(), touched.end(), d) == touched.end()) touched.push_back(d);
+    };
+    std::vector<store::AppendOutcome> out(items.size(), store::AppendOutcome::Duplicate);
+    for (std::size_t k = 0; k < routed.size(); ++k) {
+      out[index[k]] = (*results)[k];
+      if ((*results)[k] != store::AppendOutcome::Stored) continue;
+      for (const auto& b : routed[k].before) addTouched(b);
+      addTouched(routed[k]);
+      for (const auto& a : routed[k].after) addTouched(a);
     }
-    return std::move(*results);
+    return out;
   }
   throw store::StoreError(store::ErrorCategory::Busy,
                           "the configuration kept changing while packets were routed");

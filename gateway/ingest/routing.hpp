@@ -9,6 +9,7 @@
 #include <optional>
 #include <vector>
 
+#include "gateway/derive/deriver.hpp"
 #include "gateway/store/interfaces.hpp"
 
 namespace dcgw::ingest {
@@ -22,6 +23,15 @@ store::RoutedItem route(const store::RoutingTable& table, const store::IngestIte
 // packet, types not known yet included; a null key, an unknown type: only that).
 bool filterTakes(const std::optional<std::vector<std::string>>& filter, const char* filterKey);
 
+// An item's derivation (gateway/derive/deriver.hpp) as items the store can append: the derived
+// packets carry the source's serial, registration and time, and no sequence.
+struct DerivedItems {
+  std::vector<store::IngestItem> before, after;
+  std::vector<store::DriverRecord> drivers;
+  bool drop{false};  // not appended at all: reported Duplicate
+  static DerivedItems of(const store::IngestItem& source, derive::Derivation d);
+};
+
 // Routes batches over a cached snapshot and appends them. The store refuses an append whose
 // snapshot is older than its configuration; the batch is then routed again on a fresh one.
 class RoutedAppender {
@@ -34,8 +44,11 @@ class RoutedAppender {
   // One outcome per item; `touched` gets the destinations that received rows. Throws
   // StoreError when the store cannot commit (nothing of the batch is then stored).
   // REQUIRES: one caller at a time.
+  // `derived` (null, or one per item): each derived packet is routed on its own and stored with
+  // its source, only when the source is (store::RoutedItem::before/after).
   std::vector<store::AppendOutcome> append(const std::vector<store::IngestItem>& items,
-                                           std::vector<std::int64_t>& touched);
+                                           std::vector<std::int64_t>& touched,
+                                           const std::vector<DerivedItems>* derived = nullptr);
 
  private:
   store::ConfigStore& config_;

@@ -140,6 +140,8 @@ class IngestLog {
   // In ONE transaction: for each item with a sequence, classifies it against the device's
   // mark by `rules` (sequence.hpp: classify, the one rule) and raises the mark on New; stores
   // New (and sequence-less) packets with one delivery row per deliverTo and counts filteredOut.
+  // A Stored item's derived packets (RoutedItem::before/after) are stored around it and its
+  // drivers recorded, in the same transaction; nothing of them for any other outcome.
   // Once an item is SequenceOutOfRange, the later items of its session (IngestItem::session,
   // when not 0) in the batch are too: nothing after a refused packet of a connection is stored.
   // Returns one outcome per item. Returns nullopt, storing nothing, when the configuration
@@ -263,6 +265,21 @@ class FileIndex {
   virtual FilePrune pruneFiles(std::int64_t olderThanMs, int batch) = 0;
 };
 
+// The drivers the gateway has seen with a name (schema/derived-packets.md section 3): who is new
+// decides the New Driver notification (0x44). IngestLog::append records them too, with the
+// packet that revealed them.
+class DriverRegistry {
+ public:
+  virtual ~DriverRegistry() = default;
+  // `cardNumber` as recorded (trimmed); nullopt for a card never recorded.
+  virtual std::optional<DriverRecord> driver(const std::string& cardNumber) = 0;
+  virtual std::vector<DriverRecord> drivers() = 0;  // by card number
+  // In one transaction, in order: a card not known yet is added with firstSeenAtMs =
+  // lastSeenAtMs; a known one keeps its first sighting and takes the names, lastSeenAtMs and
+  // lastSerial given. REQUIRES: cardNumber not empty.
+  virtual void recordDrivers(const std::vector<DriverRecord>& drivers) = 0;
+};
+
 // Whether a backend can still keep what it is given (Backend::health()).
 struct Health {
   bool ok{true};
@@ -278,7 +295,8 @@ class Backend : public ConfigStore,
                 public AccessLog,
                 public CardLog,
                 public DownloadLog,
-                public FileIndex {
+                public FileIndex,
+                public DriverRegistry {
  public:
   ~Backend() override = default;
   virtual int schemaVersion() = 0;

@@ -99,6 +99,9 @@ struct IngestItem {
   // item of the same session: a later packet committing first would raise the device's last
   // sequence over the failed one, which the resend would then find "duplicate".
   std::uint64_t session{0};
+  // Made by the gateway (gateway/derive: a derived packet, a File Summary, a New Driver from a
+  // file), not sent by the device: nothing is derived from it but what it says of a driver.
+  bool gatewayMade{false};
 };
 
 struct PendingDelivery {
@@ -284,6 +287,16 @@ struct RoutingTable {
   std::int64_t version{0};
 };
 
+// A driver the gateway has seen with a name (gateway/derive; schema/derived-packets.md section 3).
+struct DriverRecord {
+  std::string cardNumber;         // CardNumber.driverIdentification, 14 characters, trimmed
+  std::string surname;            // UTF-8
+  std::string firstNames;         // UTF-8
+  std::int64_t firstSeenAtMs{0};  // read back only: the first sighting's time is kept
+  std::int64_t lastSeenAtMs{0};
+  std::string lastSerial;  // the device of the last sighting ("" for none)
+};
+
 // A packet with the routing decided: what a backend appends in one transaction.
 // It points at the caller's item (no copy of the packet on the ingest path): REQUIRES the item
 // outlives the append.
@@ -294,6 +307,14 @@ struct RoutedItem {
   const char* filterKey{nullptr};         // the registry's key; null for an unknown type
   std::vector<std::int64_t> deliverTo;    // one delivery row each
   std::vector<std::int64_t> filteredOut;  // counted as filtered
+  // Packets the gateway derived from this one (gateway/derive), routed on their own: stored in
+  // the same transaction only when this one is Stored (never for a duplicate), `before` just
+  // before it and `after` just after it, in order, with no sequence of their own (the device's
+  // mark is this packet's business). Their own `before`/`after`/`drivers` are ignored.
+  std::vector<RoutedItem> before, after;
+  // Drivers this packet revealed: recorded (DriverRegistry::recordDrivers) in the same
+  // transaction when it is Stored.
+  std::vector<DriverRecord> drivers;
 };
 
 // What became of one appended packet.

@@ -107,11 +107,19 @@ async function main() {
     try { data = text ? JSON.parse(text) : null; } catch { data = text; }
     return {status: res.status, data};
   };
+  // The packets the gateway makes itself from what was sent (schema/derived-packets.md): one
+  // Consolidated DDS per DDS feed packet, one New Driver for the first Clocking packet naming
+  // the simulator's one driver.
+  let derived = 0;
   const simulate = async () => {
+    const simLog = path.join(work, 'simulate.log');
     const r = await runOk(['simulate', '--port', String(uplinkPort), '--count', '40', '--rate', '40',
-      '--key', key, '--first-serial', serial], 40_000);
+      '--key', key, '--first-serial', serial, '--log', simLog], 40_000);
     const acked = Number((r.stdout.match(/^acknowledged: (\d+)/m) || [])[1]);
     check(acked === 40, `dcgw simulate: ${acked} of 40 packets acknowledged:\n${r.stdout}${r.stderr}`);
+    const sent = fs.readFileSync(simLog, 'utf8').split('\n').filter(Boolean).map((l) => l.split(' ')[2]);
+    derived = sent.filter((hex) => /^[46]d0[234]/.test(hex)).length +
+      (sent.some((hex) => hex.startsWith('6b01')) ? 1 : 0);
     return r;
   };
 
@@ -210,7 +218,8 @@ async function main() {
     });
     const filtered = await num(row.getByTestId('queue-filtered'));
     log(`dashboard: ${flowed.delivered} delivered, ${filtered} filtered out, state ${await row.getAttribute('data-state')}`);
-    check(flowed.delivered + filtered === 40, `delivered ${flowed.delivered} + filtered out ${filtered} is not the 40 packets sent`);
+    check(flowed.delivered + filtered === 40 + derived,
+      `delivered ${flowed.delivered} + filtered out ${filtered} is not the 40 packets sent and the ${derived} the gateway derived`);
     await waitUntil('the receiver to print every delivered packet', async () =>
       receiver.stdout.filter((l) => l.startsWith('{')).length >= flowed.delivered);
 
@@ -340,6 +349,10 @@ async function main() {
       (await num(row.getByTestId('queue-dead'))) === deadBefore + 1 && (await row.getAttribute('data-state')) === 'backing-off');
     await page.screenshot({path: path.join(outDir, 'dashboard.png'), fullPage: true});
     log(`screenshot ${path.join(outDir, 'dashboard.png')}`);
+
+    await tid('nav-drivers').click();
+    await waitUntil('the drivers page (a table, or no driver yet)', async () =>
+      (await page.locator('[data-testid="drivers-table"], [data-testid="drivers-empty"]').count()) === 1);
 
     await tid('nav-audit').click();
     await waitUntil('the audit log to show the changes', async () =>

@@ -87,6 +87,26 @@ TEST_F(CardCommands, ListShowsExpiryStateUseAndQueue) {
             "-                                       0  -\n");
 }
 
+// `dcgw drivers list` (schema/derived-packets.md section 3.4): one row per driver.
+TEST_F(CardCommands, DriversListShowsNamesSightingsAndTheLastDevice) {
+  script_ = {reply(200, R"({"drivers":[{"cardNumber":"DRV0000000001A","surname":"M\u00fcller",)"
+                        R"("firstNames":"Anna","firstSeenAt":"2026-11-20T08:00:00.000Z",)"
+                        R"("lastSeenAt":"2026-11-22T10:00:00.000Z","lastSeenDevice":"12345678"},)"
+                        R"({"cardNumber":"D2","surname":"Li","firstNames":"",)"
+                        R"("firstSeenAt":"2026-11-21T08:00:00.000Z",)"
+                        R"("lastSeenAt":"2026-11-21T08:00:00.000Z","lastSeenDevice":null}]})")};
+  ASSERT_EQ(run("drivers", {"list"}), kAdminOk) << err_.str();
+  ASSERT_EQ(seen_.size(), 1u);
+  EXPECT_EQ(seen_[0].target, "/api/v1/drivers");
+  EXPECT_EQ(out_.str(),
+            "CARD NUMBER     SURNAME  FIRST NAMES  FIRST SEEN                LAST SEEN            "
+            "     DEVICE\n"
+            "DRV0000000001A  M\xC3\xBCller   Anna         2026-11-20T08:00:00.000Z  "
+            "2026-11-22T10:00:00.000Z  12345678\n"
+            "D2              Li       -            2026-11-21T08:00:00.000Z  "
+            "2026-11-21T08:00:00.000Z  -\n");
+}
+
 TEST_F(CardCommands, ShowPrintsTheCardThenItsLastSessions) {
   script_ = {reply(200, std::string(kCardJson) +
                             R"(,"lastSessions":[{"id":4,"card":"B000000000012301",)"

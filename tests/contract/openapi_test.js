@@ -361,6 +361,8 @@ async function main() {
     return q.counters.delivered >= 20 && q;
   });
   await expect(200, 'GET', '/api/v1/queues');
+  const drivers = await expect(200, 'GET', '/api/v1/drivers');
+  check(Array.isArray(drivers.drivers), `a list of drivers: ${JSON.stringify(drivers)}`);
   const page = await expect(200, 'GET', `/api/v1/queues/${dest.id}/entries?state=delivered&limit=5`);
   check(page.entries.length === 5 && page.next !== null, `a page of 5 entries with a next cursor: ${JSON.stringify(page).slice(0, 300)}`);
   await expect(200, 'GET', `/api/v1/queues/${dest.id}/entries?after=${page.next}&limit=500`);

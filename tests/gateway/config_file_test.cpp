@@ -197,5 +197,24 @@ TEST_F(ConfigFile, TheCardBridgeSectionIsOptionalAndCheckedSettingBySetting) {
   }
 }
 
+TEST_F(ConfigFile, ConsolidatedDdsIsOnUnlessTheDeriveSectionTurnsItOff) {
+  std::ofstream(file()) << R"({"uplink": {"port": 0}})";
+  auto absent = consolidatedDds(file());
+  ASSERT_TRUE(absent.ok());
+  EXPECT_TRUE(*absent);
+  std::ofstream(file()) << R"({"derive": {"consolidatedDds": false}})";
+  auto off = consolidatedDds(file());
+  ASSERT_TRUE(off.ok()) << errorText(off.error());
+  EXPECT_FALSE(*off);
+  for (const auto& [json, field] : std::vector<std::pair<std::string, std::string>>{
+           {R"({"derive": {"consolidatedDds": "no"}})", "derive.consolidatedDds"},
+           {R"({"derive": {"consolidatedDDS": false}})", "derive.consolidatedDDS"}}) {
+    std::ofstream(file()) << json;
+    auto r = consolidatedDds(file());
+    ASSERT_FALSE(r.ok()) << json;
+    EXPECT_EQ(r.error().field, field) << json << ": " << errorText(r.error());
+  }
+}
+
 }  // namespace
 }  // namespace dcgw::config

@@ -13,6 +13,7 @@ import {viewTokens} from './js/tokens.js';
 import {viewCards, viewCard} from './js/cards.js';
 import {viewCardBridges} from './js/card_bridges.js';
 import {viewDevice} from './js/device_detail.js';
+import {viewDrivers} from './js/drivers.js';
 
 registerViews({
   queues: viewQueues,
@@ -21,6 +22,7 @@ registerViews({
   devices: viewDevices,
   cards: viewCards,
   'card-bridges': viewCardBridges,
+  drivers: viewDrivers,
   audit: viewAudit,
   tokens: viewTokens,
 }, {

@@ -52,6 +52,24 @@ std::optional<std::vector<AppendOutcome>> SqliteStore::append(const std::vector<
   std::unordered_map<std::string, Mark> marks;
   std::vector<std::uint64_t> refusedSessions;  // a connection's later items follow its refusal
   std::map<std::int64_t, std::pair<std::int64_t, std::int64_t>> counts;  // queued, filtered
+  // One packet and its delivery rows; a derived packet takes its source's serial and time.
+  auto storeRow = [&](const RoutedItem& r) {
+    const IngestItem& item = *r.item;
+    packet.bind(1, item.receivedAtMs).bind(2, item.serial).bind(3, r.registration);
+    packet.bind(4, std::int64_t{r.type});
+    if (r.filterKey) {
+      packet.bind(5, r.filterKey);
+    } else {
+      packet.bindNull(5);
+    }
+    packet.bindBlob(6, item.packet.data(), item.packet.size()).run();
+    const std::int64_t packetId = db_->lastInsertId();
+    for (std::int64_t d : r.deliverTo) {
+      delivery.bind(1, d).bind(2, packetId).run();
+      ++counts[d].first;
+    }
+    for (std::int64_t d : r.filteredOut) ++counts[d].second;
+  };
   for (const RoutedItem& r : items) {
     const IngestItem& item = *r.item;
     auto it = marks.find(item.serial);
@@ -92,20 +110,10 @@ std::optional<std::vector<AppendOutcome>> SqliteStore::append(const std::vector<
       mark.lastSequence = item.sequence;
       mark.raised = true;
     }
-    packet.bind(1, item.receivedAtMs).bind(2, item.serial).bind(3, r.registration);
-    packet.bind(4, std::int64_t{r.type});
-    if (r.filterKey) {
-      packet.bind(5, r.filterKey);
-    } else {
-      packet.bindNull(5);
-    }
-    packet.bindBlob(6, item.packet.data(), item.packet.size()).run();
-    const std::int64_t packetId = db_->lastInsertId();
-    for (std::int64_t d : r.deliverTo) {
-      delivery.bind(1, d).bind(2, packetId).run();
-      ++counts[d].first;
-    }
-    for (std::int64_t d : r.filteredOut) ++counts[d].second;
+    for (const RoutedItem& d : r.before) storeRow(d);
+    storeRow(r);
+    for (const RoutedItem& d : r.after) storeRow(d);
+    if (!r.drivers.empty()) recordDriversIn(r.drivers);
     out.push_back(AppendOutcome::Stored);
   }
   Stmt counters = db_->prepare(

@@ -97,6 +97,10 @@ class SqliteStore final : public Backend {
   void endUpload(const std::string& serial, std::uint32_t uploadId) override;
   std::vector<FileUploadRecord> uploads() override;
   FilePrune pruneFiles(std::int64_t olderThanMs, int batch) override;
+  // DriverRegistry (sqlite_drivers.cpp)
+  std::optional<DriverRecord> driver(const std::string& cardNumber) override;
+  std::vector<DriverRecord> drivers() override;
+  void recordDrivers(const std::vector<DriverRecord>& drivers) override;
   // Backend
   int schemaVersion() override;
   Health health() override;
@@ -138,6 +142,7 @@ class SqliteStore final : public Backend {
                         const DestinationState& after);
   void countRequeuedIn(std::int64_t destinationId, int n);
   void raiseConfigVersionIn();
+  void recordDriversIn(const std::vector<DriverRecord>& drivers);
 
   // ---- reads on a given connection (the writer's inside a transaction, else the reader) ----
   std::vector<DestinationConfig> destinationsOn(sqlite::Db& db);

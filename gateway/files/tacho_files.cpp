@@ -1,0 +1,121 @@
+// Parsing twice (before the index row and after it) costs a few milliseconds per file and keeps
+// the file channel's seams simple: the analysis is a string summary, the hook needs values.
+#include "gateway/files/tacho_files.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include <future>
+
+#include "codecs/ddd/naming.hpp"
+#include "codecs/ddd/summary.hpp"
+#include "codecs/ddd/summary_packet.hpp"
+#include "gateway/derive/driver_notices.hpp"
+#include "gateway/ingest/ingestor.hpp"
+
+namespace dcgw::files {
+namespace {
+
+using codecs::ddd::FileKind;
+
+std::int64_t floorSeconds(std::int64_t ms) { return ms >= 0 ? ms / 1000 : (ms - 999) / 1000; }
+
+// Waits for an ingest outcome; a derived packet that could not be stored is logged (the file
+// itself is stored and acknowledged all the same).
+bool waitStored(std::future<ingest::Outcome>& f, const std::string& what,
+                const store::FileRecord& file) {
+  const ingest::Outcome o = f.get();
+  if (o.ok()) return true;
+  spdlog::error("files: device {} file {}: the {} could not be stored: {}", file.serial, file.id,
+                what, o.error.message());
+  return false;
+}
+
+}  // namespace
+
+common::TimeZone TachoFiles::zone(const std::string& name) {
+  std::lock_guard lock(mu_);
+  auto it = zones_.find(name);
+  if (it != zones_.end()) return it->second;
+  auto z = common::TimeZone::load(name);
+  if (!z) {
+    // Checked when the location was saved; a zone gone from the system since is UTC, said once.
+    spdlog::warn("files: {}; file names use UTC", z.error().message());
+    return zones_.emplace(name, common::TimeZone::utc()).first->second;
+  }
+  return zones_.emplace(name, *z).first->second;
+}
+
+Analysis TachoFiles::analyze(codecs::ByteView bytes, const FileContext& ctx) {
+  const codecs::ddd::ParsedFile parsed = codecs::ddd::parseFile(bytes);
+  Analysis a;
+  a.kind = codecs::ddd::fileKindName(parsed.kind);
+  a.generation = codecs::ddd::generationName(parsed.generation);
+  a.summaryJson = codecs::ddd::toJson(parsed);
+  for (const auto& w : parsed.warnings)
+    a.warnings.push_back("offset " + std::to_string(w.offset) + ": " + w.text);
+  a.error = parsed.hasSummary() ? "" : (parsed.error.empty() ? "no summary" : parsed.error);
+  store::LocationFiles settings;
+  if (ctx.locationId)
+    if (auto l = store_.location(*ctx.locationId); l && l->files) settings = *l->files;
+  const auto convention =
+      codecs::ddd::parseNamingConvention(settings.naming).value_or(codecs::ddd::NamingConvention::Eu);
+  const std::int64_t at = floorSeconds(ctx.downloadedAtMs);
+  codecs::ddd::NamingContext naming;
+  naming.localTime = at + zone(settings.timeZone).offsetAt(at);
+  naming.vehicleRegistration = ctx.registration;
+  a.name = codecs::ddd::conventionalName(parsed, convention, naming);
+  return a;
+}
+
+void TachoFiles::stored(const store::FileRecord& file, codecs::ByteView bytes) {
+  const codecs::ddd::ParsedFile parsed = codecs::ddd::parseFile(bytes);
+  if (!parsed.hasSummary()) return;
+  const std::int64_t at = floorSeconds(file.downloadedAtMs);
+  const auto downloadTime = static_cast<std::uint32_t>(std::clamp<std::int64_t>(at, 0, 0xFFFFFFFE));
+  if (ingestor_ != nullptr) {
+    if (parsed.kind == FileKind::DriverCard && parsed.card && !parsed.card->cardNumber.empty() &&
+        !parsed.card->surname.empty()) {
+      std::promise<ingest::Outcome> p;
+      auto f = p.get_future();
+      derive::submitDriverFromFile(*ingestor_, file.serial, file.registration,
+                                   parsed.card->cardNumber, parsed.card->surname,
+                                   parsed.card->firstNames, file.receivedAtMs,
+                                   [&p](const ingest::Outcome& o, bool) { p.set_value(o); });
+      waitStored(f, "New Driver notification", file);
+    }
+    if (auto packet = codecs::ddd::fileSummaryPacket(parsed, downloadTime)) {
+      std::promise<ingest::Outcome> p;
+      auto f = p.get_future();
+      ingestor_->submitDerived(file.serial, file.registration, std::move(*packet),
+                               file.receivedAtMs,
+                               [&p](const ingest::Outcome& o) { p.set_value(o); });
+      waitStored(f, "File Summary packet", file);
+    }
+  }
+  store::TachoDownloadRecord r;
+  r.serial = file.serial;
+  r.locationId = file.locationId;
+  r.fileId = file.id;
+  r.downloadedAtMs = file.downloadedAtMs;
+  if (parsed.kind == FileKind::VehicleUnit && parsed.vu && !parsed.vu->vin.empty()) {
+    r.kind = store::TachoDownloadRecord::Kind::VehicleUnit;
+    r.subject = parsed.vu->vin;
+    r.registration = parsed.vu->registrationNumber;
+  } else if (parsed.kind == FileKind::DriverCard && parsed.card && !parsed.card->cardNumber.empty()) {
+    r.kind = store::TachoDownloadRecord::Kind::DriverCard;
+    r.subject = parsed.card->cardNumber;
+    r.surname = parsed.card->surname;
+    r.firstNames = parsed.card->firstNames;
+    if (parsed.card->expiryDate) r.cardExpiryMs = std::int64_t{*parsed.card->expiryDate} * 1000;
+  } else {
+    return;
+  }
+  try {
+    store_.recordDownload(r);
+  } catch (const std::exception& e) {
+    spdlog::error("files: device {} file {}: its download could not be recorded: {}", file.serial,
+                  file.id, e.what());
+  }
+}
+
+}  // namespace dcgw::files
