@@ -412,10 +412,10 @@ TEST_F(ForwardTest, ConfigurationFileReadsTheSettingsOfTheMethodsTable) {
 }
 
 TEST_F(ForwardTest, MigrationsAreRecordedAndNotReapplied) {
-  EXPECT_EQ(store_->db().schemaVersion(), static_cast<int>(store::sqlite::migrations().size()));
+  EXPECT_EQ(store_->db().schemaVersion(), store::sqlite::migrations().back().version);
   store_.reset();
   store_ = std::make_unique<store::SqliteStore>(path_);
-  EXPECT_EQ(store_->db().schemaVersion(), static_cast<int>(store::sqlite::migrations().size()));
+  EXPECT_EQ(store_->db().schemaVersion(), store::sqlite::migrations().back().version);
 }
 
 }  // namespace

@@ -48,12 +48,35 @@ std::optional<std::vector<AppendOutcome>> SqliteStore::append(const std::vector<
     bool known{false};
     std::uint32_t lastSequence{0};
     bool raised{false};
+    std::int64_t lastPacketAt{0};
   };
   std::unordered_map<std::string, Mark> marks;
   std::vector<std::uint64_t> refusedSessions;  // a connection's later items follow its refusal
   std::map<std::int64_t, std::pair<std::int64_t, std::int64_t>> counts;  // queued, filtered
+  auto storePacket = [&](const RoutedItem& r) {
+    const IngestItem& item = *r.item;
+    packet.bind(1, item.receivedAtMs).bind(2, item.serial).bind(3, r.registration);
+    packet.bind(4, std::int64_t{r.type});
+    if (r.filterKey) {
+      packet.bind(5, r.filterKey);
+    } else {
+      packet.bindNull(5);
+    }
+    packet.bindBlob(6, item.packet.data(), item.packet.size()).run();
+    const std::int64_t packetId = db_->lastInsertId();
+    for (std::int64_t d : r.deliverTo) {
+      delivery.bind(1, d).bind(2, packetId).run();
+      ++counts[d].first;
+    }
+    for (std::int64_t d : r.filteredOut) ++counts[d].second;
+    out.push_back(AppendOutcome::Stored);
+  };
   for (const RoutedItem& r : items) {
     const IngestItem& item = *r.item;
+    if (item.location) {  // the gateway's own packet for a location: no device, no mark
+      storePacket(r);
+      continue;
+    }
     auto it = marks.find(item.serial);
     if (it == marks.end()) {
       Mark m;
@@ -69,6 +92,8 @@ std::optional<std::vector<AppendOutcome>> SqliteStore::append(const std::vector<
       out.push_back(AppendOutcome::UnknownDevice);
       continue;
     }
+    // A resent packet (a duplicate) shows the device alive too.
+    mark.lastPacketAt = std::max(mark.lastPacketAt, item.receivedAtMs);
     if (item.sequence != 0) {
       // The check and the raise are in the transaction that stores the packet: whichever
       // connection a resent packet arrives on, and whatever crashed in between, it is stored
@@ -92,30 +117,24 @@ std::optional<std::vector<AppendOutcome>> SqliteStore::append(const std::vector<
       mark.lastSequence = item.sequence;
       mark.raised = true;
     }
-    packet.bind(1, item.receivedAtMs).bind(2, item.serial).bind(3, r.registration);
-    packet.bind(4, std::int64_t{r.type});
-    if (r.filterKey) {
-      packet.bind(5, r.filterKey);
-    } else {
-      packet.bindNull(5);
-    }
-    packet.bindBlob(6, item.packet.data(), item.packet.size()).run();
-    const std::int64_t packetId = db_->lastInsertId();
-    for (std::int64_t d : r.deliverTo) {
-      delivery.bind(1, d).bind(2, packetId).run();
-      ++counts[d].first;
-    }
-    for (std::int64_t d : r.filteredOut) ++counts[d].second;
-    out.push_back(AppendOutcome::Stored);
+    storePacket(r);
   }
   Stmt counters = db_->prepare(
       "UPDATE destination_state SET queued = queued + ?, filtered = filtered + ? "
       "WHERE destination_id=?");
   for (const auto& [dest, c] : counts)
     counters.bind(1, c.first).bind(2, c.second).bind(3, dest).run();
-  Stmt sequence = db_->prepare("UPDATE devices SET last_sequence=? WHERE serial=?");
+  // One statement per device of the batch: its mark (when raised) and its last packet time.
+  Stmt sequence = db_->prepare(
+      "UPDATE devices SET last_sequence = CASE WHEN ?1 THEN ?2 ELSE last_sequence END, "
+      "last_packet_at = MAX(COALESCE(last_packet_at, 0), ?3) WHERE serial = ?4");
   for (const auto& [serial, m] : marks)
-    if (m.raised) sequence.bind(1, std::int64_t{m.lastSequence}).bind(2, serial).run();
+    if (m.known)
+      sequence.bind(1, std::int64_t{m.raised})
+          .bind(2, std::int64_t{m.lastSequence})
+          .bind(3, m.lastPacketAt)
+          .bind(4, serial)
+          .run();
   tx.commit();
   // Committed, but to the files opened: if they are no longer the path's, the batch is lost at
   // the next start, and must not be acknowledged (the callers refuse it all).
