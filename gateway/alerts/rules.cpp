@@ -88,12 +88,12 @@ std::optional<std::int64_t> ruleOn(const store::AlertSettings& s, std::string_vi
 
 const std::vector<RuleInfo>& ruleTable() {
   static const std::vector<RuleInfo> kRules = {
-      {"device-silent", "hours", kHour, 24, 0.001},
-      {"destination-failing", "minutes", kMinute, 30, 0.1},
+      {"device-silent", "hours", kHour, 24, 1},
+      {"destination-failing", "minutes", kMinute, 30, 1},
       {"card-expiry", "days", kDay, 30, 0},
       {"vu-download-overdue", "days", kDay, 0, 0},
       {"card-download-overdue", "days", kDay, 0, 0},
-      {"time-warning", "", 1, 0, 0},
+      {"time-warning", "none", 1, 0, 0},
   };
   return kRules;
 }

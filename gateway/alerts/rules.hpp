@@ -19,10 +19,10 @@ namespace dcgw::alerts {
 // One row of schema/alerts.md's rule table.
 struct RuleInfo {
   const char* name;  // as the API and CLI name it
-  const char* unit;  // "hours" | "minutes" | "days" | "" (no threshold)
+  const char* unit;  // "hours" | "minutes" | "days" | "none" (no threshold)
   std::int64_t unitSeconds;
   double defaultThreshold;  // in the unit
-  double minThreshold;      // in the unit
+  std::int64_t minSeconds;  // the smallest threshold, in seconds
 };
 const std::vector<RuleInfo>& ruleTable();
 const RuleInfo* findRule(std::string_view name);

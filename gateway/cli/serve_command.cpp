@@ -13,6 +13,7 @@
 #include <memory>
 
 #include "gateway/admin/api_server.hpp"
+#include "gateway/alerts/engine.hpp"
 #include "gateway/cardauth/card_relay.hpp"
 #include "gateway/config/config_file.hpp"
 #include "gateway/forward/forwarder.hpp"
@@ -107,9 +108,11 @@ int runServe(const std::vector<std::string>& args, std::ostream& out, std::ostre
   auto options = config::uplinkOptions(configPath);
   auto adminOptions = config::adminOptions(configPath);
   auto cardOptions = config::cardAuthOptions(configPath);
+  auto alertOptions = config::alertOptions(configPath);
   for (const codecs::Error* e :
        {durability ? nullptr : &durability.error(), retention ? nullptr : &retention.error(),
-        options ? nullptr : &options.error(), adminOptions ? nullptr : &adminOptions.error(),
+        alertOptions ? nullptr : &alertOptions.error(), options ? nullptr : &options.error(),
+        adminOptions ? nullptr : &adminOptions.error(),
         cardOptions ? nullptr : &cardOptions.error()})
     if (e) {
       err << "dcgw serve: " << configPath << ": " << config::errorText(*e) << '\n';
@@ -163,6 +166,15 @@ int runServe(const std::vector<std::string>& args, std::ostream& out, std::ostre
   std::unique_ptr<cardauth::CardRelay> cards;
   if (*cardOptions)
     cards = std::make_unique<cardauth::CardRelay>(*store, clock, **cardOptions, &feed);
+  // Alerts enter through the ingestor like a tracker's packets. The file index's facts (card
+  // expiry, downloads due) and the DDS hook (onPacket) are connected where those are built.
+  std::unique_ptr<alerts::AlertEngine> alertEngine;
+  if (alertOptions->enabled) {
+    alertEngine = std::make_unique<alerts::AlertEngine>(
+        *store, ingestor, clock, &feed, nullptr,
+        alerts::AlertEngine::Options{alertOptions->intervalMs});
+    alertEngine->start();
+  }
   uplink::Listener listener(*store, ingestor, clock, *options, &feed);
   if (cards) listener.registerChannel(0x30, 0x3F, cards->auth());
   admin::ApiServer api(
@@ -176,6 +188,7 @@ int runServe(const std::vector<std::string>& args, std::ostream& out, std::ostre
     err << "dcgw serve: " << e.what() << '\n';
     if (cards) cards->stop();
     listener.stop();
+    if (alertEngine) alertEngine->stop();
     ingestor.stop();
     forwarder.stop();
     return 1;
@@ -227,6 +240,7 @@ int runServe(const std::vector<std::string>& args, std::ostream& out, std::ostre
   api.stop();
   if (cards) cards->stop();  // sessions end with SHUTTING_DOWN while trackers can still read it
   listener.stop();
+  if (alertEngine) alertEngine->stop();  // before the ingestor: its last alerts still commit
   ingestor.stop();
   forwarder.stop();
   out << "dcgw serve: stopped; " << st.accepted.load() << " connections, " << st.packets.load()

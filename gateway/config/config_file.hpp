@@ -41,4 +41,12 @@ codecs::Result<admin::AdminOptions> adminOptions(const std::string& path);
 // when the file has no such section (the relay is off: no card frames, no card-bridge port).
 codecs::Result<std::optional<cardauth::CardAuthOptions>> cardAuthOptions(const std::string& path);
 
+// "alerts": {"enabled", "intervalSeconds"} (schema/alerts.md): whether `dcgw serve` runs the
+// alert engine and how often it evaluates the rules; on, every 30 s, when absent.
+struct AlertOptions {
+  bool enabled{true};
+  std::int64_t intervalMs{30'000};
+};
+codecs::Result<AlertOptions> alertOptions(const std::string& path);
+
 }  // namespace dcgw::config

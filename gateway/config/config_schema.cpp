@@ -86,13 +86,14 @@ std::vector<std::string> destinationMembers() {
 
 codecs::Status checkDocument(const JsonValue& doc) {
   if (doc.isNull()) return codecs::Ok{};  // no file: every setting defaults
-  if (codecs::Status s = members(
-          doc, "", "the file",
-          {"store", "uplink", "admin", "cardBridge", "destinations", "locations", "devices"});
+  if (codecs::Status s = members(doc, "", "the file",
+                                 {"store", "uplink", "admin", "cardBridge", "alerts",
+                                  "destinations", "locations", "devices"});
       !s)
     return s;
   for (codecs::Status s :
        {section(doc, "store", "store", {"synchronous", "retentionDays"}),
+        section(doc, "alerts", "alerts", {"enabled", "intervalSeconds"}),
         section(doc, "uplink", "uplink",
                 {"bind", "port", "maxConnections", "maxFrameBytes", "window", "heartbeatSeconds",
                  "idleTimeoutSeconds", "tls", "sequence"}),
