@@ -8,7 +8,7 @@ cd "$(dirname "$0")"
 PACKAGES=(
   cmake ninja-build g++ clang libclang-rt-14-dev clang-format pkg-config perl openssl
   libpoco-dev libxml2-dev libssl-dev libsqlite3-dev libspdlog-dev nlohmann-json3-dev zlib1g-dev
-  libgtest-dev libgmock-dev libbenchmark-dev libpcsclite-dev
+  libgtest-dev libgmock-dev libbenchmark-dev libpcsclite-dev tzdata
 )
 # Only the tests drive a browser (the console's test), so only `test` installs one; and only
 # they run pcscd with vsmartcard's virtual reader (the card bridge's tests, no hardware); the

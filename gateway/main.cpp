@@ -7,6 +7,7 @@
 #include "gateway/cli/admin_commands.hpp"
 #include "gateway/cli/card_bridge_command.hpp"
 #include "gateway/cli/codec_commands.hpp"
+#include "gateway/cli/ddd_command.hpp"
 #include "gateway/cli/ingest_command.hpp"
 #include "gateway/cli/send_command.hpp"
 #include "gateway/cli/serve_command.hpp"
@@ -26,6 +27,9 @@ commands:
   decode [--base64]     read packets (hex, or base64) one per line on stdin, print JSON lines
   encode [--base64]     read packet JSON objects one per line on stdin, print hex (or base64)
   schema packets [DIR]  write the JSON Schema of every packet family into DIR
+  ddd [--downloaded-at T] [--utc-offset +HH:MM] [--registration R] [--nation A] FILE...
+                        a tachograph file's summary, File Summary packet and conventional names,
+                        one JSON line per file (schema/files.md)
   receive [--rest PORT] [--soap PORT] [--xml-tcp PORT] [--xml-udp PORT] [--binary PORT]
           [--bind ADDR] [--refuse-first N]
                         reference receiver: print one JSON line per forwarded message
@@ -110,6 +114,7 @@ int main(int argc, char** argv) {
                            : dcgw::cli::runEncode(std::cin, std::cout, enc);
   }
   if (cmd == "schema") return dcgw::cli::runSchema(args, std::cout, std::cerr);
+  if (cmd == "ddd") return dcgw::cli::runDdd(args, std::cout, std::cerr);
   if (cmd == "ingest") return dcgw::cli::runIngest(args, std::cin, std::cout, std::cerr);
   if (cmd == "token") return dcgw::cli::runToken(args, std::cout, std::cerr);
   if (cmd == "tls-cert") return dcgw::cli::runTlsCert(args, std::cout, std::cerr);

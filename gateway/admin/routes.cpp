@@ -42,6 +42,7 @@ Api::Api(store::Backend& s, forward::Forwarder& f, common::Clock& c, common::Cha
       tokens(control::Context{s, c, feed}),
       companyCards(control::Context{s, c, feed}),
       cardBridges(control::Context{s, c, feed}),
+      locationAlerts(control::Context{s, c, feed}),
       cards(m.cards) {}
 
 void RouteTable::add(std::string method, const std::string& pattern, Role role, Handler handler) {
@@ -101,6 +102,7 @@ RouteTable makeRoutes(Api& api) {
   addMetricsRoutes(t, api);
   addMetaRoutes(t, api);
   addDestinationRoutes(t, api);
+  addLocationAlertRoutes(t, api);  // before the locations' "no such path" row
   addLocationRoutes(t, api);
   addDeviceRoutes(t, api);
   addQueueRoutes(t, api);

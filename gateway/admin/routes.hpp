@@ -11,6 +11,7 @@
 #include "gateway/admin/api_server.hpp"
 #include "gateway/admin/http.hpp"
 #include "gateway/cardauth/live.hpp"
+#include "gateway/control/alerts.hpp"
 #include "gateway/control/card_bridges.hpp"
 #include "gateway/control/cards.hpp"
 #include "gateway/control/destinations.hpp"
@@ -38,6 +39,7 @@ struct Api {
   control::Tokens tokens;
   control::Cards companyCards;
   control::CardBridges cardBridges;
+  control::LocationAlerts locationAlerts;
   // What the running card relay reports (cards online, in use, queued; bridges connected);
   // null when the relay is not configured: every card shows offline, every bridge disconnected.
   // From MetricSources::cards.
@@ -78,7 +80,8 @@ class RouteTable {
 void addMetaRoutes(RouteTable& t, Api& api);  // /me, /filter-keys, /methods
 void addDestinationRoutes(RouteTable& t, Api& api);
 void addLocationRoutes(RouteTable& t, Api& api);
-void addDeviceRoutes(RouteTable& t, Api& api);  // devices and refused idents
+void addLocationAlertRoutes(RouteTable& t, Api& api);  // /locations/{location}/alerts
+void addDeviceRoutes(RouteTable& t, Api& api);         // devices and refused idents
 void addQueueRoutes(RouteTable& t, Api& api);
 void addAuditRoutes(RouteTable& t, Api& api);
 void addTokenRoutes(RouteTable& t, Api& api);
@@ -89,7 +92,7 @@ void addCardBridgeRoutes(RouteTable& t, Api& api);
 // /devices/{serial}/files, /files/{file}, /files/{file}/content (files_routes.cpp)
 void addFileRoutes(RouteTable& t, Api& api);
 void addComplianceRoutes(RouteTable& t, Api& api);  // tachograph download compliance
-void addMetricsRoutes(RouteTable& t, Api& api);  // /metrics (Prometheus text)
+void addMetricsRoutes(RouteTable& t, Api& api);     // /metrics (Prometheus text)
 
 // The whole table.
 RouteTable makeRoutes(Api& api);

@@ -145,6 +145,7 @@ class Runner {
   };
   int destinations(const std::string& v);
   int locations(const std::string& v);
+  int locationAlerts(const std::string& target);  // `dcgw locations alerts ID`
   int devices(const std::string& v);
   int queue(const std::string& v);
   int tokens(const std::string& v);

@@ -13,10 +13,14 @@
 #include <memory>
 
 #include "gateway/admin/api_server.hpp"
+#include "gateway/alerts/download_facts.hpp"
+#include "gateway/alerts/engine.hpp"
 #include "gateway/cardauth/card_relay.hpp"
 #include "gateway/config/config_file.hpp"
+#include "gateway/derive/observed_deriver.hpp"
 #include "gateway/derive/packet_deriver.hpp"
 #include "gateway/files/file_channel.hpp"
+#include "gateway/files/tacho_files.hpp"
 #include "gateway/forward/forwarder.hpp"
 #include "gateway/ingest/ingestor.hpp"
 #include "gateway/store/sqlite/sqlite_store.hpp"
@@ -117,9 +121,11 @@ int runServe(const std::vector<std::string>& args, std::ostream& out, std::ostre
   auto adminOptions = config::adminOptions(configPath);
   auto cardOptions = config::cardAuthOptions(configPath);
   auto fileOptions = config::filesOptions(configPath);
+  auto alertOptions = config::alertOptions(configPath);
   for (const codecs::Error* e :
        {durability ? nullptr : &durability.error(), retention ? nullptr : &retention.error(),
-        options ? nullptr : &options.error(), adminOptions ? nullptr : &adminOptions.error(),
+        alertOptions ? nullptr : &alertOptions.error(), options ? nullptr : &options.error(),
+        adminOptions ? nullptr : &adminOptions.error(),
         cardOptions ? nullptr : &cardOptions.error(), fileOptions ? nullptr : &fileOptions.error(),
         consolidatedDds ? nullptr : &consolidatedDds.error()})
     if (e) {
@@ -171,25 +177,44 @@ int runServe(const std::vector<std::string>& args, std::ostream& out, std::ostre
   forward::Pruner pruner(*store, clock, *retention);
   // The gateway's own packets (Consolidated DDS, New Driver) join the device's in its commits.
   derive::PacketDeriver deriver(*store, {.consolidatedDds = *consolidatedDds});
+  // The alert engine, made below, hears of each DDS packet stored (its time-related warning).
+  std::unique_ptr<alerts::AlertEngine> alertEngine;
+  derive::ObservedDeriver observed(
+      deriver, [&alertEngine](const std::string& serial, codecs::ByteView packet) {
+        if (alertEngine) alertEngine->onPacket(serial, packet);
+      });
   ingest::Ingestor ingestor(*store, &feed, 512, options->sequence,
-                            &deriver);  // the listener's rules
+                            &observed);  // the listener's rules
   // The card relay (when configured) before the listener: its channel outlives the listener.
   std::unique_ptr<cardauth::CardRelay> cards;
   if (*cardOptions)
     cards = std::make_unique<cardauth::CardRelay>(*store, clock, **cardOptions, &feed);
-  // The file upload (when enabled) likewise; its analyzer is the default until the tachograph
-  // parser is wired in (gateway/files/analyzer.hpp).
+  // Tachograph files: parsed, named by their location's convention and time zone; once stored,
+  // the packets made from them (New Driver, File Summary) and the download compliance record.
+  files::TachoFiles tacho(*store, &ingestor);
   std::unique_ptr<files::FileChannel> fileUploads;
   if (*fileOptions) {
     if ((*fileOptions)->dir.empty()) (*fileOptions)->dir = besideDatabase(db);
     try {
-      fileUploads = std::make_unique<files::FileChannel>(*store, clock, **fileOptions);
+      fileUploads = std::make_unique<files::FileChannel>(
+          *store, clock, **fileOptions,
+          [&tacho](codecs::ByteView b, const files::FileContext& c) { return tacho.analyze(b, c); },
+          [&tacho](const store::FileRecord& f, codecs::ByteView b) { tacho.stored(f, b); });
     } catch (const std::exception& e) {
       err << "dcgw serve: files: " << e.what() << '\n';
       ingestor.stop();
       forwarder.stop();
       return 1;
     }
+  }
+  // Alerts enter through the ingestor like a tracker's packets; their facts on tachograph
+  // downloads come from the DownloadLog, driving-time warnings from the DDS packets stored.
+  alerts::DownloadFacts alertFacts(*store, clock);
+  if (alertOptions->enabled) {
+    alertEngine = std::make_unique<alerts::AlertEngine>(
+        *store, ingestor, clock, &feed, &alertFacts,
+        alerts::AlertEngine::Options{alertOptions->intervalMs});
+    alertEngine->start();
   }
   uplink::Listener listener(*store, ingestor, clock, *options, &feed);
   if (cards) listener.registerChannel(0x30, 0x3F, cards->auth());
@@ -209,6 +234,7 @@ int runServe(const std::vector<std::string>& args, std::ostream& out, std::ostre
     if (cards) cards->stop();
     if (fileUploads) fileUploads->stop();
     listener.stop();
+    if (alertEngine) alertEngine->stop();
     ingestor.stop();
     forwarder.stop();
     return 1;
@@ -263,6 +289,7 @@ int runServe(const std::vector<std::string>& args, std::ostream& out, std::ostre
   if (cards) cards->stop();  // sessions end with SHUTTING_DOWN while trackers can still read it
   if (fileUploads) fileUploads->stop();  // queued chunks are written; uploads resume later
   listener.stop();
+  if (alertEngine) alertEngine->stop();  // before the ingestor: its last alerts still commit
   ingestor.stop();
   forwarder.stop();
   out << "dcgw serve: stopped; " << st.accepted.load() << " connections, " << st.packets.load()

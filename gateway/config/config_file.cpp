@@ -80,6 +80,26 @@ codecs::Result<bool> consolidatedDds(const std::string& path) {
   return on->asBool();
 }
 
+codecs::Result<AlertOptions> alertOptions(const std::string& path) {
+  AlertOptions o;
+  auto doc = readDocument(path);
+  if (!doc) return doc.error();
+  const codecs::JsonValue* a = doc->find("alerts");
+  if (!a) return o;
+  if (!a->isObject()) return codecs::makeError("alerts", 0, "an object");
+  if (const codecs::JsonValue* e = a->find("enabled")) {
+    if (e->kind() != codecs::JsonValue::Kind::Bool)
+      return codecs::makeError("alerts.enabled", 0, "true or false");
+    o.enabled = e->asBool();
+  }
+  if (const codecs::JsonValue* i = a->find("intervalSeconds")) {
+    if (!i->isNumber() || i->asDouble() < 0.1 || i->asDouble() > 3600)
+      return codecs::makeError("alerts.intervalSeconds", 0, "a number of seconds from 0.1 to 3600");
+    o.intervalMs = static_cast<std::int64_t>(i->asDouble() * 1000);
+  }
+  return o;
+}
+
 codecs::Result<uplink::ListenerOptions> uplinkOptions(const std::string& path) {
   uplink::ListenerOptions o;
   auto doc = readDocument(path);

@@ -49,4 +49,12 @@ codecs::Result<std::optional<cardauth::CardAuthOptions>> cardAuthOptions(const s
 // absent. An empty dir means: beside the database (serve fills it in).
 codecs::Result<std::optional<files::FilesOptions>> filesOptions(const std::string& path);
 
+// "alerts": {"enabled", "intervalSeconds"} (schema/alerts.md): whether `dcgw serve` runs the
+// alert engine and how often it evaluates the rules; on, every 30 s, when absent.
+struct AlertOptions {
+  bool enabled{true};
+  std::int64_t intervalMs{30'000};
+};
+codecs::Result<AlertOptions> alertOptions(const std::string& path);
+
 }  // namespace dcgw::config

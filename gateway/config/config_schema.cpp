@@ -88,12 +88,13 @@ codecs::Status checkDocument(const JsonValue& doc) {
   if (doc.isNull()) return codecs::Ok{};  // no file: every setting defaults
   if (codecs::Status s = members(doc, "", "the file",
                                  {"store", "uplink", "admin", "cardBridge", "files", "derive",
-                                  "destinations", "locations", "devices"});
+                                  "alerts", "destinations", "locations", "devices"});
       !s)
     return s;
   for (codecs::Status s :
        {section(doc, "store", "store", {"synchronous", "retentionDays"}),
         section(doc, "derive", "derive", {"consolidatedDds"}),
+        section(doc, "alerts", "alerts", {"enabled", "intervalSeconds"}),
         section(doc, "uplink", "uplink",
                 {"bind", "port", "maxConnections", "maxFrameBytes", "window", "heartbeatSeconds",
                  "idleTimeoutSeconds", "tls", "sequence"}),

@@ -17,7 +17,9 @@ namespace {
 
 using codecs::ddd::FileKind;
 
-std::int64_t floorSeconds(std::int64_t ms) { return ms >= 0 ? ms / 1000 : (ms - 999) / 1000; }
+std::int64_t floorSeconds(std::int64_t ms) {
+  return ms >= 0 ? ms / 1000 : (ms - 999) / 1000;
+}
 
 // Waits for an ingest outcome; a derived packet that could not be stored is logged (the file
 // itself is stored and acknowledged all the same).
@@ -57,8 +59,8 @@ Analysis TachoFiles::analyze(codecs::ByteView bytes, const FileContext& ctx) {
   store::LocationFiles settings;
   if (ctx.locationId)
     if (auto l = store_.location(*ctx.locationId); l && l->files) settings = *l->files;
-  const auto convention =
-      codecs::ddd::parseNamingConvention(settings.naming).value_or(codecs::ddd::NamingConvention::Eu);
+  const auto convention = codecs::ddd::parseNamingConvention(settings.naming)
+                              .value_or(codecs::ddd::NamingConvention::Eu);
   const std::int64_t at = floorSeconds(ctx.downloadedAtMs);
   codecs::ddd::NamingContext naming;
   naming.localTime = at + zone(settings.timeZone).offsetAt(at);
@@ -101,7 +103,8 @@ void TachoFiles::stored(const store::FileRecord& file, codecs::ByteView bytes) {
     r.kind = store::TachoDownloadRecord::Kind::VehicleUnit;
     r.subject = parsed.vu->vin;
     r.registration = parsed.vu->registrationNumber;
-  } else if (parsed.kind == FileKind::DriverCard && parsed.card && !parsed.card->cardNumber.empty()) {
+  } else if (parsed.kind == FileKind::DriverCard && parsed.card &&
+             !parsed.card->cardNumber.empty()) {
     r.kind = store::TachoDownloadRecord::Kind::DriverCard;
     r.subject = parsed.card->cardNumber;
     r.surname = parsed.card->surname;

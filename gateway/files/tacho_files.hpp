@@ -20,7 +20,8 @@ namespace dcgw::files {
 class TachoFiles {
  public:
   // `ingestor` null: no packets are made (tools that only store and name files).
-  TachoFiles(store::Backend& store, ingest::Ingestor* ingestor) : store_(store), ingestor_(ingestor) {}
+  TachoFiles(store::Backend& store, ingest::Ingestor* ingestor)
+      : store_(store), ingestor_(ingestor) {}
 
   // The Analyzer of the file channel. Thread-safe.
   Analysis analyze(codecs::ByteView bytes, const FileContext& ctx);

@@ -23,16 +23,19 @@ store::RoutedItem route(const store::RoutingTable& table, const store::IngestIte
       codecs::findPacketKind(p.empty() ? 0 : p[0], p.size() > 1 ? p[1] : 0);
   r.filterKey = kind ? kind->filterKey : nullptr;
   r.registration = item.registration;
-  if (auto d = table.devices.find(item.serial); d != table.devices.end()) {
-    if (r.registration.empty()) r.registration = d->second.registration;
-    if (d->second.location) {
-      if (auto routes = table.routes.find(*d->second.location); routes != table.routes.end()) {
-        for (const auto& route : routes->second) {
-          if (filterTakes(route.filter, r.filterKey)) {
-            r.deliverTo.push_back(route.destination);
-          } else {
-            r.filteredOut.push_back(route.destination);
-          }
+  const auto d = table.devices.find(item.serial);
+  const bool known = d != table.devices.end();
+  if (known && r.registration.empty()) r.registration = d->second.registration;
+  // The gateway's own packet for a location goes there; a device's to the device's location.
+  std::optional<std::int64_t> location = item.location;
+  if (!location && known) location = d->second.location;
+  if (location) {
+    if (auto routes = table.routes.find(*location); routes != table.routes.end()) {
+      for (const auto& route : routes->second) {
+        if (filterTakes(route.filter, r.filterKey)) {
+          r.deliverTo.push_back(route.destination);
+        } else {
+          r.filteredOut.push_back(route.destination);
         }
       }
     }

@@ -36,6 +36,9 @@ class ConfigReader {
   virtual std::optional<CompanyCardConfig> companyCard(const std::string& number) = 0;
   virtual std::vector<CardBridgeRecord> cardBridges() = 0;  // by ident
   virtual std::optional<CardBridgeRecord> cardBridge(const std::string& ident) = 0;
+  // A location's alert settings (language "en" and no rule on when it has none).
+  virtual AlertSettings alertSettings(std::int64_t locationId) = 0;
+  virtual std::vector<AlertSettings> allAlertSettings() = 0;  // every location's, by id
 };
 
 // One change of the configuration or one admin action, with its audit row, in one transaction:
@@ -68,6 +71,8 @@ class AdminTransaction : public ConfigReader {
   virtual Status removeCompanyCard(const std::string& number) = 0;
   virtual Status upsertCardBridge(const CardBridgeConfig& b) = 0;
   virtual Status removeCardBridge(const std::string& ident) = 0;  // NotFound
+  // Replaces the location's alert settings; NotFound when the location does not exist.
+  virtual Status setAlertSettings(const AlertSettings& s) = 0;
 
   // Queue actions. skipBlocking dead-letters the oldest pending row with the reason (only if it
   // is still expectedId, when given); false when there is none.
@@ -280,6 +285,17 @@ class DriverRegistry {
   virtual void recordDrivers(const std::vector<DriverRecord>& drivers) = 0;
 };
 
+// The state of the alert conditions (gateway/alerts), one writer: the alert engine. A condition
+// is put when first seen and when raised, and removed when it ends.
+class AlertLog {
+ public:
+  virtual ~AlertLog() = default;
+  virtual std::vector<AlertCondition> alertConditions() = 0;    // by location, rule, subject
+  virtual void putAlertCondition(const AlertCondition& c) = 0;  // inserts or replaces
+  virtual void removeAlertCondition(std::int64_t locationId, const std::string& rule,
+                                    const std::string& subject) = 0;
+};
+
 // Whether a backend can still keep what it is given (Backend::health()).
 struct Health {
   bool ok{true};
@@ -296,7 +312,8 @@ class Backend : public ConfigStore,
                 public CardLog,
                 public DownloadLog,
                 public FileIndex,
-                public DriverRegistry {
+                public DriverRegistry,
+                public AlertLog {
  public:
   ~Backend() override = default;
   virtual int schemaVersion() = 0;

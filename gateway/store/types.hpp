@@ -102,6 +102,11 @@ struct IngestItem {
   // Made by the gateway (gateway/derive: a derived packet, a File Summary, a New Driver from a
   // file), not sent by the device: nothing is derived from it but what it says of a driver.
   bool gatewayMade{false};
+  // Set for a packet the gateway made itself for a location (an alert, schema/alerts.md): it
+  // goes to that location's destinations (each one's filter still applies) whatever the
+  // serial; the serial need not be a registered device (00000000 for no device), no sequence
+  // mark is read or raised, and it does not count as the device having sent something.
+  std::optional<std::int64_t> location = std::nullopt;
 };
 
 struct PendingDelivery {
@@ -186,6 +191,37 @@ struct DeviceRecord {
   bool hasKey{false};
   std::uint32_t lastSequence{0};
   std::string companyCard;  // "" when none
+  // Receive time of the newest packet the device sent (duplicates included; not packets the
+  // gateway made for it); nullopt when it never sent one (since migration 010).
+  std::optional<std::int64_t> lastPacketAtMs = std::nullopt;
+};
+
+// ---- Alerts the gateway raises itself (schema/alerts.md) ----
+
+struct AlertRuleSetting {
+  std::string rule;                  // a rule name of schema/alerts.md, e.g. "device-silent"
+  std::int64_t thresholdSeconds{0};  // shown in the rule's unit (hours, minutes, days)
+  bool operator==(const AlertRuleSetting&) const = default;
+};
+
+// A location's alert settings: the language of the texts and the rules switched on.
+struct AlertSettings {
+  std::int64_t locationId{0};
+  std::string language{"en"};
+  std::vector<AlertRuleSetting> rules;  // by rule name; a rule not listed is off
+  bool operator==(const AlertSettings&) const = default;
+};
+
+// The state of one alert condition of a location's rule (alerts.md "State").
+struct AlertCondition {
+  std::int64_t locationId{0};
+  std::string rule;
+  std::string subject;  // per rule: the device serial, the destination id, the card number ...
+  std::int64_t sinceMs{0};
+  std::optional<std::int64_t> raisedAtMs;  // nullopt: seen, not raised (under its threshold)
+  codecs::Bytes alert;                     // the raised alert packet
+  std::string serial;                      // the serial it went out with
+  bool operator==(const AlertCondition&) const = default;
 };
 
 // ---- Remote company-card authentication (issue 12; schema/card-bridge.md) ----

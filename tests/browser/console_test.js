@@ -280,6 +280,12 @@ async function main() {
     check((await apiAs(adminToken, 'GET', `/api/v1/devices/${serial}`)).data.companyCard === CARD,
       'the device has not got its company card');
     log(`device ${serial} uses card ${CARD}`);
+    await tid('dev-files-empty').waitFor();  // tachograph files: none uploaded by this device
+
+    // --- download compliance: the device has no vehicle-unit file yet ("never")
+    await tid('nav-compliance').click();
+    await waitUntil('the compliance page listing the device as never downloaded', async () =>
+      (await page.locator(`[data-testid="compliance-row"][data-status="never"]`).filter({hasText: serial}).count()) === 1);
 
     await tid('nav-card-bridges').click();
     await tid('bridge-new').click();

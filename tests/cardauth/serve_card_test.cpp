@@ -123,7 +123,8 @@ TEST_F(ServeCard, ARemoteAuthenticationThroughServeAndTheBridgeProgram) {
 TEST_F(ServeCard, WithoutACardBridgeSectionNoCardCapabilityIsAnnounced) {
   const std::string uplink = serve(false);
   UplinkClient c(static_cast<std::uint16_t>(std::stoi(uplink)));
-  EXPECT_TRUE(c.login("12345678").capabilities.empty());
+  // File upload (0x02) is on by default; card sessions (0x01) only with the section.
+  EXPECT_EQ(c.login("12345678").capabilities, (std::vector<std::uint8_t>{0x02}));
   int rc = -1;
   auto out = simulate(uplink, "12345678", rc);
   EXPECT_EQ(rc, 1);
@@ -134,7 +135,7 @@ TEST_F(ServeCard, WithoutACardBridgeSectionNoCardCapabilityIsAnnounced) {
 TEST_F(ServeCard, WithTheSectionWelcomeAnnouncesCardSessions) {
   const std::string uplink = serve(true);
   UplinkClient c(static_cast<std::uint16_t>(std::stoi(uplink)));
-  EXPECT_EQ(c.login("12345678").capabilities, (std::vector<std::uint8_t>{0x01}));
+  EXPECT_EQ(c.login("12345678").capabilities, (std::vector<std::uint8_t>{0x01, 0x02}));
   EXPECT_EQ(serve_->stop(), 0);
 }
 

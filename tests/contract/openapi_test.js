@@ -271,6 +271,16 @@ async function main() {
   await expect(200, 'GET', `/api/v1/locations/${depot.id}`);
   const yard = await expect(201, 'POST', '/api/v1/locations', {name: 'Yard', destinationIds: [spare.id]});
   await expect(400, 'POST', '/api/v1/locations', {name: 'Bad', destinationIds: ['x']});
+  // A location's alerts (schema/alerts.md).
+  await expect(200, 'GET', `/api/v1/locations/${depot.id}/alerts`);
+  const alerts = await expect(200, 'PUT', `/api/v1/locations/${depot.id}/alerts`,
+    {language: 'de', rules: [{rule: 'device-silent', threshold: 5}, {rule: 'time-warning'}]});
+  check(alerts.language === 'de' && alerts.rules.length === 2 && alerts.rules[0].unit === 'hours',
+    `the alert settings as put: ${JSON.stringify(alerts)}`);
+  await expect(400, 'PUT', `/api/v1/locations/${depot.id}/alerts`, {rules: [{rule: 'nosuch'}]});
+  await expect(403, 'PUT', `/api/v1/locations/${depot.id}/alerts`, {rules: []}, auditor);
+  await expect(404, 'GET', '/api/v1/locations/999999/alerts');
+  await expect(404, 'PUT', '/api/v1/locations/999999/alerts', {rules: []});
 
   // Devices and refused idents.
   await expect(200, 'GET', '/api/v1/devices');

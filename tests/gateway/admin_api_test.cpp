@@ -998,20 +998,20 @@ TEST_F(AdminApiTest, ComplianceListsOverdueNeverDueAndOkByLocationPeriods) {
 
   auto items = get("/api/v1/compliance").j()["items"];
   ASSERT_EQ(items.size(), 5u) << get("/api/v1/compliance").body;
-  EXPECT_EQ(items[0]["subject"].str(), "VIN00000000000001");
-  EXPECT_EQ(items[0]["status"].str(), "overdue");
-  EXPECT_EQ(items[1]["serial"].str(), "1002");
-  EXPECT_EQ(items[1]["status"].str(), "never");
-  EXPECT_EQ(items[1]["subject"].str(), "");
-  EXPECT_EQ(items[2]["subject"].str(), "DF00000000000100");
-  EXPECT_EQ(items[2]["status"].str(), "due");
-  EXPECT_EQ(items[2]["kind"].str(), "driverCard");
-  EXPECT_EQ(items[3]["status"].str(), "ok");
-  EXPECT_EQ(items[4]["status"].str(), "ok");
+  EXPECT_EQ(items.item(0)["subject"].str(), "VIN00000000000001");
+  EXPECT_EQ(items.item(0)["status"].str(), "overdue");
+  EXPECT_EQ(items.item(1)["serial"].str(), "1002");
+  EXPECT_EQ(items.item(1)["status"].str(), "never");
+  EXPECT_EQ(items.item(1)["subject"].str(), "");
+  EXPECT_EQ(items.item(2)["subject"].str(), "DF00000000000100");
+  EXPECT_EQ(items.item(2)["status"].str(), "due");
+  EXPECT_EQ(items.item(2)["kind"].str(), "driverCard");
+  EXPECT_EQ(items.item(3)["status"].str(), "ok");
+  EXPECT_EQ(items.item(4)["status"].str(), "ok");
 
   auto yardItems = get("/api/v1/compliance?location=" + std::to_string(yard)).j()["items"];
   ASSERT_EQ(yardItems.size(), 1u);
-  EXPECT_EQ(yardItems[0]["status"].str(), "ok") << "the yard's period is 120 days";
+  EXPECT_EQ(yardItems.item(0)["status"].str(), "ok") << "the yard's period is 120 days";
   EXPECT_EQ(get("/api/v1/compliance?status=due,overdue").j()["items"].size(), 2u);
   EXPECT_EQ(get("/api/v1/compliance?soonDays=0&status=due").j()["items"].size(), 0u);
   expectInvalid(call("GET", "/api/v1/compliance?status=late&soonDays=400"), {"soonDays", "status"},

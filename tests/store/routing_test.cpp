@@ -88,3 +88,30 @@ TEST(FilterTakes, NullIsEverythingEmptyIsNothing) {
 
 }  // namespace
 }  // namespace dcgw::ingest
+
+namespace dcgw::ingest {
+namespace {
+
+// An alert the gateway makes for a location (schema/alerts.md, seed 004 section 7): routed to
+// that location by the item, not by a device; 00000000 is no device at all.
+TEST(Routing, AnItemNamingItsLocationGoesToThatLocationsDestinationsWithoutADevice) {
+  auto t = table();
+  t.routes[20] = {{4, std::nullopt},
+                  {5, std::vector<std::string>{"Notifications"}},
+                  {6, std::vector<std::string>{"Sensors"}}};
+  store::IngestItem alert = item("00000000", {0x61, 0x00});
+  alert.location = 20;
+  const auto r = route(t, alert);
+  EXPECT_EQ(r.deliverTo, (std::vector<std::int64_t>{4, 5}));
+  EXPECT_EQ(r.filteredOut, (std::vector<std::int64_t>{6}));
+  EXPECT_STREQ(r.filterKey, "Notifications");
+  // A device's serial keeps its registration, but the item's location decides the route.
+  store::IngestItem own = item("12345678", {0x61, 0x00});
+  own.location = 20;
+  const auto o = route(t, own);
+  EXPECT_EQ(o.registration, "AB12CDE");
+  EXPECT_EQ(o.deliverTo, (std::vector<std::int64_t>{4, 5}));
+}
+
+}  // namespace
+}  // namespace dcgw::ingest

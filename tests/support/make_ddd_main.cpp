@@ -3,10 +3,12 @@
 //
 //   dcgw-make-ddd driver-card OUT.DDD [--gen2 | --gen2v2] [--wrapped] [--empty] [--minimal]
 //   dcgw-make-ddd workshop-card OUT.DDD [--gen2 | --gen2v2] [--wrapped] [--empty] [--minimal]
+//   dcgw-make-ddd vehicle-unit OUT.DDD [--gen2 | --gen2v2] [--large]
 //
 // --gen2: a Gen2 version 1 card (both DFs); --gen2v2: version 2. --wrapped: a small activity
 // buffer that has wrapped, a record straddling its end. --empty: no activity recorded.
-// --minimal: no certificates, signatures or EFs the summary does not read.
+// --minimal: no certificates, signatures or EFs the summary does not read. Vehicle units
+// (ddd_vu_builder.hpp): three calibrations, the latest in the middle; --large: about 1 MiB.
 // Each kind of file is one entry of kCommands below.
 #include <cerrno>
 #include <cstring>
@@ -16,6 +18,7 @@
 #include <vector>
 
 #include "tests/support/ddd_card_builder.hpp"
+#include "tests/support/ddd_vu_builder.hpp"
 
 namespace {
 
@@ -64,6 +67,26 @@ bool workshopCard(const std::vector<std::string>& options, Bytes& out) {
   return true;
 }
 
+bool vehicleUnit(const std::vector<std::string>& options, Bytes& out) {
+  auto gen = dcgw::codecs::ddd::Generation::Gen1;
+  bool large = false;
+  for (const std::string& o : options) {
+    if (o == "--gen2") {
+      gen = dcgw::codecs::ddd::Generation::Gen2v1;
+    } else if (o == "--gen2v2") {
+      gen = dcgw::codecs::ddd::Generation::Gen2v2;
+    } else if (o == "--large") {
+      large = true;
+    } else {
+      std::cerr << "dcgw-make-ddd: unknown option '" << o << "'\n";
+      return false;
+    }
+  }
+  out = large ? dcgw::testing::buildLargeVehicleUnit(gen)
+              : dcgw::testing::buildSampleVehicleUnit(gen);
+  return true;
+}
+
 struct Command {
   const char* name;
   bool (*build)(const std::vector<std::string>& options, Bytes& out);
@@ -72,12 +95,14 @@ struct Command {
 const Command kCommands[] = {
     {"driver-card", driverCard},
     {"workshop-card", workshopCard},
+    {"vehicle-unit", vehicleUnit},
 };
 
 int usage() {
   std::cerr << "usage: dcgw-make-ddd KIND OUT [options]\n  KIND:";
   for (const Command& c : kCommands) std::cerr << ' ' << c.name;
-  std::cerr << "\n  card options: --gen2 | --gen2v2, --wrapped, --empty, --minimal\n";
+  std::cerr << "\n  card options: --gen2 | --gen2v2, --wrapped, --empty, --minimal\n"
+               "  vehicle-unit options: --gen2 | --gen2v2, --large\n";
   return 2;
 }
 

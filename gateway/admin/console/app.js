@@ -14,6 +14,7 @@ import {viewCards, viewCard} from './js/cards.js';
 import {viewCardBridges} from './js/card_bridges.js';
 import {viewDevice} from './js/device_detail.js';
 import {viewDrivers} from './js/drivers.js';
+import {viewCompliance} from './js/files.js';
 
 registerViews({
   queues: viewQueues,
@@ -23,6 +24,7 @@ registerViews({
   cards: viewCards,
   'card-bridges': viewCardBridges,
   drivers: viewDrivers,
+  compliance: viewCompliance,
   audit: viewAudit,
   tokens: viewTokens,
 }, {

@@ -82,7 +82,7 @@ std::optional<std::int64_t> optionalInteger(const Stmt& s, int col) {
 
 constexpr const char* kDeviceColumns =
     "SELECT serial, location_id, registration, device_key IS NOT NULL, last_sequence, "
-    "company_card FROM devices";
+    "company_card, last_packet_at FROM devices";
 
 // A row of kDeviceColumns (the key itself is never read here, only whether there is one).
 DeviceRecord readDevice(const Stmt& s) {
@@ -91,7 +91,8 @@ DeviceRecord readDevice(const Stmt& s) {
                       s.text(2),
                       s.integer(3) != 0,
                       static_cast<std::uint32_t>(s.integer(4)),
-                      s.text(5)};
+                      s.text(5),
+                      optionalInteger(s, 6)};
 }
 
 std::string sha256(const std::string& text) {
@@ -152,6 +153,14 @@ class SqliteStore::Tx final : public AdminTransaction {
     if (one.empty()) return std::nullopt;
     return std::move(one.front());
   }
+  AlertSettings alertSettings(std::int64_t locationId) override {
+    return s_.alertSettingsOn(*s_.db_, locationId).front();
+  }
+  std::vector<AlertSettings> allAlertSettings() override {
+    return s_.alertSettingsOn(*s_.db_, std::nullopt);
+  }
+  // Alert settings are not routing's configuration either: the version stays.
+  Status setAlertSettings(const AlertSettings& a) override { return s_.setAlertSettingsIn(a); }
   // The card registry is not routing's configuration: the version stays.
   Status upsertCompanyCard(const CompanyCardConfig& c) override {
     return s_.upsertCompanyCardIn(c);

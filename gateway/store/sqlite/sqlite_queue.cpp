@@ -48,6 +48,7 @@ std::optional<std::vector<AppendOutcome>> SqliteStore::append(const std::vector<
     bool known{false};
     std::uint32_t lastSequence{0};
     bool raised{false};
+    std::int64_t lastPacketAt{0};
   };
   std::unordered_map<std::string, Mark> marks;
   std::vector<std::uint64_t> refusedSessions;  // a connection's later items follow its refusal
@@ -72,6 +73,11 @@ std::optional<std::vector<AppendOutcome>> SqliteStore::append(const std::vector<
   };
   for (const RoutedItem& r : items) {
     const IngestItem& item = *r.item;
+    if (item.location) {  // the gateway's own packet for a location: no device, no mark
+      storeRow(r);
+      out.push_back(AppendOutcome::Stored);
+      continue;
+    }
     auto it = marks.find(item.serial);
     if (it == marks.end()) {
       Mark m;
@@ -87,6 +93,8 @@ std::optional<std::vector<AppendOutcome>> SqliteStore::append(const std::vector<
       out.push_back(AppendOutcome::UnknownDevice);
       continue;
     }
+    // A resent packet (a duplicate) shows the device alive too.
+    mark.lastPacketAt = std::max(mark.lastPacketAt, item.receivedAtMs);
     if (item.sequence != 0) {
       // The check and the raise are in the transaction that stores the packet: whichever
       // connection a resent packet arrives on, and whatever crashed in between, it is stored
@@ -121,9 +129,17 @@ std::optional<std::vector<AppendOutcome>> SqliteStore::append(const std::vector<
       "WHERE destination_id=?");
   for (const auto& [dest, c] : counts)
     counters.bind(1, c.first).bind(2, c.second).bind(3, dest).run();
-  Stmt sequence = db_->prepare("UPDATE devices SET last_sequence=? WHERE serial=?");
+  // One statement per device of the batch: its mark (when raised) and its last packet time.
+  Stmt sequence = db_->prepare(
+      "UPDATE devices SET last_sequence = CASE WHEN ?1 THEN ?2 ELSE last_sequence END, "
+      "last_packet_at = MAX(COALESCE(last_packet_at, 0), ?3) WHERE serial = ?4");
   for (const auto& [serial, m] : marks)
-    if (m.raised) sequence.bind(1, std::int64_t{m.lastSequence}).bind(2, serial).run();
+    if (m.known)
+      sequence.bind(1, std::int64_t{m.raised})
+          .bind(2, std::int64_t{m.lastSequence})
+          .bind(3, m.lastPacketAt)
+          .bind(4, serial)
+          .run();
   tx.commit();
   // Committed, but to the files opened: if they are no longer the path's, the batch is lost at
   // the next start, and must not be acknowledged (the callers refuse it all).

@@ -48,6 +48,8 @@ class SqliteStore final : public Backend {
   std::optional<CompanyCardConfig> companyCard(const std::string& number) override;
   std::vector<CardBridgeRecord> cardBridges() override;
   std::optional<CardBridgeRecord> cardBridge(const std::string& ident) override;
+  AlertSettings alertSettings(std::int64_t locationId) override;
+  std::vector<AlertSettings> allAlertSettings() override;
   // ConfigStore
   std::unique_ptr<AdminTransaction> begin() override;
   RoutingTable routingTable() override;
@@ -101,6 +103,11 @@ class SqliteStore final : public Backend {
   std::optional<DriverRecord> driver(const std::string& cardNumber) override;
   std::vector<DriverRecord> drivers() override;
   void recordDrivers(const std::vector<DriverRecord>& drivers) override;
+  // AlertLog (sqlite_alerts.cpp)
+  std::vector<AlertCondition> alertConditions() override;
+  void putAlertCondition(const AlertCondition& c) override;
+  void removeAlertCondition(std::int64_t locationId, const std::string& rule,
+                            const std::string& subject) override;
   // Backend
   int schemaVersion() override;
   Health health() override;
@@ -129,6 +136,7 @@ class SqliteStore final : public Backend {
   Status removeCompanyCardIn(const std::string& number);
   Status upsertCardBridgeIn(const CardBridgeConfig& b);
   Status removeCardBridgeIn(const std::string& ident);
+  Status setAlertSettingsIn(const AlertSettings& s);
   bool skipBlockingIn(std::int64_t destinationId, const std::string& reason, std::int64_t nowMs,
                       std::optional<std::int64_t> expectedId);
   int requeueDeadIn(std::int64_t destinationId);
@@ -154,6 +162,8 @@ class SqliteStore final : public Backend {
   bool emptyOn(sqlite::Db& db);
   std::vector<CompanyCardConfig> companyCardsOn(sqlite::Db& db, const std::string* number);
   std::vector<CardBridgeRecord> cardBridgesOn(sqlite::Db& db, const std::string* ident);
+  // Every location's settings, or the one of `locationId` (defaults when it has none).
+  std::vector<AlertSettings> alertSettingsOn(sqlite::Db& db, std::optional<std::int64_t> id);
   std::optional<PendingDelivery> nextPendingOn(sqlite::Db& db, std::int64_t destinationId);
   // Every queue, or the one of `destinationId`, read in one transaction.
   std::vector<QueueOverview> overview(std::optional<std::int64_t> destinationId);

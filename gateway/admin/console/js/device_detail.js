@@ -1,6 +1,6 @@
 // One device's page (#/devices/SERIAL): what it is, its company card (the card its card
 // sessions use when the tracker names none; an admin changes it here), and the card relay's
-// sessions and events of the device.
+// sessions and events of the device, and the tachograph files it uploaded.
 import {state, isAdmin} from './state.js';
 import {h, append} from './dom.js';
 import {get, put} from './api.js';
@@ -8,6 +8,7 @@ import {flash} from './ui.js';
 import {field, showErrors, formError} from './forms.js';
 import {route} from './router.js';
 import {cardHref, sessionsTable, eventsSection} from './cards.js';
+import {filesSection} from './files.js';
 
 const devicePath = (serial) => `/api/v1/devices/${encodeURIComponent(serial)}`;
 
@@ -34,8 +35,8 @@ function companyCardForm(dev, cards) {
 }
 
 export async function viewDevice(root, seq, serial) {
-  const [dev, l, cs, sessions] = await Promise.all([get(devicePath(serial)), get('/api/v1/locations'),
-    get('/api/v1/cards'), get(`${devicePath(serial)}/card-sessions`)]);
+  const [dev, l, cs, sessions, files] = await Promise.all([get(devicePath(serial)), get('/api/v1/locations'),
+    get('/api/v1/cards'), get(`${devicePath(serial)}/card-sessions`), filesSection(serial)]);
   if (seq !== state.viewSeq) return;
   const locName = Object.fromEntries((l.locations || []).map((x) => [x.id, x.name]));
   const events = eventsSection(`${devicePath(serial)}/card-events`, 'dev-card-events');
@@ -55,6 +56,8 @@ export async function viewDevice(root, seq, serial) {
       h('a', {href: '#/devices', testid: 'dev-back'}, 'All devices')),
     h('dl', {class: 'facts'}, facts.map(([k, v]) => [h('dt', null, k), h('dd', null, v)])),
     isAdmin() ? companyCardForm(dev, cs.cards || []) : null,
+    h('h2', null, 'Tachograph files'),
+    files,
     h('h2', null, 'Card sessions'),
     sessionsTable(sessions.sessions || [], 'dev-card-sessions', {withCard: true, withDevice: false}),
     h('h2', null, 'Card events'),

@@ -52,6 +52,13 @@ export function locationForm(loc, destinations, onSaved, onCancel) {
   const boxes = destinations.map((x) => h('label', {class: 'check'},
     h('input', {type: 'checkbox', testid: 'loc-dest', dataset: {id: x.id, name: x.name}, checked: chosen.has(x.id)}),
     ` ${x.name}`, h('span', {class: 'muted small'}, ` ${methodLabel(x.method)}${x.enabled ? '' : ', disabled'}`)));
+  // Tachograph files (schema/files.md): naming convention, time zone, download periods.
+  const files = (loc && loc.files) || {naming: 'eu', timeZone: 'UTC', vehicleUnitDownloadDays: 90, driverCardDownloadDays: 28};
+  const naming = h('select', {testid: 'loc-file-naming', value: files.naming},
+    [['eu', 'EU (.DDD)'], ['fr', 'France (.C1B, .V1B)'], ['es', 'Spain (.TGD)']].map(([v, t]) => h('option', {value: v}, t)));
+  const timeZone = h('input', {testid: 'loc-time-zone', value: files.timeZone, size: 24});
+  const vuDays = h('input', {testid: 'loc-vu-days', type: 'number', min: 1, max: 3650, value: files.vehicleUnitDownloadDays});
+  const cardDays = h('input', {testid: 'loc-card-days', type: 'number', min: 1, max: 3650, value: files.driverCardDownloadDays});
   const err = formError();
   const form = h('form', {class: 'card form', testid: 'loc-form', novalidate: true},
     h('h2', null, loc ? `Edit location: ${loc.name}` : 'Create new location'),
@@ -59,6 +66,10 @@ export function locationForm(loc, destinations, onSaved, onCancel) {
     field('Description', description, 'description'),
     field('Data packets forwarded to', h('div', {class: 'multi', testid: 'loc-destinations-select'},
       boxes.length ? boxes : h('span', {class: 'muted'}, 'No destinations yet.')), 'destinationIds'),
+    field('Tachograph file names', naming, 'files.naming'),
+    field('Time zone of the names', timeZone, 'files.timeZone', {hint: 'An IANA zone, e.g. Europe/Paris; UTC by default.'}),
+    field('Vehicle unit download every (days)', vuDays, 'files.vehicleUnitDownloadDays'),
+    field('Driver card download every (days)', cardDays, 'files.driverCardDownloadDays'),
     err,
     h('div', {class: 'buttons'},
       h('button', {type: 'submit', class: 'primary', testid: 'loc-save'}, 'Confirm'),
@@ -68,6 +79,8 @@ export function locationForm(loc, destinations, onSaved, onCancel) {
     const body = {
       name: name.value.trim(), description: description.value,
       destinationIds: [...form.querySelectorAll('[data-testid="loc-dest"]:checked')].map((b) => Number(b.dataset.id)),
+      files: {naming: naming.value, timeZone: timeZone.value.trim(),
+        vehicleUnitDownloadDays: Number(vuDays.value), driverCardDownloadDays: Number(cardDays.value)},
     };
     showErrors(form, null);
     try {

@@ -1,0 +1,166 @@
+// Gathers the rules' inputs from the store, evaluates, ingests the packets, records the state.
+#include "gateway/alerts/engine.hpp"
+
+#include <future>
+
+#include <spdlog/spdlog.h>
+
+namespace dcgw::alerts {
+
+AlertEngine::AlertEngine(store::Backend& store, ingest::Ingestor& ingestor, common::Clock& clock,
+                         common::ChangeFeed* feed, AlertFacts* facts, Options options)
+    : store_(store), ingestor_(ingestor), clock_(clock), facts_(facts), options_(options) {
+  if (feed) {
+    subscription_ = feed->subscribe([this](const std::vector<common::Change>& changes) {
+      for (const auto& c : changes) {
+        if (c.kind == common::Change::Kind::LocationChanged ||
+            c.kind == common::Change::Kind::DeviceChanged ||
+            c.kind == common::Change::Kind::DestinationChanged) {
+          {
+            std::lock_guard l(mu_);
+            wake_ = true;
+          }
+          cv_.notify_one();
+          return;
+        }
+      }
+    });
+  }
+}
+
+AlertEngine::~AlertEngine() {
+  stop();
+}
+
+void AlertEngine::start() {
+  std::lock_guard l(mu_);
+  if (thread_.joinable()) return;
+  stop_ = false;
+  clock_.onAdvance(this, [this] { cv_.notify_one(); });
+  thread_ = std::thread([this] { loop(); });
+}
+
+void AlertEngine::stop() {
+  {
+    std::lock_guard l(mu_);
+    stop_ = true;
+  }
+  cv_.notify_one();
+  if (thread_.joinable()) {
+    thread_.join();
+    clock_.removeAdvance(this);
+  }
+  subscription_.reset();
+}
+
+void AlertEngine::loop() {
+  std::int64_t next = clock_.nowMs();
+  for (;;) {
+    {
+      std::unique_lock l(mu_);
+      while (!stop_ && !wake_ && clock_.nowMs() < next)
+        clock_.waitFor(cv_, l, next - clock_.nowMs());
+      if (stop_) return;
+      wake_ = false;
+    }
+    try {
+      runOnce();
+    } catch (const std::exception& e) {
+      // A store that cannot be read now (busy, lost): the next round tries again.
+      spdlog::warn("alerts: evaluation failed: {}", e.what());
+    }
+    next = clock_.nowMs() + options_.intervalMs;
+  }
+}
+
+void AlertEngine::onPacket(const std::string& serial, codecs::ByteView p) {
+  if (p.size() < 24 || (p[0] != 0x4D && p[0] != 0x6D) || p[1] < 0x02 || p[1] > 0x04) return;
+  const std::uint8_t value = p[23];
+  if (value == 0xFF) return;  // NULL: the tachograph gave none (14.1-14.3 note 4)
+  std::string card(p.begin() + 6, p.begin() + 20);
+  while (!card.empty() && (card.back() == ' ' || card.back() == '\0')) card.pop_back();
+  bool changed;
+  {
+    std::lock_guard l(seenMu_);
+    auto& s = seen_[serial];
+    changed = s.value != value || s.atMs == 0;
+    s = {card, value, clock_.nowMs()};
+  }
+  if (changed) {
+    {
+      std::lock_guard l(mu_);
+      wake_ = true;
+    }
+    cv_.notify_one();
+  }
+}
+
+bool AlertEngine::ingest(const Action& a) {
+  store::IngestItem item;
+  item.serial = a.serial;
+  item.packet = a.packet;
+  item.receivedAtMs = clock_.nowMs();
+  item.location = a.condition.locationId;
+  std::promise<ingest::Outcome> done;
+  auto f = done.get_future();
+  ingestor_.submit(std::move(item), [&done](const ingest::Outcome& o) { done.set_value(o); });
+  const ingest::Outcome o = f.get();
+  if (!o.ok()) {
+    spdlog::warn("alerts: serial {}: location {} rule {} ({}): the alert was not stored: {}",
+                 a.serial, a.condition.locationId, a.condition.rule, a.condition.subject,
+                 o.error.expected);
+    return false;
+  }
+  return true;
+}
+
+int AlertEngine::runOnce() {
+  std::lock_guard run(runMu_);
+  Inputs in;
+  in.nowMs = clock_.nowMs();
+  in.settings = store_.allAlertSettings();
+  for (const auto& l : store_.locations()) in.locationDestinations[l.id] = l.destinationIds;
+  in.devices = store_.devices();
+  for (const auto& d : store_.destinations())
+    in.destinations.push_back({d.id, d.settings.name, d.enabled, d.paused, store_.state(d.id)});
+  if (facts_) {
+    in.cardExpiries = facts_->cardExpiries();
+    in.downloadsDue = facts_->downloadsDue();
+  }
+  {
+    std::lock_guard l(seenMu_);
+    in.timeWarnings = seen_;
+  }
+  in.conditions = store_.alertConditions();
+  int stored = 0;
+  for (const Action& a : evaluate(in)) {
+    switch (a.kind) {
+      case Action::Kind::Track:
+        store_.putAlertCondition(a.condition);
+        break;
+      case Action::Kind::Forget:
+        store_.removeAlertCondition(a.condition.locationId, a.condition.rule, a.condition.subject);
+        break;
+      case Action::Kind::Raise:
+      case Action::Kind::Info:
+        if (!ingest(a)) break;
+        store_.putAlertCondition(a.condition);
+        ++raised_;
+        ++stored;
+        spdlog::info("alerts: serial {}: raised {} ({}) for location {}", a.serial,
+                     a.condition.rule, a.condition.subject, a.condition.locationId);
+        break;
+      case Action::Kind::Clear:
+        if (!ingest(a)) break;
+        store_.removeAlertCondition(a.condition.locationId, a.condition.rule, a.condition.subject);
+        ++cleared_;
+        ++stored;
+        spdlog::info("alerts: serial {}: cleared {} ({}) for location {}", a.serial,
+                     a.condition.rule, a.condition.subject, a.condition.locationId);
+        break;
+    }
+  }
+  return stored;
+}
+
+}  // namespace dcgw::alerts
