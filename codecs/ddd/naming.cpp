@@ -151,8 +151,11 @@ std::string conventionalName(const ParsedFile& file, NamingConvention convention
   const VehicleUnitSummary& v = file.vu ? *file.vu : noVu;
   const std::string registration =
       !v.registrationNumber.empty() ? v.registrationNumber : context.vehicleRegistration;
+  // The vehicle's nation (context) fills what a vehicle-unit file lacks; France names card files
+  // after the vehicle, so there it comes first and the card's issuing nation is the fallback.
   std::string nation = card ? c.issuingNationAlpha : v.registrationNationAlpha;
-  if (!context.vehicleNationAlpha.empty() && (convention == NamingConvention::France || !card))
+  if (!context.vehicleNationAlpha.empty() &&
+      ((card && convention == NamingConvention::France) || (!card && nation.empty())))
     nation = context.vehicleNationAlpha;
   switch (convention) {
     case NamingConvention::France:

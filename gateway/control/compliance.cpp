@@ -109,11 +109,13 @@ std::vector<ComplianceItem> compliance(const std::vector<store::TachoDownloadRec
 std::vector<ComplianceItem> compliance(store::Backend& store,
                                        std::optional<std::int64_t> locationId, std::int64_t nowMs,
                                        std::int64_t soonMs) {
-  std::vector<store::DeviceRecord> devices = store.devices();
+  // Computed over every download and device, then filtered: a device that moved keeps its
+  // vehicle unit's download (in the location it was made in) and is never "never" elsewhere.
+  auto all =
+      compliance(store.downloads(std::nullopt), store.locations(), store.devices(), nowMs, soonMs);
   if (locationId)
-    std::erase_if(devices,
-                  [&](const store::DeviceRecord& d) { return d.locationId != locationId; });
-  return compliance(store.downloads(locationId), store.locations(), devices, nowMs, soonMs);
+    std::erase_if(all, [&](const ComplianceItem& i) { return i.locationId != locationId; });
+  return all;
 }
 
 std::string renderCompliance(const ComplianceItem& i) {

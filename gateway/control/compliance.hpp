@@ -36,7 +36,8 @@ std::vector<ComplianceItem> compliance(const std::vector<store::TachoDownloadRec
                                        const std::vector<store::DeviceRecord>& devices,
                                        std::int64_t nowMs, std::int64_t soonMs);
 
-// The same from a store; `locationId`: that location's items only.
+// The same from a store; `locationId`: that location's items only (a download belongs to the
+// location its device had when the file was stored; a never-downloaded device to its own).
 std::vector<ComplianceItem> compliance(store::Backend& store,
                                        std::optional<std::int64_t> locationId, std::int64_t nowMs,
                                        std::int64_t soonMs);

@@ -40,6 +40,10 @@ Derivation PacketDeriver::derive(const store::IngestItem& item) {
   // device's only in a new-digipostpro Clocking packet (section 11.2).
   const bool ownNotice = item.gatewayMade && !packet.empty() && packet[0] == 0x44;
   if (item.gatewayMade && !ownNotice) return d;
+  // A device's New Driver packet (0x44) is forwarded as it is and derives nothing: only its
+  // Clocking packet of section 11.2, whose layout the notice below is cut from, names a driver.
+  const bool clocking = packet.size() >= 194 && packet[0] == 0x6B && packet[1] == 0x01;
+  if (!item.gatewayMade && !clocking) return d;
   auto named = codecs::driverNamedIn(packet);
   if (!named) return d;
   store::DriverRecord sighting{named->cardNumber, named->surname,    named->firstNames,

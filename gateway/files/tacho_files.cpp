@@ -5,6 +5,7 @@
 #include <spdlog/spdlog.h>
 
 #include <future>
+#include <optional>
 
 #include "codecs/ddd/naming.hpp"
 #include "codecs/ddd/summary.hpp"
@@ -19,6 +20,12 @@ using codecs::ddd::FileKind;
 
 std::int64_t floorSeconds(std::int64_t ms) {
   return ms >= 0 ? ms / 1000 : (ms - 999) / 1000;
+}
+
+// The device's download time, unless its clock is ahead of ours: a file is not downloaded after
+// it arrived (a time in the future would keep it "ok" in compliance for years).
+std::int64_t downloadTimeMs(std::int64_t downloadedAtMs, std::int64_t receivedAtMs) {
+  return downloadedAtMs > receivedAtMs ? receivedAtMs : downloadedAtMs;
 }
 
 // Waits for an ingest outcome; a derived packet that could not be stored is logged (the file
@@ -40,9 +47,11 @@ common::TimeZone TachoFiles::zone(const std::string& name) {
   if (it != zones_.end()) return it->second;
   auto z = common::TimeZone::load(name);
   if (!z) {
-    // Checked when the location was saved; a zone gone from the system since is UTC, said once.
-    spdlog::warn("files: {}; file names use UTC", z.error().message());
-    return zones_.emplace(name, common::TimeZone::utc()).first->second;
+    // Checked when the location was saved: a zone gone from the system since, or a file that
+    // could not be read now (descriptors exhausted), names this file in UTC; not cached, so the
+    // next file tries again.
+    spdlog::warn("files: {}; this file is named in UTC", z.error().message());
+    return common::TimeZone::utc();
   }
   return zones_.emplace(name, *z).first->second;
 }
@@ -61,7 +70,7 @@ Analysis TachoFiles::analyze(codecs::ByteView bytes, const FileContext& ctx) {
     if (auto l = store_.location(*ctx.locationId); l && l->files) settings = *l->files;
   const auto convention = codecs::ddd::parseNamingConvention(settings.naming)
                               .value_or(codecs::ddd::NamingConvention::Eu);
-  const std::int64_t at = floorSeconds(ctx.downloadedAtMs);
+  const std::int64_t at = floorSeconds(downloadTimeMs(ctx.downloadedAtMs, ctx.receivedAtMs));
   codecs::ddd::NamingContext naming;
   naming.localTime = at + zone(settings.timeZone).offsetAt(at);
   naming.vehicleRegistration = ctx.registration;
@@ -72,33 +81,36 @@ Analysis TachoFiles::analyze(codecs::ByteView bytes, const FileContext& ctx) {
 void TachoFiles::stored(const store::FileRecord& file, codecs::ByteView bytes) {
   const codecs::ddd::ParsedFile parsed = codecs::ddd::parseFile(bytes);
   if (!parsed.hasSummary()) return;
-  const std::int64_t at = floorSeconds(file.downloadedAtMs);
+  const std::int64_t downloadedMs = downloadTimeMs(file.downloadedAtMs, file.receivedAtMs);
+  const std::int64_t at = floorSeconds(downloadedMs);
   const auto downloadTime = static_cast<std::uint32_t>(std::clamp<std::int64_t>(at, 0, 0xFFFFFFFE));
   if (ingestor_ != nullptr) {
+    // Both submitted before either is awaited: the Ingestor keeps their order and usually
+    // commits them together, so the file worker waits for one group commit, not two.
+    std::optional<std::future<ingest::Outcome>> driver, summary;
+    std::promise<ingest::Outcome> driverDone, summaryDone;
     if (parsed.kind == FileKind::DriverCard && parsed.card && !parsed.card->cardNumber.empty() &&
         !parsed.card->surname.empty()) {
-      std::promise<ingest::Outcome> p;
-      auto f = p.get_future();
-      derive::submitDriverFromFile(*ingestor_, file.serial, file.registration,
-                                   parsed.card->cardNumber, parsed.card->surname,
-                                   parsed.card->firstNames, file.receivedAtMs,
-                                   [&p](const ingest::Outcome& o, bool) { p.set_value(o); });
-      waitStored(f, "New Driver notification", file);
+      driver = driverDone.get_future();
+      derive::submitDriverFromFile(
+          *ingestor_, file.serial, file.registration, parsed.card->cardNumber, parsed.card->surname,
+          parsed.card->firstNames, file.receivedAtMs,
+          [&driverDone](const ingest::Outcome& o, bool) { driverDone.set_value(o); });
     }
     if (auto packet = codecs::ddd::fileSummaryPacket(parsed, downloadTime)) {
-      std::promise<ingest::Outcome> p;
-      auto f = p.get_future();
-      ingestor_->submitDerived(file.serial, file.registration, std::move(*packet),
-                               file.receivedAtMs,
-                               [&p](const ingest::Outcome& o) { p.set_value(o); });
-      waitStored(f, "File Summary packet", file);
+      summary = summaryDone.get_future();
+      ingestor_->submitDerived(
+          file.serial, file.registration, std::move(*packet), file.receivedAtMs,
+          [&summaryDone](const ingest::Outcome& o) { summaryDone.set_value(o); });
     }
+    if (driver) waitStored(*driver, "New Driver notification", file);
+    if (summary) waitStored(*summary, "File Summary packet", file);
   }
   store::TachoDownloadRecord r;
   r.serial = file.serial;
   r.locationId = file.locationId;
   r.fileId = file.id;
-  r.downloadedAtMs = file.downloadedAtMs;
+  r.downloadedAtMs = downloadedMs;
   if (parsed.kind == FileKind::VehicleUnit && parsed.vu && !parsed.vu->vin.empty()) {
     r.kind = store::TachoDownloadRecord::Kind::VehicleUnit;
     r.subject = parsed.vu->vin;

@@ -159,6 +159,19 @@ TEST_F(IngestDerive, NewDriverPrecedesTheClockingPacketThatFirstNamesTheDriver) 
   EXPECT_FALSE(store_->driver("CLOCK000000001"));
 }
 
+// A tracker may send a New Driver packet itself (seed 004 section 8, 156 bytes): it is forwarded
+// as sent and derives nothing (the notice is cut from section 11.2's 194-byte layout; reading a
+// 0x44 with those offsets ran past its end, found by ASan).
+TEST_F(IngestDerive, ADevicesOwnNewDriverPacketDerivesNothing) {
+  start();
+  Vec own(0x44, 0x00, 156);
+  own.ascii(2, "DRV0000000002B", 14).utf16(16, u"Brown", 70).utf16(86, u"Al", 70);
+  EXPECT_EQ(ingest(own.bytes(), 1).kind, Outcome::Kind::Stored);
+  EXPECT_EQ(queue(all_), (Q{{0x44, 0x00}}));
+  EXPECT_EQ(store_->pendingBatch(all_, 10)[0].packet, own.bytes());
+  EXPECT_FALSE(store_->driver("DRV0000000002B"));
+}
+
 TEST_F(IngestDerive, KnownDriversSurviveARestart) {
   start();
   EXPECT_EQ(ingest(clocking("DRV0000000001A", u"Smith", u"Jo"), 1).kind, Outcome::Kind::Stored);

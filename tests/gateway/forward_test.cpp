@@ -418,5 +418,38 @@ TEST_F(ForwardTest, MigrationsAreRecordedAndNotReapplied) {
   EXPECT_EQ(store_->db().schemaVersion(), store::sqlite::migrations().back().version);
 }
 
+// Migrations can land out of order (branches): a database that has a higher one but lacks a
+// lower one gets the lower one at the next start, not skipped for being below the highest.
+TEST_F(ForwardTest, AMigrationMissingBelowTheHighestIsAppliedAtTheNextStart) {
+  const auto& all = store::sqlite::migrations();
+  ASSERT_GE(all.size(), 3u);
+  const int missing = all[all.size() - 2].version;  // the one before the newest
+  store_.reset();
+  for (const char* suffix : {"", "-wal", "-shm"}) std::filesystem::remove(path_ + suffix);
+  {
+    sqlite3* raw = nullptr;
+    ASSERT_EQ(sqlite3_open(path_.c_str(), &raw), SQLITE_OK);
+    auto exec = [&](const std::string& sql) {
+      char* err = nullptr;
+      EXPECT_EQ(sqlite3_exec(raw, sql.c_str(), nullptr, nullptr, &err), SQLITE_OK)
+          << (err ? err : "") << " in " << sql.substr(0, 80);
+      sqlite3_free(err);
+    };
+    exec("CREATE TABLE schema_version (version INTEGER NOT NULL, applied_at TEXT NOT NULL)");
+    for (const auto& m : all) {
+      if (m.version == missing) continue;
+      exec(m.sql);
+      exec("INSERT INTO schema_version VALUES (" + std::to_string(m.version) + ", 'test')");
+    }
+    sqlite3_close(raw);
+  }
+  store_ = std::make_unique<store::SqliteStore>(path_);
+  auto s = store_->db().prepare("SELECT COUNT(*) FROM schema_version WHERE version = ?");
+  s.bind(1, std::int64_t{missing});
+  ASSERT_TRUE(s.step());
+  EXPECT_EQ(s.integer(0), 1) << "migration " << missing << " was skipped";
+  EXPECT_EQ(store_->db().schemaVersion(), all.back().version);
+}
+
 }  // namespace
 }  // namespace dcgw::forward

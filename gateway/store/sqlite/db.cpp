@@ -1,6 +1,8 @@
 // SQLite connection, statements and migrations.
 #include "gateway/store/sqlite/db.hpp"
 
+#include <set>
+
 namespace dcgw::store::sqlite {
 
 ErrorCategory categoryOf(int code) {
@@ -138,10 +140,18 @@ int Db::schemaVersion() {
   return static_cast<int>(s.integer(0));
 }
 
+// Every embedded migration not recorded yet, in order, not only those above the highest: numbers
+// may land out of order (a database that has 11 may still lack 10), and skipping one would leave
+// a table or column missing that every later statement needs.
 void Db::migrate() {
-  int current = schemaVersion();
+  schemaVersion();  // creates the table
+  std::set<int> applied;
+  {
+    Stmt s(db_, "SELECT version FROM schema_version");
+    while (s.step()) applied.insert(static_cast<int>(s.integer(0)));
+  }
   for (const Migration& m : migrations()) {
-    if (m.version <= current) continue;
+    if (applied.count(m.version) != 0) continue;
     Transaction tx(*this);
     exec(m.sql);
     Stmt s(db_, "INSERT INTO schema_version (version, applied_at) VALUES (?, datetime('now'))");

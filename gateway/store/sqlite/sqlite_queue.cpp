@@ -93,8 +93,9 @@ std::optional<std::vector<AppendOutcome>> SqliteStore::append(const std::vector<
       out.push_back(AppendOutcome::UnknownDevice);
       continue;
     }
-    // A resent packet (a duplicate) shows the device alive too.
-    mark.lastPacketAt = std::max(mark.lastPacketAt, item.receivedAtMs);
+    // A resent packet (a duplicate) shows the device alive too; a packet the gateway made for
+    // it (a File Summary, a New Driver) does not (010_alerts.sql).
+    if (!item.gatewayMade) mark.lastPacketAt = std::max(mark.lastPacketAt, item.receivedAtMs);
     if (item.sequence != 0) {
       // The check and the raise are in the transaction that stores the packet: whichever
       // connection a resent packet arrives on, and whatever crashed in between, it is stored
