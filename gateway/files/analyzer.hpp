@@ -1,6 +1,7 @@
 // The analysis seam of the file upload: what the gateway learns from a stored file's bytes
 // (kind, generation, summary, warnings, conventional name) before its index row is written.
-// serve wires the tachograph parser here; until it is, notParsed() records what the device said.
+// serve wires the tachograph parser and naming here (tacho_files.hpp); a FileChannel given no
+// analyzer (the channel's own tests) uses notParsed(), which records what the device said.
 #pragma once
 
 #include <cstdint>
@@ -41,7 +42,7 @@ using Analyzer = std::function<Analysis(codecs::ByteView bytes, const FileContex
 // derived from here.
 using StoredHook = std::function<void(const store::FileRecord& file, codecs::ByteView bytes)>;
 
-// The analysis before a parser is wired: the kind FILE_BEGIN announced, error "not parsed", and
+// The analysis without a parser: the kind FILE_BEGIN announced, error "not parsed", and
 // a neutral name `<serial>_<YYYYMMDD>_<HHMMSS>.DDD` from the download time (UTC).
 Analysis notParsed(codecs::ByteView bytes, const FileContext& ctx);
 
