@@ -17,6 +17,7 @@
 #include "codecs/uplink/file.hpp"
 #include "codecs/uplink/frame.hpp"
 #include "gateway/common/frame_link.hpp"
+#include "gateway/simulate/link_login.hpp"
 #include "gateway/simulate/simulator.hpp"
 #include "gateway/uplink/auth.hpp"
 
@@ -160,40 +161,15 @@ int runFileUpload(const std::vector<std::string>& args, std::ostream& out, std::
     return 1;
   }
   LinkFrame f;
-  auto receive = [&](int ms) {
-    for (;;) {
-      const auto got = l->next(ms, f, why);
-      if (got != FrameLink::Got::Frame) {
-        why = got == FrameLink::Got::Timeout ? "no answer in time" : "the connection ended " + why;
-        return false;
-      }
-      if (f.kind == static_cast<std::uint8_t>(up::Kind::Heartbeat)) continue;
-      if (f.kind == static_cast<std::uint8_t>(up::Kind::Error)) {
-        auto e = up::parseError(f.body);
-        why = std::string("ERROR ") + (e ? up::errorCodeName(e->code) : "?") + ": " +
-              (e ? e->text : "");
-        return false;
-      }
-      return true;
-    }
-  };
+  auto receive = [&](int ms) { return nextFrame(*l, ms, f, why); };
   Bytes b;
-  up::appendHello(b, serial);
-  l->send(b);
-  if (!receive(10'000) || f.kind != static_cast<std::uint8_t>(up::Kind::Challenge)) {
-    err << "dcgw simulate: login: " << (why.empty() ? "no CHALLENGE" : why) << '\n';
+  auto welcome = loginOnLink(*l, serial, key, why);
+  if (!welcome) {
+    err << "dcgw simulate: " << why << '\n';
     return 1;
   }
-  b.clear();
-  up::appendProof(b, uplink::computeProof(key, f.body, serial));
-  l->send(b);
-  if (!receive(10'000) || f.kind != static_cast<std::uint8_t>(up::Kind::Welcome)) {
-    err << "dcgw simulate: login: " << (why.empty() ? "no WELCOME" : why) << '\n';
-    return 1;
-  }
-  auto welcome = up::parseWelcome(f.body);
-  if (!welcome || std::find(welcome->capabilities.begin(), welcome->capabilities.end(),
-                            std::uint8_t{0x02}) == welcome->capabilities.end()) {
+  if (std::find(welcome->capabilities.begin(), welcome->capabilities.end(), std::uint8_t{0x02}) ==
+      welcome->capabilities.end()) {
     out << "refused: the gateway does not take file uploads (its WELCOME announces no file "
            "capability: is files.enabled false in its configuration?)\n";
     return 1;
