@@ -314,11 +314,13 @@ void BridgeListener::onEnd(uplink::Connection& conn) {
     views_.erase(c.ident);
   }
   spdlog::info("card bridge '{}': disconnected", c.ident);
-  owner_.decide([&] { return relay_.bridgeGone(c.id, clock_.nowMs()); });
+  // The bridge's own event first: it is then logged before the cards it takes offline, and
+  // anyone who sees the cards offline can already read why.
   if (events_)
     events_({Event{clock_.nowMs(), "", "", c.ident, "BRIDGE_OFFLINE",
                    "Card bridge '" + c.ident + "' disconnected."}},
             {});
+  owner_.decide([&] { return relay_.bridgeGone(c.id, clock_.nowMs()); });
 }
 
 void BridgeListener::onTimeout(uplink::Connection& conn) {
