@@ -50,6 +50,12 @@ void writeFile(JsonWriter& w, const store::FileRecord& f, bool details) {
   w.string(f.error);
   w.key("warningCount");
   w.integer(static_cast<std::int64_t>(f.warnings.size()));
+  w.key("processedAt");
+  if (f.processedAtMs) {
+    w.string(formatTimeMs(*f.processedAtMs));
+  } else {
+    w.null();
+  }
   if (details) {
     w.key("warnings");
     w.beginArray();

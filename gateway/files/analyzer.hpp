@@ -39,7 +39,10 @@ struct Analysis {
 using Analyzer = std::function<Analysis(codecs::ByteView bytes, const FileContext& ctx)>;
 
 // Called after the index row committed (on a file worker thread): the File Summary packets are
-// derived from here.
+// derived from here. It throws when what it makes could not be committed: the file is then not
+// marked processed, the device's FILE_RESULT is STORE_FAILED, and the hook runs again for the
+// same file (the device's next FILE_BEGIN, the next start, the maintenance), so it must accept
+// being called more than once for one file.
 using StoredHook = std::function<void(const store::FileRecord& file, codecs::ByteView bytes)>;
 
 // The analysis without a parser: the kind FILE_BEGIN announced, error "not parsed", and

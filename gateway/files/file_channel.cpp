@@ -47,6 +47,7 @@ void FileChannel::start(std::shared_ptr<uplink::Outbox> trackers) {
   trackers_ = std::move(trackers);
   for (const auto& u : store_.uploads()) workerFor(u.serial, u.uploadId).adopt(u);
   for (auto& w : workers_) w->start();
+  processUnprocessed();
   maintenance_ = std::thread([this] { maintenanceLoop(); });
   started_ = true;
 }
@@ -67,8 +68,24 @@ UploadWorker& FileChannel::workerFor(const std::string& serial, std::uint32_t up
   return *workers_[h % workers_.size()];
 }
 
+void FileChannel::processUnprocessed() {
+  try {
+    for (const auto& f : store_.unprocessedFiles(1000)) {
+      Task t;
+      t.type = Task::Type::Process;
+      t.serial = f.serial;
+      t.upload = f.uploadId;
+      t.fileId = f.id;
+      workerFor(f.serial, f.uploadId).push(std::move(t));
+    }
+  } catch (const std::exception& e) {
+    spdlog::error("files: the files not processed yet could not be read: {}", e.what());
+  }
+}
+
 int FileChannel::maintain() {
   const std::int64_t now = clock_.nowMs();
+  processUnprocessed();
   for (auto& w : workers_) {
     Task t;
     t.type = Task::Type::Sweep;

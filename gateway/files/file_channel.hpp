@@ -35,12 +35,14 @@ class FileChannel : public uplink::Channel {
   FileChannel& operator=(const FileChannel&) = delete;
 
   // `trackers`: the uplink listener's outbox. Takes over the uploads in progress from the
-  // index (a restart), starts the workers and the maintenance.
+  // index (a restart), starts the workers, hands them the stored files not processed yet
+  // (a crash between a file's row and its packets) and starts the maintenance.
   void start(std::shared_ptr<uplink::Outbox> trackers);
   // Finishes the writes queued (their bytes are kept for a resume); a FILE_BEGIN or FILE_END
   // from here on is answered SHUTTING_DOWN.
   void stop();
-  // One maintenance pass now: abandoned uploads, then retention. Returns the index rows pruned.
+  // One maintenance pass now: the files not processed yet (their packets failed) again,
+  // abandoned uploads, then retention. Returns the index rows pruned.
   int maintain();
 
   const FileStore& disk() const { return disk_; }
@@ -53,6 +55,7 @@ class FileChannel : public uplink::Channel {
   std::uint8_t capability() const override { return 0x02; }  // file upload
 
  private:
+  void processUnprocessed();  // a Process task per file not processed yet
   // One upload open on one connection, as the event thread sees it.
   struct Open {
     enum class Phase { Opening, Receiving, Paused, Ending } phase{Phase::Opening};

@@ -33,6 +33,18 @@ void makeDirectory(const std::string& dir) {
   }
 }
 
+codecs::Bytes readWhole(int fd, std::uint64_t size, const std::string& path) {
+  codecs::Bytes out(size);
+  std::size_t done = 0;
+  while (done < out.size()) {
+    const ssize_t n = ::pread(fd, out.data() + done, out.size() - done, static_cast<off_t>(done));
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) fail("cannot read", path);
+    done += static_cast<std::size_t>(n);
+  }
+  return out;
+}
+
 }  // namespace
 
 void syncDirectory(const std::string& dir) {
@@ -84,6 +96,27 @@ void FileStore::put(const std::string& sha256, codecs::ByteView bytes) {
     fail("cannot rename into", contentPath(sha256));
   }
   syncDirectory(sub);
+}
+
+codecs::Bytes FileStore::read(const std::string& sha256) const {
+  const std::string path = contentPath(sha256);
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) fail("cannot open", path);
+  struct stat st {};
+  if (::fstat(fd, &st) != 0) {
+    const int saved = errno;
+    ::close(fd);
+    errno = saved;
+    fail("cannot stat", path);
+  }
+  try {
+    codecs::Bytes out = readWhole(fd, static_cast<std::uint64_t>(st.st_size), path);
+    ::close(fd);
+    return out;
+  } catch (...) {
+    ::close(fd);
+    throw;
+  }
 }
 
 void FileStore::remove(const std::string& sha256) {
@@ -158,15 +191,7 @@ void SpoolFile::truncate(std::uint64_t size) {
 }
 
 codecs::Bytes SpoolFile::readAll() const {
-  codecs::Bytes out(size());
-  std::size_t done = 0;
-  while (done < out.size()) {
-    const ssize_t n = ::pread(fd_, out.data() + done, out.size() - done, static_cast<off_t>(done));
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) fail("cannot read", path_);
-    done += static_cast<std::size_t>(n);
-  }
-  return out;
+  return readWhole(fd_, size(), path_);
 }
 
 }  // namespace dcgw::files

@@ -25,6 +25,8 @@ class FileStore {
   bool has(const std::string& sha256) const;
   // Puts `bytes` in place as the content of `sha256`, durably, unless it is there already.
   void put(const std::string& sha256, codecs::ByteView bytes);
+  // The content of `sha256`. Throws std::system_error (missing, unreadable).
+  codecs::Bytes read(const std::string& sha256) const;
   // Removes the content (gone already: nothing to do).
   void remove(const std::string& sha256);
 

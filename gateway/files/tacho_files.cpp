@@ -6,6 +6,7 @@
 
 #include <future>
 #include <optional>
+#include <stdexcept>
 
 #include "codecs/ddd/naming.hpp"
 #include "codecs/ddd/summary.hpp"
@@ -28,15 +29,12 @@ std::int64_t downloadTimeMs(std::int64_t downloadedAtMs, std::int64_t receivedAt
   return downloadedAtMs > receivedAtMs ? receivedAtMs : downloadedAtMs;
 }
 
-// Waits for an ingest outcome; a derived packet that could not be stored is logged (the file
-// itself is stored and acknowledged all the same).
-bool waitStored(std::future<ingest::Outcome>& f, const std::string& what,
-                const store::FileRecord& file) {
+// Waits for an ingest outcome; throws when the packet could not be stored (the file stays
+// unprocessed and its packets are made again: schema/files.md, "After a file is stored").
+void waitStored(std::future<ingest::Outcome>& f, const std::string& what) {
   const ingest::Outcome o = f.get();
-  if (o.ok()) return true;
-  spdlog::error("files: device {} file {}: the {} could not be stored: {}", file.serial, file.id,
-                what, o.error.message());
-  return false;
+  if (!o.ok())
+    throw std::runtime_error("the " + what + " could not be stored: " + o.error.message());
 }
 
 }  // namespace
@@ -103,8 +101,8 @@ void TachoFiles::stored(const store::FileRecord& file, codecs::ByteView bytes) {
           file.serial, file.registration, std::move(*packet), file.receivedAtMs,
           [&summaryDone](const ingest::Outcome& o) { summaryDone.set_value(o); });
     }
-    if (driver) waitStored(*driver, "New Driver notification", file);
-    if (summary) waitStored(*summary, "File Summary packet", file);
+    if (driver) waitStored(*driver, "New Driver notification");
+    if (summary) waitStored(*summary, "File Summary packet");
   }
   store::TachoDownloadRecord r;
   r.serial = file.serial;
@@ -125,12 +123,7 @@ void TachoFiles::stored(const store::FileRecord& file, codecs::ByteView bytes) {
   } else {
     return;
   }
-  try {
-    store_.recordDownload(r);
-  } catch (const std::exception& e) {
-    spdlog::error("files: device {} file {}: its download could not be recorded: {}", file.serial,
-                  file.id, e.what());
-  }
+  store_.recordDownload(r);
 }
 
 }  // namespace dcgw::files

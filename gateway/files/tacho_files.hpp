@@ -27,7 +27,8 @@ class TachoFiles {
   Analysis analyze(codecs::ByteView bytes, const FileContext& ctx);
   // The StoredHook: New Driver (a driver card's holder first seen), then the File Summary packet,
   // both through the Ingestor and committed before it returns (so the device's FILE_RESULT comes
-  // after them), then the DownloadLog. Thread-safe.
+  // after them), then the DownloadLog. Throws when any of them could not be stored (the file
+  // channel then leaves the file unprocessed and does it again). Thread-safe.
   void stored(const store::FileRecord& file, codecs::ByteView bytes);
 
  private:

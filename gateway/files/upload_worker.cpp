@@ -6,6 +6,7 @@
 #include <spdlog/spdlog.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <exception>
 #include <vector>
 
@@ -74,10 +75,13 @@ void UploadWorker::run() {
         stopping = true;
         break;
       }
-      // Anything but a write sees every byte before it durable (a Begin's offset, a Finish).
+      // Anything but a begin sees the uploads begun before it in the index; anything but a
+      // write sees every byte before it durable (a Begin's offset, a Finish).
+      if (t.type != Task::Type::Begin) commitBegins();
       if (t.type != Task::Type::Write) flush();
       handle(t);
     }
+    commitBegins();
     flush();
     batch.clear();
     if (stopping) return;
@@ -95,6 +99,8 @@ void UploadWorker::handle(Task& t) {
         return finish(t);
       case Task::Type::Sweep:
         return sweep(t.cutoffMs);
+      case Task::Type::Process:
+        return processStored(t.fileId);
       case Task::Type::Stop:
         return;
     }
@@ -123,10 +129,20 @@ void UploadWorker::begin(Task& t) {
   const std::string sha = codecs::toHex(codecs::ByteView(b.sha256.data(), b.sha256.size()));
   const std::string kind = up::uploadFileKindName(b.kind);
   const Key key{t.serial, t.upload};
+  // The same upload begun again in this turn: its first row is committed before it is read.
+  if (std::find(pendingBegins_.begin(), pendingBegins_.end(), key) != pendingBegins_.end())
+    commitBegins();
   auto it = uploads_.find(key);
-  // Stored already: the device lost its FILE_RESULT.
+  // Stored already: the device lost its FILE_RESULT (or the packets made from the file failed;
+  // they are made now).
   if (auto f = c_.index.fileOfUpload(t.serial, t.upload, sha); f && f->size == b.size) {
     if (it != uploads_.end()) discard(it);
+    std::string why;
+    if (!f->processedAtMs && !process(*f, c_.disk.read(f->sha256), why))
+      return result(t, Status::StoreFailed,
+                    "stored as file " + std::to_string(f->id) +
+                        ", but the packets made from it are not committed (" + why +
+                        "): send FILE_BEGIN again later");
     return result(t, Status::Ok, "already stored as file " + std::to_string(f->id), f->id);
   }
   const bool same = it != uploads_.end() && it->second.rec.size == b.size &&
@@ -143,11 +159,14 @@ void UploadWorker::begin(Task& t) {
     u.rec = {t.serial,       t.upload, kind, b.size, sha, std::int64_t{b.downloadedAt} * 1000,
              b.registration, now};
     u.file = SpoolFile(c_.disk.spoolPath(t.serial, t.upload), true);
-    syncDirectory(c_.disk.spoolDir());
-    c_.index.beginUpload(u.rec);
     u.touchedMs = now;
-    it = uploads_.emplace(key, std::move(u)).first;
-  } else if (!it->second.file.isOpen()) {
+    u.ackTo = t.connection;
+    uploads_.emplace(key, std::move(u));
+    pendingBegins_.push_back(key);
+    ++c_.stats.begun;
+    return;  // acknowledged by commitBegins()
+  }
+  if (!it->second.file.isOpen()) {
     it->second.file = SpoolFile(c_.disk.spoolPath(t.serial, t.upload), false);
   }
   Upload& u = it->second;
@@ -160,6 +179,68 @@ void UploadWorker::begin(Task& t) {
   r.type = Reply::Type::BeginAck;
   r.offset = static_cast<std::uint32_t>(u.synced);
   c_.reply(std::move(r));
+}
+
+void UploadWorker::commitBegins() {
+  if (pendingBegins_.empty()) return;
+  std::vector<Key> keys;
+  keys.swap(pendingBegins_);
+  std::vector<store::FileUploadRecord> rows;
+  for (const Key& k : keys) rows.push_back(uploads_.at(k).rec);
+  try {
+    syncDirectory(c_.disk.spoolDir());  // the spool files just created
+    c_.index.beginUploads(rows);
+  } catch (const std::exception& e) {
+    ++c_.stats.failures;
+    const std::string text = std::string("the gateway could not store the upload: ") + e.what();
+    for (const Key& k : keys) {
+      spdlog::error("files: device {} upload {}: {}", k.first, k.second, e.what());
+      auto it = uploads_.find(k);
+      Task t;
+      t.connection = it->second.ackTo;
+      t.serial = k.first;
+      t.upload = k.second;
+      try {
+        discard(it);
+      } catch (const std::exception&) {
+        uploads_.erase(it);  // the row was not written; the spool file is truncated when begun
+      }
+      result(t, Status::StoreFailed, text);
+    }
+    return;
+  }
+  for (const Key& k : keys) {
+    Reply r;
+    r.connection = uploads_.at(k).ackTo;
+    r.upload = k.second;
+    r.type = Reply::Type::BeginAck;
+    r.offset = 0;
+    c_.reply(std::move(r));
+  }
+}
+
+bool UploadWorker::process(const store::FileRecord& f, codecs::ByteView bytes, std::string& why) {
+  try {
+    if (c_.onStored) c_.onStored(f, bytes);
+    c_.index.markFileProcessed(f.id, c_.clock.nowMs());
+    return true;
+  } catch (const std::exception& e) {
+    ++c_.stats.failures;
+    why = e.what();
+    spdlog::error(
+        "files: device {} file {}: what is made from it is not committed, it is "
+        "tried again: {}",
+        f.serial, f.id, why);
+    return false;
+  }
+}
+
+void UploadWorker::processStored(std::int64_t fileId) {
+  auto f = c_.index.file(fileId);
+  if (!f || f->processedAtMs) return;  // pruned, or processed meanwhile
+  std::string why;
+  if (process(*f, c_.disk.read(f->sha256), why))
+    spdlog::info("files: device {} file {}: processed after the fact", f->serial, f->id);
 }
 
 void UploadWorker::write(Task& t) {
@@ -288,13 +369,12 @@ void UploadWorker::finish(Task& t) {
   ++c_.stats.stored;
   spdlog::info("files: device {} upload {}: stored as file {} ({} bytes, {}, {})", t.serial,
                t.upload, f.id, f.size, f.kind, f.name);
-  if (c_.onStored) {
-    try {
-      c_.onStored(f, bytes);
-    } catch (const std::exception& e) {
-      spdlog::error("files: file {}: the stored hook failed: {}", f.id, e.what());
-    }
-  }
+  std::string why;
+  if (!process(f, bytes, why))
+    return result(t, Status::StoreFailed,
+                  "stored as file " + std::to_string(f.id) +
+                      ", but the packets made from it are not committed (" + why +
+                      "): send FILE_BEGIN again later");
   result(t, Status::Ok, "stored as file " + std::to_string(f.id), static_cast<std::uint64_t>(f.id));
 }
 

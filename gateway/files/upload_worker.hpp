@@ -13,6 +13,7 @@
 #include <string>
 #include <thread>
 #include <utility>
+#include <vector>
 
 #include "codecs/uplink/file.hpp"
 #include "gateway/common/clock.hpp"
@@ -50,7 +51,7 @@ struct WorkerContext {
 };
 
 struct Task {
-  enum class Type { Begin, Write, Finish, Sweep, Stop } type{Type::Stop};
+  enum class Type { Begin, Write, Finish, Sweep, Process, Stop } type{Type::Stop};
   uplink::ConnectionId connection{0};
   std::string serial;
   std::uint32_t upload{0};
@@ -58,6 +59,7 @@ struct Task {
   std::uint32_t offset{0};          // Write
   codecs::Bytes bytes;              // Write
   std::int64_t cutoffMs{0};         // Sweep: uploads untouched since are discarded
+  std::int64_t fileId{0};           // Process: a stored file whose hook has not completed
   bool shuttingDown{false};         // Begin, Finish: answer SHUTTING_DOWN
 };
 
@@ -89,6 +91,13 @@ class UploadWorker {
   void run();
   void handle(Task& t);
   void begin(Task& t);
+  // The index rows of the uploads begun since the last call, in one transaction, then their
+  // FILE_ACKs (offset 0): a burst of FILE_BEGINs is one commit, not one each.
+  void commitBegins();
+  // The stored hook of a file, then its processed mark; false (logged, counted) when either
+  // failed: the file keeps no mark and is processed again later.
+  bool process(const store::FileRecord& f, codecs::ByteView bytes, std::string& why);
+  void processStored(std::int64_t fileId);
   void write(Task& t);
   void finish(Task& t);
   void sweep(std::int64_t cutoffMs);
@@ -99,6 +108,7 @@ class UploadWorker {
 
   WorkerContext& c_;
   std::map<Key, Upload> uploads_;
+  std::vector<Key> pendingBegins_;  // new uploads whose index row is not committed yet
   std::mutex mu_;
   std::condition_variable cv_;
   std::deque<Task> queue_;

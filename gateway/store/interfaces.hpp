@@ -261,8 +261,14 @@ class FileIndex {
                                                  const std::string& sha256) = 0;
   // Whether any file row names this digest.
   virtual bool digestReferenced(const std::string& sha256) = 0;
-  // Begins (or replaces) the upload (serial, uploadId).
-  virtual void beginUpload(const FileUploadRecord& u) = 0;
+  // Marks the file processed at atMs (FileRecord::processedAtMs).
+  virtual void markFileProcessed(std::int64_t id, std::int64_t atMs) = 0;
+  // Files not processed yet, oldest first, at most `limit`.
+  virtual std::vector<FileRecord> unprocessedFiles(int limit) = 0;
+  // In ONE transaction: begins (or replaces) each upload (serial, uploadId). A burst of devices
+  // beginning at once costs one commit, not one each.
+  virtual void beginUploads(const std::vector<FileUploadRecord>& uploads) = 0;
+  void beginUpload(const FileUploadRecord& u) { beginUploads({u}); }
   virtual void endUpload(const std::string& serial, std::uint32_t uploadId) = 0;
   virtual std::vector<FileUploadRecord> uploads() = 0;  // by serial, then id
   // Deletes the file rows received before olderThanMs, at most `batch`, and says which digests

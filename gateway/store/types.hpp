@@ -398,6 +398,9 @@ struct FileRecord {
   std::vector<std::string> warnings;  // the analysis' warnings, for people
   std::string error;                  // why no summary could be made ("" when one was)
   std::string name;                   // the conventional file name
+  // When the packets made from the file were committed and its download recorded (nullopt:
+  // not yet; the gateway does it again, schema/files.md).
+  std::optional<std::int64_t> processedAtMs;
 };
 
 struct FileFilter {

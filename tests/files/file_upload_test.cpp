@@ -122,6 +122,83 @@ TEST_F(FileUpload, AFileStoredBeforeARestartIsAnsweredOkAgainWhenItsResultWasLos
   EXPECT_EQ(store_->files({"12345678", 0, 100}).size(), 1u);
 }
 
+// What is made from a stored file (its File Summary and New Driver packets) is committed before
+// FILE_RESULT OK; when it cannot be, the file stays stored but unprocessed, the device hears
+// STORE_FAILED, and its next FILE_BEGIN makes the packets again (schema/uplink.md 8.6.1).
+TEST_F(FileUpload, AFileWhosePacketsFailedIsAnsweredStoreFailedAndProcessedAtTheNextBegin) {
+  {
+    std::lock_guard l(mu_);
+    hookFailures_ = 1;
+  }
+  const Bytes file = pattern(7000, 5);
+  auto c = connect();
+  const up::FileResult r = upload(*c, 4, file);
+  EXPECT_EQ(r.status, static_cast<std::uint8_t>(up::FileStatus::StoreFailed));
+  EXPECT_EQ(r.fileId, 0u);
+  const auto rows = store_->files({"12345678", 0, 100});
+  ASSERT_EQ(rows.size(), 1u);
+  EXPECT_FALSE(rows[0].processedAtMs);
+  EXPECT_EQ(r.text, "stored as file " + std::to_string(rows[0].id) +
+                        ", but the packets made from it are not committed (the test's packets "
+                        "could not be stored): send FILE_BEGIN again later");
+  begin(*c, 4, file);
+  const up::FileResult again = result(*c);
+  EXPECT_EQ(again.status, 0) << again.text;
+  EXPECT_EQ(again.fileId, static_cast<std::uint64_t>(rows[0].id));
+  EXPECT_TRUE(store_->file(rows[0].id)->processedAtMs);
+  std::lock_guard l(mu_);
+  ASSERT_EQ(stored_.size(), 2u);  // the hook ran again, on the stored bytes
+  EXPECT_EQ(stored_[1].id, rows[0].id);
+  EXPECT_EQ(storedBytes_[1], file.size());
+  EXPECT_EQ(store_->files({"12345678", 0, 100}).size(), 1u);  // stored once
+}
+
+// A crash between a file's index row and its packets leaves the row unprocessed: the next start
+// makes them, without the device.
+TEST_F(FileUpload, AFileLeftUnprocessedIsProcessedAtTheNextStart) {
+  {
+    std::lock_guard l(mu_);
+    hookFailures_ = 1;
+  }
+  {
+    auto c = connect();
+    EXPECT_EQ(upload(*c, 8, pattern(3000, 6)).status,
+              static_cast<std::uint8_t>(up::FileStatus::StoreFailed));
+  }
+  const auto rows = store_->files({"12345678", 0, 100});
+  ASSERT_EQ(rows.size(), 1u);
+  restart();
+  for (int i = 0; i < 400 && !store_->file(rows[0].id)->processedAtMs; ++i)
+    std::this_thread::sleep_for(25ms);
+  EXPECT_TRUE(store_->file(rows[0].id)->processedAtMs);
+  EXPECT_TRUE(store_->unprocessedFiles(10).empty());
+  std::lock_guard l(mu_);
+  ASSERT_EQ(stored_.size(), 2u);
+  EXPECT_EQ(stored_[1].id, rows[0].id);
+}
+
+// FILE_BEGINs arriving together are committed together; each still gets its FILE_ACK, and the
+// same id begun twice in one go is one upload.
+TEST_F(FileUpload, BeginsSentTogetherAreEachAcknowledged) {
+  auto c = connect();
+  auto d = connect("22222222");
+  const Bytes f1 = pattern(100, 1), f2 = pattern(200, 2), f3 = pattern(300, 3);
+  begin(*c, 1, f1);
+  begin(*c, 1, f1);
+  begin(*c, 2, f2);
+  begin(*d, 1, f3);
+  for (std::uint32_t want : {1u, 1u, 2u}) {
+    const up::FileAck a = ack(*c);
+    EXPECT_EQ(a.upload, want);
+    EXPECT_EQ(a.offset, 0u);
+  }
+  EXPECT_EQ(ack(*d).upload, 1u);
+  EXPECT_EQ(store_->uploads().size(), 3u);
+  send(*c, 2, f2, 0, 200);
+  end(*c, 2);
+  EXPECT_EQ(result(*c).status, 0);
+}
+
 TEST_F(FileUpload, TheSameFileFromTwoDevicesIsKeptOnceAndIndexedTwice) {
   const Bytes file = pattern(70000, 5);
   auto a = connect("12345678");

@@ -12,6 +12,7 @@
 #include <filesystem>
 #include <fstream>
 #include <mutex>
+#include <stdexcept>
 
 #include "codecs/uplink/file.hpp"
 #include "gateway/files/file_channel.hpp"
@@ -87,9 +88,14 @@ class FileUpload : public ::testing::Test {
           a.name = "T_" + ctx.serial + ".DDD";
           return a;
         },
-        [this](const store::FileRecord& f, codecs::ByteView) {
+        [this](const store::FileRecord& f, codecs::ByteView bytes) {
           std::lock_guard l(mu_);
           stored_.push_back(f);
+          storedBytes_.push_back(bytes.size());
+          if (hookFailures_ > 0) {
+            --hookFailures_;
+            throw std::runtime_error("the test's packets could not be stored");
+          }
         });
     uplink::ListenerOptions uo;
     uo.port = 0;
@@ -216,6 +222,8 @@ class FileUpload : public ::testing::Test {
   std::mutex mu_;
   std::vector<FileContext> contexts_;
   std::vector<store::FileRecord> stored_;
+  std::vector<std::size_t> storedBytes_;
+  int hookFailures_{0};  // the next calls of the stored hook that throw (guarded by mu_)
 };
 
 }  // namespace dcgw::files

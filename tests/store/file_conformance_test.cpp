@@ -143,6 +143,42 @@ TEST_P(StoreConformance, RetentionFreesADigestOnlyWithItsLastRow) {
   EXPECT_EQ(db_->pruneFiles(6000, 100).rows, 0);
 }
 
+TEST_P(StoreConformance, AFileIsUnprocessedUntilMarkedAndTheMarkSurvivesARestart) {
+  const std::int64_t a = db_->recordFile(fileRow("12345678", 1, 'a', 1000));
+  const std::int64_t b = db_->recordFile(fileRow("12345678", 2, 'b', 2000));
+  const std::int64_t c = db_->recordFile(fileRow("87654321", 1, 'c', 3000));
+  EXPECT_FALSE(db_->file(a)->processedAtMs);
+  auto open = db_->unprocessedFiles(10);
+  ASSERT_EQ(open.size(), 3u);  // oldest first
+  EXPECT_EQ(open[0].id, a);
+  EXPECT_EQ(open[2].id, c);
+  EXPECT_EQ(db_->unprocessedFiles(2).size(), 2u);
+  db_->markFileProcessed(b, 2500);
+  restart();
+  EXPECT_EQ(db_->file(b)->processedAtMs, 2500);
+  EXPECT_FALSE(db_->file(c)->processedAtMs);
+  open = db_->unprocessedFiles(10);
+  ASSERT_EQ(open.size(), 2u);
+  EXPECT_EQ(open[0].id, a);
+  EXPECT_EQ(open[1].id, c);
+}
+
+TEST_P(StoreConformance, UploadsBegunTogetherAreAllKeptAndTheLastOfOneIdWins) {
+  db_->beginUploads({{"12345678", 1, "driverCard", 10, std::string(64, 'a'), 0, "", 100},
+                     {"12345678", 2, "vehicleUnit", 20, std::string(64, 'b'), 0, "", 100},
+                     {"22222222", 1, "driverCard", 30, std::string(64, 'c'), 0, "", 100},
+                     {"12345678", 1, "driverCard", 11, std::string(64, 'd'), 0, "", 200}});
+  db_->beginUploads({});
+  restart();
+  const auto ups = db_->uploads();
+  ASSERT_EQ(ups.size(), 3u);
+  EXPECT_EQ(ups[0].uploadId, 1u);
+  EXPECT_EQ(ups[0].size, 11);
+  EXPECT_EQ(ups[0].sha256, std::string(64, 'd'));
+  EXPECT_EQ(ups[1].size, 20);
+  EXPECT_EQ(ups[2].serial, "22222222");
+}
+
 TEST_P(StoreConformance, PruningFilesWorksInBatches) {
   for (int i = 0; i < 5; ++i) db_->recordFile(fileRow("12345678", i + 1, 'a' + i, 1000 + i));
   EXPECT_EQ(db_->pruneFiles(9000, 2).rows, 2);

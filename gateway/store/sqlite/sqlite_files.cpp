@@ -17,7 +17,7 @@ using Lock = std::lock_guard<std::recursive_mutex>;
 
 constexpr const char* kColumns =
     "id, serial, upload_id, received_at, downloaded_at, registration, location_id, "
-    "announced_kind, kind, generation, size, sha256, summary, warnings, error, name";
+    "announced_kind, kind, generation, size, sha256, summary, warnings, error, name, processed_at";
 
 std::string warningsJson(const std::vector<std::string>& warnings) {
   std::string out = "[";
@@ -55,6 +55,7 @@ FileRecord fileOf(const Stmt& s) {
   f.warnings = warningsOf(s.text(13));
   f.error = s.text(14);
   f.name = s.text(15);
+  if (!s.isNull(16)) f.processedAtMs = s.integer(16);
   return f;
 }
 }  // namespace
@@ -132,24 +133,46 @@ bool SqliteStore::digestReferenced(const std::string& sha256) {
   return reader_->prepare("SELECT 1 FROM files WHERE sha256 = ? LIMIT 1").bind(1, sha256).step();
 }
 
-void SqliteStore::beginUpload(const FileUploadRecord& u) {
+void SqliteStore::beginUploads(const std::vector<FileUploadRecord>& uploads) {
+  if (uploads.empty()) return;
   verifyFiles(false);
   Lock lock(mu_);
   db_->exec("PRAGMA synchronous=FULL");
   Transaction tx(*db_);
-  db_->prepare(
-         "INSERT OR REPLACE INTO file_uploads (serial, upload_id, announced_kind, size, sha256, "
-         "downloaded_at, registration, begun_at) VALUES (?,?,?,?,?,?,?,?)")
-      .bind(1, u.serial)
-      .bind(2, std::int64_t{u.uploadId})
-      .bind(3, u.announcedKind)
-      .bind(4, u.size)
-      .bind(5, u.sha256)
-      .bind(6, u.downloadedAtMs)
-      .bind(7, u.registration)
-      .bind(8, u.begunAtMs)
-      .run();
+  Stmt s = db_->prepare(
+      "INSERT OR REPLACE INTO file_uploads (serial, upload_id, announced_kind, size, sha256, "
+      "downloaded_at, registration, begun_at) VALUES (?,?,?,?,?,?,?,?)");
+  for (const auto& u : uploads) {
+    s.bind(1, u.serial)
+        .bind(2, std::int64_t{u.uploadId})
+        .bind(3, u.announcedKind)
+        .bind(4, u.size)
+        .bind(5, u.sha256)
+        .bind(6, u.downloadedAtMs)
+        .bind(7, u.registration)
+        .bind(8, u.begunAtMs)
+        .run();
+  }
   tx.commit();
+}
+
+void SqliteStore::markFileProcessed(std::int64_t id, std::int64_t atMs) {
+  Lock lock(mu_);
+  // A mark lost to a crash only makes the file's packets again (at least once): no fsync.
+  db_->exec("PRAGMA synchronous=NORMAL");
+  Transaction tx(*db_);
+  db_->prepare("UPDATE files SET processed_at = ? WHERE id = ?").bind(1, atMs).bind(2, id).run();
+  tx.commit();
+}
+
+std::vector<FileRecord> SqliteStore::unprocessedFiles(int limit) {
+  std::lock_guard lock(readerMu_);
+  Stmt s = reader_->prepare(std::string("SELECT ") + kColumns +
+                            " FROM files WHERE processed_at IS NULL ORDER BY id LIMIT ?");
+  s.bind(1, std::int64_t{limit});
+  std::vector<FileRecord> out;
+  while (s.step()) out.push_back(fileOf(s));
+  return out;
 }
 
 void SqliteStore::endUpload(const std::string& serial, std::uint32_t uploadId) {

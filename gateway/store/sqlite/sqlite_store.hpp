@@ -95,7 +95,9 @@ class SqliteStore final : public Backend {
   std::optional<FileRecord> fileOfUpload(const std::string& serial, std::uint32_t uploadId,
                                          const std::string& sha256) override;
   bool digestReferenced(const std::string& sha256) override;
-  void beginUpload(const FileUploadRecord& u) override;
+  void markFileProcessed(std::int64_t id, std::int64_t atMs) override;
+  std::vector<FileRecord> unprocessedFiles(int limit) override;
+  void beginUploads(const std::vector<FileUploadRecord>& uploads) override;
   void endUpload(const std::string& serial, std::uint32_t uploadId) override;
   std::vector<FileUploadRecord> uploads() override;
   FilePrune pruneFiles(std::int64_t olderThanMs, int batch) override;
