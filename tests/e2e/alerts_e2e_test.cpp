@@ -15,6 +15,7 @@
 #include "codecs/timefmt.hpp"
 #include "gateway/alerts/rules.hpp"
 #include "gateway/store/sqlite/sqlite_store.hpp"
+#include "tests/support/e2e.hpp"
 #include "tests/support/packets.hpp"
 #include "tests/support/process.hpp"
 #include "tests/support/uplink_client.hpp"
@@ -24,8 +25,6 @@ namespace {
 namespace fs = std::filesystem;
 using namespace std::chrono_literals;
 using dcgw::testing::Process;
-
-const std::string kKey = "5c0e4d3b2a19f8e7d6c5b4a392817f6e5d4c3b2a190807f6e5d4c3b2a1908070";
 
 std::int64_t nowSeconds() {
   return std::chrono::duration_cast<std::chrono::seconds>(
@@ -46,37 +45,27 @@ std::vector<std::pair<dcgw::codecs::JsonValue, std::string>> alertLines(Process&
 }
 
 TEST(AlertsEndToEnd, ASilentDeviceIsAlertedToTheReceiverAndClearedWhenItSendsAgain) {
-  const fs::path dir =
-      fs::temp_directory_path() / ("dcgw-e2e-alerts-" + std::to_string(::getpid()));
-  fs::remove_all(dir);
-  fs::create_directories(dir);
-  const std::string bin = DCGW_BINARY;
-  Process receiver({bin, "receive", "--rest", "0"}, dir / "rest.out", dir / "rest.err");
-  const std::string restPort = receiver.awaitStderr(R"(rest listening on [0-9.]+:(\d+))");
-  ASSERT_FALSE(restPort.empty());
+  namespace e2e = dcgw::testing::e2e;
+  const fs::path dir = e2e::freshDir("e2e-alerts");
+  auto rest = e2e::restReceiver(dir);
+  ASSERT_FALSE(rest.port.empty());
+  Process& receiver = *rest.process;
   const std::string db = (dir / "dcgw.db").string();
   dcgw::codecs::Bytes key;
-  ASSERT_TRUE(dcgw::codecs::fromHex(kKey, key));
+  ASSERT_TRUE(dcgw::codecs::fromHex(e2e::kKey, key));
   {
     dcgw::store::SqliteStore store(db);
-    dcgw::store::DestinationConfig d;
-    d.settings.name = "rest";
-    d.settings.host = "http://127.0.0.1:" + restPort + "/api/datapacket";
-    auto dest = store.createDestination(d, 0);
-    ASSERT_TRUE(dest.ok());
-    auto loc = store.createLocation({0, "Depot", "", {*dest}});
-    ASSERT_TRUE(loc.ok());
-    ASSERT_TRUE(store.upsertDevice({"20000011", *loc, "E2E 011", key}).ok());
+    const std::int64_t loc = e2e::seedOneDevice(store, rest.url(), "20000011", "E2E 011");
+    ASSERT_NE(loc, 0);
     auto tx = store.begin();
-    ASSERT_TRUE(tx->setAlertSettings({*loc, "en", {{"device-silent", 2}}}).ok());
+    ASSERT_TRUE(tx->setAlertSettings({loc, "en", {{"device-silent", 2}}}).ok());
     tx->commit();
   }
   std::ofstream(dir / "dcgw.json") << R"({"alerts": {"intervalSeconds": 0.2}})";
-  Process serve({bin, "serve", "--db", db, "--config", (dir / "dcgw.json").string(),
-                 "--uplink-port", "0", "--admin-port", "0", "--stats-seconds", "0"},
-                dir / "serve.out", dir / "serve.err");
-  const std::string port = serve.awaitStderr(R"(uplink listening on [0-9.]+:(\d+))");
+  auto gateway = e2e::startServe(dir, db, dir / "dcgw.json");
+  const std::string port = gateway.uplinkPort;
   ASSERT_FALSE(port.empty());
+  Process& serve = *gateway.process;
 
   dcgw::testing::UplinkClient tracker(static_cast<std::uint16_t>(std::stoi(port)));
   tracker.login("20000011", key);

@@ -14,6 +14,7 @@
 #include "codecs/packets/derived.hpp"
 #include "gateway/store/sqlite/db.hpp"
 #include "gateway/store/sqlite/sqlite_store.hpp"
+#include "tests/support/e2e.hpp"
 #include "tests/support/process.hpp"
 
 namespace {
@@ -22,31 +23,20 @@ namespace fs = std::filesystem;
 using namespace std::chrono_literals;
 using dcgw::testing::Process;
 
-const std::string kKey = "5c0e4d3b2a19f8e7d6c5b4a392817f6e5d4c3b2a190807f6e5d4c3b2a1908070";
-
 TEST(EndToEnd, AVdoCounterPacketIsFollowedByItsConsolidatedDdsAtTheReceiver) {
-  const fs::path dir =
-      fs::temp_directory_path() / ("dcgw-e2e-derived-" + std::to_string(::getpid()));
-  fs::remove_all(dir);
-  fs::create_directories(dir);
-  const std::string bin = DCGW_BINARY;
-  Process receiver({bin, "receive", "--rest", "0"}, dir / "rest.out", dir / "rest.err");
-  const std::string restPort = receiver.awaitStderr(R"(rest listening on [0-9.]+:(\d+))");
-  ASSERT_FALSE(restPort.empty());
-  std::ofstream(dir / "dcgw.json") << R"({
-  "destinations": [{"name": "rest", "method": "rest",
-                    "host": "http://127.0.0.1:)"
-                                   << restPort << R"(/api/datapacket"}],
-  "locations": [{"name": "Depot", "destinations": ["rest"]}],
-  "devices": [{"serial": "30000001", "location": "Depot", "registration": "E2E 301",
-               "key": ")" << kKey << R"("}]
-})";
+  namespace e2e = dcgw::testing::e2e;
+  const fs::path dir = e2e::freshDir("e2e-derived");
+  auto rest = e2e::restReceiver(dir);
+  ASSERT_FALSE(rest.port.empty());
+  Process& receiver = *rest.process;
+  e2e::writeOneDeviceConfig(dir / "dcgw.json", rest.url(), "30000001", "E2E 301");
   const std::string db = (dir / "dcgw.db").string();
-  Process serve({bin, "serve", "--db", db, "--config", (dir / "dcgw.json").string(),
-                 "--uplink-port", "0", "--admin-port", "0", "--stats-seconds", "0"},
-                dir / "serve.out", dir / "serve.err");
-  const std::string port = serve.awaitStderr(R"(uplink listening on [0-9.]+:(\d+))");
+  auto gateway = e2e::startServe(dir, db, dir / "dcgw.json");
+  const std::string port = gateway.uplinkPort;
   ASSERT_FALSE(port.empty());
+  Process& serve = *gateway.process;
+  const std::string bin = DCGW_BINARY;
+  const std::string& kKey = e2e::kKey;
 
   // The simulator's mix (a fixed seed) holds VDO Counter packets among the others.
   const fs::path log = dir / "simulate.log";

@@ -8,6 +8,7 @@
 #include <fstream>
 #include <regex>
 
+#include "tests/support/e2e.hpp"
 #include "tests/support/process.hpp"
 
 namespace {
@@ -15,7 +16,7 @@ namespace {
 namespace fs = std::filesystem;
 using dcgw::testing::Process;
 
-const std::string kKey = "5c0e4d3b2a19f8e7d6c5b4a392817f6e5d4c3b2a190807f6e5d4c3b2a1908070";
+const std::string& kKey = dcgw::testing::e2e::kKey;
 
 std::string slurp(const fs::path& p) {
   std::ifstream f(p, std::ios::binary);

@@ -17,6 +17,7 @@
 #include "codecs/json.hpp"
 #include "tests/support/ddd_card_builder.hpp"
 #include "tests/support/ddd_vu_builder.hpp"
+#include "tests/support/e2e.hpp"
 #include "tests/support/process.hpp"
 
 namespace {
@@ -24,8 +25,6 @@ namespace {
 namespace fs = std::filesystem;
 using namespace std::chrono_literals;
 using dcgw::testing::Process;
-
-const std::string kKey = "5c0e4d3b2a19f8e7d6c5b4a392817f6e5d4c3b2a190807f6e5d4c3b2a1908070";
 
 std::string slurp(const fs::path& p) {
   std::ifstream f(p, std::ios::binary);
@@ -38,9 +37,9 @@ void write(const fs::path& p, const dcgw::codecs::Bytes& b) {
 }
 
 TEST(TachoEndToEnd, UploadedFilesAreNamedForwardedAsNewDriverAndFileSummaryAndTracked) {
-  const fs::path dir = fs::temp_directory_path() / ("dcgw-tacho-e2e-" + std::to_string(::getpid()));
-  fs::remove_all(dir);
-  fs::create_directories(dir);
+  namespace e2e = dcgw::testing::e2e;
+  const std::string& kKey = e2e::kKey;
+  const fs::path dir = e2e::freshDir("tacho-e2e");
   const std::string bin = DCGW_BINARY;
   const auto card = dcgw::testing::buildCardFile(
       dcgw::testing::sampleDriverCard(dcgw::testing::CardGeneration::Gen2v1));
@@ -51,17 +50,10 @@ TEST(TachoEndToEnd, UploadedFilesAreNamedForwardedAsNewDriverAndFileSummaryAndTr
   const auto parsedVu = dcgw::codecs::ddd::parseFile({vu.data(), vu.size()});
   ASSERT_TRUE(parsedCard.card && parsedVu.vu) << "the builders' files give summaries";
 
-  Process receiver({bin, "receive", "--rest", "0"}, dir / "rest.out", dir / "rest.err");
-  const std::string restPort = receiver.awaitStderr(R"(rest listening on [0-9.]+:(\d+))");
-  ASSERT_FALSE(restPort.empty());
-  std::ofstream(dir / "dcgw.json") << R"({
-  "destinations": [{"name": "rest", "method": "rest",
-                    "host": "http://127.0.0.1:)"
-                                   << restPort << R"(/api/datapacket"}],
-  "locations": [{"name": "Depot", "destinations": ["rest"]}],
-  "devices": [{"serial": "40000001", "location": "Depot", "registration": "XX-123-YY",
-               "key": ")" << kKey << R"("}]
-})";
+  auto rest = e2e::restReceiver(dir);
+  ASSERT_FALSE(rest.port.empty());
+  Process& receiver = *rest.process;
+  e2e::writeOneDeviceConfig(dir / "dcgw.json", rest.url(), "40000001", "XX-123-YY");
   const std::string db = (dir / "dcgw.db").string();
   const auto token = [&] {
     Process t({bin, "token", "create", "--role", "admin", "--name", "e2e", "--db", db},
@@ -70,11 +62,9 @@ TEST(TachoEndToEnd, UploadedFilesAreNamedForwardedAsNewDriverAndFileSummaryAndTr
     const std::string out = slurp(dir / "token.out");
     return out.substr(0, out.find('\n'));
   }();
-  Process serve({bin, "serve", "--db", db, "--config", (dir / "dcgw.json").string(),
-                 "--uplink-port", "0", "--admin-port", "0", "--stats-seconds", "0"},
-                dir / "serve.out", dir / "serve.err");
-  const std::string port = serve.awaitStderr(R"(uplink listening on [0-9.]+:(\d+))");
-  const std::string admin = serve.awaitStderr(R"(admin API on http://[0-9.]+:(\d+))");
+  auto gateway = e2e::startServe(dir, db, dir / "dcgw.json");
+  const std::string port = gateway.uplinkPort, admin = gateway.adminPort;
+  Process& serve = *gateway.process;
   ASSERT_FALSE(port.empty() || admin.empty()) << serve.stderrText();
   auto cli = [&](const std::string& name, std::vector<std::string> args) {
     args.insert(args.begin(), bin);

@@ -22,6 +22,7 @@
 #include "gateway/store/sqlite/db.hpp"
 #include "gateway/store/sqlite/sqlite_store.hpp"
 #include "tests/support/derived.hpp"
+#include "tests/support/e2e.hpp"
 #include "tests/support/packets.hpp"
 #include "tests/support/process.hpp"
 #include "tests/support/uplink_client.hpp"
@@ -32,7 +33,7 @@ namespace fs = std::filesystem;
 using namespace std::chrono_literals;
 using dcgw::testing::Process;
 
-const std::string kKey = "5c0e4d3b2a19f8e7d6c5b4a392817f6e5d4c3b2a190807f6e5d4c3b2a1908070";
+const std::string& kKey = dcgw::testing::e2e::kKey;
 
 struct Stored {
   std::string serial;
@@ -232,36 +233,27 @@ TEST(EndToEnd, SimulatedTrackersReachEveryDestinationInOrder) {
 // and a jump beyond maxJump is refused with SEQUENCE_OUT_OF_RANGE, not acknowledged.
 TEST(EndToEnd, SequencesWrapAndAJumpIsRefused) {
   namespace up = dcgw::codecs::uplink;
-  const fs::path dir = fs::temp_directory_path() / ("dcgw-e2e-seq-" + std::to_string(::getpid()));
-  fs::remove_all(dir);
-  fs::create_directories(dir);
+  namespace e2e = dcgw::testing::e2e;
+  const fs::path dir = e2e::freshDir("e2e-seq");
   const std::string bin = DCGW_BINARY;
-  Process receiver({bin, "receive", "--rest", "0"}, dir / "rest.out", dir / "rest.err");
-  const std::string restPort = receiver.awaitStderr(R"(rest listening on [0-9.]+:(\d+))");
-  ASSERT_FALSE(restPort.empty());
+  auto rest = e2e::restReceiver(dir);
+  ASSERT_FALSE(rest.port.empty());
+  Process& receiver = *rest.process;
   const std::string db = (dir / "dcgw.db").string();
   dcgw::codecs::Bytes key;
   ASSERT_TRUE(dcgw::codecs::fromHex(kKey, key));
   {
     dcgw::store::SqliteStore store(db);
-    dcgw::store::DestinationConfig d;
-    d.settings.name = "rest";
-    d.settings.host = "http://127.0.0.1:" + restPort + "/api/datapacket";
-    auto dest = store.createDestination(d, 0);
-    ASSERT_TRUE(dest.ok());
-    auto loc = store.createLocation({0, "Depot", "", {*dest}});
-    ASSERT_TRUE(loc.ok());
-    ASSERT_TRUE(store.upsertDevice({"20000009", *loc, "E2E 009", key}).ok());
+    ASSERT_NE(e2e::seedOneDevice(store, rest.url(), "20000009", "E2E 009"), 0);
     auto tx = store.begin();
     ASSERT_TRUE(tx->setLastSequence("20000009", 4294967285u).ok());  // ten before the wrap
     tx->commit();
   }
   std::ofstream(dir / "dcgw.json") << "{}";
-  Process serve({bin, "serve", "--db", db, "--config", (dir / "dcgw.json").string(),
-                 "--uplink-port", "0", "--admin-port", "0", "--stats-seconds", "0"},
-                dir / "serve.out", dir / "serve.err");
-  const std::string port = serve.awaitStderr(R"(uplink listening on [0-9.]+:(\d+))");
+  auto gateway = e2e::startServe(dir, db, dir / "dcgw.json");
+  const std::string port = gateway.uplinkPort;
   ASSERT_FALSE(port.empty());
+  Process& serve = *gateway.process;
 
   // The simulator continues after WELCOME's lastSequence: 4294967286 .. 4294967295, 1 .. 20.
   Process sim({bin, "simulate", "--port", port, "--first-serial", "20000009", "--key", kKey,
