@@ -10,20 +10,7 @@ void addAuditRoutes(RouteTable& t, Api& api) {
     std::int64_t before = std::numeric_limits<std::int64_t>::max();
     int limit = 100;
     control::FieldErrors e;
-    if (auto b = r.param("before")) {
-      if (auto v = wholeNumber(*b, 0, std::numeric_limits<std::int64_t>::max())) {
-        before = *v;
-      } else {
-        e.add("before", "the `next` of a previous page, not '" + *b + "'");
-      }
-    }
-    if (auto l = r.param("limit")) {
-      if (auto v = wholeNumber(*l, 1, 500)) {
-        limit = static_cast<int>(*v);
-      } else {
-        e.add("limit", "from 1 to 500, not '" + *l + "'");
-      }
-    }
+    pageParams(r, "before", 0, before, limit, e);
     throwIfAny(e);
     auto page = api.store.audit(before, limit + 1);
     const bool more = static_cast<int>(page.size()) > limit;

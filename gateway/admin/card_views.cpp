@@ -141,20 +141,7 @@ int replyCardEvents(Request& r, Api& api, store::CardEventFilter filter) {
   filter.beforeId = 0;
   filter.limit = 100;
   control::FieldErrors e;
-  if (auto b = r.param("before")) {
-    if (auto v = wholeNumber(*b, 1, std::numeric_limits<std::int64_t>::max())) {
-      filter.beforeId = *v;
-    } else {
-      e.add("before", "the `next` of a previous page, not '" + *b + "'");
-    }
-  }
-  if (auto l = r.param("limit")) {
-    if (auto v = wholeNumber(*l, 1, 500)) {
-      filter.limit = static_cast<int>(*v);
-    } else {
-      e.add("limit", "from 1 to 500, not '" + *l + "'");
-    }
-  }
+  pageParams(r, "before", 1, filter.beforeId, filter.limit, e);
   throwIfAny(e);
   const int limit = filter.limit;
   ++filter.limit;
@@ -175,15 +162,10 @@ int replyCardEvents(Request& r, Api& api, store::CardEventFilter filter) {
 
 int replyCardSessions(Request& r, Api& api, const std::string& card, const std::string& serial) {
   int limit = 50;
-  if (auto l = r.param("limit")) {
-    auto v = wholeNumber(*l, 1, 500);
-    if (!v) {
-      control::FieldErrors e;
-      e.add("limit", "from 1 to 500, not '" + *l + "'");
-      throwIfAny(e);
-    }
-    limit = static_cast<int>(*v);
-  }
+  std::int64_t unused = 0;
+  control::FieldErrors e;
+  pageParams(r, nullptr, 0, unused, limit, e);
+  throwIfAny(e);
   std::string out;
   JsonWriter w(out);
   w.beginObject();

@@ -105,20 +105,7 @@ void addFileRoutes(RouteTable& t, Api& api) {
     store::FileFilter f;
     f.serial = r.var("serial");
     control::FieldErrors e;
-    if (auto b = r.param("before")) {
-      if (auto v = wholeNumber(*b, 1, std::numeric_limits<std::int64_t>::max())) {
-        f.beforeId = *v;
-      } else {
-        e.add("before", "the `next` of a previous page, not '" + *b + "'");
-      }
-    }
-    if (auto l = r.param("limit")) {
-      if (auto v = wholeNumber(*l, 1, 500)) {
-        f.limit = static_cast<int>(*v);
-      } else {
-        e.add("limit", "from 1 to 500, not '" + *l + "'");
-      }
-    }
+    pageParams(r, "before", 1, f.beforeId, f.limit, e);
     throwIfAny(e);
     const int limit = f.limit;
     ++f.limit;

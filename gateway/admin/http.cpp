@@ -1,6 +1,8 @@
 // The admin API's shared plumbing: error bodies, JSON bodies and fields, path ids.
 #include "gateway/admin/http.hpp"
 
+#include <limits>
+
 #include <algorithm>
 
 namespace dcgw::admin {
@@ -89,6 +91,24 @@ std::optional<std::int64_t> wholeNumber(const std::string& s, std::int64_t lo, s
   }
   if (v < lo || v > hi) return std::nullopt;
   return v;
+}
+
+void pageParams(const Request& r, const char* cursor, std::int64_t min, std::int64_t& at,
+                int& limit, control::FieldErrors& e) {
+  if (auto b = cursor ? r.param(cursor) : std::nullopt) {
+    if (auto v = wholeNumber(*b, min, std::numeric_limits<std::int64_t>::max())) {
+      at = *v;
+    } else {
+      e.add(cursor, "the `next` of a previous page, not '" + *b + "'");
+    }
+  }
+  if (auto l = r.param("limit")) {
+    if (auto v = wholeNumber(*l, 1, 500)) {
+      limit = static_cast<int>(*v);
+    } else {
+      e.add("limit", "from 1 to 500, not '" + *l + "'");
+    }
+  }
 }
 
 void checkKnown(const JsonValue& body, std::initializer_list<const char*> known,

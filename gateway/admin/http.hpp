@@ -89,4 +89,10 @@ struct Request {
   }
 };
 
+// The paging parameters of a list: `cursor` (the name of the `next` a previous page gave: a whole
+// number from `min`) into `at`, and `limit` (1 to 500) into `limit`; each one absent keeps its
+// default, each bad one is added to the errors. `cursor` null: a list of one page (limit only).
+void pageParams(const Request& r, const char* cursor, std::int64_t min, std::int64_t& at,
+                int& limit, control::FieldErrors& e);
+
 }  // namespace dcgw::admin

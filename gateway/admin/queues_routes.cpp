@@ -57,20 +57,7 @@ store::EntryFilter entryFilter(const Request& r) {
         (std::string(k) == "from" ? f.fromMs : f.toMs) = *ms;
       }
     }
-  if (auto a = r.param("after")) {
-    if (auto v = wholeNumber(*a, 0, std::numeric_limits<std::int64_t>::max())) {
-      f.afterId = *v;
-    } else {
-      e.add("after", "the `next` of a previous page, not '" + *a + "'");
-    }
-  }
-  if (auto l = r.param("limit")) {
-    if (auto v = wholeNumber(*l, 1, 500)) {
-      f.limit = static_cast<int>(*v);
-    } else {
-      e.add("limit", "from 1 to 500, not '" + *l + "'");
-    }
-  }
+  pageParams(r, "after", 0, f.afterId, f.limit, e);
   throwIfAny(e);
   return f;
 }
