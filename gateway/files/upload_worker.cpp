@@ -4,14 +4,13 @@
 
 #include <openssl/sha.h>
 #include <spdlog/spdlog.h>
-#include <sys/resource.h>
 #include <unistd.h>
 
 #include <algorithm>
-#include <cerrno>
-#include <cstring>
 #include <exception>
 #include <vector>
+
+#include "gateway/common/thread_priority.hpp"
 
 namespace dcgw::files {
 
@@ -48,11 +47,9 @@ void UploadWorker::adopt(const store::FileUploadRecord& rec) {
 
 void UploadWorker::start() {
   thread_ = std::thread([this] {
-    // Hashing and copying megabytes is bulk work: on a small machine it must not take the CPU
-    // from the threads that acknowledge packets (issue 13: uploads must not stall ingest). On
-    // Linux a thread's nice value is its own; raising it needs no privilege.
-    if (::setpriority(PRIO_PROCESS, static_cast<id_t>(::gettid()), 10) != 0)
-      spdlog::debug("files: the file worker keeps its priority: {}", std::strerror(errno));
+    // Hashing and copying megabytes is bulk work: it must not take the CPU from the threads
+    // that acknowledge packets (issue 13: uploads must not stall ingest).
+    common::lowerThisThreadsPriority("files: a file worker");
     run();
   });
 }

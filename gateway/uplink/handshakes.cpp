@@ -14,6 +14,7 @@
 #include <stdexcept>
 #include <unordered_map>
 
+#include "gateway/common/thread_priority.hpp"
 #include "gateway/uplink/transport.hpp"
 
 namespace dcgw::uplink {
@@ -177,7 +178,11 @@ void HandshakePool::start() {
     ::epoll_ctl(w->epollFd, EPOLL_CTL_ADD, w->wakeFd, &ev);
     Worker& ref = *w;
     workers_.push_back(std::move(w));
-    ref.thread = std::thread([this, &ref] { ref.run(*this); });
+    ref.thread = std::thread([this, &ref] {
+      // A storm of reconnecting trackers must not delay the ACKs of those already connected.
+      common::lowerThisThreadsPriority("uplink TLS handshakes");
+      ref.run(*this);
+    });
   }
 }
 
