@@ -88,11 +88,14 @@ void appendUtf8(std::string& out, char32_t cp) {
   }
 }
 
-// Length without the trailing padding: spaces, NULs and 0xFF (unwritten card memory).
-std::size_t unpaddedLength(ByteView bytes) {
-  std::size_t n = bytes.size();
+// The text without its padding: spaces and NULs at either end, 0xFF (unwritten card memory) at
+// the end. Leading spaces are trimmed as the public decoders trim them (a name some equipment
+// writes right-aligned).
+ByteView unpadded(ByteView bytes) {
+  std::size_t from = 0, n = bytes.size();
   while (n > 0 && (bytes[n - 1] == ' ' || bytes[n - 1] == 0x00 || bytes[n - 1] == 0xFF)) --n;
-  return n;
+  while (from < n && (bytes[from] == ' ' || bytes[from] == 0x00)) ++from;
+  return bytes.subspan(from, n - from);
 }
 
 }  // namespace
@@ -100,15 +103,19 @@ std::size_t unpaddedLength(ByteView bytes) {
 std::string decodeCodePage(std::uint8_t codePage, ByteView bytes, bool* ok) {
   const UpperHalf* table = tableFor(codePage);
   std::string out;
-  const std::size_t n = unpaddedLength(bytes);
-  out.reserve(n);
-  for (std::size_t i = 0; i < n; ++i) {
-    const std::uint8_t b = bytes[i];
+  const ByteView text = unpadded(bytes);
+  out.reserve(text.size());
+  for (const std::uint8_t b : text) {
     char32_t cp = b;
     if (b < 0x20 || b == 0x7F) {
       cp = kReplacement;  // control characters are never text in a tachograph name
+    } else if (b >= 0x80 && table == nullptr) {
+      // A code page the regulation does not list (0, 0xFF...): read as ISO-8859-1, the most
+      // likely intent, and reported.
+      cp = b >= 0xA0 ? b : kReplacement;
+      if (ok != nullptr) *ok = false;
     } else if (b >= 0x80) {
-      cp = table != nullptr ? (*table)[b - 0x80] : 0;
+      cp = (*table)[b - 0x80];
       if (cp == 0) cp = kReplacement;
     }
     if (cp == kReplacement && ok != nullptr) *ok = false;
@@ -119,10 +126,9 @@ std::string decodeCodePage(std::uint8_t codePage, ByteView bytes, bool* ok) {
 
 std::string decodeIa5(ByteView bytes, bool* ok) {
   std::string out;
-  const std::size_t n = unpaddedLength(bytes);
-  out.reserve(n);
-  for (std::size_t i = 0; i < n; ++i) {
-    const std::uint8_t b = bytes[i];
+  const ByteView text = unpadded(bytes);
+  out.reserve(text.size());
+  for (const std::uint8_t b : text) {
     if (b < 0x20 || b > 0x7E) {
       out += '?';
       if (ok != nullptr) *ok = false;

@@ -12,12 +12,14 @@
 namespace dcgw::codecs::ddd {
 
 // Text in one of chapter 4's code pages (1, 2, 3, 5, 7, 9, 13, 15, 16: ISO/IEC 8859-n; 80: KOI8-R;
-// 85: KOI8-U) to UTF-8, trailing spaces, NULs and 0xFF padding trimmed. Bytes a code page does
-// not map, and every byte above 0x7F under an unknown code page, become U+FFFD and `*ok` (when
-// given) is set false; an empty (all padding) value is fine.
+// 85: KOI8-U) to UTF-8, its padding trimmed (spaces and NULs at either end, 0xFF at the end).
+// Bytes a code page does not map become U+FFFD; under a code page not in the list, bytes above
+// 0x7F are read as ISO-8859-1 (0x80-0x9F: U+FFFD). Either sets `*ok` (when given) false; an
+// empty (all padding) value is fine.
 std::string decodeCodePage(std::uint8_t codePage, ByteView bytes, bool* ok = nullptr);
 
-// IA5String (7-bit ASCII) with its padding (spaces, NULs, 0xFF) trimmed from the end; any byte
+// IA5String (7-bit ASCII) with its padding trimmed (spaces and NULs at either end, 0xFF at the
+// end); any byte
 // outside 0x20..0x7E becomes '?' and `*ok` (when given) is set false.
 std::string decodeIa5(ByteView bytes, bool* ok = nullptr);
 

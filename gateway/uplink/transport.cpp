@@ -337,7 +337,7 @@ bool Transport::process(Connection& c, const std::uint8_t* fresh, std::size_t n)
       updateInterest(c);
       break;
     }
-    up::ScanResult r = up::scanFrame(data.subspan(used), events_.maxFrameBytes(c));
+    up::ScanResult r = events_.scan(c, data.subspan(used));
     if (r.scan == up::Scan::NeedMore) break;
     if (r.scan == up::Scan::Bad) {
       if (r.error == up::ErrorCode::FrameTooLarge && c.state != Connection::State::Open)
@@ -486,7 +486,7 @@ void Transport::fail(Connection& c, up::ErrorCode code, const std::string& reaso
     closeNow(c);  // no TLS session to say it in
     return;
   }
-  up::appendError(c.out, code, reason);
+  events_.appendError(c, code, reason, c.out);
   flush(c);
 }
 

@@ -70,6 +70,18 @@ class TransportEvents {
   virtual const std::string& name(const Connection& c) = 0;
   // The largest whole frame accepted now from this connection.
   virtual std::size_t maxFrameBytes(const Connection& c) = 0;
+  // Cuts the next whole frame from the front of `data`, never a partial one (default:
+  // schema/uplink.md's framing up to maxFrameBytes); a protocol of its own on this transport
+  // (Teltonika's) cuts its frames here and reads them back in onFrame.
+  virtual codecs::uplink::ScanResult scan(const Connection& c, codecs::ByteView data) {
+    return codecs::uplink::scanFrame(data, maxFrameBytes(c));
+  }
+  // What tells the peer why its connection closes (default: an uplink ERROR frame); a protocol
+  // that has no such frame appends nothing.
+  virtual void appendError(const Connection& /*c*/, codecs::uplink::ErrorCode code,
+                           const std::string& reason, codecs::Bytes& out) {
+    codecs::uplink::appendError(out, code, reason);
+  }
   // One whole frame. false: the connection is closing (or closed).
   virtual bool onFrame(Connection& c, const codecs::uplink::FrameView& f) = 0;
   // The connection leaves Login or Open (an ERROR is being sent, or it is gone): once each,

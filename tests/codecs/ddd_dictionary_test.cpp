@@ -29,16 +29,29 @@ TEST(DddCodePage, Latin2AndGreekAndKoi8R) {
   EXPECT_TRUE(ok);
 }
 
-TEST(DddCodePage, UnmappedByteAndUnknownCodePageBecomeReplacement) {
+TEST(DddCodePage, AnUnmappedByteIsReplacedAndAnUnknownCodePageReadAsLatin1) {
   bool ok = true;
   // 0xA5 has no character in ISO/IEC 8859-3.
   EXPECT_EQ(decodeCodePage(3, view(Bytes{'a', 0xA5}), &ok), "a\xEF\xBF\xBD");
   EXPECT_FALSE(ok);
   ok = true;
-  EXPECT_EQ(decodeCodePage(42, view(Bytes{'a', 0xE9}), &ok), "a\xEF\xBF\xBD");
+  // Code page 42 is not in chapter 4's list: ISO/IEC 8859-1 (0xE9 is U+00E9), reported.
+  EXPECT_EQ(decodeCodePage(42, view(Bytes{'a', 0xE9}), &ok), "a\xC3\xA9");
+  EXPECT_FALSE(ok);
+  ok = true;
+  EXPECT_EQ(decodeCodePage(0, view(Bytes{'a', 0x85}), &ok), "a\xEF\xBF\xBD");  // a C1 control
   EXPECT_FALSE(ok);
   ok = true;
   EXPECT_EQ(decodeCodePage(42, view(Bytes{'a', 'b'}), &ok), "ab");  // ASCII reads under any
+  EXPECT_TRUE(ok);
+}
+
+TEST(DddCodePage, PaddingIsTrimmedAtBothEnds) {
+  bool ok = true;
+  EXPECT_EQ(decodeCodePage(1, view(Bytes{' ', ' ', 'S', 'M', 'I', 'T', 'H', ' ', 0x00, 0xFF}), &ok),
+            "SMITH");
+  EXPECT_EQ(decodeIa5(view(Bytes{0x00, ' ', '1', '2', ' ', 0xFF}), &ok), "12");
+  EXPECT_EQ(decodeCodePage(1, view(Bytes{'A', ' ', 'B'}), &ok), "A B");  // inner spaces kept
   EXPECT_TRUE(ok);
 }
 

@@ -309,14 +309,15 @@ TEST(DddVu, Gen2RecordTooSmallForItsFieldsIsSkippedWithAWarning) {
 }
 
 TEST(DddVu, TextOutsideItsCodePageIsAWarningNamingTheField) {
-  // VehicleRegistrationNumber (2.167) under code page 42, which chapter 4 does not define.
+  // VehicleRegistrationNumber (2.167) under code page 42, which chapter 4 does not define: read
+  // as ISO/IEC 8859-1, with a warning.
   VuSpec s = sampleVuSpec(Generation::Gen1);
   s.registrationCodePage = 42;
   const Bytes overview = testing::overviewBlock(s);
   const ParsedFile f = parse(overview);
   ASSERT_TRUE(f.vu);
   EXPECT_EQ(f.vu->registrationNumber,
-            "M-\xEF\xBF\xBD"
+            "M-\xC3\x9C"
             "B 123");
   ASSERT_EQ(f.warnings.size(), 1u) << warningsOf(f);
   EXPECT_EQ(f.warnings[0].offset, 2 + 194 + 194 + 17 + 1);  // the codePage byte
