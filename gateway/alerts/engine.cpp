@@ -1,7 +1,9 @@
 // Gathers the rules' inputs from the store, evaluates, ingests the packets, records the state.
 #include "gateway/alerts/engine.hpp"
 
+#include <algorithm>
 #include <future>
+#include <set>
 
 #include <spdlog/spdlog.h>
 
@@ -55,11 +57,15 @@ void AlertEngine::stop() {
 
 void AlertEngine::loop() {
   std::int64_t next = clock_.nowMs();
+  std::int64_t earliest = next;  // a wake-up runs no sooner than this
   for (;;) {
     {
       std::unique_lock l(mu_);
-      while (!stop_ && !wake_ && clock_.nowMs() < next)
-        clock_.waitFor(cv_, l, next - clock_.nowMs());
+      for (;;) {
+        const std::int64_t now = clock_.nowMs();
+        if (stop_ || now >= next || (wake_ && now >= earliest)) break;
+        clock_.waitFor(cv_, l, (wake_ ? std::min(next, earliest) : next) - now);
+      }
       if (stop_) return;
       wake_ = false;
     }
@@ -69,7 +75,11 @@ void AlertEngine::loop() {
       // A store that cannot be read now (busy, lost): the next round tries again.
       spdlog::warn("alerts: evaluation failed: {}", e.what());
     }
-    next = clock_.nowMs() + options_.intervalMs;
+    const std::int64_t now = clock_.nowMs();
+    next = now + options_.intervalMs;
+    // Wake-ups come with packets (a driving-time warning changing) and changes: under load,
+    // one run per minWakeGapMs at most, not one per packet.
+    earliest = now + options_.minWakeGapMs;
   }
 }
 
@@ -119,19 +129,26 @@ int AlertEngine::runOnce() {
   Inputs in;
   in.nowMs = clock_.nowMs();
   in.settings = store_.allAlertSettings();
+  in.conditions = store_.alertConditions();
+  std::set<std::string> on;  // the rules some location has switched on
+  for (const auto& s : in.settings)
+    for (const auto& r : s.rules) on.insert(r.rule);
+  // Nothing switched on and nothing to clear: a gateway whose admins use no alerts pays for
+  // none (the inputs below read every device, and compliance every download).
+  if (on.empty() && in.conditions.empty()) return 0;
   for (const auto& l : store_.locations()) in.locationDestinations[l.id] = l.destinationIds;
   in.devices = store_.devices();
   for (const auto& d : store_.destinations())
     in.destinations.push_back({d.id, d.settings.name, d.enabled, d.paused, store_.state(d.id)});
   if (facts_) {
-    in.cardExpiries = facts_->cardExpiries();
-    in.downloadsDue = facts_->downloadsDue();
+    if (on.count("card-expiry")) in.cardExpiries = facts_->cardExpiries();
+    if (on.count("vu-download-overdue") || on.count("card-download-overdue"))
+      in.downloadsDue = facts_->downloadsDue();
   }
   {
     std::lock_guard l(seenMu_);
     in.timeWarnings = seen_;
   }
-  in.conditions = store_.alertConditions();
   int stored = 0;
   for (const Action& a : evaluate(in)) {
     switch (a.kind) {

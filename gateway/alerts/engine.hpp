@@ -36,6 +36,8 @@ class AlertEngine {
  public:
   struct Options {
     std::int64_t intervalMs{30'000};
+    // The least time between two runs when woken (a DDS packet, a change) before the interval.
+    std::int64_t minWakeGapMs{1'000};
   };
   // feed (may be null): configuration changes wake the engine. facts (may be null): none.
   AlertEngine(store::Backend& store, ingest::Ingestor& ingestor, common::Clock& clock,
