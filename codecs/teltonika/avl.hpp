@@ -1,4 +1,4 @@
-// Teltonika AVL data (schema/teltonika.md section 4): the records of Codec 8, 8 Extended and 16,
+// Teltonika AVL data (schema/teltonika.md section 3): the records of Codec 8, 8 Extended and 16,
 // decoded from the data field (codec id .. number of data 2) that TCP and UDP both carry.
 #pragma once
 

@@ -1,4 +1,4 @@
-// Teltonika TCP framing (schema/teltonika.md sections 2-3, 5): the IMEI login, the FF ping, the
+// Teltonika TCP framing (schema/teltonika.md sections 1, 2, 4, 5): the IMEI login, the FF ping, the
 // AVL and command frames with their CRC-16/IBM, and the server's replies. Pure: the listener
 // feeds it the bytes it has and consumes only what a scan says is whole.
 #pragma once

@@ -1,4 +1,4 @@
-// Bad Teltonika input (issue 15 "Bad input", schema/teltonika.md section 8): lying lengths, CRC
+// Bad Teltonika input (issue 15 "Bad input", schema/teltonika.md section 4): lying lengths, CRC
 // mismatches, N1 != N2, record counts and IO value lengths over the frame, trailing bytes, IMEIs
 // that are not 15 digits, frames before the login, and every partial frame waiting for more.
 #include <gtest/gtest.h>

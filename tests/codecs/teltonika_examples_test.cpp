@@ -3,6 +3,8 @@
 // UDP Codec 8 and 8 Extended), decoded byte for byte: time, position, every IO, CRC, replies.
 #include <gtest/gtest.h>
 
+#include <fstream>
+#include <sstream>
 #include <string>
 
 #include "codecs/teltonika/frame.hpp"
@@ -251,6 +253,30 @@ TEST(TeltonikaExamples, Crc16IbmMatchesItsCheckValue) {
   EXPECT_EQ(crc16(ByteView(reinterpret_cast<const std::uint8_t*>(check.data()), check.size())),
             0xBB3D);
   EXPECT_EQ(crc16(ByteView{}), 0);
+}
+
+// schema/teltonika.md section 8 annotates the first Codec 8 example line by line; its hex
+// columns, joined, must be the wiki's frame.
+TEST(TeltonikaExamples, TheSchemaAnnotatedExampleIsTheWikiFrame) {
+  std::ifstream in(std::string(DCGW_SOURCE_DIR) + "/schema/teltonika.md");
+  ASSERT_TRUE(in.good());
+  std::stringstream ss;
+  ss << in.rdbuf();
+  const std::string doc = ss.str();
+  const std::size_t section = doc.find("## 8. Worked examples");
+  ASSERT_NE(section, std::string::npos);
+  const std::size_t open = doc.find("```\n", section);
+  const std::size_t close = doc.find("```", open + 4);
+  ASSERT_NE(close, std::string::npos);
+  std::istringstream lines(doc.substr(open + 4, close - open - 4));
+  std::string line, joined;
+  while (std::getline(lines, line)) joined += line.substr(0, line.find("  "));
+  Bytes b;
+  ASSERT_TRUE(fromHex(joined, b)) << joined;
+  EXPECT_EQ(toHex(b, true),
+            "000000000000003608010000016B40D8EA30010000000000000000000000000000000105021503010101"
+            "425E0F01F10000601A014E0000000000000000010000C7CF");
+  EXPECT_EQ(tryFrame(b).scan, Scan::Frame);
 }
 
 }  // namespace
