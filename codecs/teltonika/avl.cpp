@@ -28,6 +28,24 @@ std::string hex2(std::uint8_t v) {
   return buf;
 }
 
+// Where a read happens, turned into a field name only when it fails (decoding stays free of
+// string work on the hot path): "record 2 N4 element 1 of 3 value".
+struct Field {
+  const char* name;
+  std::size_t record{0};       // 1-based; 0: outside the records
+  const char* group{nullptr};  // "N1", "N2", "N4", "N8", "NX"
+  std::uint64_t k{0}, n{0};    // element k of n within the group
+  std::string text() const {
+    std::string s;
+    if (record) s = "record " + std::to_string(record) + " ";
+    if (group) {
+      s += group;
+      s += k ? " element " + std::to_string(k) + " of " + std::to_string(n) + " " : " ";
+    }
+    return s + name;
+  }
+};
+
 // A reader of the data field that names what it failed to read.
 class FieldReader {
  public:
@@ -37,26 +55,27 @@ class FieldReader {
   std::size_t position() const { return r_.position(); }
   std::size_t remaining() const { return r_.remaining(); }
 
-  bool uint(std::size_t width, const std::string& field, std::uint64_t& out) {
-    const std::size_t at = offset();
+  bool uint(std::size_t width, const Field& field, std::uint64_t& out) {
     out = 0;
+    if (!r_.has(width)) {
+      error_ = makeError(field.text(), offset(),
+                         std::to_string(width) + " bytes, but the data field ends after " +
+                             std::to_string(r_.remaining()));
+      return false;
+    }
     for (std::size_t i = 0; i < width; ++i) {
       std::uint8_t b = 0;
-      if (!r_.readU8(b)) {
-        error_ = makeError(
-            field, at,
-            std::to_string(width) + " bytes, but the data field ends after " + std::to_string(i));
-        return false;
-      }
+      r_.readU8(b);
       out = out << 8 | b;
     }
     return true;
   }
-  bool bytes(std::size_t n, const std::string& field, ByteView& out) {
-    if (!r_.readBytes(n, out)) {
-      error_ = makeError(field, offset(),
-                         std::to_string(n) + " bytes, but the data field holds only " +
-                             std::to_string(r_.remaining()) + " more");
+  bool skip(std::size_t n, const Field& field) {
+    if (!r_.skip(n)) {
+      error_ =
+          makeError(field.text(), offset(),
+                    std::to_string(n) + " bytes (IO value length over the frame), but " +
+                        "the data field holds only " + std::to_string(r_.remaining()) + " more");
       return false;
     }
     return true;
@@ -74,90 +93,72 @@ bool readRecord(FieldReader& r, ByteView view, std::uint8_t codec, std::size_t i
                 AvlRecord& rec, Error& err) {
   const Widths w = widthsOf(codec);
   const std::size_t start = r.position();
-  const std::string at = "record " + std::to_string(index + 1) + " ";
+  const std::size_t at = index + 1;
   std::uint64_t v = 0;
   rec.codec = codec;
   auto fail = [&] {
     err = r.take();
     return false;
   };
-  if (!r.uint(8, at + "timestamp", v)) return fail();
+  if (!r.uint(8, {"timestamp", at}, v)) return fail();
   rec.timestampMs = v;
-  if (!r.uint(1, at + "priority", v)) return fail();
+  if (!r.uint(1, {"priority", at}, v)) return fail();
   rec.priority = static_cast<std::uint8_t>(v);
-  if (!r.uint(4, at + "longitude", v)) return fail();
+  if (!r.uint(4, {"longitude", at}, v)) return fail();
   rec.gps.longitude = static_cast<std::int32_t>(static_cast<std::uint32_t>(v));
-  if (!r.uint(4, at + "latitude", v)) return fail();
+  if (!r.uint(4, {"latitude", at}, v)) return fail();
   rec.gps.latitude = static_cast<std::int32_t>(static_cast<std::uint32_t>(v));
-  if (!r.uint(2, at + "altitude", v)) return fail();
+  if (!r.uint(2, {"altitude", at}, v)) return fail();
   rec.gps.altitude = static_cast<std::int16_t>(static_cast<std::uint16_t>(v));
-  if (!r.uint(2, at + "angle", v)) return fail();
+  if (!r.uint(2, {"angle", at}, v)) return fail();
   rec.gps.angle = static_cast<std::uint16_t>(v);
-  if (!r.uint(1, at + "satellites", v)) return fail();
+  if (!r.uint(1, {"satellites", at}, v)) return fail();
   rec.gps.satellites = static_cast<std::uint8_t>(v);
-  if (!r.uint(2, at + "speed", v)) return fail();
+  if (!r.uint(2, {"speed", at}, v)) return fail();
   rec.gps.speed = static_cast<std::uint16_t>(v);
-  if (!r.uint(w.event, at + "event IO id", v)) return fail();
+  if (!r.uint(w.event, {"event IO id", at}, v)) return fail();
   rec.eventIoId = static_cast<std::uint16_t>(v);
   if (w.generation) {
-    if (!r.uint(1, at + "generation type", v)) return fail();
+    if (!r.uint(1, {"generation type", at}, v)) return fail();
     rec.generationType = static_cast<std::uint8_t>(v);
   }
-  if (!r.uint(w.count, at + "total IO count", v)) return fail();
+  if (!r.uint(w.count, {"total IO count", at}, v)) return fail();
   rec.totalIoCount = static_cast<std::uint16_t>(v);
 
-  struct Pending {
-    IoElement e;
-    std::size_t pos;  // of the value within the data field
-  };
-  std::vector<Pending> pending;
   static constexpr std::size_t kWidths[] = {1, 2, 4, 8};
-  for (std::size_t width : kWidths) {
-    const std::string group = at + "N" + std::to_string(width);
+  static constexpr const char* kGroups[] = {"N1", "N2", "N4", "N8"};
+  for (int g = 0; g < 4; ++g) {
+    const std::size_t width = kWidths[g];
     std::uint64_t n = 0;
-    if (!r.uint(w.count, group + " count", n)) return fail();
-    for (std::uint64_t k = 0; k < n; ++k) {
-      const std::string el =
-          group + " element " + std::to_string(k + 1) + " of " + std::to_string(n);
-      Pending p;
-      if (!r.uint(w.id, el + " id", v)) return fail();
-      p.e.id = static_cast<std::uint16_t>(v);
-      p.pos = r.position();
-      if (!r.uint(width, el + " value", v)) return fail();
-      p.e.length = static_cast<std::uint16_t>(width);
-      p.e.value = v;
-      pending.push_back(p);
+    if (!r.uint(w.count, {"count", at, kGroups[g]}, n)) return fail();
+    for (std::uint64_t k = 1; k <= n; ++k) {
+      IoElement e;
+      if (!r.uint(w.id, {"id", at, kGroups[g], k, n}, v)) return fail();
+      e.id = static_cast<std::uint16_t>(v);
+      e.offset = static_cast<std::uint32_t>(r.position() - start);
+      if (!r.uint(width, {"value", at, kGroups[g], k, n}, v)) return fail();
+      e.length = static_cast<std::uint16_t>(width);
+      e.value = v;
+      rec.io.push_back(e);
     }
   }
   if (w.variableGroup) {
-    const std::string group = at + "NX";
     std::uint64_t n = 0;
-    if (!r.uint(2, group + " count", n)) return fail();
-    for (std::uint64_t k = 0; k < n; ++k) {
-      const std::string el =
-          group + " element " + std::to_string(k + 1) + " of " + std::to_string(n);
-      Pending p;
-      if (!r.uint(2, el + " id", v)) return fail();
-      p.e.id = static_cast<std::uint16_t>(v);
-      if (!r.uint(2, el + " length", v)) return fail();
-      p.e.length = static_cast<std::uint16_t>(v);
-      p.e.variable = true;
-      p.pos = r.position();
-      ByteView ignored;
-      if (!r.bytes(p.e.length,
-                   el + " value (IO value length " + std::to_string(v) + " over the frame)",
-                   ignored))
-        return fail();
-      pending.push_back(p);
+    if (!r.uint(2, {"count", at, "NX"}, n)) return fail();
+    for (std::uint64_t k = 1; k <= n; ++k) {
+      IoElement e;
+      if (!r.uint(2, {"id", at, "NX", k, n}, v)) return fail();
+      e.id = static_cast<std::uint16_t>(v);
+      if (!r.uint(2, {"length", at, "NX", k, n}, v)) return fail();
+      e.length = static_cast<std::uint16_t>(v);
+      e.variable = true;
+      e.offset = static_cast<std::uint32_t>(r.position() - start);
+      if (!r.skip(e.length, {"value", at, "NX", k, n})) return fail();
+      rec.io.push_back(e);
     }
   }
   const ByteView raw = view.subspan(start, r.position() - start);
   rec.raw.assign(raw.begin(), raw.end());
-  rec.io.reserve(pending.size());
-  for (Pending& p : pending) {
-    p.e.offset = static_cast<std::uint32_t>(p.pos - start);
-    rec.io.push_back(p.e);
-  }
   return true;
 }
 
@@ -219,7 +220,7 @@ Result<AvlData> decodeAvlData(ByteView data, std::size_t base) {
                          " bytes, the data field holds " + std::to_string(room));
   FieldReader r(body, base);
   std::uint64_t skip = 0;
-  r.uint(2, "codec id and number of data 1", skip);
+  r.uint(2, {"codec id and number of data 1"}, skip);
   out.records.reserve(n1);
   for (std::size_t i = 0; i < n1; ++i) {
     AvlRecord rec;

@@ -165,7 +165,7 @@ TEST(TeltonikaBadInput, AnNxValueLengthOverTheFrame) {
   const FrameScan s = tryFrame(wrapFrame(data));
   EXPECT_EQ(s.problem, FrameProblem::Content);
   EXPECT_NE(s.error.field.find("NX element 1 of 1 value"), std::string::npos) << s.error.message();
-  EXPECT_NE(s.error.field.find("over the frame"), std::string::npos) << s.error.message();
+  EXPECT_NE(s.error.expected.find("over the frame"), std::string::npos) << s.error.message();
   EXPECT_EQ(s.error.offset, 8 + lenAt + 2);
 }
 
