@@ -7,7 +7,7 @@ set -euo pipefail
 build=$1 src=$2 secs=${3:-20}
 work=$(mktemp -d); trap 'rm -rf "$work"' EXIT
 mkdir -p "$work/packets" "$work/frames" "$work/json" "$work/uplink" "$work/http" "$work/ddd_vu" "$work/card" \
-  "$work/artifacts"
+  "$work/teltonika" "$work/artifacts"
 n=0
 while read -r hex; do
   n=$((n + 1))
@@ -38,9 +38,18 @@ make_card driver-card "$work/card/gen2v2-wrapped" --gen2v2 --wrapped --minimal
 make_card driver-card "$work/card/gen1-empty" --empty --minimal
 make_card workshop-card "$work/card/workshop" --minimal
 make_card workshop-card "$work/card/workshop-gen2" --gen2 --wrapped --minimal
+# Teltonika: the login, the wiki's Codec 8 / 8E / 16 / 12 frames with a ping between them, and
+# the wiki's UDP datagram (schema/teltonika.md section 8).
+tel() { printf '%s' "$2" | perl -ne 'print pack("H*", $_)' > "$work/teltonika/$1"; }
+tel login 000F333536333037303432343431303133
+tel session 000F333536333037303432343431303133000000000000003608010000016B40D8EA30010000000000000000000000000000000105021503010101425E0F01F10000601A014E0000000000000000010000C7CFFF000000000000004A8E010000016B412CEE000100000000000000000000000000000000010005000100010100010011001D00010010015E2C880002000B000000003544C87A000E000000001DD7E06A00000100002994
+tel codec16 000000000000005F10020000016BDBC7833000000000000000000000000000000000000B05040200010000030002000B00270042563A00000000016BDBC7871800000000000000000000000000000000000B05040200010000030002000B00260042563A00000200005FB3
+tel codec12 000000000000000F0C010500000007676574696E666F0100004312
+tel udp 003DCAFE0105000F33353230393330383634303336353508010000016B4F815B30010000000000000000000000000000000103021503010101425DBC000001
 status=0
 for target in fuzz_packet_decode:packets fuzz_binary_frame:frames fuzz_json_encode:json \
-    fuzz_uplink_frame:uplink fuzz_http_request:http fuzz_ddd_vu:ddd_vu fuzz_ddd_card:card; do
+    fuzz_uplink_frame:uplink fuzz_http_request:http fuzz_ddd_vu:ddd_vu fuzz_ddd_card:card \
+    fuzz_teltonika:teltonika; do
   name=${target%%:*} corpus=$work/${target##*:}
   echo "== $name ($secs s)"
   if ! "$build/tests/fuzz/$name" -max_total_time="$secs" -print_final_stats=1 \
