@@ -210,9 +210,10 @@ void SessionWorker::run(std::string reader, std::uint8_t protocol) {
                                        : instructionName(job.apdu.size() > 1 ? job.apdu[1] : 0);
     if (!s || response.size() < 2) {
       // A card pulled in the middle of an APDU shows as a failed transaction or as a reply of
-      // under 2 bytes; the reader's state tells it from a reader failure, once pcscd noticed.
+      // under 2 bytes; the reader's state tells it from a reader failure, once pcscd noticed:
+      // it polls its readers every 400 ms, later on a loaded machine, so up to 2 s are waited.
       bool gone = s ? true : cardGone(s.code);
-      for (int i = 0; !gone && i < 10; ++i) {
+      for (int i = 0; !gone && i < 40; ++i) {
         Bytes atr;
         const auto st = card->atr(atr);
         gone = !st && cardGone(st.code);

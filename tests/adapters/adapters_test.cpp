@@ -246,7 +246,7 @@ TEST(RestAdapter, OverallTimeoutBoundsADrippingServer) {
   t.join();
   EXPECT_EQ(r.outcome, Outcome::Retry);
   EXPECT_NE(r.reason.find("timed out"), std::string::npos) << r.reason;
-  EXPECT_LT(took, 1500ms);
+  EXPECT_LT(took, 5s);  // the server would drip for 10 s
 }
 
 // ---- SOAP (section 3.2) ----
@@ -363,7 +363,7 @@ TEST(XmlTcpAdapter, SendsOneDocumentPerConnection) {
   auto a = adapter(s);
   EXPECT_EQ(a->deliver(sampleEnvelope()).outcome, Outcome::Delivered);
   EXPECT_EQ(a->deliver(sampleEnvelope()).outcome, Outcome::Delivered);
-  for (int i = 0; i < 200 && sink.docs().size() < 2; ++i) std::this_thread::sleep_for(10ms);
+  for (int i = 0; i < 1000 && sink.docs().size() < 2; ++i) std::this_thread::sleep_for(10ms);
   auto docs = sink.docs();
   ASSERT_EQ(docs.size(), 2u);
   EXPECT_EQ(docs[0], kExpectedXml);

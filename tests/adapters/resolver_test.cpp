@@ -41,7 +41,7 @@ struct InjectedLookup {
 
 TEST(Resolver, ALookupThatDoesNotAnswerIsCutAtTheConnectTimeout) {
   InjectedLookup slow([](const std::string&, std::uint16_t port) {
-    std::this_thread::sleep_for(3s);  // a DNS server that does not answer
+    std::this_thread::sleep_for(10s);  // a DNS server that does not answer
     return std::vector<Poco::Net::SocketAddress>{Poco::Net::SocketAddress("127.0.0.1", port)};
   });
   for (const auto& s : {settings(Method::Rest, "http://slow.example.invalid:9/in", 0),
@@ -59,7 +59,7 @@ TEST(Resolver, ALookupThatDoesNotAnswerIsCutAtTheConnectTimeout) {
     EXPECT_EQ(r.reason,
               "cannot resolve 'slow.example.invalid': no answer within 300 ms (the connect "
               "timeout)");
-    EXPECT_LT(took, 2s) << "the worker waited for the lookup";
+    EXPECT_LT(took, 5s) << "the worker waited for the lookup";
   }
 }
 

@@ -176,7 +176,7 @@ TEST_F(Engine, TheThreadEvaluatesOnItsIntervalAndStops) {
                                           AlertEngine::Options{1000});
   engine_->start();
   clock_.advance(2 * kHourMs);
-  for (int i = 0; i < 200 && engine_->raised() == 0; ++i) {
+  for (int i = 0; i < 1000 && engine_->raised() == 0; ++i) {  // 10 s: a loaded CI
     clock_.advance(1000);
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
   }

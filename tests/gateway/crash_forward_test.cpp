@@ -292,6 +292,7 @@ TEST(Crash, KillNineWhileForwardingLosesAndReordersNothing) {
   std::mt19937 rng(std::random_device{}());
   constexpr std::uint32_t kPerDevice = 3000;
 
+  std::size_t goodTotal = 0, flakyTotal = 0;  // what the destinations received in the end
   // Three rounds killed at a random moment, then one left to finish sending.
   for (int round = 0; round < 4; ++round) {
     const bool last = round == 3;
@@ -328,11 +329,12 @@ TEST(Crash, KillNineWhileForwardingLosesAndReordersNothing) {
     }
     for (auto& th : threads) th.join();
     for (const auto& t : trackers) ASSERT_EQ(t.acked, kPerDevice) << t.serial;
-    // Let both destinations drain (the flaky one refuses its first messages and backs off).
-    for (int i = 0; i < 600; ++i) {
-      if (readReceiver(good.out, "good").total >= kDevices * kPerDevice &&
-          readReceiver(flaky.out, "flaky").total >= kDevices * kPerDevice)
-        break;
+    // Let both destinations drain (the flaky one refuses its first messages and backs off);
+    // 150 s for a slow (sanitizer) build, the test's TIMEOUT in tests/gateway/CMakeLists.txt.
+    for (int i = 0; i < 1500; ++i) {
+      goodTotal = readReceiver(good.out, "good").total;
+      flakyTotal = readReceiver(flaky.out, "flaky").total;
+      if (goodTotal >= kDevices * kPerDevice && flakyTotal >= kDevices * kPerDevice) break;
       std::this_thread::sleep_for(100ms);
     }
     const int status = serve.stop(SIGTERM);
@@ -340,6 +342,8 @@ TEST(Crash, KillNineWhileForwardingLosesAndReordersNothing) {
   }
   good.stop(SIGTERM);
   flaky.stop(SIGTERM);
+  ASSERT_GE(goodTotal, kDevices * kPerDevice) << "the good destination did not drain";
+  ASSERT_GE(flakyTotal, kDevices * kPerDevice) << "the flaky destination did not drain";
 
   std::size_t redeliveries = 0;
   for (const char* dest : {"good", "flaky"}) {

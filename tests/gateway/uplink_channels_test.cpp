@@ -128,7 +128,7 @@ class UplinkChannelsTest : public ::testing::Test {
   }
   template <class Pred>
   static bool eventually(Pred pred) {
-    for (int i = 0; i < 200; ++i) {
+    for (int i = 0; i < 1000; ++i) {  // 10 s: a loaded CI
       if (pred()) return true;
       std::this_thread::sleep_for(10ms);
     }

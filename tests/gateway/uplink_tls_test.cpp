@@ -34,6 +34,30 @@ using namespace std::chrono_literals;
 using Clock = std::chrono::steady_clock;
 using Client = dcgw::testing::UplinkClient;
 
+// A sanitizer build (the CI's DCGW_SANITIZE, 3-5x slower on two shared cores): there a single
+// round trip's worst case says more about the scheduler than about the event loop.
+#if defined(__SANITIZE_ADDRESS__)
+constexpr bool kSanitized = true;
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+constexpr bool kSanitized = true;
+#else
+constexpr bool kSanitized = false;
+#endif
+#else
+constexpr bool kSanitized = false;
+#endif
+
+// Polls `pred` for up to 10 s (a loaded CI); true as soon as it holds.
+template <class Pred>
+bool eventually(Pred pred) {
+  for (const auto until = Clock::now() + 10s; Clock::now() < until;) {
+    if (pred()) return true;
+    std::this_thread::sleep_for(10ms);
+  }
+  return pred();
+}
+
 // Raw TCP connections that send a ClientHello (or `bytes` of junk) and then never answer: each
 // costs the gateway its whole server flight (key share and certificate signature) and then sits
 // in the handshake until the login timeout.
@@ -194,7 +218,12 @@ TEST_F(UplinkTlsTest, AStormOfHandshakesDoesNotHoldUpTheAcksOfALoggedInTracker) 
   const auto worstMs = std::chrono::duration_cast<std::chrono::milliseconds>(worst).count();
   std::cout << "worst ACK round trip during the storm: " << worstMs << " ms over " << seq
             << " packets\n";
-  EXPECT_LT(worstMs, 400) << "the handshakes held the event loop";
+  // Checked in the plain build, which CI runs alone (RUN_SERIAL in tests/gateway/CMakeLists.txt).
+  if (kSanitized) {
+    std::cout << "(a sanitizer build: the worst round trip is not bounded)\n";
+  } else {
+    EXPECT_LT(worstMs, 400) << "the handshakes held the event loop";
+  }
   // The storm's connections are still in their handshakes, and a new tracker logs in as usual.
   Client d(listener_->port(), client_);
   d.login("12345678");
@@ -207,13 +236,14 @@ TEST_F(UplinkTlsTest, TheLoginTimeoutClosesAConnectionStuckInItsHandshake) {
   useCertificate();
   options_.loginTimeout = 600ms;
   start();
+  // Before the first connection: none can be accepted, and so timed out, earlier.
+  const auto t0 = Clock::now();
   HalfHandshakes stuck(lax_);
   stuck.open(listener_->port(), 3);
   // And one that sends the first bytes of a record and nothing more.
   const int partial = HalfHandshakes::connectTo(listener_->port());
   const std::uint8_t head[] = {0x16, 0x03, 0x01, 0x02, 0x00, 0x01};
   ASSERT_EQ(::send(partial, head, sizeof head, MSG_NOSIGNAL), static_cast<ssize_t>(sizeof head));
-  const auto t0 = Clock::now();
   for (int fd : stuck.fds()) EXPECT_TRUE(closedByGateway(fd));
   EXPECT_TRUE(closedByGateway(partial));
   const auto took = Clock::now() - t0;
@@ -253,13 +283,13 @@ TEST_F(UplinkTlsTest, ConnectionsInTheirHandshakeCountAgainstMaxConnections) {
   start();
   HalfHandshakes held(lax_);
   held.open(listener_->port(), 2);
-  std::this_thread::sleep_for(200ms);  // both accepted
+  ASSERT_TRUE(eventually([&] { return listener_->stats().connections == 2; })) << "both accepted";
   const int third = HalfHandshakes::connectTo(listener_->port());
   EXPECT_TRUE(closedByGateway(third));  // closed at once: no TLS session to say TOO_MANY in
   ::close(third);
   held.closeAll();
   // Their places are given back when they go.
-  std::this_thread::sleep_for(200ms);
+  ASSERT_TRUE(eventually([&] { return listener_->stats().connections == 0; }));
   Client c(listener_->port(), client_);
   c.login("12345678");
 }
@@ -319,10 +349,12 @@ TEST_F(UplinkTlsTest, TrackersReconnectingAllAtOnceOverTlsLoseNothing) {
   EXPECT_EQ(rc, 0) << out.str() << err.str();
   const std::string json = out.str();
   EXPECT_NE(json.find("\"outstanding\":0,"), std::string::npos) << json;
-  // Three storms of 30 (the first connects are not reconnects).
+  EXPECT_NE(json.find("\"loggedIn\":30,"), std::string::npos) << json;
+  // Three storms of 30 when logins are quick (the first connects are not reconnects); a storm
+  // drops only the devices logged in by then, so on a slow machine at least one whole storm.
   const auto at = json.find("\"reconnects\":");
   ASSERT_NE(at, std::string::npos) << json;
-  EXPECT_GE(std::stoi(json.substr(at + 13)), 90) << json;
+  EXPECT_GE(std::stoi(json.substr(at + 13)), 30) << json;
 }
 
 }  // namespace

@@ -11,12 +11,14 @@
 #include <Poco/Net/StreamSocket.h>
 #include <Poco/StreamCopier.h>
 
+#include <algorithm>
 #include <chrono>
 #include <condition_variable>
 #include <deque>
 #include <mutex>
 #include <sstream>
 #include <thread>
+#include <vector>
 
 #include "adapters/adapter.hpp"
 #include "codecs/bytes.hpp"
@@ -275,12 +277,16 @@ TEST_F(ReceiverTest, RestKeepAliveClientIsServedQuickly) {
   Poco::Net::HTTPClientSession s("127.0.0.1", port(Method::Rest));
   s.setKeepAlive(true);
   constexpr int kRequests = 300;
-  const auto start = std::chrono::steady_clock::now();
-  for (int i = 0; i < kRequests; ++i)
+  std::vector<std::chrono::steady_clock::duration> took;
+  for (int i = 0; i < kRequests; ++i) {
+    const auto start = std::chrono::steady_clock::now();
     ASSERT_EQ(post(s, restBody(), "application/json").status, 204);
-  const auto elapsed = std::chrono::steady_clock::now() - start;
-  // A 40 ms Nagle/delayed-ACK stall per request would take 12 s.
-  EXPECT_LT(elapsed, std::chrono::seconds(5));
+    took.push_back(std::chrono::steady_clock::now() - start);
+  }
+  // A Nagle/delayed-ACK stall costs each request 40 ms; the median is not moved by the few
+  // requests a loaded (sanitizer) machine holds up.
+  std::nth_element(took.begin(), took.begin() + kRequests / 2, took.end());
+  EXPECT_LT(took[kRequests / 2], std::chrono::milliseconds(20));
   for (int i = 0; i < kRequests; ++i) nextLine();
 }
 
