@@ -88,13 +88,14 @@ void appendUtf8(std::string& out, char32_t cp) {
   }
 }
 
-// The text without its padding: spaces and NULs at either end, 0xFF (unwritten card memory) at
-// the end. Leading spaces are trimmed as the public decoders trim them (a name some equipment
-// writes right-aligned).
-ByteView unpadded(ByteView bytes) {
+// The text without its padding: spaces, NULs and 0xFF (unwritten card memory) at the end, and
+// with `leading`, spaces and NULs at the start too (names, as the public decoders trim them: some
+// equipment writes them right-aligned). Identifiers (IA5: card numbers, VINs) keep their start:
+// they are keys of the download log and the driver registry.
+ByteView unpadded(ByteView bytes, bool leading) {
   std::size_t from = 0, n = bytes.size();
   while (n > 0 && (bytes[n - 1] == ' ' || bytes[n - 1] == 0x00 || bytes[n - 1] == 0xFF)) --n;
-  while (from < n && (bytes[from] == ' ' || bytes[from] == 0x00)) ++from;
+  while (leading && from < n && (bytes[from] == ' ' || bytes[from] == 0x00)) ++from;
   return bytes.subspan(from, n - from);
 }
 
@@ -103,7 +104,7 @@ ByteView unpadded(ByteView bytes) {
 std::string decodeCodePage(std::uint8_t codePage, ByteView bytes, bool* ok) {
   const UpperHalf* table = tableFor(codePage);
   std::string out;
-  const ByteView text = unpadded(bytes);
+  const ByteView text = unpadded(bytes, true);
   out.reserve(text.size());
   for (const std::uint8_t b : text) {
     char32_t cp = b;
@@ -126,7 +127,7 @@ std::string decodeCodePage(std::uint8_t codePage, ByteView bytes, bool* ok) {
 
 std::string decodeIa5(ByteView bytes, bool* ok) {
   std::string out;
-  const ByteView text = unpadded(bytes);
+  const ByteView text = unpadded(bytes, false);
   out.reserve(text.size());
   for (const std::uint8_t b : text) {
     if (b < 0x20 || b > 0x7E) {

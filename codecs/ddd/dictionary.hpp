@@ -18,8 +18,8 @@ namespace dcgw::codecs::ddd {
 // empty (all padding) value is fine.
 std::string decodeCodePage(std::uint8_t codePage, ByteView bytes, bool* ok = nullptr);
 
-// IA5String (7-bit ASCII) with its padding trimmed (spaces and NULs at either end, 0xFF at the
-// end); any byte
+// IA5String (7-bit ASCII) with its padding (spaces, NULs, 0xFF) trimmed from the end (an
+// identifier keeps its start); any byte
 // outside 0x20..0x7E becomes '?' and `*ok` (when given) is set false.
 std::string decodeIa5(ByteView bytes, bool* ok = nullptr);
 

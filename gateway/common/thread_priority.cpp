@@ -5,13 +5,17 @@
 #include <sys/resource.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 
 namespace dcgw::common {
 
 void lowerThisThreadsPriority(const char* what) {
-  if (::setpriority(PRIO_PROCESS, static_cast<id_t>(::gettid()), 10) != 0)
+  const auto tid = static_cast<id_t>(::gettid());
+  errno = 0;
+  const int now = ::getpriority(PRIO_PROCESS, tid);  // -1 is a nice value too: errno tells
+  if (errno != 0 || ::setpriority(PRIO_PROCESS, tid, std::min(now + 10, 19)) != 0)
     spdlog::debug("{}: the thread keeps its priority: {}", what, std::strerror(errno));
 }
 

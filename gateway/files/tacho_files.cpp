@@ -5,6 +5,7 @@
 #include <spdlog/spdlog.h>
 
 #include <future>
+#include <memory>
 #include <optional>
 #include <stdexcept>
 
@@ -29,12 +30,12 @@ std::int64_t downloadTimeMs(std::int64_t downloadedAtMs, std::int64_t receivedAt
   return downloadedAtMs > receivedAtMs ? receivedAtMs : downloadedAtMs;
 }
 
-// Waits for an ingest outcome; throws when the packet could not be stored (the file stays
-// unprocessed and its packets are made again: schema/files.md, "After a file is stored").
-void waitStored(std::future<ingest::Outcome>& f, const std::string& what) {
-  const ingest::Outcome o = f.get();
-  if (!o.ok())
-    throw std::runtime_error("the " + what + " could not be stored: " + o.error.message());
+// The outcome of a submitted packet, waited for: "" when it was stored, else why not (the file
+// then stays unprocessed and its packets are made again: schema/files.md).
+std::string waitStored(std::optional<std::future<ingest::Outcome>>& f, const std::string& what) {
+  if (!f) return "";
+  const ingest::Outcome o = f->get();
+  return o.ok() ? "" : "the " + what + " could not be stored: " + o.error.message();
 }
 
 }  // namespace
@@ -86,23 +87,29 @@ void TachoFiles::stored(const store::FileRecord& file, codecs::ByteView bytes) {
     // Both submitted before either is awaited: the Ingestor keeps their order and usually
     // commits them together, so the file worker waits for one group commit, not two.
     std::optional<std::future<ingest::Outcome>> driver, summary;
-    std::promise<ingest::Outcome> driverDone, summaryDone;
+    // Shared with the callbacks: an exception between the submits cannot leave a callback
+    // pointing at a promise gone with this frame.
+    auto driverDone = std::make_shared<std::promise<ingest::Outcome>>();
+    auto summaryDone = std::make_shared<std::promise<ingest::Outcome>>();
     if (parsed.kind == FileKind::DriverCard && parsed.card && !parsed.card->cardNumber.empty() &&
         !parsed.card->surname.empty()) {
-      driver = driverDone.get_future();
+      driver = driverDone->get_future();
       derive::submitDriverFromFile(
           *ingestor_, file.serial, file.registration, parsed.card->cardNumber, parsed.card->surname,
           parsed.card->firstNames, file.receivedAtMs,
-          [&driverDone](const ingest::Outcome& o, bool) { driverDone.set_value(o); });
+          [driverDone](const ingest::Outcome& o, bool) { driverDone->set_value(o); });
     }
     if (auto packet = codecs::ddd::fileSummaryPacket(parsed, downloadTime)) {
-      summary = summaryDone.get_future();
+      summary = summaryDone->get_future();
       ingestor_->submitDerived(
           file.serial, file.registration, std::move(*packet), file.receivedAtMs,
-          [&summaryDone](const ingest::Outcome& o) { summaryDone.set_value(o); });
+          [summaryDone](const ingest::Outcome& o) { summaryDone->set_value(o); });
     }
-    if (driver) waitStored(*driver, "New Driver notification");
-    if (summary) waitStored(*summary, "File Summary packet");
+    // Both waited for before either failure is thrown.
+    const std::string driverError = waitStored(driver, "New Driver notification");
+    const std::string summaryError = waitStored(summary, "File Summary packet");
+    if (!driverError.empty()) throw std::runtime_error(driverError);
+    if (!summaryError.empty()) throw std::runtime_error(summaryError);
   }
   store::TachoDownloadRecord r;
   r.serial = file.serial;

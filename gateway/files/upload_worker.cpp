@@ -8,6 +8,7 @@
 
 #include <algorithm>
 #include <exception>
+#include <system_error>
 #include <vector>
 
 #include "gateway/common/thread_priority.hpp"
@@ -57,6 +58,9 @@ void UploadWorker::start() {
 void UploadWorker::push(Task t) {
   {
     std::lock_guard l(mu_);
+    // A file already waiting to be processed is not queued twice (a maintenance pass while the
+    // previous one's tasks still wait).
+    if (t.type == Task::Type::Process && !processQueued_.insert(t.fileId).second) return;
     queue_.push_back(std::move(t));
   }
   cv_.notify_one();
@@ -77,10 +81,20 @@ void UploadWorker::run() {
       batch.swap(queue_);
     }
     bool stopping = false;
+    // Processing files again is left to the next start when stopping: it must not delay it.
+    const bool stopAfter = std::any_of(batch.begin(), batch.end(),
+                                       [](const Task& t) { return t.type == Task::Type::Stop; });
     for (Task& t : batch) {
       if (t.type == Task::Type::Stop) {
         stopping = true;
         break;
+      }
+      if (t.type == Task::Type::Process) {
+        {
+          std::lock_guard l(mu_);
+          processQueued_.erase(t.fileId);
+        }
+        if (stopAfter) continue;
       }
       // Anything but a begin sees the uploads begun before it in the index; anything but a
       // write sees every byte before it durable (a Begin's offset, a Finish).
@@ -245,8 +259,28 @@ bool UploadWorker::process(const store::FileRecord& f, codecs::ByteView bytes, s
 void UploadWorker::processStored(std::int64_t fileId) {
   auto f = c_.index.file(fileId);
   if (!f || f->processedAtMs) return;  // pruned, or processed meanwhile
+  // What retrying cannot mend ends the retries: a device removed since (its packets have no
+  // location to go to), a content gone from the disk.
+  std::string terminal;
+  codecs::Bytes bytes;
+  if (!c_.config.device(f->serial)) {
+    terminal = "device " + f->serial + " was removed";
+  } else {
+    try {
+      bytes = c_.disk.read(f->sha256);
+    } catch (const std::system_error& e) {
+      if (e.code() != std::errc::no_such_file_or_directory) throw;
+      terminal = std::string("its content is gone: ") + e.what();
+    }
+  }
+  if (!terminal.empty()) {
+    spdlog::error("files: device {} file {}: its packets are not made: {}", f->serial, f->id,
+                  terminal);
+    c_.index.markFileProcessed(f->id, c_.clock.nowMs());
+    return;
+  }
   std::string why;
-  if (process(*f, c_.disk.read(f->sha256), why))
+  if (process(*f, bytes, why))
     spdlog::info("files: device {} file {}: processed after the fact", f->serial, f->id);
 }
 

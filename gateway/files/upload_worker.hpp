@@ -10,6 +10,7 @@
 #include <functional>
 #include <map>
 #include <mutex>
+#include <set>
 #include <string>
 #include <thread>
 #include <utility>
@@ -112,6 +113,7 @@ class UploadWorker {
   std::mutex mu_;
   std::condition_variable cv_;
   std::deque<Task> queue_;
+  std::set<std::int64_t> processQueued_;  // file ids of the Process tasks in queue_ (mu_)
   std::thread thread_;
 };
 
