@@ -8,6 +8,8 @@
 // and its log in the SQLite store, the admin's changes reaching it through the change feed.
 #include <gtest/gtest.h>
 
+#include <tuple>
+
 #include <filesystem>
 #include <map>
 #include <sstream>
@@ -270,6 +272,9 @@ std::uint32_t openCard(Client& c, std::string* why = nullptr) {
   up::appendCardOpen(f, {"", 0xFF});
   c.send(f);
   auto [kind, body] = nextCard(c);
+  // The card still being reset after the previous session: the tracker waits for its turn.
+  while (kind == static_cast<std::uint8_t>(up::CardKind::CardWaiting))
+    std::tie(kind, body) = nextCard(c);
   if (kind == static_cast<std::uint8_t>(up::CardKind::CardOpened))
     return up::parseCardOpened(body)->session;
   if (why && kind == static_cast<std::uint8_t>(up::CardKind::CardClosed))
