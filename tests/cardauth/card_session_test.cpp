@@ -24,6 +24,7 @@
 #include "gateway/uplink/listener.hpp"
 #include "tests/cardbridge/pcscd_harness.hpp"
 #include "tests/support/fake_company_card.hpp"
+#include "tests/support/hex.hpp"
 #include "tests/support/uplink_client.hpp"
 
 namespace dcgw::cardauth {
@@ -43,11 +44,7 @@ Bytes bridgeKey() {
   return k;
 }
 
-Bytes hex(const std::string& h) {
-  Bytes b;
-  EXPECT_TRUE(codecs::fromHex(h, b));
-  return b;
-}
+constexpr auto hex = &dcgw::testing::hexBytes;
 
 // The next card frame to this tracker (heartbeats skipped).
 std::pair<std::uint8_t, Bytes> nextCard(Client& c) {

@@ -10,6 +10,7 @@
 #include "gateway/cardbridge/pcsc.hpp"
 #include "tests/cardbridge/pcscd_harness.hpp"
 #include "tests/support/fake_company_card.hpp"
+#include "tests/support/hex.hpp"
 
 namespace dcgw::cardbridge {
 namespace {
@@ -32,11 +33,7 @@ ReaderState waitFor(PcscContext& ctx, bool present) {
   return {};
 }
 
-Bytes hex(const std::string& h) {
-  Bytes b;
-  EXPECT_TRUE(codecs::fromHex(h, b));
-  return b;
-}
+constexpr auto hex = &dcgw::testing::hexBytes;
 
 std::string sw(const Bytes& r) {
   return r.size() < 2 ? "(" + std::to_string(r.size()) + " bytes)"

@@ -10,6 +10,7 @@
 
 #include "codecs/cardbridge/frame.hpp"
 #include "codecs/uplink/card.hpp"
+#include "tests/support/hex.hpp"
 
 namespace dcgw::codecs {
 namespace {
@@ -26,11 +27,7 @@ FrameView only(const Bytes& frame) {
   return s.frame;
 }
 
-Bytes hexBytes(const std::string& hex) {
-  Bytes b;
-  EXPECT_TRUE(fromHex(hex, b)) << hex;
-  return b;
-}
+using dcgw::testing::hexBytes;
 
 std::string spaced(const Bytes& b) {
   const std::string hex = toHex(b);

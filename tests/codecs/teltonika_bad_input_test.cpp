@@ -7,15 +7,12 @@
 
 #include "codecs/teltonika/frame.hpp"
 #include "codecs/teltonika/udp.hpp"
+#include "tests/support/hex.hpp"
 
 namespace dcgw::codecs::teltonika {
 namespace {
 
-Bytes hex(const std::string& h) {
-  Bytes b;
-  EXPECT_TRUE(fromHex(h, b)) << h;
-  return b;
-}
+constexpr auto hex = &dcgw::testing::hexBytes;
 
 // Wiki examples (Codec 8 first example, 8 Extended, 16, 12 response) as data fields and frames.
 const char* const kFrames[] = {

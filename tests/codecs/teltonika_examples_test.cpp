@@ -9,15 +9,12 @@
 
 #include "codecs/teltonika/frame.hpp"
 #include "codecs/teltonika/udp.hpp"
+#include "tests/support/hex.hpp"
 
 namespace dcgw::codecs::teltonika {
 namespace {
 
-Bytes hex(const std::string& h) {
-  Bytes b;
-  EXPECT_TRUE(fromHex(h, b)) << h;
-  return b;
-}
+constexpr auto hex = &dcgw::testing::hexBytes;
 
 FrameScan whole(const Bytes& frame) {
   FrameScan s = tryFrame(frame);
