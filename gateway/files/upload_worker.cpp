@@ -160,10 +160,7 @@ void UploadWorker::begin(Task& t) {
     if (it != uploads_.end()) discard(it);
     std::string why;
     if (!f->processedAtMs && !process(*f, c_.disk.read(f->sha256), why))
-      return result(t, Status::StoreFailed,
-                    "stored as file " + std::to_string(f->id) +
-                        ", but the packets made from it are not committed (" + why +
-                        "): send FILE_BEGIN again later");
+      return notProcessed(t, f->id, why);
     return result(t, Status::Ok, "already stored as file " + std::to_string(f->id), f->id);
   }
   const bool same = it != uploads_.end() && it->second.rec.size == b.size &&
@@ -254,6 +251,13 @@ bool UploadWorker::process(const store::FileRecord& f, codecs::ByteView bytes, s
         f.serial, f.id, why);
     return false;
   }
+}
+
+void UploadWorker::notProcessed(const Task& t, std::int64_t fileId, const std::string& why) {
+  result(t, Status::StoreFailed,
+         "stored as file " + std::to_string(fileId) +
+             ", but the packets made from it are not committed (" + why +
+             "): send FILE_BEGIN again later");
 }
 
 void UploadWorker::processStored(std::int64_t fileId) {
@@ -411,11 +415,7 @@ void UploadWorker::finish(Task& t) {
   spdlog::info("files: device {} upload {}: stored as file {} ({} bytes, {}, {})", t.serial,
                t.upload, f.id, f.size, f.kind, f.name);
   std::string why;
-  if (!process(f, bytes, why))
-    return result(t, Status::StoreFailed,
-                  "stored as file " + std::to_string(f.id) +
-                      ", but the packets made from it are not committed (" + why +
-                      "): send FILE_BEGIN again later");
+  if (!process(f, bytes, why)) return notProcessed(t, f.id, why);
   result(t, Status::Ok, "stored as file " + std::to_string(f.id), static_cast<std::uint64_t>(f.id));
 }
 

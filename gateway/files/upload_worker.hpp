@@ -99,6 +99,8 @@ class UploadWorker {
   // failed: the file keeps no mark and is processed again later.
   bool process(const store::FileRecord& f, codecs::ByteView bytes, std::string& why);
   void processStored(std::int64_t fileId);
+  // FILE_RESULT STORE_FAILED for a file stored whose packets `process` could not commit.
+  void notProcessed(const Task& t, std::int64_t fileId, const std::string& why);
   void write(Task& t);
   void finish(Task& t);
   void sweep(std::int64_t cutoffMs);
