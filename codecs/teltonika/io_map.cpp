@@ -29,7 +29,19 @@ constexpr char kFmx6Copy[] =
     "copy of the FMX640 table (Tachograph / FMS elements) without a page name; verify against "
     "Template:FMX640 AVL ID";
 
-constexpr std::array<IoMapping, 18> kFmb{{
+constexpr char kFmb150Can[] =
+    "wiki: FMB150 Teltonika Data Sending Parameters ID, CAN I/O standard elements "
+    "(Special:MobileDiff/100997)";
+constexpr char kFmx6Fms[] =
+    "wiki: Template:FMX640 AVL ID, FMS elements (Special:MobileDiff/61480: 109 Software Version "
+    "Supported, 4 bytes)";
+// Secondary: the FM63xx/FMX6 AVL table as copied in public device notes, and the open-source
+// FMC650 decoders that map 197/198 as the second driver's id halves.
+constexpr char kFmx6Secondary[] =
+    "copy of the FM63xx/FMX640 AVL table (Tachograph data / FMS elements) in public decoder "
+    "notes; verify against Template:FMX640 AVL ID";
+
+constexpr std::array<IoMapping, 19> kFmb{{
     {Q::Ignition, 239, 1, "Ignition", "0/1", kFmbPermanent, true},
     {Q::Movement, 240, 1, "Movement", "0/1", kFmbPermanent, true},
     {Q::GnssStatus, 69, 1, "GNSS Status", "0 off, 1 fix, 2 no fix, 3 sleep", kFmbPermanent, true},
@@ -53,9 +65,10 @@ constexpr std::array<IoMapping, 18> kFmb{{
     {Q::Driver2WorkingState, 10160, 1, "Driver 2 Working State", "0..7", kFmx150Tacho, true},
     {Q::Driver1CardPresent, 10161, 1, "Driver 1 Card Presence", "0..3", kFmx150Tacho, true},
     {Q::Driver2CardPresent, 10162, 1, "Driver 2 Card Presence", "0..3", kFmx150Tacho, true},
+    {Q::EngineCoolantTemp, 115, 2, "Engine Coolant Temperature", "0.1 C", kFmb150Can, true},
 }};
 
-constexpr std::array<IoMapping, 19> kFmx6{{
+constexpr std::array<IoMapping, 32> kFmx6{{
     {Q::Ignition, 239, 1, "Ignition", "0/1", kFmx6Permanent, true},
     {Q::Movement, 240, 1, "Movement", "0/1", kFmx6Permanent, true},
     {Q::GnssStatus, 71, 1, "GNSS Status", "0 off .. 5", kFmx6Permanent, true},
@@ -75,6 +88,23 @@ constexpr std::array<IoMapping, 19> kFmx6{{
     {Q::TotalFuelUsedRaw, 86, 4, "Engine Total Fuel Used", "l", kFmx6Copy, false},
     {Q::FuelLevelPercent, 87, 1, "Fuel Level", "%", kFmx6Copy, false},
     {Q::EngineSpeedRpm, 88, 2, "Engine Speed", "rpm", kFmx6Copy, false},
+    {Q::Driver2IdMsb, 197, 8, "Driver 2 ID MSB", "8 ASCII", kFmx6Secondary, false},
+    {Q::Driver2IdLsb, 198, 8, "Driver 2 ID LSB", "8 ASCII", kFmx6Secondary, false},
+    {Q::EngineCoolantTemp, 127, 1, "Engine Coolant Temperature", "C", kFmx6Secondary, false},
+    {Q::AmbientAirTempC, 128, 2, "Ambient Air Temperature", "C", kFmx6Secondary, false},
+    {Q::ServiceDistanceKm, 113, 4, "Service Distance", "km", kFmx6Secondary, false},
+    {Q::FmsSoftwareVersion, 109, 4, "Software Version Supported", "4 ASCII", kFmx6Fms, true},
+    {Q::FmsDiagnosticsSupported, 110, 1, "Diagnostics Supported", "0..3", kFmx6Secondary, false},
+    {Q::Driver1ContinuousDrivingMin, 56, 2, "Driver 1 Continuous Driving Time", "min",
+     kFmx6Secondary, false},
+    {Q::Driver1CumulativeBreakMin, 58, 2, "Driver 1 Cumulative Break Time", "min", kFmx6Secondary,
+     false},
+    {Q::Driver1ActivityDurationMin, 60, 2, "Driver 1 Selected Activity Duration", "min",
+     kFmx6Secondary, false},
+    {Q::Driver1CumulativeDrivingMin, 69, 2, "Driver 1 Cumulative Driving Time", "min",
+     kFmx6Secondary, false},
+    {Q::Driver1TimeRelatedStates, 189, 1, "Driver 1 Time Related States", "0..15", kFmx6Secondary,
+     false},
 }};
 
 template <class T>
@@ -158,9 +188,22 @@ std::optional<std::uint32_t> engineSpeedRpm(const AvlRecord& r, Family f) {
   return as<std::uint32_t>(ioValue(r, f, Q::EngineSpeedRpm));
 }
 
+std::optional<std::int32_t> engineCoolantDeciC(const AvlRecord& r, Family f) {
+  const IoMapping* m = ioMapping(f, Q::EngineCoolantTemp);
+  auto v = ioValue(r, f, Q::EngineCoolantTemp);
+  if (m == nullptr || !v) return std::nullopt;
+  // Signed values of the row's width; FMBxxx sends 0.1 C, FMX6 whole degrees.
+  if (m->bytes == 1) return 10 * static_cast<std::int8_t>(*v);
+  return static_cast<std::int16_t>(*v);
+}
+
 std::optional<std::string> driver1CardNumber(const AvlRecord& r, Family f) {
-  const IoMapping* msb = ioMapping(f, Q::Driver1IdMsb);
-  const IoMapping* lsb = ioMapping(f, Q::Driver1IdLsb);
+  return driverCardNumber(r, f, 1);
+}
+
+std::optional<std::string> driverCardNumber(const AvlRecord& r, Family f, int slot) {
+  const IoMapping* msb = ioMapping(f, slot == 2 ? Q::Driver2IdMsb : Q::Driver1IdMsb);
+  const IoMapping* lsb = ioMapping(f, slot == 2 ? Q::Driver2IdLsb : Q::Driver1IdLsb);
   if (msb == nullptr || lsb == nullptr) return std::nullopt;
   const IoElement* a = r.find(msb->id);
   const IoElement* b = r.find(lsb->id);

@@ -39,6 +39,18 @@ enum class Quantity : std::uint8_t {
   FuelLevelDeciLitres,  // 0.1 l
   EngineSpeedRpm,
   TotalFuelUsedRaw,  // as the family's table gives it (see unit)
+  Driver2IdMsb,      // driver 2's card, as Driver1IdMsb/Lsb
+  Driver2IdLsb,
+  EngineCoolantTemp,   // signed; unit per family (see unit)
+  AmbientAirTempC,     // signed, degrees C
+  ServiceDistanceKm,   // signed, km
+  FmsSoftwareVersion,  // 4 ASCII characters "abcd" (FMS version ab.cd)
+  FmsDiagnosticsSupported,
+  Driver1ContinuousDrivingMin,  // minutes, as the tachograph reports them
+  Driver1CumulativeBreakMin,
+  Driver1ActivityDurationMin,
+  Driver1CumulativeDrivingMin,
+  Driver1TimeRelatedStates,  // seed 004 section 14.5 codes
 };
 
 struct IoMapping {
@@ -70,9 +82,13 @@ std::optional<std::uint8_t> driverWorkingState(const AvlRecord& r, Family f, int
 std::optional<bool> driverCardPresent(const AvlRecord& r, Family f, int slot);
 std::optional<std::uint16_t> tachoSpeedKmh(const AvlRecord& r, Family f);
 std::optional<std::uint32_t> tachoOdometerM(const AvlRecord& r, Family f);
+// The 16 ASCII characters of driver `slot`'s card (1 or 2), as driver1CardNumber.
+std::optional<std::string> driverCardNumber(const AvlRecord& r, Family f, int slot);
 // The 16 ASCII characters of driver 1's card (MSB half then LSB half, each big-endian) when
 // both halves are present; "" when both are all zero bytes (no card).
 std::optional<std::string> driver1CardNumber(const AvlRecord& r, Family f);
 std::optional<std::uint32_t> engineSpeedRpm(const AvlRecord& r, Family f);
+// Engine coolant temperature in 0.1 degrees C, whatever unit the family sends it in.
+std::optional<std::int32_t> engineCoolantDeciC(const AvlRecord& r, Family f);
 
 }  // namespace dcgw::codecs::teltonika
