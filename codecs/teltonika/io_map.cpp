@@ -68,7 +68,7 @@ constexpr std::array<IoMapping, 19> kFmb{{
     {Q::EngineCoolantTemp, 115, 2, "Engine Coolant Temperature", "0.1 C", kFmb150Can, true},
 }};
 
-constexpr std::array<IoMapping, 32> kFmx6{{
+constexpr std::array<IoMapping, 31> kFmx6{{
     {Q::Ignition, 239, 1, "Ignition", "0/1", kFmx6Permanent, true},
     {Q::Movement, 240, 1, "Movement", "0/1", kFmx6Permanent, true},
     {Q::GnssStatus, 71, 1, "GNSS Status", "0 off .. 5", kFmx6Permanent, true},

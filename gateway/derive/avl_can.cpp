@@ -57,6 +57,13 @@ void fmsBlock(Out& o, std::size_t base, const AvlDeriver::Latest& l) {
       .leOr(base + 10, fit(ambient, 2), 2);
 }
 
+std::array<char, 14> padded(std::string_view card) {
+  std::array<char, 14> a;
+  a.fill(' ');
+  std::copy_n(card.begin(), std::min<std::size_t>(card.size(), 14), a.begin());
+  return a;
+}
+
 }  // namespace
 
 void AvlDeriver::canEngineOn(const AvlRecord& r, std::size_t index, std::vector<AvlPacket>& out) {
@@ -66,7 +73,7 @@ void AvlDeriver::canEngineOn(const AvlRecord& r, std::size_t index, std::vector<
     Out o(0x46, 0x80, 11);
     o.be(2, seconds(r), 4)
         .u8(6, fmsDiagnostics_.value_or(0xFF))
-        .text(7, fmsVersion_.value_or(""), 4);
+        .text(7, fmsVersion_ ? std::string_view(fmsVersion_->data(), 4) : "", 4);
     out.push_back({o.take(), index});
   }
   Out o(0x46, 0x81, 34);
@@ -160,11 +167,11 @@ void AvlDeriver::dds(const AvlRecord& r, std::size_t index, std::vector<AvlPacke
   const std::uint32_t now = seconds(r);
   const std::uint8_t mode = tacho_.state[0] && *tacho_.state[0] <= 3 ? *tacho_.state[0] : 0xFF;
   const bool due = !lastDdsSec_ || now >= *lastDdsSec_ + kLogIntervalS || mode != sentDdsMode_ ||
-                   card != sentDdsCard_;
+                   padded(card) != sentDdsCard_;
   if (!due) return;
   lastDdsSec_ = now;
   sentDdsMode_ = mode;
-  sentDdsCard_ = card;
+  sentDdsCard_ = padded(card);
 
   auto minutes = [&](std::size_t i) -> std::uint32_t { return ddsMin_[i].value_or(0xFFFF); };
   std::uint8_t level = 0xFF;

@@ -51,7 +51,7 @@ double greatCircleM(std::int32_t lat1, std::int32_t lon1, std::int32_t lat2, std
 std::string cardField(const AvlDeriver::Tacho& t, int slot) {
   if (t.present[slot] && *t.present[slot] == 0) return "";
   if (!t.card[slot]) return "";
-  std::string s = t.card[slot]->substr(0, 14);
+  std::string s(t.card[slot]->data(), 14);
   if (auto nul = s.find('\0'); nul != std::string::npos) s.resize(nul);
   while (!s.empty() && s.back() == ' ') s.pop_back();
   for (char c : s)
@@ -104,8 +104,8 @@ void AvlDeriver::deriveOne(const AvlRecord& r, std::size_t index, std::vector<Av
     latest_.serviceKm = static_cast<std::int32_t>(static_cast<std::uint32_t>(*v));
   if (auto v = tk::engineSpeedRpm(r, f)) latest_.rpm = v;
   if (auto v = tk::ioValue(r, f, Quantity::FmsSoftwareVersion)) {
-    std::string s;
-    for (int shift = 24; shift >= 0; shift -= 8) s += static_cast<char>((*v >> shift) & 0xFF);
+    std::array<char, 4> s{};
+    for (std::size_t i = 0; i < 4; ++i) s[i] = static_cast<char>((*v >> (24 - 8 * i)) & 0xFF);
     fmsVersion_ = s;
   }
   if (auto v = tk::ioValue(r, f, Quantity::FmsDiagnosticsSupported))
@@ -117,20 +117,28 @@ void AvlDeriver::deriveOne(const AvlRecord& r, std::size_t index, std::vector<Av
     if (auto v =
             tk::ioValue(r, f, s == 0 ? Quantity::Driver1CardPresent : Quantity::Driver2CardPresent))
       tacho_.present[s] = static_cast<std::uint8_t>(*v), tachoCarried = true;
-    if (auto v = tk::driverCardNumber(r, f, s + 1)) tacho_.card[s] = v, tachoCarried = true;
+    if (auto v = tk::driverCardNumber(r, f, s + 1)) {
+      std::array<char, 16> c{};  // "" (no card) stays 16 zero bytes
+      std::copy_n(v->begin(), std::min<std::size_t>(v->size(), 16), c.begin());
+      tacho_.card[s] = c;
+      tachoCarried = true;
+    }
   }
 
   // New Driver before the first packet that names the card (schema/derived-packets.md).
   if (const std::string card = slot1Card(); !card.empty()) {
+    std::array<char, 14> padded;
+    padded.fill(' ');
+    std::copy(card.begin(), card.end(), padded.begin());
     const auto end = seen_.begin() + static_cast<std::ptrdiff_t>(seenCount_);
-    if (std::find(seen_.begin(), end, card) == end) {
+    if (std::find(seen_.begin(), end, padded) == end) {
       if (auto p = codecs::newDriverPacket(card, "", ""); p.ok())
         out.push_back({std::move(*p), index});
       if (seenCount_ == kSeenCards) {
         std::rotate(seen_.begin(), seen_.begin() + 1, seen_.end());
-        seen_.back() = card;
+        seen_.back() = padded;
       } else {
-        seen_[seenCount_++] = card;
+        seen_[seenCount_++] = padded;
       }
     }
   }

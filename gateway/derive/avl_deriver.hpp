@@ -9,6 +9,7 @@
 #include <optional>
 #include <span>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "codecs/bytes.hpp"
@@ -49,7 +50,9 @@ class AvlDeriver {
   };
   struct Tacho {  // the last known tachograph values (raw), nullopt: never received
     std::optional<std::uint8_t> state[2], present[2];
-    std::optional<std::string> card[2];  // 16 characters, "" for no card
+    // The 16 characters as received (16 zero bytes: no card). Fixed arrays keep the deriver
+    // free of heap memory, so the listener's copy per frame is a plain copy.
+    std::optional<std::array<char, 16>> card[2];
     bool operator==(const Tacho&) const = default;
   };
   struct Journey {  // from the ignition-on edge this deriver saw, to the ignition-off edge
@@ -102,17 +105,17 @@ class AvlDeriver {
   std::optional<Tacho> sentTacho_;
   std::optional<std::uint32_t> lastDdsSec_;
   std::optional<std::uint8_t> sentDdsMode_;
-  std::string sentDdsCard_;
+  std::array<char, 14> sentDdsCard_{};
   std::optional<std::uint16_t> ddsMin_[4];  // continuous drive, break, activity, daily drive
   std::optional<std::uint8_t> trs_;
   // Ignition (9.3, 9.5).
   std::optional<bool> ignition_;
   bool fmsInitSent_{false};
-  std::optional<std::string> fmsVersion_;
+  std::optional<std::array<char, 4>> fmsVersion_;
   std::optional<std::uint8_t> fmsDiagnostics_;
   Journey journey_;
   // New Driver (9.4): the last kSeenCards slot-1 card numbers, oldest first.
-  std::array<std::string, kSeenCards> seen_{};
+  std::array<std::array<char, 14>, kSeenCards> seen_{};  // space padded
   std::size_t seenCount_{0};
 };
 

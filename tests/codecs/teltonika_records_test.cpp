@@ -178,6 +178,19 @@ TEST(TeltonikaIoMap, NoCardIsAnEmptyCardNumber) {
   EXPECT_EQ(driver1CardNumber(d.records[0], Family::FMX6), std::optional<std::string>(""));
 }
 
+TEST(TeltonikaIoMap, Driver2CardAndCoolantTemperatureReadPerFamily) {
+  RecordOut out;
+  out.io = {ioValue(197, 0x4430303030303030ULL, 8), ioValue(198, 0x3030303030303132ULL, 8),
+            ioValue(127, 0xF6, 1), ioValue(115, 0xFF9C, 2)};  // -10 C (FMX6), -10.0 C (FMBxxx)
+  const AvlData d = roundTrip(kCodec8Extended, {out});
+  EXPECT_EQ(driverCardNumber(d.records[0], Family::FMX6, 2),
+            std::optional<std::string>("D000000000000012"));
+  EXPECT_EQ(driverCardNumber(d.records[0], Family::FMX6, 1), std::nullopt);
+  EXPECT_EQ(driverCardNumber(d.records[0], Family::FMBxxx, 2), std::nullopt);
+  EXPECT_EQ(engineCoolantDeciC(d.records[0], Family::FMX6), std::optional<std::int32_t>(-100));
+  EXPECT_EQ(engineCoolantDeciC(d.records[0], Family::FMBxxx), std::optional<std::int32_t>(-100));
+}
+
 TEST(TeltonikaIoMap, TablesHaveOneRowPerQuantityAndASourceEach) {
   for (Family f : {Family::FMBxxx, Family::FMX6}) {
     std::set<Quantity> seen;
