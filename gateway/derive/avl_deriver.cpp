@@ -102,7 +102,6 @@ void AvlDeriver::deriveOne(const AvlRecord& r, std::size_t index, std::vector<Av
     latest_.ambientC = static_cast<std::int16_t>(*v);
   if (auto v = tk::ioValue(r, f, Quantity::ServiceDistanceKm))
     latest_.serviceKm = static_cast<std::int32_t>(static_cast<std::uint32_t>(*v));
-  if (auto v = tk::engineSpeedRpm(r, f)) latest_.rpm = v;
   if (auto v = tk::ioValue(r, f, Quantity::FmsSoftwareVersion)) {
     std::array<char, 4> s{};
     for (std::size_t i = 0; i < 4; ++i) s[i] = static_cast<char>((*v >> (24 - 8 * i)) & 0xFF);

@@ -43,7 +43,6 @@ class AvlDeriver {
     std::optional<std::int32_t> coolantDeciC;
     std::optional<std::int32_t> ambientC;
     std::optional<std::int32_t> serviceKm;
-    std::optional<std::uint32_t> rpm;
     // The odometer Tachograph mode, Odometer and Vehicle CAN use: the tachograph's, else the
     // device's (second: 0 tachograph, 1 device).
     std::optional<std::pair<std::uint32_t, std::uint8_t>> odometer() const;
