@@ -17,9 +17,10 @@ struct ParsedDevice {
 
 ParsedDevice parseDevice(const JsonValue& body, bool withSerial, control::FieldErrors& e) {
   ParsedDevice p;
-  checkKnown(
-      body,
-      {"serial", "locationId", "registration", "key", "hasKey", "lastSequence", "companyCard"}, e);
+  checkKnown(body,
+             {"serial", "locationId", "registration", "key", "hasKey", "lastSequence",
+              "companyCard", "protocol", "family"},
+             e);
   if (withSerial) p.serial = stringField(body, "serial", e, true);
   if (const JsonValue* l = body.find("locationId")) {
     if (l->isNull()) {
@@ -60,6 +61,17 @@ ParsedDevice parseDevice(const JsonValue& body, bool withSerial, control::FieldE
       e.add("companyCard", "the number of a registered company card, or null for none");
     }
   }
+  // Teltonika trackers (issue 15); the service checks the values against each other.
+  if (auto v = stringField(body, "protocol", e, false)) p.changes.protocol = *v;
+  if (const JsonValue* f = body.find("family")) {
+    if (f->isNull()) {
+      p.changes.family = std::optional<std::string>{};
+    } else if (f->isString()) {
+      p.changes.family = std::optional<std::string>{f->asString()};
+    } else {
+      e.add("family", "FMBxxx or FMX6 for a Teltonika device, or null");
+    }
+  }
   return p;
 }
 
@@ -76,6 +88,8 @@ store::DeviceConfig toConfig(const ParsedDevice& p) {
   if (p.changes.registration) d.registration = *p.changes.registration;
   d.key = p.changes.key;
   d.companyCard = p.changes.companyCard;
+  d.protocol = p.changes.protocol;
+  if (p.changes.family) d.family = p.changes.family->value_or("");
   return d;
 }
 

@@ -96,11 +96,10 @@ const std::vector<Verb>& verbs() {
                                           {"--time-zone", true},
                                           {"--vu-download-days", true},
                                           {"--card-download-days", true}};
-  static const std::vector<Option> dev = {{"--location", true},
-                                          {"--registration", true},
-                                          {"--key", true},
-                                          {"--company-card", true},
-                                          {"--no-company-card", false}};
+  static const std::vector<Option> dev = {
+      {"--location", true},     {"--registration", true},     {"--key", true},
+      {"--company-card", true}, {"--no-company-card", false}, {"--protocol", true},
+      {"--family", true}};
   static const std::vector<Option> devSequence = {{"--to", true}};
   static const std::vector<Option> devCreate = [] {
     auto o = dev;
@@ -164,15 +163,17 @@ const std::vector<Verb>& verbs() {
        devCreate,
        {"--serial"},
        "--serial S [--location ID|none] [--registration R] [--key HEX]\n"
-       "      [--company-card NUMBER]",
-       "register a device"},
+       "      [--company-card NUMBER] [--protocol dcgw|teltonika] [--family FMBxxx|FMX6]",
+       "register a device (a Teltonika one: --serial IMEI --protocol teltonika --family F, no "
+       "key)"},
       {"devices",
        "update",
        "SERIAL",
        dev,
        {},
        "[--location ID|none] [--registration R] [--key HEX]\n"
-       "      [--company-card NUMBER|--no-company-card]",
+       "      [--company-card NUMBER|--no-company-card] [--protocol dcgw|teltonika]\n"
+       "      [--family FMBxxx|FMX6|none]",
        "change the given fields (--key sets a new key; --company-card: the company card its "
        "card sessions use)"},
       {"devices", "set", "SERIAL", dev, {}, "[the options of update]", "the same as update"},
@@ -198,8 +199,10 @@ const std::vector<Verb>& verbs() {
        "SERIAL",
        dev,
        {},
-       "[--location ID|none] [--registration R] [--key HEX]",
-       "register a refused serial as a device (a key is generated and printed unless given)"},
+       "[--location ID|none] [--registration R] [--key HEX]\n"
+       "      [--protocol dcgw|teltonika] [--family FMBxxx|FMX6]",
+       "register a refused serial as a device (a dcgw one: a key is generated and printed unless "
+       "given; a Teltonika IMEI: --protocol teltonika --family F, no key)"},
       {"queue", "list", "", {}, {}, "", "every destination's queue: state, depth, age, errors"},
       {"queue",
        "show",

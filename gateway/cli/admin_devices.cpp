@@ -38,6 +38,16 @@ codecs::Result<Object> deviceChanges(const AdminInvocation& inv) {
     put(p, "registration", JsonValue::makeString(*v));
   if (const std::string* v = value(inv, "--key")) put(p, "key", JsonValue::makeString(*v));
   if (codecs::Status s = companyCardChange(inv, p); !s) return s.error();
+  // Teltonika trackers (issue 15): the gateway checks the values (an IMEI serial, no key).
+  if (const std::string* v = value(inv, "--protocol")) {
+    if (*v != "dcgw" && *v != "teltonika")
+      return argError("--protocol", "--protocol must be dcgw or teltonika, not '" + *v + "'");
+    put(p, "protocol", JsonValue::makeString(*v));
+  }
+  if (const std::string* v = value(inv, "--family")) {
+    if (v->empty()) return argError("--family", "--family must be FMBxxx, FMX6 or none");
+    put(p, "family", *v == "none" ? JsonValue() : JsonValue::makeString(*v));
+  }
   return p;
 }
 
@@ -52,17 +62,30 @@ int Runner::devices(const std::string& v) {
       if (const JsonValue* all = locations->json.find("locations"); all && all->isArray())
         for (const auto& l : all->asArray()) names[cell(l, "id")] = cell(l, "name");
     }
-    return list(
-        base, "devices",
-        {{"SERIAL"}, {"LOCATION"}, {"REGISTRATION"}, {"KEY"}, {"LAST SEQ", true}, {"COMPANY CARD"}},
-        [&names](const JsonValue& d) {
-          const std::string id = cell(d, "locationId");
-          const auto name = names.find(id);
-          return std::vector<std::string>{
-              cell(d, "serial"),       name == names.end() ? id : name->second + " (" + id + ")",
-              cell(d, "registration"), cell(d, "hasKey"),
-              cell(d, "lastSequence"), cell(d, "companyCard")};
-        });
+    return list(base, "devices",
+                {{"SERIAL"},
+                 {"PROTOCOL"},
+                 {"LOCATION"},
+                 {"REGISTRATION"},
+                 {"KEY"},
+                 {"LAST SEQ", true},
+                 {"COMPANY CARD"}},
+                [&names](const JsonValue& d) {
+                  const std::string id = cell(d, "locationId");
+                  const auto name = names.find(id);
+                  // "teltonika FMX6": the family says what its IO ids mean.
+                  std::string protocol = cell(d, "protocol");
+                  if (const JsonValue* f = d.find("family"); f && f->isString())
+                    protocol += " " + f->asString();
+                  return std::vector<std::string>{
+                      cell(d, "serial"),
+                      protocol,
+                      name == names.end() ? id : name->second + " (" + id + ")",
+                      cell(d, "registration"),
+                      cell(d, "hasKey"),
+                      cell(d, "lastSequence"),
+                      cell(d, "companyCard")};
+                });
   }
   if (v == "refused")
     return list("/api/v1/refused-idents", "refusedIdents",

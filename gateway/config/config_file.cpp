@@ -301,6 +301,10 @@ codecs::Status loadIfEmpty(store::ConfigStore& store, const std::string& path, s
           return codecs::makeError(where + ".location", 0, "the name of a location in this file");
         c.locationId = it->second;
       }
+      // Teltonika trackers (issue 15): absent members are a dcgw device's.
+      if (d.find("protocol")) c.protocol = str(d, "protocol");
+      if (const auto* f = d.find("family"); f && f->isString()) c.family = f->asString();
+      control::canonicalizeDevice(c);
       if (codecs::Status v = control::validateDevice(c); !v) return at(where, v.error());
       if (store::Status s = tx->upsertDevice(c); !s) return at(where, control::toError(s.error()));
     }

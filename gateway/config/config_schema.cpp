@@ -110,8 +110,8 @@ codecs::Status checkDocument(const JsonValue& doc) {
                  "maxUploads", "abandonedUploadHours", "retentionDays", "workers"}),
         entries(doc, "destinations", "a destination", destinationMembers(), "name"),
         entries(doc, "locations", "a location", {"name", "description", "destinations"}, "name"),
-        entries(doc, "devices", "a device", {"serial", "location", "registration", "key"},
-                "serial")})
+        entries(doc, "devices", "a device",
+                {"serial", "location", "registration", "key", "protocol", "family"}, "serial")})
     if (!s) return s;
   return codecs::Ok{};
 }

@@ -63,17 +63,19 @@ Outcome<CreatedDevice> Devices::registerRefused(const Actor& a, const std::strin
 Outcome<CreatedDevice> Devices::add(const Actor& a, store::DeviceConfig d, FieldErrors errors,
                                     bool refused) {
   CreatedDevice created;
+  canonicalizeDevice(d);
+  const bool teltonika = d.protocol && *d.protocol == "teltonika";
   {
     auto tx = ctx_.store.begin();
     if (refused) {
-      check(*tx, d, false, {"registration", "key", "serial"}, errors);
+      check(*tx, d, false, {"registration", "key", "serial", "protocol", "family"}, errors);
     } else {
-      check(*tx, d, !errors.has("serial"), {"registration", "key"}, errors);
+      check(*tx, d, !errors.has("serial"), {"registration", "key", "protocol", "family"}, errors);
     }
     if (!errors.empty()) return Failure::invalid(errors);
     if (tx->device(d.serial))
       return Failure::conflict("device '" + d.serial + "' is already registered");
-    if (!d.key && refused) {
+    if (!d.key && refused && !teltonika) {  // a Teltonika device has no key
       d.key = newKey();
       created.generatedKey = codecs::toHex(*d.key);
     }
@@ -104,7 +106,17 @@ Outcome<store::DeviceRecord> Devices::update(const Actor& a, const std::string& 
     if (c.registration) d.registration = *c.registration;
     if (c.key) d.key = *c.key;
     d.companyCard = c.companyCard;
-    check(*tx, d, false, {"registration", "key", "serial", "lastSequence"}, errors);
+    // The protocol and family are checked as they will be, so both are given to the store.
+    d.protocol = c.protocol.value_or(before->protocol);
+    if (c.family) {
+      d.family = c.family->value_or("");
+    } else {
+      d.family = *d.protocol == "dcgw" ? std::string() : before->family;
+    }
+    canonicalizeDevice(d);
+    // A device's serial only changes meaning with its protocol (dcgw serial or IMEI).
+    check(*tx, d, *d.protocol != before->protocol,
+          {"registration", "key", "serial", "lastSequence", "protocol", "family"}, errors);
     if (!errors.empty()) return Failure::invalid(errors);
     if (store::Status s = tx->upsertDevice(d); !s) return Failure::fromStore(s.error());
     // In the same transaction as its audit row: an ingest commit cannot slip in between.
@@ -136,6 +148,9 @@ Outcome<std::string> Devices::rotateKey(const Actor& a, const std::string& seria
     auto tx = ctx_.store.begin();
     auto before = tx->device(serial);
     if (!before) return missing(serial);
+    if (before->protocol == "teltonika")
+      return Failure::conflict("Teltonika devices have no device key; device '" + serial +
+                               "' is known by its IMEI (use TLS or a private APN, see README)");
     const codecs::Bytes key = newKey();
     keyHex = codecs::toHex(key);
     store::DeviceConfig d{serial, before->locationId, before->registration, key, std::nullopt};

@@ -22,6 +22,10 @@ struct DeviceChanges {
   std::optional<std::uint32_t> lastSequence;
   // The company card its card sessions use when CARD_OPEN names none; "": none (issue 12).
   std::optional<std::string> companyCard;
+  // "dcgw" | "teltonika" (issue 15), and the Teltonika family ("FMBxxx" | "FMX6", any case;
+  // nullopt inside: none). Switching a device to dcgw without naming a family drops it.
+  std::optional<std::string> protocol;
+  std::optional<std::optional<std::string>> family;
 };
 
 struct CreatedDevice {
@@ -46,7 +50,7 @@ class Devices {
                                          store::DeviceConfig d, FieldErrors errors = {});
   Outcome<store::DeviceRecord> update(const Actor& a, const std::string& serial,
                                       const DeviceChanges& c, FieldErrors errors = {});
-  // Returns the new key (hex), shown once.
+  // Returns the new key (hex), shown once. Invalid for a Teltonika device (it has no key).
   Outcome<std::string> rotateKey(const Actor& a, const std::string& serial);
   Outcome<Done> remove(const Actor& a, const std::string& serial);
 

@@ -1,8 +1,11 @@
 // Configuration shapes, checked once before the store sees them.
 #include "gateway/control/validation.hpp"
 
+#include <algorithm>
+
 #include "codecs/ddd/naming.hpp"
 #include "codecs/packets/registry.hpp"
+#include "codecs/teltonika/io_map.hpp"
 #include "codecs/timefmt.hpp"
 #include "gateway/common/time_zone.hpp"
 #include "gateway/forward/destination_settings.hpp"
@@ -49,10 +52,35 @@ codecs::Status validateLocation(const store::LocationConfig& l) {
   return codecs::Ok{};
 }
 
+namespace {
+
+bool isImei(const std::string& s) {
+  return s.size() == 15 &&
+         std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; });
+}
+
+}  // namespace
+
+void canonicalizeDevice(store::DeviceConfig& d) {
+  if (d.family)
+    if (auto f = codecs::teltonika::parseFamily(*d.family))
+      d.family = codecs::teltonika::familyName(*f);
+}
+
 std::vector<codecs::Error> deviceErrors(const store::DeviceConfig& d) {
   std::vector<codecs::Error> errors;
-  if (d.serial.empty() || d.serial.size() > 8) {
-    errors.push_back(codecs::makeError("serial", 0, "a serial number of 1 to 8 characters"));
+  const std::string protocol = d.protocol.value_or("dcgw");
+  const bool teltonika = protocol == "teltonika";
+  if (teltonika) {
+    if (!isImei(d.serial))
+      errors.push_back(codecs::makeError(
+          "serial", 0, "a Teltonika device's serial is its IMEI: exactly 15 ASCII digits"));
+  } else if (d.serial.empty() || d.serial.size() > 8) {
+    errors.push_back(codecs::makeError(
+        "serial", 0,
+        isImei(d.serial) ? "a serial number of 1 to 8 characters (a 15-digit IMEI is a "
+                           "Teltonika device's: give protocol teltonika and its family)"
+                         : "a serial number of 1 to 8 characters"));
   } else {
     for (unsigned char c : d.serial)
       if (c < 0x21 || c > 0x7E) {
@@ -63,8 +91,27 @@ std::vector<codecs::Error> deviceErrors(const store::DeviceConfig& d) {
   }
   if (d.registration.size() > 13)
     errors.push_back(codecs::makeError("registration", 0, "at most 13 characters"));
-  if (d.key && (d.key->size() < 16 || d.key->size() > 64))
+  if (d.key && teltonika) {
+    errors.push_back(codecs::makeError(
+        "key", 0,
+        "Teltonika devices have no device key; leave it out (they are known by their IMEI: "
+        "use TLS or a private APN, see README)"));
+  } else if (d.key && (d.key->size() < 16 || d.key->size() > 64)) {
     errors.push_back(codecs::makeError("key", 0, "a device key of 16 to 64 bytes"));
+  }
+  if (protocol != "dcgw" && !teltonika)
+    errors.push_back(codecs::makeError("protocol", 0, "dcgw or teltonika, not '" + protocol + "'"));
+  const std::string family = d.family.value_or("");
+  if (teltonika && family.empty()) {
+    errors.push_back(codecs::makeError(
+        "family", 0,
+        "FMBxxx or FMX6: required for a Teltonika device (it decides what its IO ids mean)"));
+  } else if (teltonika && !codecs::teltonika::parseFamily(family)) {
+    errors.push_back(codecs::makeError("family", 0, "FMBxxx or FMX6, not '" + family + "'"));
+  } else if (!teltonika && !family.empty()) {
+    errors.push_back(codecs::makeError(
+        "family", 0, "null or absent: only a Teltonika device has a family (protocol teltonika)"));
+  }
   return errors;
 }
 

@@ -19,11 +19,16 @@ std::vector<codecs::Error> destinationErrors(const store::DestinationConfig& d);
 codecs::Status validateDestination(const store::DestinationConfig& d);
 // A name.
 codecs::Status validateLocation(const store::LocationConfig& l);
-// Every error of a device (serial, registration, key); validateDevice returns the first.
+// Every error of a device (serial, registration, key, protocol, family); validateDevice returns
+// the first. protocol nullopt is dcgw, family nullopt none.
 std::vector<codecs::Error> deviceErrors(const store::DeviceConfig& d);
-// A serial of 1 to 8 printable ASCII characters, a registration of at most 13, a key of 16 to
-// 64 bytes when one is given.
+// dcgw: a serial of 1 to 8 printable ASCII characters, a key of 16 to 64 bytes when one is given,
+// no family. teltonika (issue 15): the serial is the IMEI (exactly 15 ASCII digits), no key, a
+// family FMBxxx or FMX6 (any case). A registration of at most 13 characters.
 codecs::Status validateDevice(const store::DeviceConfig& d);
+// Gives a family named in any case its canonical spelling (codecs::teltonika::familyName);
+// anything else is left for deviceErrors to name.
+void canonicalizeDevice(store::DeviceConfig& d);
 
 // Company cards and card bridges (issue 12; schema/card-bridge.md sections 1 and 2).
 // 1 to `max` printable ASCII characters without spaces (a card number: 16, a bridge ident: 32).

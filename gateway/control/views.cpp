@@ -8,6 +8,7 @@
 
 #include "adapters/methods.hpp"
 #include "codecs/packets/packet.hpp"
+#include "codecs/teltonika/avl.hpp"
 
 namespace dcgw::control {
 
@@ -177,6 +178,14 @@ std::string renderDevice(const store::DeviceRecord& d, const std::string& genera
   } else {
     w.string(d.companyCard);
   }
+  w.key("protocol");
+  w.string(d.protocol);
+  w.key("family");
+  if (d.family.empty()) {
+    w.null();
+  } else {
+    w.string(d.family);
+  }
   if (!generatedKey.empty()) {
     w.key("key");
     w.string(generatedKey);
@@ -240,6 +249,21 @@ void writeEntry(JsonWriter& w, const store::QueueEntry& e) {
     w.beginObject();
     w.key("error");
     w.string(s.error().message());
+    w.endObject();
+  }
+  // The raw record the packet was made from (issue 15): today only Teltonika AVL records, kept
+  // as [codec id][record bytes].
+  w.key("origin");
+  if (e.origin.empty()) {
+    w.null();
+  } else {
+    w.beginObject();
+    w.key("protocol");
+    w.string("teltonika");
+    w.key("codec");
+    w.string(codecs::teltonika::codecName(e.origin.front()));
+    w.key("hex");
+    w.string(codecs::toHex(codecs::ByteView(e.origin).subspan(1)));
     w.endObject();
   }
   w.key("history");

@@ -149,6 +149,12 @@ class IngestLog {
   // drivers recorded, in the same transaction; nothing of them for any other outcome.
   // Once an item is SequenceOutOfRange, the later items of its session (IngestItem::session,
   // when not 0) in the batch are too: nothing after a refused packet of a connection is stored.
+  // Teltonika frames (IngestItem::frameKey, frameEnd): an item with a frameKey != 0 equal to the
+  // device's current frame key (the stored one, as raised by the earlier items of the batch) is
+  // Duplicate (not stored, nothing derived); a Stored item with frameEnd sets the device's frame
+  // key to its frameKey. So a frame committed whole makes its resend a duplicate, and a frame
+  // split over two batches stores its first part before the key is raised. Each stored packet
+  // keeps its IngestItem::origin (QueueEntry::origin; empty: none).
   // Returns one outcome per item. Returns nullopt, storing nothing, when the configuration
   // changed since `configVersion` (re-route with a fresh routingTable() and append again).
   // Throws StoreError when the transaction cannot commit: then nothing of the batch is stored.

@@ -67,12 +67,21 @@ struct DeviceConfig {
   // The company card its card sessions use when CARD_OPEN names none (issue 12). nullopt: keep
   // what the device has (none for a new device); "": none.
   std::optional<std::string> companyCard = std::nullopt;
+  // The protocol it speaks, "dcgw" (schema/uplink.md) or "teltonika" (issue 15: the serial is
+  // its IMEI), and its Teltonika family, "FMBxxx" or "FMX6" ("" for dcgw), in the spelling of
+  // codecs::teltonika::familyName. nullopt: keep what the device has (dcgw / "" for a new one).
+  // The store keeps what it is given: the control layer validates.
+  std::optional<std::string> protocol = std::nullopt, family = std::nullopt;
 };
 
-// What the uplink login needs to know of a device.
+// What a login needs to know of a device.
 struct DeviceAuth {
-  codecs::Bytes key;  // empty: the device has no key and cannot log in
+  codecs::Bytes key;  // empty: the device has no key and cannot log in (on the dcgw uplink)
   std::uint32_t lastSequence{0};
+  std::string protocol{"dcgw"};  // "dcgw" | "teltonika"
+  std::string family;            // "FMBxxx" | "FMX6" for teltonika, "" for dcgw
+  // The key of the last Teltonika frame stored whole (IngestItem::frameKey); 0: none.
+  std::int64_t frameKey{0};
 };
 
 // A login the listener refused (schema/uplink.md section 4).
@@ -107,6 +116,15 @@ struct IngestItem {
   // serial; the serial need not be a registered device (00000000 for no device), no sequence
   // mark is read or raised, and it does not count as the device having sent something.
   std::optional<std::int64_t> location = std::nullopt;
+  // The raw source record the packet was made from, kept with it (packets.origin) so nothing
+  // the device sent is lost: for Teltonika [codec id][AVL record bytes]. Empty: none (NULL).
+  codecs::Bytes origin = {};
+  // A Teltonika frame's packets all carry the frame's key (not 0), the last one frameEnd. One
+  // whose key equals the device's frame key (DeviceAuth::frameKey, as raised by the earlier
+  // items of the batch) is Duplicate; a Stored one with frameEnd raises the key to its own. So
+  // a frame committed whole makes its resend a duplicate (IngestLog::append). 0: no frame.
+  std::int64_t frameKey{0};
+  bool frameEnd{false};
 };
 
 struct PendingDelivery {
@@ -172,6 +190,7 @@ struct QueueEntry {
   int type{0};
   std::optional<std::string> filterKey;
   codecs::Bytes data;
+  codecs::Bytes origin;  // the raw record it was made from (IngestItem::origin); empty: none
   std::vector<AttemptRecord> history;
 };
 
@@ -190,7 +209,9 @@ struct DeviceRecord {
   std::string registration;
   bool hasKey{false};
   std::uint32_t lastSequence{0};
-  std::string companyCard;  // "" when none
+  std::string companyCard;       // "" when none
+  std::string protocol{"dcgw"};  // "dcgw" | "teltonika" (since migration 013)
+  std::string family;            // "FMBxxx" | "FMX6" for teltonika, "" for dcgw
   // Receive time of the newest packet the device sent (duplicates included; not packets the
   // gateway made for it); nullopt when it never sent one (since migration 010).
   std::optional<std::int64_t> lastPacketAtMs = std::nullopt;

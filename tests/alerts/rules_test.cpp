@@ -39,7 +39,7 @@ class Rules : public ::testing::Test {
   Rules() {
     in.settings.push_back({1, "en", {}});
     in.locationDestinations[1] = {7};
-    in.devices.push_back({"12345678", 1, "AB12CDE", true, 0, "", kT0});
+    in.devices.push_back({"12345678", 1, "AB12CDE", true, 0, "", "dcgw", "", kT0});
   }
   void on(const std::string& rule, std::int64_t seconds, std::string language = "en") {
     in.settings[0].language = std::move(language);

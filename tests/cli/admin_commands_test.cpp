@@ -280,20 +280,20 @@ TEST_F(AdminCommand, DestinationsUpdateFetchesChangesTheGivenFieldsAndPutsTheWho
 }
 
 TEST_F(AdminCommand, DevicesListNamesEachDevicesLocation) {
-  script_ = {
-      reply(200, R"({"locations":[{"id":1,"name":"Depot"},{"id":2,"name":"Yard"}]})"),
-      reply(200, R"({"devices":[{"serial":"12345678","locationId":2,"registration":"AB12",)"
-                 R"("hasKey":true,"lastSequence":7,"companyCard":"B000000000012301"},)"
-                 R"({"serial":"9","locationId":null,)"
-                 R"("registration":"","hasKey":false,"lastSequence":0,"companyCard":null}]})")};
+  script_ = {reply(200, R"({"locations":[{"id":1,"name":"Depot"},{"id":2,"name":"Yard"}]})"),
+             reply(200, R"({"devices":[{"serial":"12345678","locationId":2,"registration":"AB12",)"
+                        R"("hasKey":true,"lastSequence":7,"companyCard":"B000000000012301",)"
+                        R"("protocol":"dcgw","family":null},{"serial":"9","locationId":null,)"
+                        R"("registration":"","hasKey":false,"lastSequence":0,"companyCard":null,)"
+                        R"("protocol":"dcgw","family":null}]})")};
   ASSERT_EQ(run("devices", {"list"}), kAdminOk) << err_.str();
   ASSERT_EQ(seen_.size(), 2u);
   EXPECT_EQ(seen_[0].target, "/api/v1/locations");
   EXPECT_EQ(seen_[1].target, "/api/v1/devices");
   EXPECT_EQ(out_.str(),
-            "SERIAL    LOCATION  REGISTRATION  KEY  LAST SEQ  COMPANY CARD\n"
-            "12345678  Yard (2)  AB12          yes         7  B000000000012301\n"
-            "9         -         -             no          0  -\n");
+            "SERIAL    PROTOCOL  LOCATION  REGISTRATION  KEY  LAST SEQ  COMPANY CARD\n"
+            "12345678  dcgw      Yard (2)  AB12          yes         7  B000000000012301\n"
+            "9         dcgw      -         -             no          0  -\n");
 }
 
 // Every detail view ends its last line, so the next prompt or output starts on its own.

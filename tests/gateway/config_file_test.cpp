@@ -216,5 +216,46 @@ TEST_F(ConfigFile, ConsolidatedDdsIsOnUnlessTheDeriveSectionTurnsItOff) {
   }
 }
 
+// Teltonika trackers (issue 15): protocol and family in devices[], the IMEI as serial, no key.
+TEST_F(ConfigFile, ATeltonikaDeviceIsLoadedWithItsFamilyInItsCanonicalSpelling) {
+  const codecs::Status s = load(document(kDestinations, R"(
+    {"serial": "10000001", "location": "Depot"},
+    {"serial": "356307042441013", "location": "Depot", "protocol": "teltonika", "family": "fmx6"})"));
+  ASSERT_TRUE(s.ok()) << errorText(s.error());
+  const auto dcgw = store_->device("10000001");
+  ASSERT_TRUE(dcgw);
+  EXPECT_EQ(dcgw->protocol, "dcgw");
+  EXPECT_EQ(dcgw->family, "");
+  const auto t = store_->device("356307042441013");
+  ASSERT_TRUE(t);
+  EXPECT_EQ(t->protocol, "teltonika");
+  EXPECT_EQ(t->family, "FMX6");
+  EXPECT_FALSE(t->hasKey);
+}
+
+TEST_F(ConfigFile, ABadTeltonikaDeviceIsRefusedNamingTheField) {
+  const std::string key =
+      R"("key": "40ccd56388dff07bad7dbbeb5a639cde018fd61ced5bfc5bc9c633396118a16e")";
+  for (const auto& [device, field] : std::vector<std::pair<std::string, std::string>>{
+           {R"({"serial": "356307042441013", "protocol": "teltonika"})", "devices[0].family"},
+           {R"({"serial": "356307042441013", "protocol": "teltonika", "family": "FMC9"})",
+            "devices[0].family"},
+           {R"({"serial": "35630704244101", "protocol": "teltonika", "family": "FMBxxx"})",
+            "devices[0].serial"},
+           {R"({"serial": "35630704244101X", "protocol": "teltonika", "family": "FMBxxx"})",
+            "devices[0].serial"},
+           {R"({"serial": "356307042441013", "protocol": "teltonika", "family": "FMBxxx", )" + key +
+                "}",
+            "devices[0].key"},
+           {R"({"serial": "10000001", "protocol": "ruptela"})", "devices[0].protocol"},
+           {R"({"serial": "10000001", "family": "FMX6"})", "devices[0].family"},
+       }) {
+    const codecs::Status s = load(document(kDestinations, device));
+    ASSERT_FALSE(s.ok()) << device;
+    EXPECT_EQ(s.error().field, field) << device << ": " << errorText(s.error());
+    EXPECT_TRUE(store_->empty());
+  }
+}
+
 }  // namespace
 }  // namespace dcgw::config

@@ -82,7 +82,7 @@ std::optional<std::int64_t> optionalInteger(const Stmt& s, int col) {
 
 constexpr const char* kDeviceColumns =
     "SELECT serial, location_id, registration, device_key IS NOT NULL, last_sequence, "
-    "company_card, last_packet_at FROM devices";
+    "company_card, protocol, family, last_packet_at FROM devices";
 
 // A row of kDeviceColumns (the key itself is never read here, only whether there is one).
 DeviceRecord readDevice(const Stmt& s) {
@@ -92,7 +92,9 @@ DeviceRecord readDevice(const Stmt& s) {
                       s.integer(3) != 0,
                       static_cast<std::uint32_t>(s.integer(4)),
                       s.text(5),
-                      optionalInteger(s, 6)};
+                      s.text(6),
+                      s.text(7),
+                      optionalInteger(s, 8)};
 }
 
 std::string sha256(const std::string& text) {
@@ -596,6 +598,16 @@ Status SqliteStore::upsertDeviceIn(const DeviceConfig& d) {
         .bind(1, *d.companyCard)
         .bind(2, d.serial)
         .run();
+  if (d.protocol)
+    db_->prepare("UPDATE devices SET protocol = ? WHERE serial = ?")
+        .bind(1, *d.protocol)
+        .bind(2, d.serial)
+        .run();
+  if (d.family)
+    db_->prepare("UPDATE devices SET family = ? WHERE serial = ?")
+        .bind(1, *d.family)
+        .bind(2, d.serial)
+        .run();
   return Ok{};
 }
 
@@ -711,11 +723,15 @@ std::optional<DeviceAuth> SqliteStore::deviceAuth(const std::string& serial) {
   // packets committed to them and never acknowledged: a login must not rely on them.
   verifyFiles(false);
   std::lock_guard lock(authMu_);
-  Stmt s = authReader_->prepare("SELECT device_key, last_sequence FROM devices WHERE serial=?");
+  Stmt s = authReader_->prepare(
+      "SELECT device_key, last_sequence, protocol, family, frame_key FROM devices WHERE serial=?");
   if (!s.bind(1, serial).step()) return std::nullopt;
   DeviceAuth a;
   if (!s.isNull(0)) a.key = s.blob(0);
   a.lastSequence = static_cast<std::uint32_t>(s.integer(1));
+  a.protocol = s.text(2);
+  a.family = s.text(3);
+  a.frameKey = s.integer(4);
   return a;
 }
 

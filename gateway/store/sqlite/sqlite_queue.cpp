@@ -39,16 +39,18 @@ std::optional<std::vector<AppendOutcome>> SqliteStore::append(const std::vector<
   }
   std::vector<AppendOutcome> out;
   out.reserve(items.size());
-  Stmt device = db_->prepare("SELECT last_sequence FROM devices WHERE serial=?");
+  Stmt device = db_->prepare("SELECT last_sequence, frame_key FROM devices WHERE serial=?");
   Stmt packet = db_->prepare(
-      "INSERT INTO packets (received_at, serial, registration, type, filter_key, data) "
-      "VALUES (?,?,?,?,?,?)");
+      "INSERT INTO packets (received_at, serial, registration, type, filter_key, data, origin) "
+      "VALUES (?,?,?,?,?,?,?)");
   Stmt delivery = db_->prepare("INSERT INTO deliveries (destination_id, packet_id) VALUES (?,?)");
   struct Mark {
     bool known{false};
     std::uint32_t lastSequence{0};
     bool raised{false};
     std::int64_t lastPacketAt{0};
+    std::int64_t frameKey{0};  // the last Teltonika frame stored whole (IngestItem::frameKey)
+    bool frameRaised{false};
   };
   std::unordered_map<std::string, Mark> marks;
   std::vector<std::uint64_t> refusedSessions;  // a connection's later items follow its refusal
@@ -63,7 +65,13 @@ std::optional<std::vector<AppendOutcome>> SqliteStore::append(const std::vector<
     } else {
       packet.bindNull(5);
     }
-    packet.bindBlob(6, item.packet.data(), item.packet.size()).run();
+    packet.bindBlob(6, item.packet.data(), item.packet.size());
+    if (item.origin.empty()) {
+      packet.bindNull(7);
+    } else {
+      packet.bindBlob(7, item.origin.data(), item.origin.size());
+    }
+    packet.run();
     const std::int64_t packetId = db_->lastInsertId();
     for (std::int64_t d : r.deliverTo) {
       delivery.bind(1, d).bind(2, packetId).run();
@@ -84,6 +92,7 @@ std::optional<std::vector<AppendOutcome>> SqliteStore::append(const std::vector<
       if (device.bind(1, item.serial).step()) {
         m.known = true;
         m.lastSequence = static_cast<std::uint32_t>(device.integer(0));
+        m.frameKey = device.integer(1);
       }
       device.reset();
       it = marks.emplace(item.serial, m).first;
@@ -96,6 +105,13 @@ std::optional<std::vector<AppendOutcome>> SqliteStore::append(const std::vector<
     // A resent packet (a duplicate) shows the device alive too; a packet the gateway made for
     // it (a File Summary, a New Driver) does not (010_alerts.sql).
     if (!item.gatewayMade) mark.lastPacketAt = std::max(mark.lastPacketAt, item.receivedAtMs);
+    // A Teltonika frame stored whole raised the key in its own transaction: its resend (the
+    // device never got the count) is found here, whatever connection it comes on.
+    if (item.frameKey != 0 && item.frameKey == mark.frameKey) {
+      ++duplicates_;
+      out.push_back(AppendOutcome::Duplicate);
+      continue;
+    }
     if (item.sequence != 0) {
       // The check and the raise are in the transaction that stores the packet: whichever
       // connection a resent packet arrives on, and whatever crashed in between, it is stored
@@ -123,6 +139,10 @@ std::optional<std::vector<AppendOutcome>> SqliteStore::append(const std::vector<
     storeRow(r);
     for (const RoutedItem& d : r.after) storeRow(d);
     if (!r.drivers.empty()) recordDriversIn(r.drivers);
+    if (item.frameEnd && item.frameKey != 0) {
+      mark.frameKey = item.frameKey;
+      mark.frameRaised = true;
+    }
     out.push_back(AppendOutcome::Stored);
   }
   Stmt counters = db_->prepare(
@@ -130,16 +150,19 @@ std::optional<std::vector<AppendOutcome>> SqliteStore::append(const std::vector<
       "WHERE destination_id=?");
   for (const auto& [dest, c] : counts)
     counters.bind(1, c.first).bind(2, c.second).bind(3, dest).run();
-  // One statement per device of the batch: its mark (when raised) and its last packet time.
+  // One statement per device of the batch: its marks (when raised) and its last packet time.
   Stmt sequence = db_->prepare(
       "UPDATE devices SET last_sequence = CASE WHEN ?1 THEN ?2 ELSE last_sequence END, "
-      "last_packet_at = MAX(COALESCE(last_packet_at, 0), ?3) WHERE serial = ?4");
+      "last_packet_at = MAX(COALESCE(last_packet_at, 0), ?3), "
+      "frame_key = CASE WHEN ?5 THEN ?6 ELSE frame_key END WHERE serial = ?4");
   for (const auto& [serial, m] : marks)
     if (m.known)
       sequence.bind(1, std::int64_t{m.raised})
           .bind(2, std::int64_t{m.lastSequence})
           .bind(3, m.lastPacketAt)
           .bind(4, serial)
+          .bind(5, std::int64_t{m.frameRaised})
+          .bind(6, m.frameKey)
           .run();
   tx.commit();
   // Committed, but to the files opened: if they are no longer the path's, the batch is lost at

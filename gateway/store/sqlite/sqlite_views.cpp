@@ -107,8 +107,8 @@ std::vector<QueueEntry> SqliteStore::entries(std::int64_t destinationId, const E
   // deliveries_queue (destination_id, state, id) serves the order and the cursor directly.
   std::string sql =
       "SELECT d.id, d.destination_id, d.packet_id, d.state, d.attempts, p.received_at, "
-      "d.finished_at, d.reason, p.serial, p.registration, p.type, p.filter_key, p.data "
-      "FROM deliveries d JOIN packets p ON p.id = d.packet_id "
+      "d.finished_at, d.reason, p.serial, p.registration, p.type, p.filter_key, p.data, "
+      "p.origin FROM deliveries d JOIN packets p ON p.id = d.packet_id "
       "WHERE d.destination_id = ?1 AND d.id > ?2";
   if (f.state) sql += " AND d.state = ?3";
   if (f.type) sql += " AND p.type = ?4";
@@ -141,6 +141,7 @@ std::vector<QueueEntry> SqliteStore::entries(std::int64_t destinationId, const E
     e.type = static_cast<int>(s.integer(10));
     e.filterKey = optionalText(s, 11);
     e.data = s.blob(12);
+    e.origin = s.blob(13);  // empty for NULL
     out.push_back(std::move(e));
   }
   Stmt h = reader_->prepare(

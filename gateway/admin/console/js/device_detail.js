@@ -9,6 +9,7 @@ import {field, showErrors, formError} from './forms.js';
 import {route} from './router.js';
 import {cardHref, sessionsTable, eventsSection} from './cards.js';
 import {filesSection} from './files.js';
+import {isTeltonika, protocolLabel} from './devices.js';
 
 const devicePath = (serial) => `/api/v1/devices/${encodeURIComponent(serial)}`;
 
@@ -46,7 +47,8 @@ export async function viewDevice(root, seq, serial) {
   const facts = [
     ['Location', dev.locationId === null || dev.locationId === undefined ? 'none' : (locName[dev.locationId] || `#${dev.locationId}`)],
     ['Registration', dev.registration || '-'],
-    ['Key', dev.hasKey ? 'set' : 'none: cannot log in'],
+    ['Protocol', h('span', {testid: 'dev-detail-protocol'}, protocolLabel(dev))],
+    ['Key', isTeltonika(dev) ? 'none (a Teltonika device is known by its IMEI)' : dev.hasKey ? 'set' : 'none: cannot log in'],
     ['Last sequence', String(dev.lastSequence ?? 0)],
     ['Company card', card],
   ];

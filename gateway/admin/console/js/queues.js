@@ -112,7 +112,11 @@ export function entryDetail(entry, testid = 'entry-detail') {
     h('h3', null, 'Decoded packet'),
     entry.packet !== undefined ? jsonBlock(entry.packet, 'entry-packet') : h('p', {class: 'muted'}, 'Open the entry to see it.'),
     entry.data ? h('details', null, h('summary', null, 'Raw bytes (hex)'),
-      h('pre', {class: 'json wrap', testid: 'entry-data'}, entry.data)) : null);
+      h('pre', {class: 'json wrap', testid: 'entry-data'}, entry.data)) : null,
+    // The raw record the gateway made the packet from (a Teltonika AVL record), kept with it.
+    entry.origin ? h('details', {testid: 'entry-origin'},
+      h('summary', null, `Made from a ${entry.origin.protocol === 'teltonika' ? 'Teltonika' : entry.origin.protocol} record (${entry.origin.codec})`),
+      h('pre', {class: 'json wrap', testid: 'entry-origin-hex'}, entry.origin.hex)) : null);
 }
 
 export async function viewQueue(root, seq, id) {
