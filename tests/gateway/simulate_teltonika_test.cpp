@@ -307,6 +307,40 @@ TEST(SimulateTeltonika, StreamBatchesRecordsAndSendsTheRemainderInAShorterFrame)
   EXPECT_NE(out.find(R"("sent":50,"acknowledged":50,"outstanding":0)"), std::string::npos) << out;
 }
 
+TEST(SimulateTeltonika, SummaryJsonAndTextAreTheDocumentedOnes) {
+  // schema/simulate-teltonika.md "The summary".
+  teltonika::TeltonikaSummary s;
+  s.family = "FMX6";
+  s.transport = "tcp";
+  s.devices = 2;
+  s.loggedIn = 1;
+  s.refusedLogins = 1;
+  s.made = 12;
+  s.sent = 10;
+  s.acknowledged = 8;
+  s.framesSent = 5;
+  s.framesResent = 2;
+  s.errors["ACK_COUNT_MISMATCH"] = 2;
+  s.p50Ms = 1.23456;
+  s.p95Ms = 2;
+  s.seconds = 2;
+  std::ostringstream json, text;
+  teltonika::printTeltonikaSummary(s, true, json);
+  EXPECT_EQ(json.str(),
+            R"({"protocol":"teltonika","family":"FMX6","transport":"tcp","devices":2,"loggedIn":1,)"
+            R"("refusedLogins":1,"sent":10,"acknowledged":8,"outstanding":4,"framesSent":5,)"
+            R"("resent":2,"reconnects":0,"errors":{"ACK_COUNT_MISMATCH":2},)"
+            R"("latencyMs":{"p50":1.235,"p95":2,"p99":0,"max":0},"ackRate":4,"seconds":2})"
+            "\n");
+  teltonika::printTeltonikaSummary(s, false, text);
+  EXPECT_EQ(text.str(),
+            "protocol: teltonika (FMX6, tcp)\ndevices: 2\nlogged in: 1\nrefused logins: 1\n"
+            "sent: 10 records in 5 frames\nacknowledged: 8 records\nresent: 2 frames\n"
+            "outstanding: 4 records\nreconnects: 0\nerrors: ACK_COUNT_MISMATCH 2\n"
+            "ack latency: p50 1.235 ms, p95 2.000 ms, p99 0.000 ms, max 0.000 ms\n"
+            "ack rate: 4.000 records/s over 2.000 s\n");
+}
+
 TEST(SimulateTeltonika, HelpDocumentsEveryOption) {
   std::ostringstream o, e;
   ASSERT_EQ(runSimulate({"--protocol", "teltonika", "--help"}, o, e), 0);
