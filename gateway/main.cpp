@@ -58,6 +58,11 @@ commands:
            [--provision-db PATH --location NAME] [--tls [--ca-file F] [--insecure]]
                         N trackers speaking the uplink protocol: prints sent, acknowledged,
                         rejected and acknowledgement latency p50/p99/max (--help for details)
+  simulate --protocol teltonika [--family FMX6|FMBxxx] [--first-imei IMEI] [--devices N]
+           [--rate R] [--duration S] [--count N] [--records-per-frame N] [--scenario drive]
+           [--udp] [--ack-timeout S] [--connect-rate N] [--drain S] [--log FILE] [--json]
+                        N Teltonika devices sending Codec 8 Extended records with stop-and-wait
+                        acknowledgement (--help for details)
   simulate --card-session [--port P] [--first-serial S] [--key HEX] [--card NUMBER]
            [--protocol t0|t1|any] [--tls ...]
                         one tracker authenticating its vehicle unit with a company card

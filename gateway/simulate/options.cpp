@@ -18,7 +18,8 @@
 namespace dcgw::simulate {
 
 const char* const kUsage =
-    R"(usage: dcgw simulate [options]
+    R"(usage: dcgw simulate [--protocol uplink] [options]
+  --protocol teltonika ...  Teltonika devices instead (dcgw simulate --protocol teltonika --help)
   --host H (127.0.0.1)  --port P (7700)  --devices N (1)  --first-serial NUM (12345678)
   --key HEX (the demo key)  --rate R packets/s over all devices (10; 0 = only hold connections)
   --duration S (10)  --count N  --window W (64)  --invalid-every N  --drop-every N

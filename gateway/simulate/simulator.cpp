@@ -23,6 +23,7 @@
 #include "codecs/uplink/frame.hpp"
 #include "gateway/simulate/packet_mix.hpp"
 #include "gateway/simulate/simulator_internal.hpp"
+#include "gateway/simulate/teltonika.hpp"
 
 namespace dcgw::simulate {
 namespace {
@@ -338,11 +339,30 @@ class SignalScope {
 
 }  // namespace
 
-int runSimulate(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
-  for (const auto& a : args)
-    if (a == "--card-session") return runCardSession(args, out, err);
-  for (const auto& a : args)
-    if (a == "--upload") return runFileUpload(args, out, err);
+int runSimulate(const std::vector<std::string>& argsIn, std::ostream& out, std::ostream& err) {
+  for (const auto& a : argsIn)
+    if (a == "--card-session") return runCardSession(argsIn, out, err);  // its own --protocol
+  for (const auto& a : argsIn)
+    if (a == "--upload") return runFileUpload(argsIn, out, err);
+  // --protocol uplink (the default) or teltonika; the rest of the arguments are the mode's.
+  std::vector<std::string> args;
+  std::string protocol = "uplink";
+  for (std::size_t i = 0; i < argsIn.size(); ++i) {
+    if (argsIn[i] != "--protocol") {
+      args.push_back(argsIn[i]);
+      continue;
+    }
+    if (i + 1 >= argsIn.size()) {
+      err << "dcgw simulate: --protocol: needs a value\n";
+      return 2;
+    }
+    protocol = argsIn[++i];
+  }
+  if (protocol == "teltonika") return teltonika::runTeltonika(args, out, err);
+  if (protocol != "uplink") {
+    err << "dcgw simulate: --protocol: needs uplink or teltonika, not '" << protocol << "'\n";
+    return 2;
+  }
   auto options = parseOptions(args);
   if (!options) {
     err << "dcgw simulate: " << options.error().field << ": " << options.error().expected << '\n';
