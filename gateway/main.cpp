@@ -46,11 +46,12 @@ commands:
                         a self-signed ECDSA P-256 certificate and key (0600) for a test
                         deployment of uplink.tls / admin.tls
   serve [--db PATH] [--config FILE] [--bind ADDR] [--uplink-port P] [--max-connections N]
-        [--admin-port P] [--admin-bind ADDR]
+        [--admin-port P] [--admin-bind ADDR] [--teltonika-port P]
         [--idle-timeout-ms N] [--tls-cert F --tls-key F] [--synchronous full|normal]
         [--retry-base-ms N] [--retry-cap-ms N] [--stats-seconds N] [--log-level L]
                         run the gateway: the uplink listener (schema/uplink.md), durable queues
-                        and forwarding, until SIGINT or SIGTERM
+                        and forwarding, until SIGINT or SIGTERM; --teltonika-port opens the
+                        Teltonika listener (schema/teltonika.md) on P whatever etc/dcgw.json says
   simulate [--host H] [--port P] [--devices N] [--first-serial NUM] [--key HEX] [--rate R]
            [--duration S] [--count N] [--window W] [--invalid-every N] [--drop-every N]
            [--connect-rate N] [--drain S] [--reconnect-every S] [--registration R] [--log FILE]

@@ -31,6 +31,8 @@ struct MetricSources {
   // The file store of the running file upload (issue 13): GET /api/v1/files/{file}/content
   // reads the bytes from it; null: the content answers 404 (the index is still listed).
   const files::FileStore* files{nullptr};
+  // The Teltonika listener's counters (schema/teltonika.md section 10), when it runs.
+  const uplink::ListenerStats* teltonika{nullptr};
 };
 
 class ApiServer {

@@ -85,6 +85,29 @@ std::string renderMetrics(Api& api) {
       m << name << ' ' << v->load() << '\n';
     }
   }
+  if (const auto* t = api.metrics.teltonika) {
+    family("dcgw_teltonika_connections", "gauge", "Open Teltonika TCP connections.");
+    m << "dcgw_teltonika_connections " << t->connections.load() << '\n';
+    family("dcgw_teltonika_logged_in", "gauge", "Teltonika connections past their IMEI login.");
+    m << "dcgw_teltonika_logged_in " << t->loggedIn.load() << '\n';
+    for (const auto& [name, help, v] :
+         {std::tuple{"dcgw_teltonika_records_total", "AVL records received (TCP and UDP).",
+                     &t->packets},
+          std::tuple{"dcgw_teltonika_acknowledged_total",
+                     "AVL records acknowledged after their packets committed.", &t->stored},
+          std::tuple{"dcgw_teltonika_resent_total",
+                     "Records of resent frames acknowledged again, not stored again.",
+                     &t->duplicates},
+          std::tuple{"dcgw_teltonika_refused_frames_total",
+                     "Frames answered 0 records or datagrams dropped as malformed.", &t->rejected},
+          std::tuple{"dcgw_teltonika_refused_logins_total",
+                     "Logins and datagrams refused for their IMEI.", &t->refusedLogins},
+          std::tuple{"dcgw_teltonika_accepted_total", "TCP connections accepted.",
+                     &t->accepted}}) {
+      family(name, "counter", help);
+      m << name << ' ' << v->load() << '\n';
+    }
+  }
   if (const auto* in = api.metrics.ingestor) {
     family("dcgw_ingest_commits_total", "counter", "Ingest transactions committed.");
     m << "dcgw_ingest_commits_total " << in->commits() << '\n';

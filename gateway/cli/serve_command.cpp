@@ -25,6 +25,7 @@
 #include "gateway/ingest/ingestor.hpp"
 #include "gateway/store/sqlite/sqlite_store.hpp"
 #include "gateway/uplink/listener.hpp"
+#include "gateway/uplink/teltonika_listener.hpp"
 
 namespace dcgw::cli {
 namespace {
@@ -50,7 +51,7 @@ int runServe(const std::vector<std::string>& args, std::ostream& out, std::ostre
   std::string db = "dcgw.db", configPath = "etc/dcgw.json", synchronous, bind, logLevel = "info",
               tlsCert, tlsKey, adminBind;
   long long adminPort = -1;
-  long long uplinkPort = -1, maxConnections = -1, idleTimeoutMs = -1, statsSeconds = 60;
+  long long uplinkPort = -1, teltonikaPort = -1, maxConnections = -1, idleTimeoutMs = -1, statsSeconds = 60;
   forward::BackoffPolicy backoff;
   for (std::size_t i = 0; i < args.size(); ++i) {
     const std::string& a = args[i];
@@ -71,6 +72,9 @@ int runServe(const std::vector<std::string>& args, std::ostream& out, std::ostre
       } else if (a == "--uplink-port") {
         uplinkPort = std::stoll(v);
         if (uplinkPort < 0 || uplinkPort > 65535) throw std::out_of_range(v);
+      } else if (a == "--teltonika-port") {
+        teltonikaPort = std::stoll(v);
+        if (teltonikaPort < 0 || teltonikaPort > 65535) throw std::out_of_range(v);
       } else if (a == "--admin-port") {
         adminPort = std::stoll(v);
         if (adminPort < 0 || adminPort > 65535) throw std::out_of_range(v);
@@ -122,12 +126,14 @@ int runServe(const std::vector<std::string>& args, std::ostream& out, std::ostre
   auto cardOptions = config::cardAuthOptions(configPath);
   auto fileOptions = config::filesOptions(configPath);
   auto alertOptions = config::alertOptions(configPath);
+  auto teltonikaOptions = config::teltonikaOptions(configPath);
   for (const codecs::Error* e :
        {durability ? nullptr : &durability.error(), retention ? nullptr : &retention.error(),
         alertOptions ? nullptr : &alertOptions.error(), options ? nullptr : &options.error(),
         adminOptions ? nullptr : &adminOptions.error(),
         cardOptions ? nullptr : &cardOptions.error(), fileOptions ? nullptr : &fileOptions.error(),
-        consolidatedDds ? nullptr : &consolidatedDds.error()})
+        consolidatedDds ? nullptr : &consolidatedDds.error(),
+        teltonikaOptions ? nullptr : &teltonikaOptions.error()})
     if (e) {
       err << "dcgw serve: " << configPath << ": " << config::errorText(*e) << '\n';
       return 1;
@@ -146,6 +152,10 @@ int runServe(const std::vector<std::string>& args, std::ostream& out, std::ostre
   if (idleTimeoutMs > 0) options->idleTimeout = std::chrono::milliseconds(idleTimeoutMs);
   if (!tlsCert.empty()) options->tlsCertificateFile = tlsCert;
   if (!tlsKey.empty()) options->tlsPrivateKeyFile = tlsKey;
+  if (teltonikaPort >= 0) {  // the listener on this port, whatever the file says
+    teltonikaOptions->enabled = true;
+    teltonikaOptions->port = static_cast<std::uint16_t>(teltonikaPort);
+  }
   if (!adminBind.empty()) adminOptions->bind = adminBind;
   if (adminPort >= 0) adminOptions->port = static_cast<std::uint16_t>(adminPort);
 
@@ -219,13 +229,20 @@ int runServe(const std::vector<std::string>& args, std::ostream& out, std::ostre
   uplink::Listener listener(*store, ingestor, clock, *options, &feed);
   if (cards) listener.registerChannel(0x30, 0x3F, cards->auth());
   if (fileUploads) listener.registerChannel(0x40, 0x4F, *fileUploads);
+  // Real trackers (schema/teltonika.md): off unless teltonika.enabled.
+  std::unique_ptr<uplink::TeltonikaListener> teltonika;
+  if (teltonikaOptions->enabled)
+    teltonika = std::make_unique<uplink::TeltonikaListener>(*store, ingestor, clock,
+                                                            *teltonikaOptions, &feed);
   admin::ApiServer api(
       *store, forwarder, clock, *adminOptions,
       admin::MetricSources{&listener.stats(), &ingestor, cards ? &cards->auth() : nullptr,
-                           fileUploads ? &fileUploads->disk() : nullptr},
+                           fileUploads ? &fileUploads->disk() : nullptr,
+                           teltonika ? &teltonika->stats() : nullptr},
       &feed);
   try {
     listener.start();
+    if (teltonika) teltonika->start();
     if (cards) cards->start(listener.outbox());
     if (fileUploads) fileUploads->start(listener.outbox());
     api.start();
@@ -233,6 +250,7 @@ int runServe(const std::vector<std::string>& args, std::ostream& out, std::ostre
     err << "dcgw serve: " << e.what() << '\n';
     if (cards) cards->stop();
     if (fileUploads) fileUploads->stop();
+    if (teltonika) teltonika->stop();
     listener.stop();
     if (alertEngine) alertEngine->stop();
     ingestor.stop();
@@ -250,6 +268,11 @@ int runServe(const std::vector<std::string>& args, std::ostream& out, std::ostre
     err << "dcgw serve: card bridges on " << (*cardOptions)->bridges.bind << ":"
         << cards->auth().bridgePort()
         << ((*cardOptions)->bridges.tlsCertificateFile.empty() ? "" : " (TLS)") << '\n';
+  if (teltonika)
+    err << "dcgw serve: teltonika listening on " << teltonikaOptions->bind << ":"
+        << teltonika->port()
+        << (teltonikaOptions->tlsCertificateFile.empty() ? "" : " (TLS)")
+        << (teltonika->udpPort() ? ", udp " + std::to_string(teltonika->udpPort()) : "") << '\n';
   if (fileUploads)
     err << "dcgw serve: file upload on, files in " << fileUploads->disk().dir() << '\n';
   err << std::flush;
@@ -288,6 +311,7 @@ int runServe(const std::vector<std::string>& args, std::ostream& out, std::ostre
   api.stop();
   if (cards) cards->stop();  // sessions end with SHUTTING_DOWN while trackers can still read it
   if (fileUploads) fileUploads->stop();  // queued chunks are written; uploads resume later
+  if (teltonika) teltonika->stop();
   listener.stop();
   if (alertEngine) alertEngine->stop();  // before the ingestor: its last alerts still commit
   ingestor.stop();

@@ -12,6 +12,7 @@
 #include "gateway/files/options.hpp"
 #include "gateway/store/interfaces.hpp"
 #include "gateway/uplink/options.hpp"
+#include "gateway/uplink/teltonika_listener.hpp"
 
 namespace dcgw::config {
 
@@ -40,6 +41,10 @@ codecs::Result<uplink::ListenerOptions> uplinkOptions(const std::string& path);
 // "admin": {"bind", "port", "tls": {"certificateFile", "privateKeyFile"}, "threads",
 // "requestTimeoutSeconds", "idleTimeoutSeconds", "maxHeaderBytes", "maxConnections",
 // "maxConnectionsPerAddress"}; defaults when absent, an error naming the setting when invalid.
+// "teltonika": {...} (schema/config.md): the Teltonika listener; enabled false (the default)
+// opens no port.
+codecs::Result<uplink::TeltonikaOptions> teltonikaOptions(const std::string& path);
+
 codecs::Result<admin::AdminOptions> adminOptions(const std::string& path);
 // "cardBridge": {...} (schema/config.md): the card relay and its card-bridge listener. nullopt
 // when the file has no such section (the relay is off: no card frames, no card-bridge port).

@@ -87,8 +87,8 @@ std::vector<std::string> destinationMembers() {
 codecs::Status checkDocument(const JsonValue& doc) {
   if (doc.isNull()) return codecs::Ok{};  // no file: every setting defaults
   if (codecs::Status s = members(doc, "", "the file",
-                                 {"store", "uplink", "admin", "cardBridge", "files", "derive",
-                                  "alerts", "destinations", "locations", "devices"});
+                                 {"store", "uplink", "teltonika", "admin", "cardBridge", "files",
+                                  "derive", "alerts", "destinations", "locations", "devices"});
       !s)
     return s;
   for (codecs::Status s :
@@ -98,6 +98,9 @@ codecs::Status checkDocument(const JsonValue& doc) {
         section(doc, "uplink", "uplink",
                 {"bind", "port", "maxConnections", "maxFrameBytes", "window", "heartbeatSeconds",
                  "idleTimeoutSeconds", "tls", "sequence"}),
+        section(doc, "teltonika", "teltonika",
+                {"enabled", "bind", "port", "udp", "maxConnections", "maxFrameBytes",
+                 "idleTimeoutSeconds", "loginTimeoutSeconds", "tls"}),
         section(doc, "admin", "admin",
                 {"bind", "port", "tls", "threads", "requestTimeoutSeconds", "idleTimeoutSeconds",
                  "maxHeaderBytes", "maxConnections", "maxConnectionsPerAddress"}),

@@ -28,6 +28,9 @@ struct ListenerOptions {
   // threads of their own, see handshakes.hpp).
   std::string tlsCertificateFile;
   std::string tlsPrivateKeyFile;
+  // How logs and start-up errors name this listener and its settings ("teltonika" for the
+  // Teltonika listener on the same transport).
+  std::string label{"uplink"};
 };
 
 }  // namespace dcgw::uplink

@@ -87,7 +87,7 @@ void Transport::start() {
   // connection, instead of leaving it in the backlog where level-triggered epoll spins on it.
   spareFd_ = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
   if (epollFd_ < 0 || wakeFd_ < 0)
-    throw std::runtime_error(std::string("uplink: epoll/eventfd: ") + std::strerror(errno));
+    throw std::runtime_error(o_.label + ": epoll/eventfd: " + std::strerror(errno));
   bindListener();
   epoll_event ev{};
   ev.events = EPOLLIN;
@@ -125,14 +125,14 @@ void Transport::bindListener() {
     v6->sin6_port = htons(o_.port);
     len = sizeof *v6;
   } else {
-    throw std::runtime_error("uplink.bind: an IPv4 or IPv6 address, not '" + o_.bind + "'");
+    throw std::runtime_error(o_.label + ".bind: an IPv4 or IPv6 address, not '" + o_.bind + "'");
   }
   listenFd_ = ::socket(ss.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
   int one = 1;
   setsockopt(listenFd_, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
   if (::bind(listenFd_, reinterpret_cast<sockaddr*>(&ss), len) != 0 ||
       ::listen(listenFd_, 4096) != 0)
-    throw std::runtime_error("uplink: cannot listen on " + o_.bind + ":" + std::to_string(o_.port) +
+    throw std::runtime_error(o_.label + ": cannot listen on " + o_.bind + ":" + std::to_string(o_.port) +
                              ": " + std::strerror(errno));
   sockaddr_storage bound{};
   socklen_t blen = sizeof bound;
@@ -226,9 +226,9 @@ void Transport::acceptAll() {
         if (now - lastFdWarningMs_ > 10'000) {
           lastFdWarningMs_ = now;
           spdlog::warn(
-              "uplink: out of file descriptors ({}): connections are shed; raise "
-              "the open-files limit or lower uplink.maxConnections",
-              std::strerror(errno));
+              "{}: out of file descriptors ({}): connections are shed; raise "
+              "the open-files limit or lower {}.maxConnections",
+              o_.label, std::strerror(errno), o_.label);
         }
         continue;
       }
@@ -237,10 +237,13 @@ void Transport::acceptAll() {
     ++stats_.accepted;
     if (conns_.size() >= o_.maxConnections) {
       if (!tls_) {
+        // Said the way the protocol says it (an uplink ERROR; a Teltonika device's login refusal).
         codecs::Bytes e;
-        up::appendError(e, up::ErrorCode::TooManyConnections,
-                        "the gateway holds its maximum of " + std::to_string(o_.maxConnections) +
-                            " connections; try later");
+        std::unique_ptr<Connection> refused = events_.newConnection();
+        events_.appendError(*refused, up::ErrorCode::TooManyConnections,
+                            "the gateway holds its maximum of " +
+                                std::to_string(o_.maxConnections) + " connections; try later",
+                            e);
         [[maybe_unused]] auto w = ::send(fd, e.data(), e.size(), MSG_NOSIGNAL);
       }
       ::close(fd);
@@ -475,7 +478,7 @@ void Transport::fail(Connection& c, up::ErrorCode code, const std::string& reaso
   if (c.state == Connection::State::Closing) return;
   ++stats_.protocolErrors;
   if (code != up::ErrorCode::Replaced && code != up::ErrorCode::ShuttingDown)
-    spdlog::info("uplink {} {}: closed with {}: {}", events_.name(c), peerAddress(c.fd),
+    spdlog::info("{} {} {}: closed with {}: {}", o_.label, events_.name(c), peerAddress(c.fd),
                  up::errorCodeName(static_cast<std::uint8_t>(code)), reason);
   if (c.state == Connection::State::Open) --stats_.loggedIn;
   events_.onEnd(c);

@@ -10,7 +10,7 @@
 namespace dcgw::uplink {
 
 void Transport::setUpTls() {
-  tls_ = common::makeServerTlsContext("uplink", o_.tlsCertificateFile, o_.tlsPrivateKeyFile);
+  tls_ = common::makeServerTlsContext(o_.label, o_.tlsCertificateFile, o_.tlsPrivateKeyFile);
   // An idle TLS connection gives its read and write buffers back (thousands are idle).
   SSL_CTX_set_mode(tls_->sslContext(), SSL_MODE_RELEASE_BUFFERS | SSL_MODE_ENABLE_PARTIAL_WRITE |
                                            SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);
@@ -39,7 +39,7 @@ void Transport::onHandshakes() {
         break;
       }
       case HandshakePool::Outcome::Failed:
-        spdlog::debug("uplink {}: TLS handshake failed: {}", peerAddress(c->fd), r.why);
+        spdlog::debug("{} {}: TLS handshake failed: {}", o_.label, peerAddress(c->fd), r.why);
         closeNow(*c);
         break;
       case HandshakePool::Outcome::TimedOut:
