@@ -102,8 +102,7 @@ std::string renderMetrics(Api& api) {
                      "Frames answered 0 records or datagrams dropped as malformed.", &t->rejected},
           std::tuple{"dcgw_teltonika_refused_logins_total",
                      "Logins and datagrams refused for their IMEI.", &t->refusedLogins},
-          std::tuple{"dcgw_teltonika_accepted_total", "TCP connections accepted.",
-                     &t->accepted}}) {
+          std::tuple{"dcgw_teltonika_accepted_total", "TCP connections accepted.", &t->accepted}}) {
       family(name, "counter", help);
       m << name << ' ' << v->load() << '\n';
     }

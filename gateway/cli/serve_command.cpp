@@ -51,7 +51,8 @@ int runServe(const std::vector<std::string>& args, std::ostream& out, std::ostre
   std::string db = "dcgw.db", configPath = "etc/dcgw.json", synchronous, bind, logLevel = "info",
               tlsCert, tlsKey, adminBind;
   long long adminPort = -1;
-  long long uplinkPort = -1, teltonikaPort = -1, maxConnections = -1, idleTimeoutMs = -1, statsSeconds = 60;
+  long long uplinkPort = -1, teltonikaPort = -1, maxConnections = -1, idleTimeoutMs = -1,
+            statsSeconds = 60;
   forward::BackoffPolicy backoff;
   for (std::size_t i = 0; i < args.size(); ++i) {
     const std::string& a = args[i];
@@ -270,8 +271,7 @@ int runServe(const std::vector<std::string>& args, std::ostream& out, std::ostre
         << ((*cardOptions)->bridges.tlsCertificateFile.empty() ? "" : " (TLS)") << '\n';
   if (teltonika)
     err << "dcgw serve: teltonika listening on " << teltonikaOptions->bind << ":"
-        << teltonika->port()
-        << (teltonikaOptions->tlsCertificateFile.empty() ? "" : " (TLS)")
+        << teltonika->port() << (teltonikaOptions->tlsCertificateFile.empty() ? "" : " (TLS)")
         << (teltonika->udpPort() ? ", udp " + std::to_string(teltonika->udpPort()) : "") << '\n';
   if (fileUploads)
     err << "dcgw serve: file upload on, files in " << fileUploads->disk().dir() << '\n';

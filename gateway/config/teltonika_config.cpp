@@ -32,13 +32,13 @@ codecs::Result<uplink::TeltonikaOptions> teltonikaOptions(const std::string& pat
     return codecs::Ok{};
   };
   long long port = o.port, maxConnections = static_cast<long long>(o.maxConnections),
-            maxFrame = static_cast<long long>(o.maxFrameBytes),
-            idle = o.idleTimeout.count() / 1000, login = o.loginTimeout.count() / 1000;
-  for (auto s : {flag("enabled", o.enabled), flag("udp", o.udp), number("port", 0, 65535, port),
-                 number("maxConnections", 1, 1000000, maxConnections),
-                 number("maxFrameBytes", 64, 65536, maxFrame),
-                 number("idleTimeoutSeconds", 1, 86400, idle),
-                 number("loginTimeoutSeconds", 1, 600, login)})
+            maxFrame = static_cast<long long>(o.maxFrameBytes), idle = o.idleTimeout.count() / 1000,
+            login = o.loginTimeout.count() / 1000;
+  for (auto s :
+       {flag("enabled", o.enabled), flag("udp", o.udp), number("port", 0, 65535, port),
+        number("maxConnections", 1, 1000000, maxConnections),
+        number("maxFrameBytes", 64, 65536, maxFrame), number("idleTimeoutSeconds", 1, 86400, idle),
+        number("loginTimeoutSeconds", 1, 600, login)})
     if (!s) return s.error();
   o.port = static_cast<std::uint16_t>(port);
   o.maxConnections = static_cast<std::size_t>(maxConnections);

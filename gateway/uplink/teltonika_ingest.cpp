@@ -100,8 +100,14 @@ void AvlIngest::pump(const std::string& imei) {
         } else {
           d.running = true;
           ++running_;
-          run = std::make_shared<Run>(
-              Run{imei, key, verdict.records, packets.size(), 0, std::move(before), std::move(p.done), {}});
+          run = std::make_shared<Run>(Run{imei,
+                                          key,
+                                          verdict.records,
+                                          packets.size(),
+                                          0,
+                                          std::move(before),
+                                          std::move(p.done),
+                                          {}});
           items.reserve(packets.size());
           for (std::size_t i = 0; i < packets.size(); ++i) {
             const tk::AvlRecord& r = p.data.records.at(packets[i].record);

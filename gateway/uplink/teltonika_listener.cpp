@@ -148,9 +148,9 @@ class TeltonikaListener::Impl {
     sockaddr_storage bound{};
     socklen_t blen = sizeof bound;
     getsockname(udp_->fd, reinterpret_cast<sockaddr*>(&bound), &blen);
-    udpPort_ = ntohs(bound.ss_family == AF_INET6
-                         ? reinterpret_cast<sockaddr_in6*>(&bound)->sin6_port
-                         : reinterpret_cast<sockaddr_in*>(&bound)->sin_port);
+    udpPort_ =
+        ntohs(bound.ss_family == AF_INET6 ? reinterpret_cast<sockaddr_in6*>(&bound)->sin6_port
+                                          : reinterpret_cast<sockaddr_in*>(&bound)->sin_port);
     udpThread_ = std::thread([this] { runUdp(); });
   }
 

@@ -35,9 +35,8 @@ std::string teltonikaOptionsError(const TeltonikaOptions& o);
 
 class TeltonikaListener {
  public:
-  TeltonikaListener(store::DeviceDirectory& store, ingest::Ingestor& ingestor,
-                    common::Clock& clock, TeltonikaOptions options,
-                    common::ChangeFeed* changes = nullptr);
+  TeltonikaListener(store::DeviceDirectory& store, ingest::Ingestor& ingestor, common::Clock& clock,
+                    TeltonikaOptions options, common::ChangeFeed* changes = nullptr);
   ~TeltonikaListener();
   TeltonikaListener(const TeltonikaListener&) = delete;
   TeltonikaListener& operator=(const TeltonikaListener&) = delete;

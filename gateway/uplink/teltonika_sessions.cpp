@@ -24,7 +24,9 @@ enum FrameKind : std::uint8_t { kLogin = 1, kPing, kAvl, kCommand, kBroken };
 // count connections from 1).
 constexpr std::uint64_t kSessionTag = std::uint64_t{1} << 63;
 
-TeltonikaConnection& conn(Connection& c) { return static_cast<TeltonikaConnection&>(c); }
+TeltonikaConnection& conn(Connection& c) {
+  return static_cast<TeltonikaConnection&>(c);
+}
 const TeltonikaConnection& conn(const Connection& c) {
   return static_cast<const TeltonikaConnection&>(c);
 }
@@ -192,8 +194,7 @@ bool TeltonikaSessions::onFrame(Connection& base, const up::FrameView& f) {
       // and the device resends it (schema/teltonika.md section 10.3).
       ++stats_.rejected;
       spdlog::warn("teltonika {} {}: frame refused ({}): {}; answered 0 records", c.device.imei,
-                   peerAddress(c.fd), tk::problemName(scanned_.problem),
-                   scanned_.error.message());
+                   peerAddress(c.fd), tk::problemName(scanned_.problem), scanned_.error.message());
       tk::appendRecordAck(c.out, 0);
       transport_->markDirty(c);
       return true;

@@ -132,8 +132,8 @@ void Transport::bindListener() {
   setsockopt(listenFd_, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
   if (::bind(listenFd_, reinterpret_cast<sockaddr*>(&ss), len) != 0 ||
       ::listen(listenFd_, 4096) != 0)
-    throw std::runtime_error(o_.label + ": cannot listen on " + o_.bind + ":" + std::to_string(o_.port) +
-                             ": " + std::strerror(errno));
+    throw std::runtime_error(o_.label + ": cannot listen on " + o_.bind + ":" +
+                             std::to_string(o_.port) + ": " + std::strerror(errno));
   sockaddr_storage bound{};
   socklen_t blen = sizeof bound;
   getsockname(listenFd_, reinterpret_cast<sockaddr*>(&bound), &blen);

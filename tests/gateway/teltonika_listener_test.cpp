@@ -188,9 +188,9 @@ TEST_F(TeltonikaListenerTest, AcknowledgesTheRecordCountOnlyAfterTheirPacketsAre
   d.send(frame(1'700'000'000'000, 3));
   EXPECT_EQ(d.ack(), 3u);
   // Acknowledged means committed: a Tracking point per record with a fix, each with its record.
-  EXPECT_EQ(count("SELECT COUNT(*) FROM packets WHERE serial='" + std::string(kImei) +
-                  "' AND type=71"),
-            3);
+  EXPECT_EQ(
+      count("SELECT COUNT(*) FROM packets WHERE serial='" + std::string(kImei) + "' AND type=71"),
+      3);
   EXPECT_EQ(count("SELECT COUNT(*) FROM packets WHERE origin IS NULL"), 0);
   // The origin is the codec id and the record's bytes as received.
   auto s = store_->db().prepare("SELECT origin FROM packets ORDER BY id LIMIT 1");
