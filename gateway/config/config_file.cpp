@@ -308,6 +308,8 @@ codecs::Status loadIfEmpty(store::ConfigStore& store, const std::string& path, s
       if (codecs::Status v = control::validateDevice(c); !v) return at(where, v.error());
       if (store::Status s = tx->upsertDevice(c); !s) return at(where, control::toError(s.error()));
     }
+    if (auto clash = control::forwardedSerialClash(tx->devices()))
+      return at("devices", control::forwardedSerialError(clash->first, clash->second));
   }
   tx->commit();
   return codecs::Ok{};

@@ -75,6 +75,8 @@ Outcome<CreatedDevice> Devices::add(const Actor& a, store::DeviceConfig d, Field
     if (!errors.empty()) return Failure::invalid(errors);
     if (tx->device(d.serial))
       return Failure::conflict("device '" + d.serial + "' is already registered");
+    if (auto clash = forwardedSerialClash(tx->devices(), &d.serial))
+      return Failure::conflict(forwardedSerialError(clash->first, clash->second).expected);
     if (!d.key && refused && !teltonika) {  // a Teltonika device has no key
       d.key = newKey();
       created.generatedKey = codecs::toHex(*d.key);

@@ -2,8 +2,10 @@
 #include "gateway/control/validation.hpp"
 
 #include <algorithm>
+#include <unordered_map>
 
 #include "codecs/ddd/naming.hpp"
+#include "codecs/forwarding/serial.hpp"
 #include "codecs/packets/registry.hpp"
 #include "codecs/teltonika/io_map.hpp"
 #include "codecs/timefmt.hpp"
@@ -52,14 +54,33 @@ codecs::Status validateLocation(const store::LocationConfig& l) {
   return codecs::Ok{};
 }
 
-namespace {
+using codecs::forwarding::forwardedSerial;
+using codecs::forwarding::isImei;
 
-bool isImei(const std::string& s) {
-  return s.size() == 15 &&
-         std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; });
+std::optional<std::pair<std::string, std::string>> forwardedSerialClash(
+    const std::vector<store::DeviceRecord>& devices, const std::string* serial) {
+  if (serial) {
+    const std::string mine = forwardedSerial(*serial);
+    for (const store::DeviceRecord& d : devices)
+      if (d.serial != *serial && forwardedSerial(d.serial) == mine)
+        return std::pair{*serial, d.serial};
+    return std::nullopt;
+  }
+  std::unordered_map<std::string, const std::string*> seen;
+  for (const store::DeviceRecord& d : devices) {
+    auto [it, fresh] = seen.emplace(forwardedSerial(d.serial), &d.serial);
+    if (!fresh) return std::pair{d.serial, *it->second};
+  }
+  return std::nullopt;
 }
 
-}  // namespace
+codecs::Error forwardedSerialError(const std::string& serial, const std::string& other) {
+  return codecs::makeError("serial", 0,
+                           "a serial third parties can tell apart: device " + serial +
+                               " would be forwarded as '" + forwardedSerial(serial) +
+                               "' (seed 004 section 3 allows 8 characters: an IMEI's last " +
+                               "8 digits), and so is device " + other);
+}
 
 void canonicalizeDevice(store::DeviceConfig& d) {
   if (d.family)

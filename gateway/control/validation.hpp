@@ -3,6 +3,9 @@
 // missing). Errors name the field and what was expected there.
 #pragma once
 
+#include <optional>
+#include <string>
+#include <utility>
 #include <vector>
 
 #include "codecs/result.hpp"
@@ -26,6 +29,14 @@ std::vector<codecs::Error> deviceErrors(const store::DeviceConfig& d);
 // no family. teltonika (issue 15): the serial is the IMEI (exactly 15 ASCII digits), no key, a
 // family FMBxxx or FMX6 (any case). A registration of at most 13 characters.
 codecs::Status validateDevice(const store::DeviceConfig& d);
+// Two devices that third parties would receive under one serial (seed 004 section 3's 8
+// characters: codecs::forwarding::forwardedSerial, a Teltonika IMEI's last 8 digits): the
+// serials of the first such pair among `devices`, or nullopt. `serial`, when given, is the one
+// device to check against the others (an admin adding it).
+std::optional<std::pair<std::string, std::string>> forwardedSerialClash(
+    const std::vector<store::DeviceRecord>& devices, const std::string* serial = nullptr);
+// The error naming such a clash.
+codecs::Error forwardedSerialError(const std::string& serial, const std::string& other);
 // Gives a family named in any case its canonical spelling (codecs::teltonika::familyName);
 // anything else is left for deviceErrors to name.
 void canonicalizeDevice(store::DeviceConfig& d);

@@ -5,6 +5,7 @@
 
 #include <algorithm>
 
+#include "codecs/forwarding/serial.hpp"
 #include "gateway/forward/destination_settings.hpp"
 
 namespace dcgw::forward {
@@ -311,8 +312,8 @@ void Forwarder::runLoop(Worker& w) {
         std::lock_guard lock(w.mu);
         if (w.stop || w.interrupt) break;  // an admin action: re-read the configuration first
       }
-      const store::AttemptResult r = toAttemptResult(
-          adapter->deliver(adapters::Envelope{next.serial, next.registration, next.packet}));
+      const store::AttemptResult r = toAttemptResult(adapter->deliver(adapters::Envelope{
+          codecs::forwarding::forwardedSerial(next.serial), next.registration, next.packet}));
       const std::int64_t now = clock_.nowMs();
       attempts.push_back({next.id, r, now});
       if (r.outcome == store::AttemptResult::Outcome::Delivered) failuresBefore = 0;  // resets

@@ -2,6 +2,7 @@
 #include <gtest/gtest.h>
 
 #include "codecs/forwarding/binary_frame.hpp"
+#include "codecs/forwarding/serial.hpp"
 
 namespace dcgw::codecs {
 namespace {
@@ -144,6 +145,21 @@ TEST(BinaryReply, RejectsMalformedReplies) {
   EXPECT_EQ(decodeBinaryReply(Bytes{0x55, 0xAE, 0x00, 0x01, 0x00, 0x04}).error().field, "length");
   EXPECT_EQ(decodeBinaryReply(Bytes{0x55, 0xD7}).error().field, "identifier");
   EXPECT_EQ(decodeBinaryReply(Bytes{0xAA}).error().field, "header");
+}
+
+// Seed 004 section 3: the serial is 8 characters. A Teltonika IMEI goes out as its last 8
+// digits (schema/teltonika.md 10.1) and then fits the binary frame; anything else as it is.
+TEST(ForwardedSerial, AnImeiGoesOutAsItsLastEightDigitsAndOtherSerialsAsTheyAre) {
+  EXPECT_EQ(forwarding::forwardedSerial("356307042441013"), "42441013");
+  EXPECT_EQ(forwarding::forwardedSerial("12345678"), "12345678");
+  EXPECT_EQ(forwarding::forwardedSerial("00000000"), "00000000");
+  EXPECT_EQ(forwarding::forwardedSerial("35630704244101"), "35630704244101") << "14 digits";
+  EXPECT_EQ(forwarding::forwardedSerial("35630704244101A"), "35630704244101A") << "not digits";
+  BinaryDataFrame f = sampleFrame();
+  f.deviceSerialNumber = forwarding::forwardedSerial("356307042441013");
+  auto frame = encodeBinaryDataFrame(f);
+  ASSERT_TRUE(frame) << frame.error().message();
+  EXPECT_EQ(std::string(frame->begin() + 4, frame->begin() + 12), "42441013");
 }
 
 }  // namespace

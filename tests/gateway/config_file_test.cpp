@@ -257,5 +257,22 @@ TEST_F(ConfigFile, ABadTeltonikaDeviceIsRefusedNamingTheField) {
   }
 }
 
+// Seed 004 section 3 gives third parties 8 characters of serial: an IMEI goes out as its last
+// 8 digits (schema/teltonika.md 10.1), so two devices ending in the same 8 are refused.
+TEST_F(ConfigFile, TwoDevicesForwardedUnderOneSerialAreRefused) {
+  for (const std::string& other :
+       {std::string(
+            R"({"serial": "490154242441013", "protocol": "teltonika", "family": "FMBxxx"})"),
+        std::string(R"({"serial": "42441013"})")}) {
+    const codecs::Status s = load(document(kDestinations, R"(
+    {"serial": "356307042441013", "protocol": "teltonika", "family": "FMX6"}, )" +
+                                                              other));
+    ASSERT_FALSE(s.ok()) << other;
+    EXPECT_EQ(s.error().field.rfind("devices", 0), 0u) << errorText(s.error());
+    EXPECT_NE(s.error().expected.find("'42441013'"), std::string::npos) << errorText(s.error());
+    EXPECT_TRUE(store_->empty()) << "nothing of the file is stored";
+  }
+}
+
 }  // namespace
 }  // namespace dcgw::config

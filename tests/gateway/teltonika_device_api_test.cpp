@@ -106,6 +106,28 @@ TEST_F(TeltonikaDeviceApiTest, BadTeltonikaDevicesAreRefusedNamingEveryBadField)
   EXPECT_FALSE(store_->device(kImei)->hasKey);
 }
 
+// Seed 004 section 3 gives the serial 8 characters: an IMEI goes out as its last 8 digits
+// (schema/teltonika.md 10.1), so no two devices may end up with the same 8.
+TEST_F(TeltonikaDeviceApiTest, TwoDevicesThatThirdPartiesWouldReceiveUnderOneSerialAreRefused) {
+  createDevice(kImei, R"(,"protocol":"teltonika","family":"FMX6")");
+  const std::string loc = R"(,"locationId":)" + std::to_string(depot_);
+  auto post = [&](const std::string& body) { return call("POST", "/api/v1/devices", body); };
+  // Another model's IMEI (another type allocation code) with the same last 8 digits.
+  Reply twin =
+      post(R"({"serial":"490154242441013","protocol":"teltonika","family":"FMBxxx")" + loc + "}");
+  EXPECT_EQ(twin.status, 409) << twin.body;
+  EXPECT_NE(twin.body.find("'42441013'"), std::string::npos) << twin.body;
+  EXPECT_NE(twin.body.find(kImei), std::string::npos) << "names the device it clashes with";
+  // A dcgw device whose serial is those 8 digits.
+  Reply plain = post(R"({"serial":"42441013")" + loc + "}");
+  EXPECT_EQ(plain.status, 409) << plain.body;
+  EXPECT_FALSE(store_->device("490154242441013"));
+  EXPECT_FALSE(store_->device("42441013"));
+  // Any other last 8 digits are fine.
+  createDevice("490154202441014", R"(,"protocol":"teltonika","family":"FMBxxx")");
+  createDevice("42441014");
+}
+
 TEST_F(TeltonikaDeviceApiTest, ARefusedImeiIsRegisteredAsATeltonikaDeviceWithoutAKey) {
   store_->recordRefusedIdents({{kImei, "127.0.0.1:5000", "unknown device", kNoon, 0, 0}});
   Reply r = call("POST", "/api/v1/refused-idents/" + kImei + "/register",
