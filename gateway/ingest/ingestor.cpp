@@ -57,6 +57,20 @@ void Ingestor::submitValidated(store::IngestItem item, Done done) {
   cv_.notify_one();
 }
 
+void Ingestor::submitGroup(std::vector<store::IngestItem> items, Done done) {
+  {
+    std::lock_guard lock(mu_);
+    if (stopping_) {
+      for (std::size_t i = 0; i < items.size(); ++i)
+        done(refused(Outcome::Kind::ShuttingDown,
+                     codecs::makeError("gateway", 0, "a running gateway (it is stopping)")));
+      return;
+    }
+    for (store::IngestItem& item : items) queue_.emplace_back(std::move(item), done);
+  }
+  cv_.notify_one();
+}
+
 void Ingestor::submitDerived(std::string serial, std::string registration, codecs::Bytes packet,
                              std::int64_t atMs, Done done) {
   store::IngestItem item;
@@ -90,7 +104,12 @@ void Ingestor::run() {
       // larger commits leave the store to the forwarding workers most of the time.
       cv_.wait_for(lock, std::chrono::milliseconds(1),
                    [&] { return stopping_ || queue_.size() >= maxBatch_; });
-      const std::size_t n = std::min(queue_.size(), maxBatch_);
+      std::size_t n = std::min(queue_.size(), maxBatch_);
+      // Never between the packets of one frame (submitGroup): a frame commits whole or not at
+      // all, so its resend is either a duplicate as a whole or stored as a whole.
+      while (n < queue_.size() && queue_[n - 1].first.frameKey != 0 &&
+             !queue_[n - 1].first.frameEnd)
+        ++n;
       batch.assign(std::make_move_iterator(queue_.begin()),
                    std::make_move_iterator(queue_.begin() + static_cast<std::ptrdiff_t>(n)));
       queue_.erase(queue_.begin(), queue_.begin() + static_cast<std::ptrdiff_t>(n));

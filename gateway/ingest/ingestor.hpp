@@ -58,6 +58,10 @@ class Ingestor {
   // The same for a packet the caller has already validated with codecs::decodePacket (the
   // uplink decodes to answer REJECT itself; decoding twice would be work on the hot path).
   void submitValidated(store::IngestItem item, Done done);
+  // Validated items that must be committed in one transaction, all or none (a Teltonika frame's
+  // packets: IngestItem::frameKey, the last with frameEnd): queued together, and a batch is never
+  // cut inside them (it may exceed maxBatch for that). `done` is called once per item, in order.
+  void submitGroup(std::vector<store::IngestItem> items, Done done);
   // A packet the gateway made itself for a device (a File Summary after a file upload, a New
   // Driver from a driver card file): validated by the codecs, stored without a sequence (the
   // device's mark stays), routed and filtered like the device's own, after what was submitted

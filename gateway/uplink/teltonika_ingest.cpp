@@ -7,6 +7,8 @@
 #include <utility>
 #include <vector>
 
+#include "codecs/packets/packet.hpp"
+
 namespace dcgw::uplink {
 
 namespace tk = codecs::teltonika;
@@ -31,7 +33,8 @@ AvlIngest::~AvlIngest() {
 }
 
 std::int64_t AvlIngest::frameKey(const tk::AvlData& data) {
-  // FNV-1a over codec, count and timestamps: the same frame resent gives the same key.
+  // FNV-1a over codec, count and each record's bytes as sent: the same frame resent gives the
+  // same key; another frame, even of the same timestamps, another.
   std::uint64_t h = 14695981039346656037ull;
   auto mix = [&h](std::uint64_t v, int bytes) {
     for (int i = 0; i < bytes; ++i) {
@@ -41,7 +44,11 @@ std::int64_t AvlIngest::frameKey(const tk::AvlData& data) {
   };
   mix(data.codec, 1);
   mix(data.records.size(), 2);
-  for (const tk::AvlRecord& r : data.records) mix(r.timestampMs, 8);
+  for (const tk::AvlRecord& r : data.records) {
+    mix(r.timestampMs, 8);
+    mix(r.raw.size(), 2);
+    for (std::uint8_t b : r.raw) mix(b, 1);
+  }
   const auto key = static_cast<std::int64_t>(h & 0x7FFF'FFFF'FFFF'FFFFull);
   return key == 0 ? 1 : key;
 }
@@ -51,6 +58,13 @@ void AvlIngest::submit(const AvlDevice& device, std::uint64_t session, tk::AvlDa
   {
     std::lock_guard lock(mu_);
     Device& d = devices_[device.imei];
+    if (d.queue.size() >= kMaxQueued) {
+      done(AvlVerdict{AvlVerdict::Kind::Fail, 0, 0, false,
+                      "more than " + std::to_string(kMaxQueued) +
+                          " frames of this device wait for their commit"});
+      return;
+    }
+    d.family = device.family;
     if (!d.deriver || d.deriver->family() != device.family) {
       d.deriver.emplace(device.family);
       if (d.lastKey == 0) d.lastKey = device.storedFrameKey;
@@ -58,6 +72,15 @@ void AvlIngest::submit(const AvlDevice& device, std::uint64_t session, tk::AvlDa
     d.queue.push_back(Pending{session, std::move(data), receivedAtMs, std::move(done)});
   }
   pump(device.imei);
+}
+
+void AvlIngest::submitRefused(const std::string& imei, Done done) {
+  {
+    std::lock_guard lock(mu_);
+    Device& d = devices_[imei];
+    d.queue.push_back(Pending{0, {}, 0, std::move(done), true});
+  }
+  pump(imei);
 }
 
 void AvlIngest::forget(const std::string& imei) {
@@ -73,9 +96,9 @@ void AvlIngest::pump(const std::string& imei) {
   for (;;) {
     std::vector<store::IngestItem> items;
     std::shared_ptr<Run> run;
-    Done settled;
-    AvlVerdict verdict;
     {
+      // Verdicts are given under the lock (they only post to a loop or send a datagram): the
+      // answers of one device leave in the order of its frames.
       std::lock_guard lock(mu_);
       auto it = devices_.find(imei);
       if (it == devices_.end()) return;
@@ -83,56 +106,62 @@ void AvlIngest::pump(const std::string& imei) {
       if (d.running || d.queue.empty()) return;
       Pending p = std::move(d.queue.front());
       d.queue.pop_front();
+      AvlVerdict verdict;
+      if (p.refused) {
+        p.done(verdict);  // 0 records
+        continue;
+      }
       const std::int64_t key = frameKey(p.data);
       verdict.records = static_cast<std::uint32_t>(p.data.records.size());
       if (key == d.lastKey) {
         // A resend of the last frame committed (its acknowledgement was lost): answered again,
         // derived and stored never twice.
         verdict.resend = true;
-        settled = std::move(p.done);
-      } else {
-        if (!d.deriver) d.deriver.emplace(tk::Family::FMBxxx);  // forgotten while queued
-        derive::AvlDeriver before = *d.deriver;
-        std::vector<derive::AvlPacket> packets = d.deriver->derive(p.data.records);
-        if (packets.empty()) {
-          d.lastKey = key;
-          settled = std::move(p.done);
-        } else {
-          d.running = true;
-          ++running_;
-          run = std::make_shared<Run>(Run{imei,
-                                          key,
-                                          verdict.records,
-                                          packets.size(),
-                                          0,
-                                          std::move(before),
-                                          std::move(p.done),
-                                          {}});
-          items.reserve(packets.size());
-          for (std::size_t i = 0; i < packets.size(); ++i) {
-            const tk::AvlRecord& r = p.data.records.at(packets[i].record);
-            store::IngestItem item;
-            item.serial = imei;
-            item.packet = std::move(packets[i].packet);
-            item.receivedAtMs = p.atMs;
-            item.session = p.session;
-            item.origin.reserve(1 + r.raw.size());
-            item.origin.push_back(r.codec);
-            item.origin.insert(item.origin.end(), r.raw.begin(), r.raw.end());
-            item.frameKey = key;
-            item.frameEnd = i + 1 == packets.size();
-            items.push_back(std::move(item));
-          }
-        }
+        p.done(verdict);
+        continue;
+      }
+      if (!d.deriver) d.deriver.emplace(d.family);  // forgotten (family changed) while queued
+      derive::AvlDeriver before = *d.deriver;
+      std::vector<derive::AvlPacket> packets = d.deriver->derive(p.data.records);
+      // The deriver's packets are checked by its tests; one the codecs refuse is the gateway's
+      // bug, logged loudly and left out, so that the frame still commits whole (its end marks
+      // the frame key) and the device does not resend it forever.
+      std::erase_if(packets, [&](const derive::AvlPacket& dp) {
+        codecs::Packet decoded;
+        codecs::Status s = codecs::decodePacket(dp.packet, decoded);
+        if (!s)
+          spdlog::error("teltonika {}: a derived packet was refused by the codecs: {}", imei,
+                        s.error().message());
+        return !s;
+      });
+      if (packets.empty()) {
+        d.lastKey = key;
+        p.done(verdict);
+        continue;
+      }
+      d.running = true;
+      ++running_;
+      run = std::make_shared<Run>(Run{
+          imei, key, verdict.records, packets.size(), 0, std::move(before), std::move(p.done), {}});
+      items.reserve(packets.size());
+      for (std::size_t i = 0; i < packets.size(); ++i) {
+        const tk::AvlRecord& r = p.data.records.at(packets[i].record);
+        store::IngestItem item;
+        item.serial = imei;
+        item.packet = std::move(packets[i].packet);
+        item.receivedAtMs = p.atMs;
+        item.session = p.session;
+        item.origin.reserve(1 + r.raw.size());
+        item.origin.push_back(r.codec);
+        item.origin.insert(item.origin.end(), r.raw.begin(), r.raw.end());
+        item.frameKey = key;
+        item.frameEnd = i + 1 == packets.size();
+        items.push_back(std::move(item));
       }
     }
-    if (settled) {
-      settled(verdict);
-      continue;
-    }
-    for (store::IngestItem& item : items)
-      ingestor_.submit(std::move(item),
-                       [this, run](const ingest::Outcome& o) { complete(run, o); });
+    // One transaction for the frame's packets: it commits whole or not at all.
+    ingestor_.submitGroup(std::move(items),
+                          [this, run](const ingest::Outcome& o) { complete(run, o); });
     return;  // the last completion pumps the next frame
   }
 }
@@ -182,9 +211,9 @@ void AvlIngest::complete(const std::shared_ptr<Run>& run, const ingest::Outcome&
       verdict.packets = run->stored;
     }
     done = std::move(run->done);
+    done(verdict);
+    for (Done& f : failed) f(verdict);
   }
-  done(verdict);
-  for (Done& f : failed) f(verdict);
   if (verdict.kind == AvlVerdict::Kind::Ack) pump(run->imei);
   std::lock_guard lock(mu_);
   if (--running_ == 0) idle_.notify_all();

@@ -53,13 +53,20 @@ class AvlIngest {
   // Queues one frame's records for `device`; `done` is called once (on this thread, the
   // Ingestor's, or a later submitter's) when it is settled. Frames of one device are derived
   // and committed in the order submitted, one at a time. `session`: IngestItem::session.
+  // More than kMaxQueued frames of one device waiting are refused at once (Fail): a device
+  // waits for each answer, and one that does not must not fill the memory.
   void submit(const AvlDevice& device, std::uint64_t session, codecs::teltonika::AvlData data,
               std::int64_t receivedAtMs, Done done);
+  // A frame of `imei` that was refused before it could be read (section 4: CRC, counts):
+  // answered 0 records (Ack of 0), in order after the device's frames submitted before it.
+  void submitRefused(const std::string& imei, Done done);
+  static constexpr std::size_t kMaxQueued = 16;
   // The device was removed or its family changed: its deriver starts afresh at its next frame.
   void forget(const std::string& imei);
 
   // The identity of a frame for the resend check: its codec, its record count and every record's
-  // timestamp (a device resends an unacknowledged frame unchanged). Never 0, always positive.
+  // bytes (a device resends an unacknowledged frame unchanged; two frames of the same second
+  // differ in their records). Never 0, always positive.
   static std::int64_t frameKey(const codecs::teltonika::AvlData& data);
 
  private:
@@ -68,8 +75,10 @@ class AvlIngest {
     codecs::teltonika::AvlData data;
     std::int64_t atMs;
     Done done;
+    bool refused{false};  // submitRefused: answered 0 in its turn
   };
   struct Device {
+    codecs::teltonika::Family family{codecs::teltonika::Family::FMBxxx};  // as last submitted
     std::optional<derive::AvlDeriver> deriver;
     std::int64_t lastKey{0};
     bool running{false};

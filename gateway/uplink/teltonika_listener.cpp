@@ -197,7 +197,7 @@ class TeltonikaListener::Impl {
                      if (v.resend) stats->duplicates += v.records;
                      const codecs::Bytes ack =
                          tk::encodeUdpAck(packetId, avlId, static_cast<std::uint8_t>(v.records));
-                     ::sendto(udp->fd, ack.data(), ack.size(), MSG_NOSIGNAL,
+                     ::sendto(udp->fd, ack.data(), ack.size(), MSG_NOSIGNAL | MSG_DONTWAIT,
                               reinterpret_cast<const sockaddr*>(&from), fromLen);
                    });
   }

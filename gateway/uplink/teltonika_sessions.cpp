@@ -190,13 +190,27 @@ bool TeltonikaSessions::onFrame(Connection& base, const up::FrameView& f) {
                      scanned_.command ? scanned_.command->type : 0);
       return true;
     case kBroken:
-      // The frame's boundary is sound, its content is not: 0 records accepted, nothing stored,
-      // and the device resends it (schema/teltonika.md section 10.3).
       ++stats_.rejected;
+      if (scanned_.codec == tk::kCodec12 || scanned_.codec == tk::kCodec13) {
+        // A command message is never acknowledged (section 4): logged only.
+        spdlog::warn("teltonika {} {}: {} message refused ({}): {}", c.device.imei,
+                     peerAddress(c.fd), tk::codecName(scanned_.codec),
+                     tk::problemName(scanned_.problem), scanned_.error.message());
+        return true;
+      }
+      // The frame's boundary is sound, its content is not: 0 records accepted, nothing stored,
+      // and the device resends it (schema/teltonika.md section 10.2). With frames of the device
+      // still in flight, the 0 waits for their answers: the device pairs answers with frames
+      // by their order alone.
       spdlog::warn("teltonika {} {}: frame refused ({}): {}; answered 0 records", c.device.imei,
                    peerAddress(c.fd), tk::problemName(scanned_.problem), scanned_.error.message());
-      tk::appendRecordAck(c.out, 0);
-      transport_->markDirty(c);
+      if (c.inFlight == 0) {
+        tk::appendRecordAck(c.out, 0);
+        transport_->markDirty(c);
+      } else if (!tooManyInFlight(c)) {
+        ++c.inFlight;
+        ingest_.submitRefused(c.device.imei, verdictPoster(c.id));
+      }
       return true;
     default:
       return true;
@@ -235,14 +249,29 @@ void TeltonikaSessions::refuse(TeltonikaConnection& c, const std::string& reason
   transport_->fail(c, up::ErrorCode::UnknownDevice, reason);
 }
 
+AvlIngest::Done TeltonikaSessions::verdictPoster(ConnectionId id) {
+  return [this, outbox = outbox_, id](const AvlVerdict& v) {
+    outbox->post([this, id, v] { onVerdict(id, v); });
+  };
+}
+
+bool TeltonikaSessions::tooManyInFlight(TeltonikaConnection& c) {
+  // A device waits for each answer (section 1); one that keeps sending without reading them
+  // would only fill the memory.
+  if (c.inFlight < kMaxFramesInFlight) return false;
+  transport_->fail(c, up::ErrorCode::WindowExceeded,
+                   "more than " + std::to_string(kMaxFramesInFlight) +
+                       " frames sent without waiting for their answers");
+  return true;
+}
+
 void TeltonikaSessions::onAvl(TeltonikaConnection& c) {
+  if (tooManyInFlight(c)) return;
   tk::AvlData data = std::move(*scanned_.avl);
   stats_.packets += data.records.size();
   ++c.inFlight;
   ingest_.submit(c.device, kSessionTag | c.id, std::move(data), clock_.nowMs(),
-                 [this, outbox = outbox_, id = c.id](const AvlVerdict& v) {
-                   outbox->post([this, id, v] { onVerdict(id, v); });
-                 });
+                 verdictPoster(c.id));
 }
 
 void TeltonikaSessions::onVerdict(ConnectionId id, const AvlVerdict& v) {

@@ -78,6 +78,10 @@ class TeltonikaSessions final : public TransportEvents {
  private:
   bool onLogin(TeltonikaConnection& c);
   void onAvl(TeltonikaConnection& c);
+  // Frames a connection may have unanswered; one more closes it (schema/teltonika.md 10.2).
+  static constexpr std::uint32_t kMaxFramesInFlight = 8;
+  bool tooManyInFlight(TeltonikaConnection& c);
+  AvlIngest::Done verdictPoster(ConnectionId id);
   void onVerdict(ConnectionId id, const AvlVerdict& v);
   void refuse(TeltonikaConnection& c, const std::string& reason);
 

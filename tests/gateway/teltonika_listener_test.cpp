@@ -14,6 +14,7 @@
 #include "codecs/teltonika/avl.hpp"
 #include "codecs/teltonika/frame.hpp"
 #include "codecs/teltonika/udp.hpp"
+#include "gateway/derive/avl_deriver.hpp"
 #include "gateway/ingest/ingestor.hpp"
 #include "gateway/store/sqlite/db.hpp"
 #include "gateway/store/sqlite/sqlite_store.hpp"
@@ -233,6 +234,73 @@ TEST_F(TeltonikaListenerTest, AResentFrameEntersTheQueuesOnceEvenAfterARestart) 
   EXPECT_GT(storedPackets(), stored);
 }
 
+// A frame's packets commit in one transaction (all or none), even when they are more than the
+// Ingestor's batch: a failure in between would store a part that the resend stores again.
+TEST_F(TeltonikaListenerTest, AFramesPacketsAreCommittedTogetherEvenOverTheBatchSize) {
+  ingestor_ = std::make_unique<ingest::Ingestor>(*store_, nullptr, /*maxBatch=*/2);
+  auto data = tk::decodeAvlData(avlData(1'700'000'000'000, 5));
+  ASSERT_TRUE(data.ok());
+  derive::AvlDeriver deriver(tk::Family::FMX6);
+  std::vector<store::IngestItem> items;
+  for (derive::AvlPacket& p : deriver.derive(data->records)) {
+    store::IngestItem item;
+    item.serial = kImei;
+    item.packet = std::move(p.packet);
+    item.frameKey = 42;
+    items.push_back(std::move(item));
+  }
+  ASSERT_EQ(items.size(), 5u);
+  items.back().frameEnd = true;
+  std::mutex mu;
+  std::condition_variable cv;
+  int settled = 0;
+  ingestor_->submitGroup(std::move(items), [&](const ingest::Outcome& o) {
+    EXPECT_EQ(o.kind, ingest::Outcome::Kind::Stored);
+    std::lock_guard l(mu);
+    ++settled;
+    cv.notify_all();
+  });
+  std::unique_lock l(mu);
+  ASSERT_TRUE(cv.wait_for(l, 10s, [&] { return settled == 5; }));
+  EXPECT_EQ(ingestor_->commits(), 1u);
+  EXPECT_EQ(storedPackets(), 5);
+}
+
+// Section 10.2: the frame key covers the records' bytes, not only their timestamps: two frames
+// of the same second (an event record, then the periodic one) are two frames.
+TEST_F(TeltonikaListenerTest, AnotherFrameWithTheSameTimestampsIsStoredNotTakenForAResend) {
+  start();
+  Device d(listener_->port());
+  ASSERT_TRUE(d.login(kImei));
+  d.send(frame(1'700'000'000'000, 1));
+  EXPECT_EQ(d.ack(), 1u);
+  const std::int64_t stored = storedPackets();
+  tk::RecordOut other = movingRecord(1'700'000'000'000, 7);  // same time, elsewhere
+  auto data = tk::encodeAvlData(tk::kCodec8Extended, {other});
+  ASSERT_TRUE(data.ok());
+  d.send(tk::wrapFrame(*data));
+  EXPECT_EQ(d.ack(), 1u);
+  EXPECT_GT(storedPackets(), stored);
+}
+
+// Section 10.2: answers leave in the order of the frames, a broken frame's 0 in its turn (the
+// device pairs them by order alone).
+TEST_F(TeltonikaListenerTest, PipelinedFramesAreAnsweredInOrderABrokenOnesZeroInItsTurn) {
+  start();
+  Device d(listener_->port());
+  ASSERT_TRUE(d.login(kImei));
+  codecs::Bytes broken = frame(1'700'000'100'000, 4);
+  broken.back() ^= 0x01;  // its CRC
+  codecs::Bytes all = frame(1'700'000'000'000, 2);
+  all.insert(all.end(), broken.begin(), broken.end());
+  const codecs::Bytes third = frame(1'700'000'200'000, 3);
+  all.insert(all.end(), third.begin(), third.end());
+  d.send(all);
+  EXPECT_EQ(d.ack(), 2u);
+  EXPECT_EQ(d.ack(), 0u);
+  EXPECT_EQ(d.ack(), 3u);
+}
+
 TEST_F(TeltonikaListenerTest, RefusesAnUnknownImeiWith00ClosesAndListsIt) {
   start();
   Device d(listener_->port());
@@ -328,6 +396,12 @@ TEST_F(TeltonikaListenerTest, ACommandResponseIsTakenWithoutAnAnswer) {
   const std::string text = "Ver:03.27.07_00 GPS:1";
   m.payload.assign(text.begin(), text.end());
   d.send(tk::encodeCommandFrame(m));
+  EXPECT_TRUE(d.read(1, 300ms).empty());
+  // One whose size lies (its CRC right) is logged and not answered either (section 4).
+  codecs::Bytes lying = {tk::kCodec12, 0x01, tk::kResponseType, 0x00, 0x00, 0x00, 0x40};
+  lying.insert(lying.end(), text.begin(), text.end());
+  lying.push_back(0x01);
+  d.send(tk::wrapFrame(lying));
   EXPECT_TRUE(d.read(1, 300ms).empty());
   d.send(frame(1'700'000'000'000, 1));
   EXPECT_EQ(d.ack(), 1u);
