@@ -85,10 +85,6 @@ codecs::Result<Options> parseOptions(const std::vector<std::string>& args) {
           for (unsigned char c : v)
             if (c < 0x20 || c > 0x7E) return bad("printable ASCII characters");
           o.registration = v;
-        } else if (a == "--provision-db") {
-          o.provisionDb = v;
-        } else if (a == "--location") {
-          o.location = v;
         } else if (a == "--ca-file") {
           o.caFile = v;
         }
@@ -104,10 +100,7 @@ codecs::Result<Options> parseOptions(const std::vector<std::string>& args) {
                                              " serials of at most 8 characters, not '" +
                                              std::to_string(o.firstSerial) + "' (the last is " +
                                              std::to_string(last) + ")");
-  if (!o.provisionDb.empty() && o.location.empty())
-    return optionError("--location", "is needed with --provision-db (the devices' location)");
-  if (o.provisionDb.empty() && !o.location.empty())
-    return optionError("--location", "is only used with --provision-db");
+  if (auto e = provisionOptionsError(o)) return *e;
   if (!o.tls && (o.insecure || !o.caFile.empty()))
     return optionError(o.insecure ? "--insecure" : "--ca-file", "is only used with --tls");
   return o;

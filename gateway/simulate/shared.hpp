@@ -20,6 +20,7 @@
 
 #include "codecs/json.hpp"
 #include "codecs/result.hpp"
+#include "gateway/store/types.hpp"
 
 namespace dcgw::simulate {
 
@@ -47,8 +48,8 @@ codecs::Status forEachOption(const std::vector<std::string>& args,
                              const std::string& helpCommand, const TakeOption& take);
 
 // The options both simulators take alike (--host, --port, --devices, --duration,
-// --connect-rate, --drain, --log) into `o`: nullopt when `option` is none of them, else Ok or the
-// error for its value.
+// --connect-rate, --drain, --log, --provision-db, --location) into `o`: nullopt when `option` is
+// none of them, else Ok or the error for its value.
 template <class O>
 std::optional<codecs::Status> takeLinkOption(const std::string& option, const std::string& v,
                                              O& o) {
@@ -76,10 +77,24 @@ std::optional<codecs::Status> takeLinkOption(const std::string& option, const st
     o.drainSeconds = d;
   } else if (option == "--log") {
     o.logFile = v;
+  } else if (option == "--provision-db") {
+    o.provisionDb = v;
+  } else if (option == "--location") {
+    o.location = v;
   } else {
     return std::nullopt;
   }
   return codecs::Ok{};
+}
+
+// --provision-db and --location go together.
+template <class O>
+std::optional<codecs::Error> provisionOptionsError(const O& o) {
+  if (!o.provisionDb.empty() && o.location.empty())
+    return optionError("--location", "is needed with --provision-db (the devices' location)");
+  if (o.provisionDb.empty() && !o.location.empty())
+    return optionError("--location", "is only used with --provision-db");
+  return std::nullopt;
 }
 
 // ---- pacing ----
@@ -122,6 +137,13 @@ int resolveHost(const std::string& host, std::uint16_t port, int socketType, soc
                 socklen_t& addrLen, std::ostream& err);
 // --log FILE opened for appending: the file, or nullptr with the message on `err`.
 std::FILE* openLog(const std::string& path, std::ostream& err);
+
+// --provision-db DB --location NAME: upserts `count` devices, `device(i)` each, into the
+// location NAME (which must exist) in one transaction. Returns an exit code, or -1 when every
+// device is in place.
+int provisionDevices(const std::string& db, const std::string& location, std::uint32_t count,
+                     const std::function<store::DeviceConfig(std::uint32_t)>& device,
+                     std::ostream& err);
 
 // ---- summary ----
 

@@ -29,6 +29,18 @@ int Sim::prepare() {
           resolveHost(o_.host, o_.port, o_.udp ? SOCK_DGRAM : SOCK_STREAM, addr_, addrLen_, err_);
       rc >= 0)
     return rc;
+  if (!o_.provisionDb.empty()) {
+    // Registered as the listener knows them: by IMEI, protocol teltonika, with the family.
+    auto device = [&](std::uint32_t i) {
+      store::DeviceConfig dc;
+      dc.serial = std::to_string(o_.firstImei + i);
+      dc.protocol = "teltonika";
+      dc.family = tk::familyName(o_.family);
+      return dc;
+    };
+    if (int rc = provisionDevices(o_.provisionDb, o_.location, o_.devices, device, err_); rc >= 0)
+      return rc;
+  }
   if (!o_.logFile.empty()) {
     log_ = openLog(o_.logFile, err_);
     if (!log_) return 2;

@@ -30,6 +30,8 @@ const char* const kTeltonikaUsage =
                         and the same frame again
   --connect-rate N (5000/s)  --drain S (10) seconds to wait for acknowledgements at the end
   --log FILE            one line per acknowledged record: IMEI timestamp-ms
+  --provision-db PATH --location NAME  first registers the run's IMEIs in the gateway's store
+                        (protocol teltonika, --family, in location NAME, which must exist)
   --json                the summary as one JSON object
 Exit status: 0 when every device logged in (TCP) and every record was acknowledged, 1
 otherwise, 2 for a bad argument.
@@ -41,7 +43,7 @@ codecs::Result<TeltonikaOptions> parseTeltonikaOptions(const std::vector<std::st
       args, {"--json", "--udp", "--help", "-h"},
       {"--host", "--port", "--devices", "--first-imei", "--family", "--rate", "--duration",
        "--count", "--scenario", "--ack-timeout", "--connect-rate", "--drain", "--records-per-frame",
-       "--log"},
+       "--log", "--provision-db", "--location"},
       "dcgw simulate --protocol teltonika --help",
       [&](const std::string& a, const std::string& v) -> codecs::Status {
         auto bad = [&](const std::string& what) { return badValue(a, v, what); };
@@ -85,6 +87,7 @@ codecs::Result<TeltonikaOptions> parseTeltonikaOptions(const std::vector<std::st
     return optionError("--first-imei", "leaves room for " + std::to_string(o.devices) +
                                            " IMEIs of 15 digits, not '" +
                                            std::to_string(o.firstImei) + "'");
+  if (auto e = provisionOptionsError(o)) return *e;
   if (o.drive && o.rate <= 0)
     return optionError("--rate", "must be > 0 with --scenario drive, not '0'");
   return o;
