@@ -119,7 +119,7 @@ void Simulator::onWelcome(Device& d, const up::Welcome& w) {
   if (phase_ == Phase::Login) {
     phase_ = Phase::Sending;
     sendStartUs_ = now_;
-    lastRefillUs_ = now_;
+    packets_.restart(now_);
   }
   sendOwed(d);
   offerToSend(d);

@@ -28,9 +28,6 @@
 namespace dcgw::simulate {
 namespace {
 
-// With no device logged in this long (or by the time the run would have ended), the run ends:
-// the gateway is down or refuses everyone.
-constexpr std::int64_t kNoLoginGiveUpUs = 30'000'000;
 constexpr std::int64_t kSweepEveryUs = 10'000;
 constexpr int kDiagnosticsShown = 10;
 constexpr std::size_t kPoolSize = 4096;
@@ -40,38 +37,14 @@ extern "C" void onInterrupt(int) {
   gInterrupts = gInterrupts + 1;
 }
 
-std::int64_t monotonicUs() {
-  return std::chrono::duration_cast<std::chrono::microseconds>(
-             std::chrono::steady_clock::now().time_since_epoch())
-      .count();
-}
-
 }  // namespace
 
 int Simulator::prepare() {
-  // One descriptor per device: take all the kernel allows this process.
-  rlimit rl{};
-  if (::getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
-    rl.rlim_cur = rl.rlim_max;
-    ::setrlimit(RLIMIT_NOFILE, &rl);
-  }
-  if (::getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < o_.devices + 64u)
-    err_ << "dcgw simulate: warning: the file descriptor limit (" << rl.rlim_cur
-         << ") is below the " << o_.devices << " connections asked for\n";
-
-  addrinfo hints{};
-  hints.ai_family = AF_UNSPEC;
-  hints.ai_socktype = SOCK_STREAM;
-  addrinfo* res = nullptr;
-  if (int rc = ::getaddrinfo(o_.host.c_str(), std::to_string(o_.port).c_str(), &hints, &res);
-      rc != 0 || !res) {
-    err_ << "dcgw simulate: --host: cannot resolve '" << o_.host << "': " << ::gai_strerror(rc)
-         << '\n';
-    return 2;
-  }
-  std::memcpy(&addr_, res->ai_addr, res->ai_addrlen);
-  addrLen_ = static_cast<socklen_t>(res->ai_addrlen);
-  ::freeaddrinfo(res);
+  if (const std::uint64_t limit = raiseFileLimit(); limit != 0 && limit < o_.devices + 64u)
+    err_ << "dcgw simulate: warning: the file descriptor limit (" << limit << ") is below the "
+         << o_.devices << " connections asked for\n";
+  if (int rc = resolveHost(o_.host, o_.port, SOCK_STREAM, addr_, addrLen_, err_); rc >= 0)
+    return rc;
   {
     in6_addr probe{};
     hostIsAddress_ = ::inet_pton(AF_INET, o_.host.c_str(), &probe) == 1 ||
@@ -87,12 +60,8 @@ int Simulator::prepare() {
   }
 
   if (!o_.logFile.empty()) {
-    log_ = std::fopen(o_.logFile.c_str(), "a");
-    if (!log_) {
-      err_ << "dcgw simulate: --log: cannot open '" << o_.logFile << "': " << std::strerror(errno)
-           << '\n';
-      return 2;
-    }
+    log_ = openLog(o_.logFile, err_);
+    if (!log_) return 2;
     std::setvbuf(log_, nullptr, _IOFBF, 1 << 20);
   }
 
@@ -127,11 +96,8 @@ void Simulator::diagnostic(const std::string& line, int& shown) {
 }
 
 void Simulator::produce() {
-  const double elapsed = static_cast<double>(now_ - lastRefillUs_) / 1e6;
-  lastRefillUs_ = now_;
-  // A tenth of a second of credit at most: a stall is not made up by a burst beyond that.
-  tokens_ = std::min(tokens_ + o_.rate * elapsed, std::max(1.0, o_.rate / 10));
-  while (tokens_ >= 1 && !sendQueue_.empty()) {
+  packets_.refill(now_);
+  while (packets_.ready() && !sendQueue_.empty()) {
     if (o_.count && sent_ >= *o_.count) break;
     const std::uint32_t idx = sendQueue_.front();
     sendQueue_.pop_front();
@@ -139,7 +105,7 @@ void Simulator::produce() {
     d.queuedToSend = false;
     if (!canSendNew(d)) continue;
     newPacket(d);
-    tokens_ -= 1;
+    packets_.spend();
     offerToSend(d);
   }
 }
@@ -182,21 +148,11 @@ void Simulator::sweep() {
 }
 
 void Simulator::startConnects() {
-  if (connectQueue_.empty()) {
-    lastConnectRefillUs_ = now_;
-    return;
-  }
-  const double elapsed = static_cast<double>(now_ - lastConnectRefillUs_) / 1e6;
-  lastConnectRefillUs_ = now_;
-  connectTokens_ =
-      std::min(connectTokens_ + o_.connectRate * elapsed, std::max(1.0, o_.connectRate / 50));
-  while (connectTokens_ >= 1 && !connectQueue_.empty()) {
-    const std::uint32_t idx = connectQueue_.front();
-    connectQueue_.pop_front();
-    if (devices_[idx].link != Link::Queued) continue;
-    connectTokens_ -= 1;
+  startQueued(connectQueue_, connects_, now_, [this](std::uint32_t idx) {
+    if (devices_[idx].link != Link::Queued) return false;
     startConnect(idx);
-  }
+    return true;
+  });
 }
 
 void Simulator::stopSending() {
@@ -209,7 +165,7 @@ void Simulator::stopSending() {
 
 Summary Simulator::run() {
   now_ = startUs_ = monotonicUs();
-  lastConnectRefillUs_ = now_;
+  connects_.restart(now_);
   for (Device& d : devices_) queueConnect(d);
   std::array<epoll_event, 1024> events;
   int interruptsSeen = 0;
@@ -246,10 +202,10 @@ Summary Simulator::run() {
 
     const bool allRefused = refused_ == devices_.size();
     if (phase_ == Phase::Login) {
-      std::int64_t giveUpUs = kNoLoginGiveUpUs;
-      if (o_.durationGiven || !o_.count)
-        giveUpUs = std::min(
-            giveUpUs, static_cast<std::int64_t>((o_.durationSeconds + o_.drainSeconds) * 1e6));
+      // No device logged in this long (or by the time the run would have ended): the gateway
+      // is down or refuses everyone.
+      const std::int64_t giveUpUs =
+          loginGiveUpUs(o_.durationGiven || !o_.count, o_.durationSeconds, o_.drainSeconds);
       if (allRefused || now_ - startUs_ > giveUpUs) {
         if (!allRefused)
           err_ << "dcgw simulate: no device logged in within " << fixed3(giveUpUs / 1e6)
@@ -295,10 +251,10 @@ Summary Simulator::run() {
     if (errorCodes_[code] != 0)
       s.errors[up::errorCodeName(static_cast<std::uint8_t>(code))] += errorCodes_[code];
   for (const auto& [name, count] : clientErrors_) s.errors[name] += count;
-  s.p50Ms = percentileMs(latencies_, 50);
-  s.p99Ms = percentileMs(latencies_, 99);
-  s.maxMs =
-      latencies_.empty() ? 0 : *std::max_element(latencies_.begin(), latencies_.end()) / 1000.0;
+  const LatencyMs latency = latencyMs(latencies_);
+  s.p50Ms = latency.p50;
+  s.p99Ms = latency.p99;
+  s.maxMs = latency.max;
   if (sendStartUs_ != 0) {
     const std::int64_t end = std::max(sendEndUs_, lastAckUs_);
     s.seconds = static_cast<double>(end - sendStartUs_) / 1e6;
@@ -363,25 +319,10 @@ int runSimulate(const std::vector<std::string>& argsIn, std::ostream& out, std::
     err << "dcgw simulate: --protocol: needs uplink or teltonika, not '" << protocol << "'\n";
     return 2;
   }
-  auto options = parseOptions(args);
-  if (!options) {
-    err << "dcgw simulate: " << options.error().field << ": " << options.error().expected << '\n';
-    return 2;
-  }
-  if (options->help) {
-    out << kUsage;
-    return 0;
-  }
-  Summary s;
-  {
-    Simulator sim(*options, err);
-    if (int rc = sim.prepare(); rc >= 0) return rc;
-    SignalScope signals;
-    s = sim.run();
-  }
-  printSummary(s, options->json, out);
-  out.flush();
-  return s.outstanding() == 0 && s.loggedIn == s.devices ? 0 : 1;
+  return runMode<Simulator, SignalScope>(parseOptions(args), kUsage, out, err, printSummary,
+                                         [](const Options&, const Summary& s) {
+                                           return s.outstanding() == 0 && s.loggedIn == s.devices;
+                                         });
 }
 
 }  // namespace dcgw::simulate

@@ -19,6 +19,7 @@
 #include "codecs/bytes.hpp"
 #include "codecs/uplink/frame.hpp"
 #include "gateway/simulate/packet_mix.hpp"
+#include "gateway/simulate/shared.hpp"
 #include "gateway/simulate/simulator.hpp"
 
 namespace dcgw::simulate {
@@ -28,9 +29,6 @@ namespace up = codecs::uplink;
 constexpr std::size_t kReadChunk = 64 * 1024;
 
 extern const char* const kUsage;
-
-// A figure with three decimals, as the summary prints it.
-std::string fixed3(double v);
 
 // --provision-db: upserts the run's devices into LOCATION in one transaction. Returns an exit
 // code, or -1 when every device is in place.
@@ -158,9 +156,10 @@ class Simulator {
 
   Phase phase_{Phase::Login};
   std::int64_t now_{0}, startUs_{0}, sendStartUs_{0}, sendEndUs_{0}, drainUntilUs_{0};
-  std::int64_t lastAckUs_{0}, lastRefillUs_{0}, lastConnectRefillUs_{0}, nextSweepUs_{0};
+  std::int64_t lastAckUs_{0}, nextSweepUs_{0};
   std::int64_t nextStormUs_{0};
-  double tokens_{0}, connectTokens_{0};
+  // At most a tenth of a second of packets, a fiftieth of connections, as a burst.
+  Pacer packets_{o_.rate, 0.1}, connects_{o_.connectRate, 1.0 / 50};
   std::deque<std::uint32_t> connectQueue_, sendQueue_;
   std::vector<std::uint32_t> dirty_;
   std::vector<std::uint32_t> latencies_;

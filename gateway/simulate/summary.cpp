@@ -1,4 +1,4 @@
-// The run's summary: latency percentiles and the text or JSON report of every figure.
+// The uplink run's summary: latency percentiles and the text or JSON report of every figure.
 #include <algorithm>
 #include <cmath>
 #include <cstddef>
@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "codecs/json.hpp"
+#include "gateway/simulate/shared.hpp"
 #include "gateway/simulate/simulator.hpp"
 #include "gateway/simulate/simulator_internal.hpp"
 
@@ -23,60 +24,30 @@ double percentileMs(std::vector<std::uint32_t>& micros, double percentile) {
   return micros[rank - 1] / 1000.0;
 }
 
-namespace {
-double round3(double v) {
-  return std::round(v * 1000.0) / 1000.0;
-}
-}  // namespace
-
-std::string fixed3(double v) {
-  char buf[64];
-  std::snprintf(buf, sizeof buf, "%.3f", v);
-  return buf;
-}
-
 void printSummary(const Summary& s, bool json, std::ostream& out) {
+  const SummaryTail tail{s.errors,
+                         {{"p50", s.p50Ms}, {"p99", s.p99Ms}, {"max", s.maxMs}},
+                         s.ackRate(),
+                         s.seconds,
+                         "packets"};
   if (json) {
     std::string text;
     codecs::JsonWriter w(text);
     w.beginObject();
-    auto count = [&](const char* k, std::uint64_t v) {
-      w.key(k);
-      w.integer(static_cast<std::int64_t>(v));
-    };
-    count("devices", s.devices);
-    count("loggedIn", s.loggedIn);
-    count("sent", s.sent);
-    count("resent", s.resent);
-    count("acknowledged", s.acknowledged);
-    count("rejected", s.rejected);
-    count("refused", s.rejected);  // the word for the same packets (REJECT frames)
-    count("outstanding", s.outstanding());
-    count("reconnects", s.reconnects);
-    w.key("errors");
-    w.beginObject();
-    for (const auto& [name, n] : s.errors) count(name.c_str(), n);
-    w.endObject();
-    w.key("latencyMs");
-    w.beginObject();
-    w.key("p50");
-    w.number(round3(s.p50Ms));
-    w.key("p99");
-    w.number(round3(s.p99Ms));
-    w.key("max");
-    w.number(round3(s.maxMs));
-    w.endObject();
-    w.key("ackRate");
-    w.number(std::round(s.ackRate() * 10) / 10);
-    w.key("seconds");
-    w.number(round3(s.seconds));
+    writeCount(w, "devices", s.devices);
+    writeCount(w, "loggedIn", s.loggedIn);
+    writeCount(w, "sent", s.sent);
+    writeCount(w, "resent", s.resent);
+    writeCount(w, "acknowledged", s.acknowledged);
+    writeCount(w, "rejected", s.rejected);
+    writeCount(w, "refused", s.rejected);  // the word for the same packets (REJECT frames)
+    writeCount(w, "outstanding", s.outstanding());
+    writeCount(w, "reconnects", s.reconnects);
+    writeTail(w, tail);
     w.endObject();
     out << text << '\n';
     return;
   }
-  std::string errors;
-  for (const auto& [name, n] : s.errors)
-    errors += (errors.empty() ? "" : ", ") + name + " " + std::to_string(n);
   out << "devices: " << s.devices << '\n'
       << "logged in: " << s.loggedIn << '\n'
       << "sent: " << s.sent << '\n'
@@ -84,11 +55,8 @@ void printSummary(const Summary& s, bool json, std::ostream& out) {
       << "acknowledged: " << s.acknowledged << '\n'
       << "rejected: " << s.rejected << " (refused by the gateway: invalid packets)\n"
       << "outstanding: " << s.outstanding() << '\n'
-      << "reconnects: " << s.reconnects << '\n'
-      << "errors: " << (errors.empty() ? "none" : errors) << '\n'
-      << "ack latency: p50 " << fixed3(s.p50Ms) << " ms, p99 " << fixed3(s.p99Ms) << " ms, max "
-      << fixed3(s.maxMs) << " ms\n"
-      << "ack rate: " << fixed3(s.ackRate()) << " packets/s over " << fixed3(s.seconds) << " s\n";
+      << "reconnects: " << s.reconnects << '\n';
+  printTail(out, tail);
 }
 
 }  // namespace dcgw::simulate

@@ -24,31 +24,26 @@
 namespace dcgw::simulate::teltonika {
 
 int Sim::prepare() {
-  rlimit rl{};
-  if (::getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
-    rl.rlim_cur = rl.rlim_max;
-    ::setrlimit(RLIMIT_NOFILE, &rl);
+  raiseFileLimit();
+  if (int rc =
+          resolveHost(o_.host, o_.port, o_.udp ? SOCK_DGRAM : SOCK_STREAM, addr_, addrLen_, err_);
+      rc >= 0)
+    return rc;
+  if (!o_.provisionDb.empty()) {
+    // Registered as the listener knows them: by IMEI, protocol teltonika, with the family.
+    auto device = [&](std::uint32_t i) {
+      store::DeviceConfig dc;
+      dc.serial = std::to_string(o_.firstImei + i);
+      dc.protocol = "teltonika";
+      dc.family = tk::familyName(o_.family);
+      return dc;
+    };
+    if (int rc = provisionDevices(o_.provisionDb, o_.location, o_.devices, device, err_); rc >= 0)
+      return rc;
   }
-  addrinfo hints{};
-  hints.ai_family = AF_UNSPEC;
-  hints.ai_socktype = o_.udp ? SOCK_DGRAM : SOCK_STREAM;
-  addrinfo* res = nullptr;
-  if (int rc = ::getaddrinfo(o_.host.c_str(), std::to_string(o_.port).c_str(), &hints, &res);
-      rc != 0 || !res) {
-    err_ << "dcgw simulate: --host: cannot resolve '" << o_.host << "': " << ::gai_strerror(rc)
-         << '\n';
-    return 2;
-  }
-  std::memcpy(&addr_, res->ai_addr, res->ai_addrlen);
-  addrLen_ = static_cast<socklen_t>(res->ai_addrlen);
-  ::freeaddrinfo(res);
   if (!o_.logFile.empty()) {
-    log_ = std::fopen(o_.logFile.c_str(), "a");
-    if (!log_) {
-      err_ << "dcgw simulate: --log: cannot open '" << o_.logFile << "': " << std::strerror(errno)
-           << '\n';
-      return 2;
-    }
+    log_ = openLog(o_.logFile, err_);
+    if (!log_) return 2;
   }
   ep_ = ::epoll_create1(EPOLL_CLOEXEC);
   if (ep_ < 0) {
@@ -93,10 +88,8 @@ void Sim::sweep() {
 }
 
 void Sim::produce() {
-  const double elapsed = static_cast<double>(now_ - lastRefillUs_) / 1e6;
-  lastRefillUs_ = now_;
-  tokens_ = std::min(tokens_ + o_.rate * elapsed, std::max(1.0, o_.rate / 10));
-  while (tokens_ >= 1 && !makeQueue_.empty()) {
+  records_.refill(now_);
+  while (records_.ready() && !makeQueue_.empty()) {
     Dev& d = devs_[makeQueue_.front()];
     makeQueue_.pop_front();
     d.queued = false;
@@ -105,7 +98,7 @@ void Sim::produce() {
                                  : nextStreamRecord(d.j, o_.family, wallMs()));
     ++made_;
     if (o_.drive && d.j.step == driveSteps()) ++scriptsDone_;
-    tokens_ -= 1;
+    records_.spend();
     trySend(d);
     offerMake(d);
   }
@@ -123,7 +116,8 @@ void Sim::stopSending() {
 }
 
 TeltonikaSummary Sim::run() {
-  now_ = startUs_ = lastConnectRefillUs_ = monotonicUs();
+  now_ = startUs_ = monotonicUs();
+  connects_.restart(now_);
   for (Dev& d : devs_) queueConnect(d);
   std::array<epoll_event, 1024> events;
   while (phase_ != Phase::Done) {
@@ -136,30 +130,21 @@ TeltonikaSummary Sim::run() {
       sweep();
       nextSweepUs_ = now_ + kSweepEveryUs;
     }
-    if (!connectQueue_.empty()) {
-      connectTokens_ =
-          std::min(connectTokens_ + o_.connectRate * (now_ - lastConnectRefillUs_) / 1e6,
-                   std::max(1.0, o_.connectRate / 50));
-      while (connectTokens_ >= 1 && !connectQueue_.empty()) {
-        Dev& d = devs_[connectQueue_.front()];
-        connectQueue_.pop_front();
-        if (d.st != St::Queued) continue;
-        connectTokens_ -= 1;
-        startConnect(d);
-      }
-    }
-    lastConnectRefillUs_ = now_;
+    startQueued(connectQueue_, connects_, now_, [this](std::uint32_t idx) {
+      if (devs_[idx].st != St::Queued) return false;
+      startConnect(devs_[idx]);
+      return true;
+    });
     const bool allRefused = refused_ == devs_.size();
     if (phase_ == Phase::Login) {
-      std::int64_t giveUpUs = kNoLoginGiveUpUs;
-      if (!o_.drive && (o_.durationGiven || !o_.count))
-        giveUpUs = std::min(
-            giveUpUs, static_cast<std::int64_t>((o_.durationSeconds + o_.drainSeconds) * 1e6));
+      const std::int64_t giveUpUs = loginGiveUpUs(!o_.drive && (o_.durationGiven || !o_.count),
+                                                  o_.durationSeconds, o_.drainSeconds);
       if (loggedIn_ > 0 || (o_.udp && std::any_of(devs_.begin(), devs_.end(), [](const Dev& d) {
                               return d.st == St::Ready;
                             }))) {
         phase_ = Phase::Sending;
-        sendStartUs_ = lastRefillUs_ = now_;
+        sendStartUs_ = now_;
+        records_.restart(now_);
       } else if (allRefused || now_ - startUs_ > giveUpUs) {
         if (!allRefused)
           err_ << "dcgw simulate: no device logged in within " << giveUpUs / 1'000'000
@@ -200,36 +185,22 @@ TeltonikaSummary Sim::run() {
   s.framesResent = resent_;
   s.reconnects = reconnects_;
   s.errors = errors_;
-  s.p50Ms = percentileMs(latencies_, 50);
-  s.p95Ms = percentileMs(latencies_, 95);
-  s.p99Ms = percentileMs(latencies_, 99);
-  s.maxMs =
-      latencies_.empty() ? 0 : *std::max_element(latencies_.begin(), latencies_.end()) / 1000.0;
+  const LatencyMs latency = latencyMs(latencies_);
+  s.p50Ms = latency.p50;
+  s.p95Ms = latency.p95;
+  s.p99Ms = latency.p99;
+  s.maxMs = latency.max;
   if (sendStartUs_ != 0)
     s.seconds = static_cast<double>(std::max(sendEndUs_, lastAckUs_) - sendStartUs_) / 1e6;
   return s;
 }
 
 int runTeltonika(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
-  auto options = parseTeltonikaOptions(args);
-  if (!options) {
-    err << "dcgw simulate: " << options.error().field << ": " << options.error().expected << '\n';
-    return 2;
-  }
-  if (options->help) {
-    out << kTeltonikaUsage;
-    return 0;
-  }
-  TeltonikaSummary s;
-  {
-    Sim sim(*options, err);
-    if (int rc = sim.prepare(); rc >= 0) return rc;
-    s = sim.run();
-  }
-  printTeltonikaSummary(s, options->json, out);
-  out.flush();
-  const bool everyoneIn = options->udp || s.loggedIn == s.devices;
-  return s.outstanding() == 0 && everyoneIn ? 0 : 1;
+  return runMode<Sim, NoGuard>(parseTeltonikaOptions(args), kTeltonikaUsage, out, err,
+                               printTeltonikaSummary,
+                               [](const TeltonikaOptions& o, const TeltonikaSummary& s) {
+                                 return s.outstanding() == 0 && (o.udp || s.loggedIn == s.devices);
+                               });
 }
 
 }  // namespace dcgw::simulate::teltonika

@@ -34,6 +34,7 @@ struct TeltonikaOptions {
   double connectRate{5000};
   double drainSeconds{10};
   std::string logFile;
+  std::string provisionDb, location;  // --provision-db, --location
   bool json{false};
   bool help{false};
 };

@@ -16,21 +16,17 @@
 #include <vector>
 
 #include "codecs/bytes.hpp"
+#include "gateway/simulate/shared.hpp"
 #include "gateway/simulate/teltonika.hpp"
 
 namespace dcgw::simulate::teltonika {
 
 inline constexpr std::int64_t kLoginDeadlineUs = 15'000'000;
-inline constexpr std::int64_t kNoLoginGiveUpUs = 30'000'000;
 inline constexpr std::int64_t kSweepEveryUs = 10'000;
 inline constexpr std::int64_t kRepeatedMismatchPauseUs = 1'000'000;
 inline constexpr std::size_t kMaxFrameDataBytes = 1280;  // the wiki's largest AVL packet
 inline constexpr int kDiagnosticsShown = 10;
 
-inline std::int64_t monotonicUs() {
-  using namespace std::chrono;
-  return duration_cast<microseconds>(steady_clock::now().time_since_epoch()).count();
-}
 inline std::uint64_t wallMs() {
   using namespace std::chrono;
   return static_cast<std::uint64_t>(
@@ -135,8 +131,9 @@ class Sim {
   std::uint64_t driveStartMs_{0};
   Phase phase_{Phase::Login};
   std::int64_t now_{0}, startUs_{0}, sendStartUs_{0}, sendEndUs_{0}, drainUntilUs_{0};
-  std::int64_t lastAckUs_{0}, lastRefillUs_{0}, lastConnectRefillUs_{0}, nextSweepUs_{0};
-  double tokens_{0}, connectTokens_{0};
+  std::int64_t lastAckUs_{0}, nextSweepUs_{0};
+  // At most a tenth of a second of records, a fiftieth of connections, as a burst.
+  Pacer records_{o_.rate, 0.1}, connects_{o_.connectRate, 1.0 / 50};
   std::deque<std::uint32_t> connectQueue_, makeQueue_;
   std::vector<std::uint32_t> latencies_;
   std::uint64_t loggedIn_{0}, refused_{0}, made_{0}, sent_{0}, acked_{0}, frames_{0};

@@ -1,6 +1,7 @@
 // `dcgw simulate --protocol teltonika` against a loopback gateway stand-in built on the codec
 // (schema/teltonika.md sections 1, 2 and 6): the drive scenario's records and IO values, a
-// refused login, the resend of the same frame after a wrong count or a silent gateway, and UDP.
+// refused login, the resend of the same frame after a wrong count or a silent gateway, UDP, and
+// --provision-db registering the run's IMEIs in a real SQLite store.
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <poll.h>
@@ -10,6 +11,7 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <filesystem>
 #include <map>
 #include <mutex>
 #include <sstream>
@@ -22,6 +24,7 @@
 #include "codecs/teltonika/udp.hpp"
 #include "gateway/simulate/simulator.hpp"
 #include "gateway/simulate/teltonika.hpp"
+#include "gateway/store/sqlite/sqlite_store.hpp"
 
 namespace dcgw::simulate {
 namespace {
@@ -344,9 +347,10 @@ TEST(SimulateTeltonika, SummaryJsonAndTextAreTheDocumentedOnes) {
 TEST(SimulateTeltonika, HelpDocumentsEveryOption) {
   std::ostringstream o, e;
   ASSERT_EQ(runSimulate({"--protocol", "teltonika", "--help"}, o, e), 0);
-  for (const char* opt : {"--host", "--port", "--devices", "--first-imei", "--family", "--rate",
-                          "--duration", "--count", "--records-per-frame", "--scenario", "--udp",
-                          "--ack-timeout", "--connect-rate", "--drain", "--log", "--json"})
+  for (const char* opt :
+       {"--host", "--port", "--devices", "--first-imei", "--family", "--rate", "--duration",
+        "--count", "--records-per-frame", "--scenario", "--udp", "--ack-timeout", "--connect-rate",
+        "--drain", "--log", "--json", "--provision-db", "--location"})
     EXPECT_NE(o.str().find(opt), std::string::npos) << opt;
 }
 
@@ -364,6 +368,65 @@ TEST(SimulateTeltonika, BadOptionsNameTheOptionAndTheValue) {
     EXPECT_EQ(runSimulate(args, o, e), 2) << option;
     EXPECT_NE(e.str().find(option), std::string::npos) << e.str();
     EXPECT_NE(e.str().find("'" + value + "'"), std::string::npos) << e.str();
+  }
+}
+
+TEST(SimulateTeltonika, ProvisionDbRegistersTheRunsImeisWithProtocolFamilyAndLocation) {
+  const auto dir = std::filesystem::temp_directory_path() /
+                   ("dcgw-simulate-teltonika-" + std::to_string(::getpid()));
+  std::filesystem::create_directories(dir);
+  const std::string db = (dir / "dcgw.db").string();
+  std::int64_t depot = 0;
+  {
+    store::SqliteStore store(db);
+    store::LocationConfig l;
+    l.name = "Depot";
+    auto id = store.createLocation(l);
+    ASSERT_TRUE(id);
+    depot = *id;
+  }
+  FakeGateway g;
+  g.start();
+  std::string out;
+  ASSERT_EQ(simulate(g,
+                     {"--devices", "3", "--first-imei", "356307042441100", "--family", "fmbxxx",
+                      "--duration", "0.5", "--provision-db", db, "--location", "Depot"},
+                     out),
+            0)
+      << out;
+  EXPECT_NE(out.find(R"("loggedIn":3)"), std::string::npos) << out;
+  {
+    store::SqliteStore store(db);
+    for (const char* imei : {"356307042441100", "356307042441101", "356307042441102"}) {
+      auto d = store.device(imei);
+      ASSERT_TRUE(d) << imei;
+      EXPECT_EQ(d->protocol, "teltonika") << imei;
+      EXPECT_EQ(d->family, "FMBxxx") << imei;  // the canonical spelling of --family
+      EXPECT_EQ(d->locationId, depot) << imei;
+      EXPECT_FALSE(d->hasKey) << imei;
+    }
+    EXPECT_FALSE(store.device("356307042441103"));
+    EXPECT_EQ(store.devices().size(), 3u);
+  }
+  // A location the store does not have: exit 2 naming it, and no device registered.
+  std::ostringstream o, e;
+  EXPECT_EQ(
+      runSimulate({"--protocol", "teltonika", "--port", std::to_string(g.port), "--first-imei",
+                   "356307042441200", "--provision-db", db, "--location", "Nowhere"},
+                  o, e),
+      2);
+  EXPECT_NE(e.str().find("--location: no location 'Nowhere'"), std::string::npos) << e.str();
+  EXPECT_FALSE(store::SqliteStore(db).device("356307042441200"));
+  std::filesystem::remove_all(dir);
+}
+
+TEST(SimulateTeltonika, LocationGoesWithProvisionDb) {
+  for (const auto& args : std::vector<std::vector<std::string>>{
+           {"--protocol", "teltonika", "--provision-db", "/nonexistent/x.db"},
+           {"--protocol", "teltonika", "--location", "Depot"}}) {
+    std::ostringstream o, e;
+    EXPECT_EQ(runSimulate(args, o, e), 2);
+    EXPECT_NE(e.str().find("--location"), std::string::npos) << e.str();
   }
 }
 
