@@ -8,69 +8,14 @@
 
 #include "codecs/json.hpp"
 #include "gateway/cli/admin_commands.hpp"
+#include "tests/cli/admin_cli_fixture.hpp"
 
 namespace dcgw::cli {
 namespace {
 
-struct Request {
-  std::string method;
-  std::string target;
-  std::optional<std::string> body;
-};
+using testing::reply;
 
-// Answers each request with the next scripted exchange and records what was asked.
-class FakeTransport : public AdminTransport {
- public:
-  FakeTransport(std::deque<Exchange>& script, std::vector<Request>& seen)
-      : script_(script), seen_(seen) {}
-  Exchange send(std::string_view method, const std::string& target,
-                const std::optional<std::string>& body) override {
-    seen_.push_back({std::string(method), target, body});
-    if (script_.empty()) return Exchange{std::nullopt, "the script ran out"};
-    Exchange x = script_.front();
-    script_.pop_front();
-    return x;
-  }
-
- private:
-  std::deque<Exchange>& script_;
-  std::vector<Request>& seen_;
-};
-
-Exchange reply(int status, std::string body) {
-  return Exchange{HttpResponse{status, "", std::move(body)}, {}};
-}
-
-class AdminCommand : public ::testing::Test {
- protected:
-  AdminCommand() {
-    env_.getenv = [this](const std::string& name) -> std::optional<std::string> {
-      auto it = vars_.find(name);
-      if (it == vars_.end()) return std::nullopt;
-      return it->second;
-    };
-    env_.connect = [this](const ClientOptions& o) -> std::unique_ptr<AdminTransport> {
-      connectedWith_ = o;
-      return std::make_unique<FakeTransport>(script_, seen_);
-    };
-    // 2026-11-22T10:15:00Z
-    env_.now = [] { return *parseIsoTime("2026-11-22T10:15:00Z"); };
-    vars_["DCGW_TOKEN"] = "secret";
-  }
-
-  int run(const std::string& noun, std::vector<std::string> args) {
-    out_.str("");
-    err_.str("");
-    return runAdminCommand(noun, args, out_, err_, env_);
-  }
-
-  std::map<std::string, std::string> vars_;
-  AdminEnvironment env_;
-  std::deque<Exchange> script_;
-  std::vector<Request> seen_;
-  ClientOptions connectedWith_;
-  std::ostringstream out_, err_;
-};
+class AdminCommand : public testing::AdminCliTest {};
 
 // --- arguments ---
 

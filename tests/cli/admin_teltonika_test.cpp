@@ -7,62 +7,14 @@
 #include <sstream>
 
 #include "gateway/cli/admin_commands.hpp"
+#include "tests/cli/admin_cli_fixture.hpp"
 
 namespace dcgw::cli {
 namespace {
 
-struct Request {
-  std::string method;
-  std::string target;
-  std::optional<std::string> body;
-};
+using testing::reply;
 
-class FakeTransport : public AdminTransport {
- public:
-  FakeTransport(std::deque<Exchange>& script, std::vector<Request>& seen)
-      : script_(script), seen_(seen) {}
-  Exchange send(std::string_view method, const std::string& target,
-                const std::optional<std::string>& body) override {
-    seen_.push_back({std::string(method), target, body});
-    if (script_.empty()) return Exchange{std::nullopt, "the script ran out"};
-    Exchange x = script_.front();
-    script_.pop_front();
-    return x;
-  }
-
- private:
-  std::deque<Exchange>& script_;
-  std::vector<Request>& seen_;
-};
-
-Exchange reply(int status, std::string body) {
-  return Exchange{HttpResponse{status, "", std::move(body)}, {}};
-}
-
-class TeltonikaDeviceCommands : public ::testing::Test {
- protected:
-  TeltonikaDeviceCommands() {
-    env_.getenv = [](const std::string& name) -> std::optional<std::string> {
-      if (name == "DCGW_TOKEN") return "secret";
-      return std::nullopt;
-    };
-    env_.connect = [this](const ClientOptions&) -> std::unique_ptr<AdminTransport> {
-      return std::make_unique<FakeTransport>(script_, seen_);
-    };
-    env_.now = [] { return *parseIsoTime("2026-11-22T10:15:00Z"); };
-  }
-  int run(const std::string& noun, std::vector<std::string> args) {
-    out_.str("");
-    err_.str("");
-    seen_.clear();
-    return runAdminCommand(noun, args, out_, err_, env_);
-  }
-
-  AdminEnvironment env_;
-  std::deque<Exchange> script_;
-  std::vector<Request> seen_;
-  std::ostringstream out_, err_;
-};
+class TeltonikaDeviceCommands : public testing::AdminCliRunTest {};
 
 TEST_F(TeltonikaDeviceCommands, CreateSendsProtocolAndFamily) {
   script_ = {reply(201, R"({"serial":"356307042441013","protocol":"teltonika","family":"FMX6",)"

@@ -33,6 +33,7 @@
 #include "gateway/store/sqlite/db.hpp"
 #include "gateway/store/sqlite/sqlite_store.hpp"
 #include "gateway/uplink/auth.hpp"
+#include "tests/support/loopback.hpp"
 
 namespace {
 
@@ -106,18 +107,9 @@ Bytes packetFor(std::uint32_t seq) {
 // A tracker's socket that tolerates the gateway dying under it (no test assertions inside).
 class Link {
  public:
-  explicit Link(std::uint16_t port) {
-    fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
-    sockaddr_in a{};
-    a.sin_family = AF_INET;
-    a.sin_port = htons(port);
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  explicit Link(std::uint16_t port) : fd_(dcgw::testing::connectLoopback(port)) {
     timeval tv{10, 0};
-    setsockopt(fd_, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
-    if (::connect(fd_, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0) {
-      ::close(fd_);
-      fd_ = -1;
-    }
+    if (fd_ >= 0) setsockopt(fd_, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
   }
   ~Link() {
     if (fd_ >= 0) ::close(fd_);

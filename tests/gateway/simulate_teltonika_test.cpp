@@ -2,8 +2,6 @@
 // (schema/teltonika.md sections 1, 2 and 6): the drive scenario's records and IO values, a
 // refused login, the resend of the same frame after a wrong count or a silent gateway, UDP, and
 // --provision-db registering the run's IMEIs in a real SQLite store.
-#include <arpa/inet.h>
-#include <netinet/in.h>
 #include <poll.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -25,6 +23,7 @@
 #include "gateway/simulate/simulator.hpp"
 #include "gateway/simulate/teltonika.hpp"
 #include "gateway/store/sqlite/sqlite_store.hpp"
+#include "tests/support/loopback.hpp"
 
 namespace dcgw::simulate {
 namespace {
@@ -46,18 +45,14 @@ class FakeGateway {
   int wrongCountFrames = 0;  // the first N frames are answered 0
   int silentFrames = 0;      // the first N frames are not answered at all
 
+  // TCP and UDP on the same loopback port.
   FakeGateway() {
-    tcp_ = ::socket(AF_INET, SOCK_STREAM, 0);
-    sockaddr_in a{};
-    a.sin_family = AF_INET;
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    EXPECT_EQ(::bind(tcp_, reinterpret_cast<sockaddr*>(&a), sizeof a), 0);
+    tcp_ = dcgw::testing::bindLoopback(SOCK_STREAM);
+    EXPECT_GE(tcp_, 0) << "bind TCP";
     EXPECT_EQ(::listen(tcp_, 16), 0);
-    socklen_t len = sizeof a;
-    ::getsockname(tcp_, reinterpret_cast<sockaddr*>(&a), &len);
-    port = ntohs(a.sin_port);
-    udp_ = ::socket(AF_INET, SOCK_DGRAM, 0);
-    EXPECT_EQ(::bind(udp_, reinterpret_cast<sockaddr*>(&a), sizeof a), 0);
+    port = dcgw::testing::boundPort(tcp_);
+    udp_ = dcgw::testing::bindLoopback(SOCK_DGRAM, port);
+    EXPECT_GE(udp_, 0) << "bind UDP to " << port;
   }
   ~FakeGateway() {
     stop_ = true;
@@ -155,13 +150,15 @@ class FakeGateway {
   std::vector<Received> received_;
 };
 
-int simulate(FakeGateway& g, std::vector<std::string> args, std::string& out) {
+// Starts g and runs `dcgw simulate --protocol teltonika ... --json` against it: the exit
+// status and the standard output.
+std::pair<int, std::string> simulate(FakeGateway& g, std::vector<std::string> args) {
+  g.start();
   args.insert(args.begin(), {"--protocol", "teltonika", "--port", std::to_string(g.port), "--rate",
                              "200", "--drain", "5", "--json"});
   std::ostringstream o, e;
-  int rc = runSimulate(args, o, e);
-  out = o.str();
-  return rc;
+  const int rc = runSimulate(args, o, e);
+  return {rc, o.str()};
 }
 
 std::vector<tk::AvlRecord> records(const std::vector<Received>& frames) {
@@ -173,9 +170,8 @@ std::vector<tk::AvlRecord> records(const std::vector<Received>& frames) {
 
 TEST(SimulateTeltonika, DriveScenarioSendsTheJourneyInOrderWithTheFx6IoValues) {
   FakeGateway g;
-  g.start();
-  std::string out;
-  ASSERT_EQ(simulate(g, {"--scenario", "drive"}, out), 0) << out;
+  const auto [rc, out] = simulate(g, {"--scenario", "drive"});
+  ASSERT_EQ(rc, 0) << out;
   EXPECT_NE(out.find(R"("sent":13,"acknowledged":13,"outstanding":0,"framesSent":13,"resent":0)"),
             std::string::npos)
       << out;
@@ -219,9 +215,8 @@ TEST(SimulateTeltonika, DriveScenarioSendsTheJourneyInOrderWithTheFx6IoValues) {
 
 TEST(SimulateTeltonika, FmbFamilySendsIgnitionAndOdometerButNoTachographIds) {
   FakeGateway g;
-  g.start();
-  std::string out;
-  ASSERT_EQ(simulate(g, {"--scenario", "drive", "--family", "FMBxxx"}, out), 0) << out;
+  const auto [rc, out] = simulate(g, {"--scenario", "drive", "--family", "FMBxxx"});
+  ASSERT_EQ(rc, 0) << out;
   auto rs = records(g.received());
   ASSERT_EQ(rs.size(), 13u);
   for (const auto& r : rs) {
@@ -235,9 +230,8 @@ TEST(SimulateTeltonika, FmbFamilySendsIgnitionAndOdometerButNoTachographIds) {
 TEST(SimulateTeltonika, RefusedLoginIsCountedAndTheRunFails) {
   FakeGateway g;
   g.refuse = true;
-  g.start();
-  std::string out;
-  EXPECT_EQ(simulate(g, {"--scenario", "drive"}, out), 1);
+  const auto [rc, out] = simulate(g, {"--scenario", "drive"});
+  EXPECT_EQ(rc, 1);
   EXPECT_NE(out.find(R"("loggedIn":0,"refusedLogins":1,"sent":0)"), std::string::npos) << out;
   EXPECT_TRUE(g.received().empty());
 }
@@ -245,9 +239,8 @@ TEST(SimulateTeltonika, RefusedLoginIsCountedAndTheRunFails) {
 TEST(SimulateTeltonika, WrongAckCountMakesTheDeviceResendTheSameFrameBytes) {
   FakeGateway g;
   g.wrongCountFrames = 1;
-  g.start();
-  std::string out;
-  ASSERT_EQ(simulate(g, {"--scenario", "drive", "--records-per-frame", "3"}, out), 0) << out;
+  const auto [rc, out] = simulate(g, {"--scenario", "drive", "--records-per-frame", "3"});
+  ASSERT_EQ(rc, 0) << out;
   auto frames = g.received();
   ASSERT_EQ(frames.size(), 6u);  // 3+3+3+3+1 records, the first frame twice
   EXPECT_EQ(frames[1].bytes, frames[0].bytes);
@@ -263,9 +256,8 @@ TEST(SimulateTeltonika, WrongAckCountMakesTheDeviceResendTheSameFrameBytes) {
 TEST(SimulateTeltonika, NoAckBeforeTheTimeoutResendsTheFrameOnANewConnection) {
   FakeGateway g;
   g.silentFrames = 1;
-  g.start();
-  std::string out;
-  ASSERT_EQ(simulate(g, {"--scenario", "drive", "--ack-timeout", "0.3"}, out), 0) << out;
+  const auto [rc, out] = simulate(g, {"--scenario", "drive", "--ack-timeout", "0.3"});
+  ASSERT_EQ(rc, 0) << out;
   auto frames = g.received();
   ASSERT_EQ(frames.size(), 14u);
   EXPECT_EQ(frames[1].bytes, frames[0].bytes);
@@ -276,9 +268,8 @@ TEST(SimulateTeltonika, NoAckBeforeTheTimeoutResendsTheFrameOnANewConnection) {
 
 TEST(SimulateTeltonika, UdpDatagramsCarryEachDevicesImeiAndAreAcknowledged) {
   FakeGateway g;
-  g.start();
-  std::string out;
-  ASSERT_EQ(simulate(g, {"--scenario", "drive", "--udp", "--devices", "2"}, out), 0) << out;
+  const auto [rc, out] = simulate(g, {"--scenario", "drive", "--udp", "--devices", "2"});
+  ASSERT_EQ(rc, 0) << out;
   std::map<std::string, std::size_t> perImei;
   for (const auto& f : g.received()) perImei[f.imei] += f.avl.records.size();
   EXPECT_EQ(perImei,
@@ -289,10 +280,9 @@ TEST(SimulateTeltonika, UdpDatagramsCarryEachDevicesImeiAndAreAcknowledged) {
 
 TEST(SimulateTeltonika, StreamBatchesRecordsAndSendsTheRemainderInAShorterFrame) {
   FakeGateway g;
-  g.start();
-  std::string out;
-  ASSERT_EQ(simulate(g, {"--count", "50", "--records-per-frame", "4", "--devices", "2"}, out), 0)
-      << out;
+  const auto [rc, out] =
+      simulate(g, {"--count", "50", "--records-per-frame", "4", "--devices", "2"});
+  ASSERT_EQ(rc, 0) << out;
   auto frames = g.received();
   std::map<std::string, std::vector<std::size_t>> sizes;
   for (const auto& f : frames) sizes[f.imei].push_back(f.avl.records.size());
@@ -386,14 +376,10 @@ TEST(SimulateTeltonika, ProvisionDbRegistersTheRunsImeisWithProtocolFamilyAndLoc
     depot = *id;
   }
   FakeGateway g;
-  g.start();
-  std::string out;
-  ASSERT_EQ(simulate(g,
-                     {"--devices", "3", "--first-imei", "356307042441100", "--family", "fmbxxx",
-                      "--duration", "0.5", "--provision-db", db, "--location", "Depot"},
-                     out),
-            0)
-      << out;
+  const auto [rc, out] =
+      simulate(g, {"--devices", "3", "--first-imei", "356307042441100", "--family", "fmbxxx",
+                   "--duration", "0.5", "--provision-db", db, "--location", "Depot"});
+  ASSERT_EQ(rc, 0) << out;
   EXPECT_NE(out.find(R"("loggedIn":3)"), std::string::npos) << out;
   {
     store::SqliteStore store(db);

@@ -1,14 +1,11 @@
 // The Teltonika listener over real loopback sockets (schema/teltonika.md section 10): the IMEI
 // login against the device store, record counts acknowledged after the commit, a resent frame
 // stored once (in memory and across a restart), every bad-input path, UDP, a replaced connection.
-#include <arpa/inet.h>
 #include <gtest/gtest.h>
-#include <netinet/in.h>
 #include <poll.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include <filesystem>
 #include <thread>
 
 #include "codecs/teltonika/avl.hpp"
@@ -17,8 +14,9 @@
 #include "gateway/derive/avl_deriver.hpp"
 #include "gateway/ingest/ingestor.hpp"
 #include "gateway/store/sqlite/db.hpp"
-#include "gateway/store/sqlite/sqlite_store.hpp"
 #include "gateway/uplink/teltonika_listener.hpp"
+#include "tests/support/listener_fixture.hpp"
+#include "tests/support/loopback.hpp"
 
 namespace dcgw::uplink {
 namespace {
@@ -32,15 +30,12 @@ constexpr const char* kOtherImei = "356307042441021";
 // A device's side of a TCP connection: bytes out, exact reads in, with a deadline.
 class Device {
  public:
-  explicit Device(std::uint16_t port) {
-    fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
-    sockaddr_in a{};
-    a.sin_family = AF_INET;
-    a.sin_port = htons(port);
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    EXPECT_EQ(::connect(fd_, reinterpret_cast<sockaddr*>(&a), sizeof a), 0);
+  explicit Device(std::uint16_t port) : fd_(testing::connectLoopback(port)) {
+    EXPECT_GE(fd_, 0) << "connect to port " << port;
   }
-  ~Device() { ::close(fd_); }
+  ~Device() {
+    if (fd_ >= 0) ::close(fd_);
+  }
   void send(const codecs::Bytes& b) {
     ASSERT_EQ(::send(fd_, b.data(), b.size(), MSG_NOSIGNAL), static_cast<ssize_t>(b.size()));
   }
@@ -73,6 +68,11 @@ class Device {
     EXPECT_EQ(a.size(), 4u) << "no record count";
     if (a.size() != 4) return 0xFFFFFFFF;
     return (std::uint32_t{a[0]} << 24) | (a[1] << 16) | (a[2] << 8) | a[3];
+  }
+  // Sends a frame and reads the record count it is answered with.
+  std::uint32_t sendForAck(const codecs::Bytes& b) {
+    send(b);
+    return ack();
   }
   bool closedByPeer() {
     if (!closed_) read(1, 10s);
@@ -110,59 +110,33 @@ codecs::Bytes frame(std::uint64_t firstMs, int records) {
   return tk::wrapFrame(avlData(firstMs, records));
 }
 
-class TeltonikaListenerTest : public ::testing::Test {
+class TeltonikaListenerTest : public testing::ListenerFixture<TeltonikaListener, TeltonikaOptions> {
  protected:
+  TeltonikaListenerTest() : ListenerFixture("dcgw-teltonika") {}
   void SetUp() override {
-    path_ = (std::filesystem::temp_directory_path() /
-             ("dcgw-teltonika-" + std::to_string(::getpid()) + "-" +
-              ::testing::UnitTest::GetInstance()->current_test_info()->name() + ".db"))
-                .string();
-    removeDb();
-    store_ = std::make_unique<store::SqliteStore>(path_);
-    auto loc = store_->createLocation({0, "Depot", "", {}});
-    ASSERT_TRUE(loc.ok());
-    location_ = *loc;
     addTeltonika(kImei, "FMX6");
     store::DeviceConfig uplinkDevice;
     uplinkDevice.serial = "12345678";
-    uplinkDevice.locationId = location_;
+    uplinkDevice.locationId = store_.depot();
     ASSERT_TRUE(store_->upsertDevice(uplinkDevice).ok());
     options_.enabled = true;
-    options_.port = 0;
-  }
-  void TearDown() override {
-    stop();
-    store_.reset();
-    removeDb();
   }
   void addTeltonika(const std::string& imei, const std::string& family) {
     store::DeviceConfig d;
     d.serial = imei;
-    d.locationId = location_;
+    d.locationId = store_.depot();
     d.protocol = "teltonika";
     d.family = family;
     ASSERT_TRUE(store_->upsertDevice(d).ok());
   }
-  void removeDb() {
-    for (const char* s : {"", "-wal", "-shm"}) std::filesystem::remove(path_ + s);
+  std::int64_t count(const std::string& sql) { return store_.count(sql); }
+  // `first` on a new connection is answered 00 (refused) and the connection closed.
+  void expectRefused(const codecs::Bytes& first, const std::string& what) {
+    Device d(listener_->port());
+    d.send(first);
+    EXPECT_EQ(d.read(1), codecs::Bytes{tk::kLoginRefuse}) << what;
+    EXPECT_TRUE(d.closedByPeer()) << what;
   }
-  void start() {
-    ingestor_ = std::make_unique<ingest::Ingestor>(*store_, nullptr);
-    listener_ = std::make_unique<TeltonikaListener>(*store_, *ingestor_, clock_, options_);
-    listener_->start();
-  }
-  void stop() {
-    if (listener_) listener_->stop();
-    if (ingestor_) ingestor_->stop();
-    listener_.reset();
-    ingestor_.reset();
-  }
-  std::int64_t count(const std::string& sql) {
-    auto s = store_->db().prepare(sql);
-    s.step();
-    return s.integer(0);
-  }
-  std::int64_t storedPackets() { return count("SELECT COUNT(*) FROM packets"); }
   bool refused(const std::string& imei) {
     // Written off the loop: give the writer a moment.
     for (int i = 0; i < 200; ++i) {
@@ -172,22 +146,13 @@ class TeltonikaListenerTest : public ::testing::Test {
     }
     return false;
   }
-
-  std::string path_;
-  std::int64_t location_{0};
-  common::SystemClock clock_;
-  TeltonikaOptions options_;
-  std::unique_ptr<store::SqliteStore> store_;
-  std::unique_ptr<ingest::Ingestor> ingestor_;
-  std::unique_ptr<TeltonikaListener> listener_;
 };
 
 TEST_F(TeltonikaListenerTest, AcknowledgesTheRecordCountOnlyAfterTheirPacketsAreCommitted) {
   start();
   Device d(listener_->port());
   ASSERT_TRUE(d.login(kImei));
-  d.send(frame(1'700'000'000'000, 3));
-  EXPECT_EQ(d.ack(), 3u);
+  EXPECT_EQ(d.sendForAck(frame(1'700'000'000'000, 3)), 3u);
   // Acknowledged means committed: a Tracking point per record with a fix, each with its record.
   EXPECT_EQ(
       count("SELECT COUNT(*) FROM packets WHERE serial='" + std::string(kImei) + "' AND type=71"),
@@ -210,13 +175,11 @@ TEST_F(TeltonikaListenerTest, AResentFrameEntersTheQueuesOnceEvenAfterARestart) 
   {
     Device d(listener_->port());
     ASSERT_TRUE(d.login(kImei));
-    d.send(frame(1'700'000'000'000, 2));
-    EXPECT_EQ(d.ack(), 2u);
+    EXPECT_EQ(d.sendForAck(frame(1'700'000'000'000, 2)), 2u);
     const std::int64_t stored = storedPackets();
     EXPECT_GT(stored, 0);
     // The acknowledgement was lost on the way: the device sends the same frame again.
-    d.send(frame(1'700'000'000'000, 2));
-    EXPECT_EQ(d.ack(), 2u);
+    EXPECT_EQ(d.sendForAck(frame(1'700'000'000'000, 2)), 2u);
     EXPECT_EQ(storedPackets(), stored);
   }
   const std::int64_t stored = storedPackets();
@@ -225,12 +188,10 @@ TEST_F(TeltonikaListenerTest, AResentFrameEntersTheQueuesOnceEvenAfterARestart) 
   start();
   Device d(listener_->port());
   ASSERT_TRUE(d.login(kImei));
-  d.send(frame(1'700'000'000'000, 2));
-  EXPECT_EQ(d.ack(), 2u);
+  EXPECT_EQ(d.sendForAck(frame(1'700'000'000'000, 2)), 2u);
   EXPECT_EQ(storedPackets(), stored);
   // The next frame is new.
-  d.send(frame(1'700'000'100'000, 2));
-  EXPECT_EQ(d.ack(), 2u);
+  EXPECT_EQ(d.sendForAck(frame(1'700'000'100'000, 2)), 2u);
   EXPECT_GT(storedPackets(), stored);
 }
 
@@ -303,10 +264,7 @@ TEST_F(TeltonikaListenerTest, PipelinedFramesAreAnsweredInOrderABrokenOnesZeroIn
 
 TEST_F(TeltonikaListenerTest, RefusesAnUnknownImeiWith00ClosesAndListsIt) {
   start();
-  Device d(listener_->port());
-  d.send(tk::encodeLogin("356307042449999"));
-  EXPECT_EQ(d.read(1), codecs::Bytes{tk::kLoginRefuse});
-  EXPECT_TRUE(d.closedByPeer());
+  expectRefused(tk::encodeLogin("356307042449999"), "an unknown IMEI");
   EXPECT_TRUE(refused("356307042449999"));
   EXPECT_EQ(listener_->stats().refusedLogins.load(), 1u);
 }
@@ -319,34 +277,18 @@ TEST_F(TeltonikaListenerTest, RefusesADeviceRegisteredForTheUplinkProtocol) {
   d.family = "";
   ASSERT_TRUE(store_->upsertDevice(d).ok());
   start();
-  Device c(listener_->port());
-  c.send(tk::encodeLogin(kOtherImei));
-  EXPECT_EQ(c.read(1), codecs::Bytes{tk::kLoginRefuse});
-  EXPECT_TRUE(c.closedByPeer());
+  expectRefused(tk::encodeLogin(kOtherImei), "a device of the uplink protocol");
 }
 
 TEST_F(TeltonikaListenerTest, AnImeiThatIsNotFifteenDigitsOrAFrameBeforeTheLoginIsRefused) {
   start();
-  {
-    Device d(listener_->port());
-    d.send(codecs::Bytes{0x00, 0x0E, '3', '5', '6', '3', '0', '7', '0', '4', '2', '4', '4', '1',
-                         '0', '1'});
-    EXPECT_EQ(d.read(1), codecs::Bytes{tk::kLoginRefuse});
-    EXPECT_TRUE(d.closedByPeer());
-  }
-  {
-    Device d(listener_->port());
-    d.send(codecs::Bytes{0x00, 0x0F, '3', '5', '6', '3', '0', '7', 'x', '4', '2', '4', '4', '1',
-                         '0', '1', '3'});
-    EXPECT_EQ(d.read(1), codecs::Bytes{tk::kLoginRefuse});
-    EXPECT_TRUE(d.closedByPeer());
-  }
-  {
-    Device d(listener_->port());
-    d.send(frame(1'700'000'000'000, 1));
-    EXPECT_EQ(d.read(1), codecs::Bytes{tk::kLoginRefuse});
-    EXPECT_TRUE(d.closedByPeer());
-  }
+  expectRefused(codecs::Bytes{0x00, 0x0E, '3', '5', '6', '3', '0', '7', '0', '4', '2', '4', '4',
+                              '1', '0', '1'},
+                "14 digits");
+  expectRefused(codecs::Bytes{0x00, 0x0F, '3', '5', '6', '3', '0', '7', 'x', '4', '2', '4', '4',
+                              '1', '0', '1', '3'},
+                "a letter among the digits");
+  expectRefused(frame(1'700'000'000'000, 1), "a frame before the login");
   EXPECT_EQ(storedPackets(), 0);
 }
 
@@ -356,24 +298,20 @@ TEST_F(TeltonikaListenerTest, ABrokenFrameIsAnsweredZeroStoresNothingAndTheLinkG
   ASSERT_TRUE(d.login(kImei));
   codecs::Bytes badCrc = frame(1'700'000'000'000, 2);
   badCrc.back() ^= 0x01;
-  d.send(badCrc);
-  EXPECT_EQ(d.ack(), 0u);
+  EXPECT_EQ(d.sendForAck(badCrc), 0u);
   // N1 != N2: the data field's last byte says 3 records.
   codecs::Bytes data = avlData(1'700'000'000'000, 2);
   data.back() = 3;
-  d.send(tk::wrapFrame(data));
-  EXPECT_EQ(d.ack(), 0u);
+  EXPECT_EQ(d.sendForAck(tk::wrapFrame(data)), 0u);
   // A record count over what the frame holds.
   data = avlData(1'700'000'000'000, 2);
   data[1] = 9;
   data.back() = 9;
-  d.send(tk::wrapFrame(data));
-  EXPECT_EQ(d.ack(), 0u);
+  EXPECT_EQ(d.sendForAck(tk::wrapFrame(data)), 0u);
   EXPECT_EQ(storedPackets(), 0);
   // A ping, then the frame sent right: accepted on the same connection.
   d.send(codecs::Bytes{tk::kPing});
-  d.send(frame(1'700'000'000'000, 2));
-  EXPECT_EQ(d.ack(), 2u);
+  EXPECT_EQ(d.sendForAck(frame(1'700'000'000'000, 2)), 2u);
   EXPECT_GT(storedPackets(), 0);
 }
 
@@ -403,8 +341,7 @@ TEST_F(TeltonikaListenerTest, ACommandResponseIsTakenWithoutAnAnswer) {
   lying.push_back(0x01);
   d.send(tk::wrapFrame(lying));
   EXPECT_TRUE(d.read(1, 300ms).empty());
-  d.send(frame(1'700'000'000'000, 1));
-  EXPECT_EQ(d.ack(), 1u);
+  EXPECT_EQ(d.sendForAck(frame(1'700'000'000'000, 1)), 1u);
 }
 
 TEST_F(TeltonikaListenerTest, ANewerConnectionOfTheSameImeiReplacesTheOlder) {
@@ -414,18 +351,13 @@ TEST_F(TeltonikaListenerTest, ANewerConnectionOfTheSameImeiReplacesTheOlder) {
   Device second(listener_->port());
   ASSERT_TRUE(second.login(kImei));
   EXPECT_TRUE(first.closedByPeer());
-  second.send(frame(1'700'000'000'000, 1));
-  EXPECT_EQ(second.ack(), 1u);
+  EXPECT_EQ(second.sendForAck(frame(1'700'000'000'000, 1)), 1u);
 }
 
 class Udp {
  public:
-  explicit Udp(std::uint16_t port) {
-    fd_ = ::socket(AF_INET, SOCK_DGRAM, 0);
-    to_.sin_family = AF_INET;
-    to_.sin_port = htons(port);
-    to_.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  }
+  explicit Udp(std::uint16_t port)
+      : fd_(::socket(AF_INET, SOCK_DGRAM, 0)), to_(testing::loopbackAddress(port)) {}
   ~Udp() { ::close(fd_); }
   void send(const codecs::Bytes& b) {
     ::sendto(fd_, b.data(), b.size(), 0, reinterpret_cast<sockaddr*>(&to_), sizeof to_);
@@ -440,7 +372,7 @@ class Udp {
 
  private:
   int fd_;
-  sockaddr_in to_{};
+  sockaddr_in to_;
 };
 
 TEST_F(TeltonikaListenerTest, UdpDatagramsAreAcknowledgedAfterCommitAndStoredOnce) {

@@ -17,6 +17,7 @@
 #include "gateway/uplink/channel.hpp"
 #include "gateway/uplink/listener.hpp"
 #include "gateway/uplink/outbox.hpp"
+#include "tests/support/listener_fixture.hpp"
 #include "tests/support/packets.hpp"
 #include "tests/support/uplink_client.hpp"
 
@@ -83,37 +84,20 @@ class EchoChannel : public Channel {
   std::vector<std::future<void>> replies_;
 };
 
-class UplinkChannelsTest : public ::testing::Test {
+class UplinkChannelsTest : public testing::ListenerFixture<Listener, ListenerOptions> {
  protected:
+  UplinkChannelsTest() : ListenerFixture("dcgw-uplink-channels") {}
   void SetUp() override {
-    path_ = (std::filesystem::temp_directory_path() /
-             ("dcgw-uplink-channels-" + std::to_string(::getpid()) + "-" +
-              ::testing::UnitTest::GetInstance()->current_test_info()->name() + ".db"))
-                .string();
-    removeDb();
-    store_ = std::make_unique<store::SqliteStore>(path_);
-    auto loc = store_->createLocation({0, "Depot", "", {}});
-    ASSERT_TRUE(loc.ok());
-    location_ = *loc;
     for (const char* serial : {"12345678", "22222222", "33333333"})
-      ASSERT_TRUE(store_->upsertDevice({serial, location_, "", kUplinkTestKey}).ok());
-    options_.port = 0;
+      ASSERT_TRUE(store_->upsertDevice({serial, store_.depot(), "", kUplinkTestKey}).ok());
     ingestor_ = std::make_unique<ingest::Ingestor>(*store_, nullptr);
     listener_ = std::make_unique<Listener>(*store_, *ingestor_, clock_, options_, &feed_);
     echo_ = std::make_unique<EchoChannel>(*listener_);
   }
   void TearDown() override {
     if (echo_) echo_->waitForReplies();
-    if (listener_) listener_->stop();
-    if (ingestor_) ingestor_->stop();
+    stop();
     echo_.reset();
-    listener_.reset();
-    ingestor_.reset();
-    store_.reset();
-    removeDb();
-  }
-  void removeDb() {
-    for (const char* s : {"", "-wal", "-shm"}) std::filesystem::remove(path_ + s);
   }
   void startWithCardChannel() {
     listener_->registerChannel(0x30, 0x3F, *echo_);
@@ -135,14 +119,7 @@ class UplinkChannelsTest : public ::testing::Test {
     return pred();
   }
 
-  std::string path_;
-  std::int64_t location_{0};
-  common::SystemClock clock_;
   common::ChangeFeed feed_;
-  ListenerOptions options_;
-  std::unique_ptr<store::SqliteStore> store_;
-  std::unique_ptr<ingest::Ingestor> ingestor_;
-  std::unique_ptr<Listener> listener_;
   std::unique_ptr<EchoChannel> echo_;
 };
 
@@ -252,9 +229,9 @@ TEST_F(UplinkChannelsTest, AnAdminChangeClosesOnlyTheSessionsItInvalidates) {
   untouched.login("33333333");
 
   ASSERT_TRUE(store_->removeDevice("12345678").ok());
-  ASSERT_TRUE(store_->upsertDevice({"22222222", location_, "", codecs::Bytes(32, 0x22)}).ok());
+  ASSERT_TRUE(store_->upsertDevice({"22222222", store_.depot(), "", codecs::Bytes(32, 0x22)}).ok());
   // Same key, another registration: nothing the session logged in with has changed.
-  ASSERT_TRUE(store_->upsertDevice({"33333333", location_, "XY99ZZZ", kUplinkTestKey}).ok());
+  ASSERT_TRUE(store_->upsertDevice({"33333333", store_.depot(), "XY99ZZZ", kUplinkTestKey}).ok());
   feed_.publish({common::Change::device("12345678"), common::Change::device("22222222"),
                  common::Change::device("33333333"), common::Change::device("99999999")});
 

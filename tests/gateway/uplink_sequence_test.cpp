@@ -18,6 +18,7 @@
 #include "gateway/store/sqlite/db.hpp"
 #include "gateway/store/sqlite/sqlite_store.hpp"
 #include "gateway/uplink/listener.hpp"
+#include "tests/support/listener_fixture.hpp"
 #include "tests/support/packets.hpp"
 #include "tests/support/uplink_client.hpp"
 
@@ -30,31 +31,15 @@ using dcgw::testing::positionalUpdate;
 constexpr std::uint8_t kAck = static_cast<std::uint8_t>(up::Kind::Ack);
 constexpr std::uint8_t kError = static_cast<std::uint8_t>(up::Kind::Error);
 
-class UplinkSequenceTest : public ::testing::Test {
+class UplinkSequenceTest : public testing::ListenerFixture<Listener, ListenerOptions> {
  protected:
+  UplinkSequenceTest() : ListenerFixture("dcgw-useq") {}
   void SetUp() override {
-    path_ = (std::filesystem::temp_directory_path() /
-             ("dcgw-useq-" + std::to_string(::getpid()) + "-" +
-              ::testing::UnitTest::GetInstance()->current_test_info()->name() + ".db"))
-                .string();
-    removeDb();
-    store_ = std::make_unique<store::SqliteStore>(path_);
-    auto loc = store_->createLocation({0, "Depot", "", {}});
-    ASSERT_TRUE(loc.ok());
-    ASSERT_TRUE(store_->upsertDevice({"12345678", *loc, "AB12CDE", testing::kUplinkTestKey}).ok());
-    options_.port = 0;
+    ASSERT_TRUE(
+        store_->upsertDevice({"12345678", store_.depot(), "AB12CDE", testing::kUplinkTestKey})
+            .ok());
   }
-  void TearDown() override {
-    if (listener_) listener_->stop();
-    if (ingestor_) ingestor_->stop();
-    listener_.reset();
-    ingestor_.reset();
-    store_.reset();
-    removeDb();
-  }
-  void removeDb() {
-    for (const char* s : {"", "-wal", "-shm"}) std::filesystem::remove(path_ + s);
-  }
+  // With the change feed (an admin's reset reaches the session) and the sequence rules.
   void start() {
     ingestor_ = std::make_unique<ingest::Ingestor>(*store_, &feed_, 512, options_.sequence);
     listener_ = std::make_unique<Listener>(*store_, *ingestor_, clock_, options_, &feed_);
@@ -87,13 +72,7 @@ class UplinkSequenceTest : public ::testing::Test {
     }
   }
 
-  std::string path_;
-  common::SystemClock clock_;
   common::ChangeFeed feed_;
-  ListenerOptions options_;
-  std::unique_ptr<store::SqliteStore> store_;
-  std::unique_ptr<ingest::Ingestor> ingestor_;
-  std::unique_ptr<Listener> listener_;
 };
 
 // The finding: after 4294967295 every packet was answered ACK 4294967295 and dropped.

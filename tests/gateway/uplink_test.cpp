@@ -20,6 +20,7 @@
 #include "gateway/store/sqlite/sqlite_store.hpp"
 #include "gateway/uplink/auth.hpp"
 #include "gateway/uplink/listener.hpp"
+#include "tests/support/listener_fixture.hpp"
 #include "tests/support/packets.hpp"
 #include "tests/support/uplink_client.hpp"
 
@@ -35,49 +36,14 @@ using dcgw::testing::positionalUpdate;
 
 using Client = dcgw::testing::UplinkClient;
 
-class UplinkTest : public ::testing::Test {
+class UplinkTest : public testing::ListenerFixture<Listener, ListenerOptions> {
  protected:
+  UplinkTest() : ListenerFixture("dcgw-uplink") {}
   void SetUp() override {
-    path_ = (std::filesystem::temp_directory_path() /
-             ("dcgw-uplink-" + std::to_string(::getpid()) + "-" +
-              ::testing::UnitTest::GetInstance()->current_test_info()->name() + ".db"))
-                .string();
-    removeDb();
-    store_ = std::make_unique<store::SqliteStore>(path_);
-    auto loc = store_->createLocation({0, "Depot", "", {}});
-    ASSERT_TRUE(loc.ok());
-    ASSERT_TRUE(store_->upsertDevice({"12345678", *loc, "AB12CDE", kKey}).ok());
-    ASSERT_TRUE(store_->upsertDevice({"87654321", *loc, "", std::nullopt}).ok());  // no key
-    options_.port = 0;
+    ASSERT_TRUE(store_->upsertDevice({"12345678", store_.depot(), "AB12CDE", kKey}).ok());
+    ASSERT_TRUE(
+        store_->upsertDevice({"87654321", store_.depot(), "", std::nullopt}).ok());  // no key
   }
-  void TearDown() override {
-    if (listener_) listener_->stop();
-    if (ingestor_) ingestor_->stop();
-    listener_.reset();
-    ingestor_.reset();
-    store_.reset();
-    removeDb();
-  }
-  void removeDb() {
-    for (const char* s : {"", "-wal", "-shm"}) std::filesystem::remove(path_ + s);
-  }
-  void start() {
-    ingestor_ = std::make_unique<ingest::Ingestor>(*store_, nullptr);
-    listener_ = std::make_unique<Listener>(*store_, *ingestor_, clock_, options_);
-    listener_->start();
-  }
-  std::int64_t storedPackets() {
-    auto s = store_->db().prepare("SELECT COUNT(*) FROM packets");
-    s.step();
-    return s.integer(0);
-  }
-
-  std::string path_;
-  common::SystemClock clock_;
-  ListenerOptions options_;
-  std::unique_ptr<store::SqliteStore> store_;
-  std::unique_ptr<ingest::Ingestor> ingestor_;
-  std::unique_ptr<Listener> listener_;
 };
 
 TEST(UplinkFrame, Crc32IsTheZlibOne) {

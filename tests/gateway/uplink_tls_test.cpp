@@ -22,6 +22,8 @@
 #include "gateway/simulate/simulator.hpp"
 #include "gateway/store/sqlite/sqlite_store.hpp"
 #include "gateway/uplink/listener.hpp"
+#include "tests/support/listener_fixture.hpp"
+#include "tests/support/loopback.hpp"
 #include "tests/support/packets.hpp"
 #include "tests/support/uplink_client.hpp"
 
@@ -90,12 +92,8 @@ class HalfHandshakes {
   const std::vector<int>& fds() const { return fds_; }
 
   static int connectTo(std::uint16_t port) {
-    const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    sockaddr_in a{};
-    a.sin_family = AF_INET;
-    a.sin_port = htons(port);
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    EXPECT_EQ(::connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a), 0);
+    const int fd = testing::connectLoopback(port, SOCK_STREAM | SOCK_CLOEXEC);
+    EXPECT_GE(fd, 0) << "connect to port " << port;
     return fd;
   }
 
@@ -117,29 +115,22 @@ bool closedByGateway(int fd) {
   return false;
 }
 
-class UplinkTlsTest : public ::testing::Test {
+class UplinkTlsTest : public testing::ListenerFixture<Listener, ListenerOptions> {
  protected:
+  UplinkTlsTest() : ListenerFixture("dcgw-uplink-tls") {}
   void SetUp() override {
     dir_ = fs::temp_directory_path() /
            ("dcgw-uplink-tls-" + std::to_string(::getpid()) + "-" +
             ::testing::UnitTest::GetInstance()->current_test_info()->name());
     fs::remove_all(dir_);
     fs::create_directories(dir_);
-    store_ = std::make_unique<store::SqliteStore>((dir_ / "dcgw.db").string());
-    auto loc = store_->createLocation({0, "Depot", "", {}});
-    ASSERT_TRUE(loc.ok());
-    location_ = *loc;
-    ASSERT_TRUE(store_->upsertDevice({"12345678", *loc, "", dcgw::testing::kUplinkTestKey}).ok());
-    options_.port = 0;
+    ASSERT_TRUE(
+        store_->upsertDevice({"12345678", store_.depot(), "", dcgw::testing::kUplinkTestKey}).ok());
     client_ = SSL_CTX_new(TLS_client_method());
     lax_ = SSL_CTX_new(TLS_client_method());
   }
   void TearDown() override {
-    if (listener_) listener_->stop();
-    if (ingestor_) ingestor_->stop();
-    listener_.reset();
-    ingestor_.reset();
-    store_.reset();
+    stop();
     SSL_CTX_free(client_);
     SSL_CTX_free(lax_);
     fs::remove_all(dir_);
@@ -164,19 +155,8 @@ class UplinkTlsTest : public ::testing::Test {
     SSL_CTX_set_verify(client_, SSL_VERIFY_PEER, nullptr);
     ASSERT_EQ(SSL_CTX_load_verify_locations(client_, cert.c_str(), nullptr), 1);
   }
-  void start() {
-    ingestor_ = std::make_unique<ingest::Ingestor>(*store_, nullptr);
-    listener_ = std::make_unique<Listener>(*store_, *ingestor_, clock_, options_);
-    listener_->start();
-  }
 
   fs::path dir_;
-  std::int64_t location_{0};
-  common::SystemClock clock_;
-  ListenerOptions options_;
-  std::unique_ptr<store::SqliteStore> store_;
-  std::unique_ptr<ingest::Ingestor> ingestor_;
-  std::unique_ptr<Listener> listener_;
   SSL_CTX* client_{nullptr};
   SSL_CTX* lax_{nullptr};  // no verification: the half handshakes never get that far
 };
@@ -321,7 +301,7 @@ TEST_F(UplinkTlsTest, TrackersReconnectingAllAtOnceOverTlsLoseNothing) {
   start();
   for (int i = 0; i < 30; ++i)
     ASSERT_TRUE(store_
-                    ->upsertDevice({std::to_string(20000000 + i), location_, "",
+                    ->upsertDevice({std::to_string(20000000 + i), store_.depot(), "",
                                     dcgw::testing::kUplinkTestKey})
                     .ok());
   std::ostringstream out, err;

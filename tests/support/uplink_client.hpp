@@ -15,6 +15,7 @@
 #include "codecs/bytes.hpp"
 #include "codecs/uplink/frame.hpp"
 #include "gateway/uplink/auth.hpp"
+#include "tests/support/loopback.hpp"
 
 namespace dcgw::testing {
 
@@ -26,12 +27,8 @@ class UplinkClient {
  public:
   // With `tls`, the client speaks TLS (blocking OpenSSL) and checks the certificate.
   explicit UplinkClient(std::uint16_t port, SSL_CTX* tls = nullptr) {
-    fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
-    sockaddr_in a{};
-    a.sin_family = AF_INET;
-    a.sin_port = htons(port);
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    EXPECT_EQ(::connect(fd_, reinterpret_cast<sockaddr*>(&a), sizeof a), 0);
+    fd_ = connectLoopback(port);
+    EXPECT_GE(fd_, 0) << "connect to port " << port;
     timeval tv{20, 0};  // a loaded (sanitizer) CI; a frame that comes returns at once
     setsockopt(fd_, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
     if (tls) {
