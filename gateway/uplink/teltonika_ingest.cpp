@@ -179,18 +179,12 @@ void AvlIngest::complete(const std::shared_ptr<Run>& run, const ingest::Outcome&
         break;
       case K::Duplicate:
         break;
-      case K::Invalid:
-        // The deriver's packets are checked by its tests; one the codecs refuse is the
-        // gateway's bug, logged loudly, and does not make the device resend forever.
-        spdlog::error("teltonika {}: a derived packet was refused by the codecs: {}", run->imei,
-                      o.error.message());
-        break;
       case K::UnknownDevice:
         if (!run->failure)
           run->failure = AvlVerdict{AvlVerdict::Kind::UnknownDevice, 0, 0, false,
                                     "device " + run->imei + " is no longer registered"};
         break;
-      default:
+      default:  // the store or a stop refused it (pump left out what the codecs refuse)
         if (!run->failure)
           run->failure = AvlVerdict{AvlVerdict::Kind::Fail, 0, 0, false, o.error.message()};
         break;
