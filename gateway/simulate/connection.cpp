@@ -200,8 +200,8 @@ void Simulator::onEvent(std::uint32_t idx, std::uint32_t events) {
 void Simulator::onReadable(Device& d) {
   const std::uint32_t generation = d.generation;
   // Plain TCP: a few chunks, then the others get their turn (epoll reports the rest again).
-  // TLS: until OpenSSL wants more bytes, because what it already decrypted and buffered would
-  // never be reported by epoll.
+  // TLS: while OpenSSL holds bytes already read from the socket, because epoll would never
+  // report them.
   for (int round = 0; d.ssl || round < 4; ++round) {
     std::size_t got = 0;
     if (d.ssl) {
@@ -237,7 +237,9 @@ void Simulator::onReadable(Device& d) {
     d.lastRecvUs = now_;
     ingest(d, codecs::ByteView(scratch_.data(), got));
     if (d.generation != generation) return;
-    if (!d.ssl && got < scratch_.size()) return;  // the socket is empty: save a recv
+    // The socket is empty: save a recv (TLS: unless OpenSSL holds bytes it already took from
+    // the socket, which epoll would not report again).
+    if (d.ssl ? SSL_has_pending(d.ssl.get()) == 0 : got < scratch_.size()) return;
   }
 }
 

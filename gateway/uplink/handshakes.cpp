@@ -61,8 +61,6 @@ struct HandshakePool::Worker {
   }
 
   void run(HandshakePool& pool) {
-    // (Not niced: on a busy machine a lower priority starved the handshakes into login
-    // timeouts; at the same priority the event loop still gets its share of a core.)
     std::unordered_map<std::uint64_t, Entry> jobs;
     std::vector<epoll_event> events(256);
     std::vector<Result> done;

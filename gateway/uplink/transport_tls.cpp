@@ -14,6 +14,10 @@ void Transport::setUpTls() {
   // An idle TLS connection gives its read and write buffers back (thousands are idle).
   SSL_CTX_set_mode(tls_->sslContext(), SSL_MODE_RELEASE_BUFFERS | SSL_MODE_ENABLE_PARTIAL_WRITE |
                                            SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);
+  // One read syscall takes what the socket holds, instead of two per record (its header, then
+  // its body); the loop reads on while OpenSSL holds bytes (SSL_has_pending), and a connection
+  // handed over by the handshake threads is read at once, as they may have read ahead.
+  SSL_CTX_set_read_ahead(tls_->sslContext(), 1);
   // Trackers keep one long connection: a session cache (and tickets) would only hold a
   // session per tracker in memory for resumptions that do not come.
   SSL_CTX_set_session_cache_mode(tls_->sslContext(), SSL_SESS_CACHE_OFF);

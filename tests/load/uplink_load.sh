@@ -89,7 +89,7 @@ echo "gateway RSS before ${before} kB, with ${fds} open descriptors ${during} kB
 busy=$((10000000 + connections))
 if [ "$storm" -gt 0 ]; then
   echo "== latency at 10,000 packets/s: 1000 trackers, while $storm others reconnect at once every 5 s"
-  "$bin" simulate --port "$port" --devices "$storm" --first-serial $((busy + 1000)) --key "$key" \
+  nice -n "${STORM_NICE:-19}" "$bin" simulate --port "$port" --devices "$storm" --first-serial $((busy + 1000)) --key "$key" \
     --rate 0 --duration $((seconds + 10)) --reconnect-every 5 --connect-rate 1000000 \
     --json "${tls_flags[@]}" > "$work/storm.out" 2> "$work/storm.err" &
   stormer=$!

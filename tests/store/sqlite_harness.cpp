@@ -3,7 +3,9 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <chrono>
 #include <filesystem>
+#include <thread>
 
 #include "gateway/store/sqlite/db.hpp"
 #include "gateway/store/sqlite/sqlite_store.hpp"
@@ -135,6 +137,27 @@ TEST_F(SqliteFiles, AReplacedDatabaseOrWalIsNoticed) {
     EXPECT_NE(h.reason.find(file + " was replaced"), std::string::npos) << h.reason;
     EXPECT_THROW(db.begin(), store::StoreError);
   }
+}
+
+// SQLite's automatic checkpoint would copy the WAL into the database (and fsync it) inside the
+// commit that crosses 1,000 pages, while every tracker of that commit waits for its ACK.
+TEST_F(SqliteFiles, TheWalIsCheckpointedByItsOwnThreadNotByTheCommit) {
+  store::SqliteStore db(path_);
+  db.db().exec("CREATE TABLE filler (b BLOB)");
+  {
+    store::sqlite::Transaction tx(db.db());
+    for (int i = 0; i < 40; ++i) db.db().exec("INSERT INTO filler VALUES (zeroblob(131072))");
+    tx.commit();  // about 1,300 pages in the WAL
+  }
+  for (int i = 0; i < 200 && db.walCheckpoints() == 0; ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  EXPECT_GE(db.walCheckpoints(), 1u);
+  EXPECT_EQ(db.inlineWalCheckpoints(), 0u);
+  // Everything was copied back: a checkpoint now finds nothing left to do.
+  auto s = db.db().prepare("PRAGMA wal_checkpoint(PASSIVE)");
+  ASSERT_TRUE(s.step());
+  EXPECT_EQ(s.integer(0), 0);             // not busy
+  EXPECT_EQ(s.integer(1), s.integer(2));  // every WAL frame is in the database
 }
 
 TEST_F(SqliteFiles, AnUntouchedDatabaseStaysHealthyAcrossReopens) {

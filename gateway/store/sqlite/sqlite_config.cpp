@@ -10,6 +10,7 @@
 #include <sstream>
 #include <stdexcept>
 
+#include "gateway/store/sqlite/checkpointer.hpp"
 #include "gateway/store/sqlite/db.hpp"
 #include "gateway/store/sqlite/sqlite_store.hpp"
 
@@ -274,9 +275,19 @@ SqliteStore::SqliteStore(const std::string& path, Durability durability)
       authReader_(std::make_unique<Db>(path)),
       routingReader_(std::make_unique<Db>(path)) {
   rememberFiles();
+  if (path_ != ":memory:" && path_.rfind("file:", 0) != 0)
+    checkpointer_ = std::make_unique<sqlite::Checkpointer>(*db_, path_);
 }
 
 SqliteStore::~SqliteStore() = default;
+
+std::uint64_t SqliteStore::walCheckpoints() const {
+  return checkpointer_ ? checkpointer_->checkpoints() : 0;
+}
+
+std::uint64_t SqliteStore::inlineWalCheckpoints() const {
+  return checkpointer_ ? checkpointer_->inlineCheckpoints() : 0;
+}
 
 int SqliteStore::schemaVersion() {
   Lock lock(mu_);

@@ -20,6 +20,7 @@ namespace dcgw::store {
 namespace sqlite {
 class Db;
 class Stmt;
+class Checkpointer;
 }  // namespace sqlite
 
 class SqliteStore final : public Backend {
@@ -116,6 +117,10 @@ class SqliteStore final : public Backend {
 
   // The writer connection, for tests of this backend only (sqlite/db.hpp has the type).
   sqlite::Db& db() { return *db_; }
+  // WAL checkpoints run by the checkpoint thread since the store was opened (see
+  // sqlite/checkpointer.hpp), and by a commit itself because that thread fell far behind.
+  std::uint64_t walCheckpoints() const;
+  std::uint64_t inlineWalCheckpoints() const;
 
  private:
   class Tx;
@@ -199,6 +204,8 @@ class SqliteStore final : public Backend {
   // The ingest thread's routing snapshots: never behind an admin's audit query either.
   std::mutex routingMu_;
   std::unique_ptr<sqlite::Db> routingReader_;
+  // Last: its thread and the writer's WAL hook go before the connections.
+  std::unique_ptr<sqlite::Checkpointer> checkpointer_;
   std::atomic<std::uint64_t> duplicates_{0};
 };
 
