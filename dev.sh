@@ -12,8 +12,9 @@ PACKAGES=(
 )
 # Only the tests drive a browser (the console's test), so only `test` installs one; and only
 # they run pcscd with vsmartcard's virtual reader (the card bridge's tests, no hardware); the
-# contract test seeds the card relay's log with the sqlite3 shell.
-TEST_PACKAGES=(chromium pcscd vsmartcard-vpcd sqlite3)
+# contract test seeds the card relay's log with the sqlite3 shell; the alert rules are checked
+# and unit-tested with promtool (Debian's prometheus package).
+TEST_PACKAGES=(chromium pcscd vsmartcard-vpcd sqlite3 prometheus)
 # Node.js runs the SOAP interop test's third-party stack. A machine may have node and npm from
 # elsewhere (nodesource ships npm inside its nodejs, and Debian's npm would conflict with it).
 command -v node > /dev/null || PACKAGES+=(nodejs)

@@ -8,7 +8,10 @@
 #include <spdlog/spdlog.h>
 
 #include <chrono>
+#include <condition_variable>
+#include <mutex>
 #include <sstream>
+#include <thread>
 
 #include "gateway/admin/console_assets.hpp"
 #include "gateway/admin/http_server.hpp"
@@ -20,9 +23,39 @@ class ApiServer::Impl {
  public:
   Impl(store::Backend& store, forward::Forwarder& forwarder, common::Clock& clock,
        AdminOptions options, MetricSources metrics, common::ChangeFeed* feed)
-      : api_(store, forwarder, clock, feed, metrics),
+      : api_(store, forwarder, clock, feed, metrics, options.historyStep.count()),
         routes_(makeRoutes(api_)),
         o_(std::move(options)) {}
+
+  // Samples every queue for the console's charts until stop() (the clock's time, so a manual
+  // clock's tests see its samples). A failed read is logged and the next step tries again.
+  void startSampling() {
+    {
+      std::lock_guard l(sampleMu_);
+      stopSampling_ = false;
+    }
+    sampler_ = std::thread([this] {
+      std::unique_lock l(sampleMu_);
+      while (!stopSampling_) {
+        l.unlock();
+        try {
+          api_.history.record(api_.clock.nowMs(), api_.store.queueOverview());
+        } catch (const std::exception& e) {
+          spdlog::warn("admin: the queue history could not sample the queues: {}", e.what());
+        }
+        l.lock();
+        if (!stopSampling_) api_.clock.waitFor(sampleCv_, l, o_.historyStep.count());
+      }
+    });
+  }
+  void stopSampling() {
+    {
+      std::lock_guard l(sampleMu_);
+      stopSampling_ = true;
+    }
+    sampleCv_.notify_all();
+    if (sampler_.joinable()) sampler_.join();
+  }
 
   HttpResponse handle(const HttpRequest& req) {
     HttpResponse resp;
@@ -111,6 +144,10 @@ class ApiServer::Impl {
 
   Api api_;
   RouteTable routes_;
+  std::mutex sampleMu_;
+  std::condition_variable sampleCv_;
+  bool stopSampling_{false};
+  std::thread sampler_;
 
  public:
   AdminOptions o_;
@@ -133,6 +170,7 @@ void ApiServer::start() {
   try {
     impl_->server_->start();
     impl_->port_ = impl_->server_->port();
+    impl_->startSampling();
   } catch (...) {
     impl_->server_.reset();
     throw;
@@ -144,6 +182,7 @@ std::uint16_t ApiServer::port() const {
 }
 
 void ApiServer::stop() {
+  if (impl_) impl_->stopSampling();
   if (impl_ && impl_->server_) {
     impl_->server_->stop();
     impl_->server_.reset();

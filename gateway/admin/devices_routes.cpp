@@ -17,9 +17,10 @@ struct ParsedDevice {
 
 ParsedDevice parseDevice(const JsonValue& body, bool withSerial, control::FieldErrors& e) {
   ParsedDevice p;
+  // lastPacketAt is read-only: taken and left alone, so a GET body can be sent back whole.
   checkKnown(body,
              {"serial", "locationId", "registration", "key", "hasKey", "lastSequence",
-              "companyCard", "protocol", "family"},
+              "companyCard", "protocol", "family", "lastPacketAt"},
              e);
   if (withSerial) p.serial = stringField(body, "serial", e, true);
   if (const JsonValue* l = body.find("locationId")) {

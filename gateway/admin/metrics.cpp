@@ -21,6 +21,9 @@ std::string renderMetrics(Api& api) {
   auto family = [&](const char* name, const char* type, const char* help) {
     m << "# HELP " << name << ' ' << help << "\n# TYPE " << name << ' ' << type << '\n';
   };
+  // What /healthz answers, for alerting: 0 once the store cannot keep what it is given.
+  family("dcgw_store_healthy", "gauge", "1 while the store can keep what it is given (/healthz).");
+  m << "dcgw_store_healthy " << (api.store.health().ok ? 1 : 0) << '\n';
   family("dcgw_queue_depth", "gauge", "Pending entries of the destination's queue.");
   for (const auto& q : queues)
     m << "dcgw_queue_depth{destination=\"" << label(q.name) << "\"} " << q.counters.depth << '\n';
@@ -112,6 +115,9 @@ std::string renderMetrics(Api& api) {
     m << "dcgw_ingest_commits_total " << in->commits() << '\n';
     family("dcgw_ingest_packets_total", "counter", "Packets committed by ingest.");
     m << "dcgw_ingest_packets_total " << in->stored() << '\n';
+    family("dcgw_ingest_commit_failures_total", "counter",
+           "Ingest transactions the store refused (their packets were not acknowledged).");
+    m << "dcgw_ingest_commit_failures_total " << in->commitFailures() << '\n';
     const auto& l = in->commitLatency();
     family("dcgw_store_commit_seconds", "histogram", "Ingest commit latency.");
     std::uint64_t cumulative = 0;

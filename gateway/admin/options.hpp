@@ -26,6 +26,9 @@ struct AdminOptions {
   std::size_t maxBodyBytes{1 << 20};         // else 413
   std::size_t maxConnections{1024};          // open at once: over it 503 and closed
   std::size_t maxConnectionsPerAddress{64};  // from one client IP address: over it 503
+  // How often each queue's depth and delivered count are sampled for the console's charts
+  // (queue_history.hpp: the last hour at this step, the last day at six times it).
+  std::chrono::milliseconds historyStep{10'000};
 };
 
 }  // namespace dcgw::admin

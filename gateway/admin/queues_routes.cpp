@@ -1,6 +1,7 @@
 // /api/v1/queues: each destination's queue, its entries, and the queue actions (through the
 // queue control service; the response is read after the change is published, so it shows what
 // the woken worker does).
+#include <algorithm>
 #include <limits>
 
 #include "gateway/admin/routes.hpp"
@@ -118,6 +119,75 @@ int queueAction(Api& api, Request& r, std::int64_t id, const std::string& action
   return r.reply(200, queueJson(api, id));
 }
 
+// GET /api/v1/queues/history: each queue's samples of the range, the current state appended as
+// the last point (so a chart is up to date between samples). A point's delivery rate is over
+// the time since the point before it.
+int queueHistory(Api& api, Request& r) {
+  QueueHistory::Range range = QueueHistory::Range::Hour;
+  if (auto v = r.param("range")) {
+    if (*v == "day") {
+      range = QueueHistory::Range::Day;
+    } else if (*v != "hour") {
+      control::FieldErrors e;
+      e.add("range", "hour or day, not '" + *v + "'");
+      throwIfAny(e);
+    }
+  }
+  const QueueHistory::Resolution res = api.history.resolution(range);
+  const std::int64_t now = api.clock.nowMs();
+  std::string out;
+  JsonWriter w(out);
+  w.beginObject();
+  w.key("range");
+  w.string(range == QueueHistory::Range::Hour ? "hour" : "day");
+  w.key("stepSeconds");
+  w.number(static_cast<double>(res.stepMs) / 1000.0);
+  w.key("from");
+  w.string(formatTimeMs(now - res.spanMs));
+  w.key("to");
+  w.string(formatTimeMs(now));
+  w.key("queues");
+  w.beginArray();
+  for (const auto& q : api.store.queueOverview()) {
+    std::vector<QueueSample> points = api.history.samples(q.destinationId, range);
+    std::erase_if(points, [&](const QueueSample& x) { return x.atMs < now - res.spanMs; });
+    if (points.empty() || points.back().atMs < now)
+      points.push_back({now, q.counters.depth, q.counters.delivered});
+    w.beginObject();
+    w.key("destinationId");
+    w.integer(q.destinationId);
+    w.key("name");
+    w.string(q.name);
+    w.key("points");
+    w.beginArray();
+    for (std::size_t i = 0; i < points.size(); ++i) {
+      const QueueSample& x = points[i];
+      w.beginObject();
+      w.key("at");
+      w.string(formatTimeMs(x.atMs));
+      w.key("depth");
+      w.integer(x.depth);
+      w.key("delivered");
+      w.integer(x.delivered);
+      w.key("deliveredPerMinute");
+      const std::int64_t dt = i ? x.atMs - points[i - 1].atMs : 0;
+      if (dt > 0) {
+        // A counter that went down (a store restored from a backup) counts as no deliveries.
+        const auto n = std::max<std::int64_t>(0, x.delivered - points[i - 1].delivered);
+        w.number(static_cast<double>(n) * 60'000.0 / static_cast<double>(dt));
+      } else {
+        w.null();
+      }
+      w.endObject();
+    }
+    w.endArray();
+    w.endObject();
+  }
+  w.endArray();
+  w.endObject();
+  return r.reply(200, out);
+}
+
 }  // namespace
 
 void addQueueRoutes(RouteTable& t, Api& api) {
@@ -135,6 +205,9 @@ void addQueueRoutes(RouteTable& t, Api& api) {
     w.endObject();
     return r.reply(200, out);
   });
+  // Before the {queue} rows: "history" is not a queue id.
+  t.add("GET", all + "/history", Role::Reader, [&api](Request& r) { return queueHistory(api, r); });
+  t.notAllowed(all + "/history");
   t.add("GET", one, Role::Reader,
         [&api](Request& r) { return r.reply(200, queueJson(api, r.id("queue"))); });
   t.add("GET", one + "/entries", Role::Reader,

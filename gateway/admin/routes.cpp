@@ -28,7 +28,7 @@ bool isNumeric(const std::string& name) {
 }  // namespace
 
 Api::Api(store::Backend& s, forward::Forwarder& f, common::Clock& c, common::ChangeFeed* feed,
-         MetricSources m)
+         MetricSources m, std::int64_t historyStepMs)
     : store(s),
       forwarder(f),
       clock(c),
@@ -43,7 +43,8 @@ Api::Api(store::Backend& s, forward::Forwarder& f, common::Clock& c, common::Cha
       companyCards(control::Context{s, c, feed}),
       cardBridges(control::Context{s, c, feed}),
       locationAlerts(control::Context{s, c, feed}),
-      cards(m.cards) {}
+      cards(m.cards),
+      history(historyStepMs) {}
 
 void RouteTable::add(std::string method, const std::string& pattern, Role role, Handler handler) {
   rows_.push_back(Row{std::move(method), split(pattern), role, std::move(handler)});

@@ -10,6 +10,7 @@
 
 #include "gateway/admin/api_server.hpp"
 #include "gateway/admin/http.hpp"
+#include "gateway/admin/queue_history.hpp"
 #include "gateway/cardauth/live.hpp"
 #include "gateway/control/alerts.hpp"
 #include "gateway/control/card_bridges.hpp"
@@ -26,7 +27,7 @@ namespace dcgw::admin {
 // workers' status), metric sources and the card relay's live state for reads.
 struct Api {
   Api(store::Backend& store, forward::Forwarder& forwarder, common::Clock& clock,
-      common::ChangeFeed* feed, MetricSources metrics);
+      common::ChangeFeed* feed, MetricSources metrics, std::int64_t historyStepMs = 10'000);
 
   store::Backend& store;
   forward::Forwarder& forwarder;
@@ -44,6 +45,8 @@ struct Api {
   // null when the relay is not configured: every card shows offline, every bridge disconnected.
   // From MetricSources::cards.
   const cardauth::LiveStatus* cards{nullptr};
+  // Each queue's depth and deliveries over the last hour and day, sampled by the ApiServer.
+  QueueHistory history;
 };
 
 // Who may call a route. Besides it, every method other than GET and HEAD needs an admin token

@@ -186,6 +186,12 @@ std::string renderDevice(const store::DeviceRecord& d, const std::string& genera
   } else {
     w.string(d.family);
   }
+  w.key("lastPacketAt");
+  if (d.lastPacketAtMs) {
+    w.string(formatTimeMs(*d.lastPacketAtMs));
+  } else {
+    w.null();
+  }
   if (!generatedKey.empty()) {
     w.key("key");
     w.string(generatedKey);

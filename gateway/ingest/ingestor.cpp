@@ -152,6 +152,7 @@ void Ingestor::run() {
         deriver_->settle(true, stored);
       }
     } catch (const store::StoreError& e) {
+      ++commitFailures_;
       if (deriver_) deriver_->settle(false, {});
       // Nothing of the batch is stored: every caller is refused, so no tracker is acknowledged
       // and they keep their packets.

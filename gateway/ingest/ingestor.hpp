@@ -73,6 +73,8 @@ class Ingestor {
 
   std::uint64_t commits() const { return commits_; }
   std::uint64_t stored() const { return stored_; }  // items committed (duplicates included)
+  // Batches the store refused to commit (their packets were refused, nothing acknowledged).
+  std::uint64_t commitFailures() const { return commitFailures_; }
 
   // Ingest commit latency (the store's transaction, fsync included), for /metrics.
   struct CommitLatency {
@@ -99,6 +101,7 @@ class Ingestor {
   bool stopping_{false};
   std::atomic<std::uint64_t> commits_{0};
   std::atomic<std::uint64_t> stored_{0};
+  std::atomic<std::uint64_t> commitFailures_{0};
   CommitLatency latency_;
   std::thread thread_;
 };

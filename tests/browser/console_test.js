@@ -6,9 +6,11 @@
 //
 // Starts `dcgw receive` and `dcgw serve` (ports chosen by the system), signs in with an admin
 // token, creates a REST destination with a packet filter, sets it against location Depot, sends
-// packets with `dcgw simulate` and watches them delivered on the dashboard, stops the receiver,
+// packets with `dcgw simulate` and watches them delivered on the dashboard and drawn in the
+// queue's history charts (inline SVG, <output-dir>/charts.png), stops the receiver,
 // watches the destination back off, skips the blocking entry, saves <output-dir>/dashboard.png,
-// registers a company card and a card bridge (issue 12) and gives the device its card, then
+// registers a company card and a card bridge (issue 12) and gives the device its card (its page
+// shows its last seen time and last packets), then
 // checks that an auditor sees no action controls and is refused (403) by the API.
 'use strict';
 
@@ -61,7 +63,7 @@ const SKIP_REASON = 'receiver stopped by the browser test';
 
 async function main() {
   fs.mkdirSync(outDir, {recursive: true});
-  for (const f of ['dashboard.png', 'cards.png', 'failure.png']) fs.rmSync(path.join(outDir, f), {force: true});
+  for (const f of ['dashboard.png', 'cards.png', 'charts.png', 'failure.png']) fs.rmSync(path.join(outDir, f), {force: true});
   check(fs.existsSync(dcgw), `no dcgw binary at ${dcgw}`);
   check(fs.existsSync(CHROMIUM), `no chromium at ${CHROMIUM} (apt-get install -y chromium)`);
   const work = fs.mkdtempSync(path.join(os.tmpdir(), 'dcgw-browser-'));
@@ -208,6 +210,11 @@ async function main() {
     await tid('nav-queues').click();
     const row = page.locator(`[data-testid="queue-row"][data-name="${DEST}"]`);
     await row.waitFor();
+    // The queue's history (in memory, a sample every 10 s): one sample before the packets, so
+    // the delivery rate after them is measured from it.
+    const chart = page.locator(`[data-testid="queue-chart"][data-name="${DEST}"]`);
+    await waitUntil('a history sample of the destination before the packets', async () =>
+      Number(await chart.getByTestId('chart-depth').getAttribute('data-points')) >= 2);
     await simulate();
     log('simulate: 40 packets acknowledged');
     const flowed = await waitUntil('packets delivered on the dashboard, queue empty', async () => {
@@ -222,6 +229,33 @@ async function main() {
       `delivered ${flowed.delivered} + filtered out ${filtered} is not the 40 packets sent and the ${derived} the gateway derived`);
     await waitUntil('the receiver to print every delivered packet', async () =>
       receiver.stdout.filter((l) => l.startsWith('{')).length >= flowed.delivered);
+
+    // --- the charts: depth and delivery rate as inline SVG, with the deliveries drawn above 0
+    const drawn = await waitUntil('the delivery rate chart drawing the deliveries', async () => {
+      const c = await chart.evaluate((el) => {
+        const of = (id) => {
+          const svg = el.querySelector(`svg[data-testid="${id}"]`);
+          const line = svg && svg.querySelector('polyline');
+          const ys = line ? line.getAttribute('points').trim().split(/\s+/).map((p) => Number(p.split(',')[1])) : [];
+          const base = svg ? Number(svg.querySelector('line.chart-axis').getAttribute('y1')) : 0;
+          return {points: Number(svg && svg.getAttribute('data-points')), drawn: ys.length, above: ys.filter((y) => y < base - 0.5).length};
+        };
+        return {depth: of('chart-depth'), rate: of('chart-rate')};
+      });
+      return {ok: c.depth.points >= 2 && c.depth.drawn === c.depth.points && c.rate.above >= 1, ...c};
+    });
+    const hist = (await apiAs(adminToken, 'GET', '/api/v1/queues/history')).data;
+    const histQ = hist.queues.find((q) => q.name === DEST);
+    check(histQ && histQ.points[histQ.points.length - 1].delivered === flowed.delivered,
+      `the history's last point is not the ${flowed.delivered} delivered: ${JSON.stringify(histQ).slice(0, 300)}`);
+    await tid('queue-charts-range-day').click();
+    await waitUntil('the day range drawn', async () =>
+      (await chart.getAttribute('data-range')) === 'day' &&
+      Number(await chart.getByTestId('chart-depth').getAttribute('data-points')) >= 1);
+    await tid('queue-charts-range-hour').click();
+    await waitUntil('the hour range drawn again', async () => (await chart.getAttribute('data-range')) === 'hour');
+    await tid('queue-charts-section').screenshot({path: path.join(outDir, 'charts.png')});
+    log(`charts: depth ${drawn.depth.points} points, rate ${drawn.rate.points} (${drawn.rate.above} above 0); screenshot ${path.join(outDir, 'charts.png')}`);
 
     // --- an admin resets the device's sequence mark (a new or wiped tracker), audited
     await tid('nav-devices').click();
@@ -280,6 +314,14 @@ async function main() {
     check((await apiAs(adminToken, 'GET', `/api/v1/devices/${serial}`)).data.companyCard === CARD,
       'the device has not got its company card');
     log(`device ${serial} uses card ${CARD}`);
+    // Its last seen time and last packets, each with its destination's delivery.
+    const seenAt = await tid('dev-last-seen').getAttribute('data-at');
+    check(seenAt && Math.abs(Date.parse(seenAt) - Date.now()) < 10 * 60_000, `the device's last seen time is ${seenAt}`);
+    const lastRows = page.locator('[data-testid="dev-last-packet"]');
+    const lastWanted = Math.min(10, flowed.delivered);
+    check(await lastRows.count() === lastWanted, `the device page shows ${await lastRows.count()} last packets, not ${lastWanted}`);
+    check((await lastRows.first().textContent()).includes(`${DEST}: delivered`),
+      `the newest packet's delivery is not shown: ${await lastRows.first().textContent()}`);
     await tid('dev-files-empty').waitFor();  // tachograph files: none uploaded by this device
 
     // --- download compliance: the device has no vehicle-unit file yet ("never")
@@ -326,6 +368,7 @@ async function main() {
 
     // --- drill down: blocking entry first, then skip it with a reason
     await row.getByTestId('queue-open').click();
+    await tid('queue-detail-charts').locator('[data-testid="queue-chart"] svg[data-testid="chart-depth"]').waitFor();
     await tid('queue-blocking').waitFor();
     const blockingId = await tid('queue-blocking').getAttribute('data-id');
     await waitUntil('the blocking entry\'s error', async () => (await tid('queue-blocking-error').textContent()).startsWith('Last error'));

@@ -371,6 +371,14 @@ async function main() {
     return q.counters.delivered >= 20 && q;
   });
   await expect(200, 'GET', '/api/v1/queues');
+  const hist = await expect(200, 'GET', '/api/v1/queues/history');
+  const histQueue = (hist.queues || []).find((x) => x.destinationId === dest.id);
+  check(histQueue && histQueue.points.length >= 1 && histQueue.points[histQueue.points.length - 1].delivered >= 20,
+    `the queue history ends with the current state: ${JSON.stringify(hist).slice(0, 300)}`);
+  await expect(200, 'GET', '/api/v1/queues/history?range=day');
+  await expect(400, 'GET', '/api/v1/queues/history?range=week');
+  const seen = await expect(200, 'GET', `/api/v1/devices/${serial}`);
+  check(typeof seen.lastPacketAt === 'string', `the device's last packet time after its packets: ${JSON.stringify(seen)}`);
   const drivers = await expect(200, 'GET', '/api/v1/drivers');
   check(Array.isArray(drivers.drivers), `a list of drivers: ${JSON.stringify(drivers)}`);
   const page = await expect(200, 'GET', `/api/v1/queues/${dest.id}/entries?state=delivered&limit=5`);

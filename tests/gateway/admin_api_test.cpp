@@ -1816,6 +1816,100 @@ TEST_F(AdminApiTest, MetricsHaveEveryDocumentedFamilyWithTheDestinationLabel) {
   EXPECT_TRUE(has("dcgw_store_commit_seconds_bucket{le=\"+Inf\"} "));
   EXPECT_TRUE(has("dcgw_store_commit_seconds_sum "));
   EXPECT_TRUE(has("dcgw_store_commit_seconds_count "));
+  EXPECT_TRUE(has("# TYPE dcgw_store_healthy gauge\ndcgw_store_healthy 1\n"));
+  EXPECT_TRUE(
+      has("# TYPE dcgw_ingest_commit_failures_total counter\n"
+          "dcgw_ingest_commit_failures_total 0\n"));
+}
+
+TEST_F(AdminApiTest, DeviceSaysWhenItLastSentAPacket) {
+  createDevice("12345678", createLocation("Depot", {}));
+  EXPECT_TRUE(get("/api/v1/devices/12345678").j()["lastPacketAt"].isNull());
+  const std::int64_t at = past(90);
+  ASSERT_NO_FATAL_FAILURE(ingest("12345678", positionalUpdate(1), at));
+  EXPECT_EQ(get("/api/v1/devices/12345678").j()["lastPacketAt"].str(), formatTimeMs(at));
+  EXPECT_EQ(get("/api/v1/devices").j()["devices"].item(0)["lastPacketAt"].str(), formatTimeMs(at));
+}
+
+TEST_F(AdminApiTest, QueueHistoryEndsWithTheCurrentStateAndRefusesAnUnknownRange) {
+  const std::int64_t good = delivering("good");
+  createDevice("12345678", createLocation("Depot", {good}));
+  for (std::uint32_t i = 0; i < 4; ++i)
+    ASSERT_NO_FATAL_FAILURE(ingest("12345678", positionalUpdate(i), past(30)));
+  ASSERT_NO_FATAL_FAILURE(waitDelivered(good, 4));
+  for (const char* range : {"hour", "day"}) {
+    Reply r = get(std::string("/api/v1/queues/history?range=") + range);
+    ASSERT_EQ(r.status, 200) << r.body;
+    EXPECT_EQ(r.j()["range"].str(), range);
+    EXPECT_EQ(r.j()["stepSeconds"].real(), std::string(range) == "hour" ? 10.0 : 60.0);
+    ASSERT_EQ(r.j()["queues"].size(), 1u) << r.body;
+    const J q = r.j()["queues"].item(0);
+    EXPECT_EQ(q["destinationId"].num(), good);
+    EXPECT_EQ(q["name"].str(), "good");
+    ASSERT_GE(q["points"].size(), 1u) << r.body;
+    const J last = q["points"].item(q["points"].size() - 1);
+    EXPECT_EQ(last["at"].str(), r.j()["to"].str()) << "the last point is now";
+    EXPECT_EQ(last["depth"].num(), 0);
+    EXPECT_EQ(last["delivered"].num(), 4);
+    EXPECT_TRUE(q["points"].item(0)["deliveredPerMinute"].isNull()) << r.body;
+  }
+  EXPECT_EQ(get("/api/v1/queues/history").j()["range"].str(), "hour");
+  expectInvalid(get("/api/v1/queues/history?range=week"), {"range"}, "an unknown range");
+  EXPECT_EQ(call("POST", "/api/v1/queues/history").status, 405);
+  EXPECT_EQ(as(auditor_, "GET", "/api/v1/queues/history").status, 200);
+  EXPECT_EQ(raw("GET", "/api/v1/queues/history", "", std::nullopt).status, 401);
+}
+
+TEST_F(AdminApiTest, QueueHistorySamplesDepthAndDeliveryRateAtEachStep) {
+  // A server sampling every 50 ms (the default is 10 s), so the test sees several samples.
+  api_->stop();
+  AdminOptions options;
+  options.port = 0;
+  options.historyStep = 50ms;
+  api_ = std::make_unique<ApiServer>(*store_, *forwarder_, clock_, options,
+                                     MetricSources{&uplink_, ingestor_.get()}, &feed_);
+  api_->start();
+  const std::int64_t bad = failing("bad");
+  const std::int64_t good = delivering("good");
+  createDevice("12345678", createLocation("Depot", {good, bad}));
+  ASSERT_TRUE(eventually(
+      [&] { return get("/api/v1/queues/history").j()["queues"].item(0)["points"].size() >= 3; }));
+  for (std::uint32_t i = 0; i < 5; ++i)
+    ASSERT_NO_FATAL_FAILURE(ingest("12345678", positionalUpdate(i), past(30)));
+  ASSERT_NO_FATAL_FAILURE(waitDelivered(good, 5));
+  ASSERT_NO_FATAL_FAILURE(waitBackingOff(bad, 1));
+  // Wait for a sample taken after both settled, then read the whole series.
+  ASSERT_TRUE(eventually([&] {
+    const J h = get("/api/v1/queues/history").j();
+    for (const J& q : h["queues"].items()) {
+      const auto n = q["points"].size();
+      if (n < 2 || q["points"].item(n - 2)["depth"].num() != (q["name"].str() == "bad" ? 5 : 0) ||
+          q["points"].item(n - 2)["delivered"].num() != (q["name"].str() == "bad" ? 0 : 5))
+        return false;
+    }
+    return true;
+  })) << get("/api/v1/queues/history").body;
+  const J h = get("/api/v1/queues/history").j();
+  for (const J& q : h["queues"].items()) {
+    std::int64_t delivered = 0, depthMax = 0;
+    double perMinuteSum = 0;
+    std::string previous;
+    for (const J& p : q["points"].items()) {
+      EXPECT_GT(p["at"].str(), previous) << "points are oldest first";
+      previous = p["at"].str();
+      EXPECT_GE(p["delivered"].num(), delivered) << "the counter only grows";
+      delivered = p["delivered"].num();
+      depthMax = std::max(depthMax, p["depth"].num());
+      if (!p["deliveredPerMinute"].isNull()) perMinuteSum += p["deliveredPerMinute"].real();
+    }
+    if (q["name"].str() == "good") {
+      EXPECT_EQ(delivered, 5);
+      EXPECT_GT(perMinuteSum, 0.0) << "deliveries show as a rate";
+    } else {
+      EXPECT_EQ(depthMax, 5) << "the failing queue's depth";
+      EXPECT_EQ(perMinuteSum, 0.0);
+    }
+  }
 }
 
 TEST_F(AdminApiTest, ConsoleIsServedAtTheRoot) {

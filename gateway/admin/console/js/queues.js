@@ -6,6 +6,7 @@ import {fmtTime, fmtTimeShort, timeEl, fmtDuration, fmtType, stateBadge, retryEl
 import {get, post, query, methodLabel} from './api.js';
 import {flash, flashError, ask, confirmAction} from './ui.js';
 import {poll, POLL_MS} from './router.js';
+import {historySection} from './charts.js';
 
 export const COUNTERS = [
   ['queued', 'Queued', 'queue-queued'],
@@ -42,10 +43,12 @@ export async function viewQueues(root, seq) {
         ['Last error'], ['Next retry'], ['Failures', 'consecutive failed attempts'],
         ...COUNTERS.map(([, label]) => [label])].map(([t, title]) => h('th', {title: title || null}, t)))),
     tbody);
+  const history = historySection();
   append(root,
     h('div', {class: 'title'}, h('h1', null, 'Delivery queues'), updated),
     h('p', {class: 'muted'}, 'One row per destination, refreshed every 2 seconds. Open one to see its entries.'),
-    h('div', {class: 'scroll'}, table));
+    h('div', {class: 'scroll'}, table),
+    history.el);
   poll(seq, async () => {
     let data;
     try {
@@ -64,6 +67,7 @@ export async function viewQueues(root, seq) {
     for (const q of queues) tbody.append(queueRow(q));
     updated.classList.remove('error');
     updated.textContent = `updated ${fmtTime(new Date().toISOString())}`;
+    await history.refresh();
   });
 }
 
@@ -126,9 +130,11 @@ export async function viewQueue(root, seq, id) {
   let current = null;
   let lastJson = '';
 
+  const history = historySection({destinationId: Number(id), testid: 'queue-detail-charts'});
   const refresh = async () => {
     const q = await get(`/api/v1/queues/${id}`);
     if (seq !== state.viewSeq) return;
+    history.refresh().catch(() => { /* the charts keep their last drawing */ });
     current = q;
     const json = JSON.stringify({...q, oldestPendingAgeSeconds: null});
     title.textContent = `${q.name} `;
@@ -300,6 +306,7 @@ export async function viewQueue(root, seq, id) {
     h('p', null, h('a', {href: '#/queues', testid: 'queue-back'}, '< All queues')),
     h('div', {class: 'title'}, title),
     summary,
+    history.el,
     actions,
     blocking,
     h('h2', null, 'Entries'),
