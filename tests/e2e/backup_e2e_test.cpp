@@ -164,6 +164,14 @@ TEST(EndToEnd, RestoreRefusesAFileThatIsNotAnIntactStore) {
   EXPECT_EQ(missing.wait(), 1);
   EXPECT_NE(slurp(dir / "missing.err").find("none.db"), std::string::npos);
   EXPECT_FALSE(fs::exists(dir / "b.db"));
+
+  // A backup over the database itself would replace the live file: refused.
+  std::ofstream(dir / "self.db") << "";
+  Process self({bin, "backup", "--db", (dir / "self.db").string(), (dir / "self.db").string()},
+               dir / "self.out", dir / "self.err");
+  EXPECT_EQ(self.wait(), 1);
+  EXPECT_NE(slurp(dir / "self.err").find("the database itself"), std::string::npos)
+      << slurp(dir / "self.err");
   if (!::testing::Test::HasFailure()) fs::remove_all(dir);
 }
 

@@ -212,6 +212,10 @@ int supportedSchemaVersion() {
 CopyReport backupDatabase(const std::string& source, const std::string& target, int pagesPerStep) {
   if (!std::filesystem::exists(source))
     throw StoreError(ErrorCategory::NotFound, source + ": no such database file");
+  std::error_code ec;
+  if (std::filesystem::equivalent(source, target, ec))
+    throw StoreError(ErrorCategory::Invalid,
+                     target + " is the database itself: give the backup another path");
   // Read-write without create: a reader of a WAL database may need to make the -shm file; the
   // copy writes nothing to the source.
   Conn from(source, SQLITE_OPEN_READWRITE);
@@ -308,6 +312,9 @@ std::optional<pid_t> lockHolder(const std::string& databasePath) {
 
 Result<RestoreReport> restoreDatabase(const std::string& backupFile, const std::string& target) {
   RestoreReport report;
+  std::error_code ec;
+  if (std::filesystem::equivalent(backupFile, target, ec))
+    return Error{ErrorCategory::Invalid, "backup", backupFile + " is the database itself"};
   try {
     report.backup = inspectDatabase(backupFile, true);
   } catch (const StoreError& e) {
