@@ -175,4 +175,37 @@ TEST(EndToEnd, RestoreRefusesAFileThatIsNotAnIntactStore) {
   if (!::testing::Test::HasFailure()) fs::remove_all(dir);
 }
 
+TEST(EndToEnd, BackupWithFilesCopiesTheFileStoreBesideItAndRestoreBringsItBack) {
+  const fs::path dir = e2e::freshDir("e2e-backup-files");
+  const std::string bin = DCGW_BINARY;
+  const std::string db = (dir / "dcgw.db").string();
+  { dcgw::store::SqliteStore s(db); }
+  // The file store of "files.dir": content-addressed files in subdirectories.
+  fs::create_directories(dir / "files" / "ab");
+  std::ofstream(dir / "files" / "ab" / "abcdef.ddd") << "tachograph bytes";
+  std::ofstream(dir / "dcgw.json")
+      << R"({"files": {"dir": ")" << (dir / "files").string() << R"("}})";
+  const std::string backup = (dir / "bk.db").string();
+  Process bak(
+      {bin, "backup", "--db", db, "--with-files", "--config", (dir / "dcgw.json").string(), backup},
+      dir / "backup.out", dir / "backup.err");
+  ASSERT_EQ(bak.wait(), 0) << slurp(dir / "backup.err");
+  EXPECT_EQ(slurp(backup + ".files/ab/abcdef.ddd"), "tachograph bytes");
+  EXPECT_NE(slurp(dir / "backup.out").find("1 files copied"), std::string::npos)
+      << slurp(dir / "backup.out");
+
+  // Restored on another machine: the database and, into its files.dir, the files.
+  const fs::path other = dir / "other";
+  fs::create_directories(other);
+  std::ofstream(other / "dcgw.json")
+      << R"({"files": {"dir": ")" << (other / "files").string() << R"("}})";
+  Process put({bin, "restore", "--db", (other / "dcgw.db").string(), "--with-files", "--config",
+               (other / "dcgw.json").string(), backup},
+              dir / "restore.out", dir / "restore.err");
+  ASSERT_EQ(put.wait(), 0) << slurp(dir / "restore.err");
+  EXPECT_EQ(slurp(other / "files" / "ab" / "abcdef.ddd"), "tachograph bytes");
+  EXPECT_TRUE(fs::exists(other / "dcgw.db"));
+  if (!::testing::Test::HasFailure()) fs::remove_all(dir);
+}
+
 }  // namespace
