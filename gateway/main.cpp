@@ -5,9 +5,11 @@
 #include <vector>
 
 #include "gateway/cli/admin_commands.hpp"
+#include "gateway/cli/backup_command.hpp"
 #include "gateway/cli/card_bridge_command.hpp"
 #include "gateway/cli/codec_commands.hpp"
 #include "gateway/cli/ddd_command.hpp"
+#include "gateway/cli/doctor_command.hpp"
 #include "gateway/cli/ingest_command.hpp"
 #include "gateway/cli/send_command.hpp"
 #include "gateway/cli/serve_command.hpp"
@@ -52,6 +54,17 @@ commands:
                         run the gateway: the uplink listener (schema/uplink.md), durable queues
                         and forwarding, until SIGINT or SIGTERM; --teltonika-port opens the
                         Teltonika listener (schema/teltonika.md) on P whatever etc/dcgw.json says
+  backup [--db PATH] [--with-files [--config FILE]] FILE
+                        a consistent copy of the store, taken while the gateway runs (SQLite's
+                        online backup API), written beside FILE, fsynced and renamed (0600);
+                        --with-files copies the tachograph file store to FILE.files/ too
+  restore [--db PATH] [--with-files [--config FILE]] BACKUP
+                        checks BACKUP (integrity, schema version) and puts it in place of the
+                        store; refused while a gateway runs on it (stop dcgw serve first)
+  doctor [--db PATH] [--config FILE] [--json] [--timeout-ms N] [--min-free-mb N]
+         [--full-integrity-check]
+                        checks the configuration, the store, the ports, the certificates and
+                        each destination's reachability (nothing sent); says what to do
   simulate [--host H] [--port P] [--devices N] [--first-serial NUM] [--key HEX] [--rate R]
            [--duration S] [--count N] [--window W] [--invalid-every N] [--drop-every N]
            [--connect-rate N] [--drain S] [--reconnect-every S] [--registration R] [--log FILE]
@@ -125,6 +138,9 @@ int main(int argc, char** argv) {
   if (cmd == "token") return dcgw::cli::runToken(args, std::cout, std::cerr);
   if (cmd == "tls-cert") return dcgw::cli::runTlsCert(args, std::cout, std::cerr);
   if (cmd == "serve") return dcgw::cli::runServe(args, std::cout, std::cerr);
+  if (cmd == "backup") return dcgw::cli::runBackup(args, std::cout, std::cerr);
+  if (cmd == "restore") return dcgw::cli::runRestore(args, std::cout, std::cerr);
+  if (cmd == "doctor") return dcgw::cli::runDoctor(args, std::cout, std::cerr);
   if (cmd == "send") return dcgw::cli::runSend(args, std::cin, std::cout, std::cerr);
   if (cmd == "simulate") return dcgw::simulate::runSimulate(args, std::cout, std::cerr);
   if (cmd == "destinations" || cmd == "locations" || cmd == "devices" || cmd == "queue" ||

@@ -11,6 +11,7 @@
 #include "gateway/derive/packet_deriver.hpp"
 #include "gateway/forward/forwarder.hpp"
 #include "gateway/ingest/ingestor.hpp"
+#include "gateway/store/sqlite/backup.hpp"
 #include "gateway/store/sqlite/sqlite_store.hpp"
 
 namespace dcgw::cli {
@@ -69,6 +70,12 @@ int runIngest(const std::vector<std::string>& args, std::istream& in, std::ostre
       return 2;
     }
     *durability = *chosen;
+  }
+  // Held while it runs, as serve holds it: `dcgw restore` never replaces the database under it.
+  auto dbLock = store::sqlite::DatabaseLock::acquire(db, store::sqlite::DatabaseLock::Mode::Shared);
+  if (!dbLock) {
+    err << "dcgw ingest: " << db << ": " << dbLock.error().message << '\n';
+    return 1;
   }
   std::unique_ptr<store::SqliteStore> store;
   try {

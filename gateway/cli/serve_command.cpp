@@ -23,6 +23,7 @@
 #include "gateway/files/tacho_files.hpp"
 #include "gateway/forward/forwarder.hpp"
 #include "gateway/ingest/ingestor.hpp"
+#include "gateway/store/sqlite/backup.hpp"
 #include "gateway/store/sqlite/sqlite_store.hpp"
 #include "gateway/uplink/listener.hpp"
 #include "gateway/uplink/teltonika_listener.hpp"
@@ -170,6 +171,12 @@ int runServe(const std::vector<std::string>& args, std::ostream& out, std::ostre
   raiseOpenFilesLimit();
 
   common::SystemClock clock;
+  // Held until the process ends: `dcgw restore` refuses to replace a database in use.
+  auto dbLock = store::sqlite::DatabaseLock::acquire(db, store::sqlite::DatabaseLock::Mode::Shared);
+  if (!dbLock) {
+    err << "dcgw serve: " << db << ": " << dbLock.error().message << '\n';
+    return 1;
+  }
   std::unique_ptr<store::SqliteStore> store;
   try {
     store = std::make_unique<store::SqliteStore>(db, *durability);
