@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 #include <poll.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/un.h>
 #include <unistd.h>
 
@@ -11,6 +12,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <regex>
 #include <sstream>
 #include <string>
 #include <thread>
@@ -142,6 +144,26 @@ TEST(ServeLog, SighupAfterTheFileIsMovedWritesTheLaterLinesToANewFile) {
   EXPECT_EQ(old.find("SIGHUP"), std::string::npos);
   EXPECT_EQ(serve.stop(), 0) << "SIGHUP must not end the gateway";
   EXPECT_NE(readFile(log).find("Terminated received, stopping"), std::string::npos);
+}
+
+TEST(ServeLog, UnderTheJournalLinesCarryAPriorityAndNoTimeOfTheirOwn) {
+  const fs::path dir = freshDir("journal");
+  // systemd names the stream it gave the service as stderr; here that is the test's file.
+  std::ofstream(dir / "serve.err").flush();
+  struct stat st {};
+  ASSERT_EQ(::stat((dir / "serve.err").c_str(), &st), 0);
+  ::setenv("JOURNAL_STREAM", (std::to_string(st.st_dev) + ":" + std::to_string(st.st_ino)).c_str(),
+           1);
+  Process serve({DCGW_BINARY, "serve", "--db", (dir / "dcgw.db").string(), "--config",
+                 emptyConfig(dir), "--uplink-port", "0", "--admin-port", "0"},
+                dir / "serve.out", dir / "serve.err");
+  ::unsetenv("JOURNAL_STREAM");
+  ASSERT_FALSE(serve.awaitStderr(R"((<4>warning no admin API token yet))").empty());
+  ASSERT_EQ(serve.stop(), 0);
+  const std::string text = serve.stderrText();
+  EXPECT_NE(text.find("\n<6>info dcgw serve: ready"), std::string::npos) << text;
+  EXPECT_FALSE(std::regex_search(text, std::regex(R"(\d{4}-\d\d-\d\dT\d\d:)")))
+      << "a time stamp in " << text;
 }
 
 TEST(ServeLog, ALogFileThatCannotBeOpenedStopsTheStartWithItsPath) {
