@@ -1,20 +1,25 @@
 #!/usr/bin/env bash
 # dcgw build helper: `./dev.sh run` builds and runs the gateway on its embedded defaults,
-# `./dev.sh test` builds and passes every test (normal, ASan+UBSan, and a short fuzzing run).
-# Both install what is missing from Debian 12's packages first (root, or sudo).
+# `./dev.sh test` builds and passes every test (normal, ASan+UBSan, and a short fuzzing run),
+# `./dev.sh package` builds the Debian package build/dcgw_VERSION_amd64.deb.
+# Each installs what is missing from Debian 12's packages first (root, or sudo).
 set -euo pipefail
 cd "$(dirname "$0")"
 
 PACKAGES=(
   cmake ninja-build g++ clang libclang-rt-14-dev clang-format pkg-config perl openssl
   libpoco-dev libxml2-dev libssl-dev libsqlite3-dev libspdlog-dev nlohmann-json3-dev zlib1g-dev
-  libgtest-dev libgmock-dev libbenchmark-dev libpcsclite-dev tzdata
+  libgtest-dev libgmock-dev libbenchmark-dev libpcsclite-dev libsystemd-dev tzdata
 )
+# `package`: cpack's DEB generator takes Depends from dpkg-shlibdeps.
+PACKAGE_PACKAGES=(dpkg-dev file)
 # Only the tests drive a browser (the console's test), so only `test` installs one; and only
 # they run pcscd with vsmartcard's virtual reader (the card bridge's tests, no hardware); the
 # contract test seeds the card relay's log with the sqlite3 shell; the alert rules are checked
-# and unit-tested with promtool (Debian's prometheus package).
-TEST_PACKAGES=(chromium pcscd vsmartcard-vpcd sqlite3 prometheus)
+# and unit-tested with promtool (Debian's prometheus package). The package's test lints it and
+# installs it in a Debian 12 chroot it makes with debootstrap.
+TEST_PACKAGES=(chromium pcscd vsmartcard-vpcd sqlite3 prometheus debootstrap lintian curl
+  "${PACKAGE_PACKAGES[@]}")
 # Node.js runs the SOAP interop test's third-party stack. A machine may have node and npm from
 # elsewhere (nodesource ships npm inside its nodejs, and Debian's npm would conflict with it).
 command -v node > /dev/null || PACKAGES+=(nodejs)
@@ -79,8 +84,16 @@ cmd_test() {
   echo "== all tests passed"
 }
 
+cmd_package() {
+  ensure_packages "${PACKAGES[@]}" "${PACKAGE_PACKAGES[@]}"
+  configure_and_build build -DCMAKE_BUILD_TYPE=RelWithDebInfo -- dcgw
+  (cd build && cpack -G DEB)
+  ls build/dcgw_*.deb
+}
+
 case "${1:-}" in
   run) shift; cmd_run "$@" ;;
   test) cmd_test ;;
-  *) echo "usage: ./dev.sh run [dcgw serve options] | test" >&2; exit 2 ;;
+  package) cmd_package ;;
+  *) echo "usage: ./dev.sh run [dcgw serve options] | test | package" >&2; exit 2 ;;
 esac

@@ -51,9 +51,13 @@ commands:
         [--admin-port P] [--admin-bind ADDR] [--teltonika-port P]
         [--idle-timeout-ms N] [--tls-cert F --tls-key F] [--synchronous full|normal]
         [--retry-base-ms N] [--retry-cap-ms N] [--stats-seconds N] [--log-level L]
+        [--log-format text|json] [--log-file PATH [--log-max-bytes N] [--log-max-files N]]
                         run the gateway: the uplink listener (schema/uplink.md), durable queues
                         and forwarding, until SIGINT or SIGTERM; --teltonika-port opens the
-                        Teltonika listener (schema/teltonika.md) on P whatever etc/dcgw.json says
+                        Teltonika listener (schema/teltonika.md) on P whatever etc/dcgw.json says;
+                        logs go to stderr, or to the --log-file (rotated at --log-max-bytes,
+                        --log-max-files kept), reopened on SIGHUP; under systemd (Type=notify)
+                        it reports READY=1 once listening, STATUS= and STOPPING=1
   backup [--db PATH] [--with-files [--config FILE]] FILE
                         a consistent copy of the store, taken while the gateway runs (SQLite's
                         online backup API), written beside FILE, fsynced and renamed (0600);

@@ -3,7 +3,6 @@
 #include "gateway/cli/serve_command.hpp"
 
 #include <signal.h>
-#include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 #include <sys/resource.h>
 
@@ -11,11 +10,14 @@
 #include <chrono>
 #include <cstring>
 #include <memory>
+#include <sstream>
 
 #include "gateway/admin/api_server.hpp"
 #include "gateway/alerts/download_facts.hpp"
 #include "gateway/alerts/engine.hpp"
 #include "gateway/cardauth/card_relay.hpp"
+#include "gateway/cli/service_log.hpp"
+#include "gateway/cli/systemd_notify.hpp"
 #include "gateway/config/config_file.hpp"
 #include "gateway/derive/observed_deriver.hpp"
 #include "gateway/derive/packet_deriver.hpp"
@@ -49,8 +51,9 @@ std::string besideDatabase(const std::string& db) {
 }  // namespace
 
 int runServe(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
-  std::string db = "dcgw.db", configPath = "etc/dcgw.json", synchronous, bind, logLevel = "info",
-              tlsCert, tlsKey, adminBind;
+  std::string db = "dcgw.db", configPath = "etc/dcgw.json", synchronous, bind, logLevel, logFormat,
+              logFile, tlsCert, tlsKey, adminBind;
+  long long logMaxBytes = -1, logMaxFiles = -1;
   long long adminPort = -1;
   long long uplinkPort = -1, teltonikaPort = -1, maxConnections = -1, idleTimeoutMs = -1,
             statsSeconds = 60;
@@ -100,6 +103,17 @@ int runServe(const std::vector<std::string>& args, std::ostream& out, std::ostre
         statsSeconds = std::stoll(v);
       } else if (a == "--log-level") {
         logLevel = v;
+      } else if (a == "--log-format") {
+        logFormat = v;
+      } else if (a == "--log-file") {
+        logFile = v;
+      } else if (a == "--log-max-bytes") {
+        logMaxBytes = std::stoll(v);
+        if (logMaxBytes < config::kMinLogBytes || logMaxBytes > config::kMaxLogBytes)
+          throw std::out_of_range(v);
+      } else if (a == "--log-max-files") {
+        logMaxFiles = std::stoll(v);
+        if (logMaxFiles < 1 || logMaxFiles > config::kMaxLogFiles) throw std::out_of_range(v);
       } else {
         err << "dcgw serve: unknown option '" << a << "'\n";
         return 2;
@@ -109,16 +123,40 @@ int runServe(const std::vector<std::string>& args, std::ostream& out, std::ostre
       return 2;
     }
   }
-  const auto level = spdlog::level::from_str(logLevel);
-  if (level == spdlog::level::off && logLevel != "off") {
-    err << "dcgw serve: --log-level must be trace, debug, info, warn, error or off, not '"
+  // The file's "log" section, each setting overridden by its flag.
+  auto logOptions = config::logOptions(configPath);
+  if (!logOptions) {
+    err << "dcgw serve: " << configPath << ": " << config::errorText(logOptions.error()) << '\n';
+    return 1;
+  }
+  if (logLevel.empty()) logLevel = logOptions->level;
+  if (logFormat.empty()) logFormat = logOptions->format;
+  if (logFile.empty()) logFile = logOptions->file;
+  LogSettings logSettings;
+  logSettings.level = spdlog::level::from_str(logLevel);
+  if (logSettings.level == spdlog::level::off && logLevel != "off") {
+    err << "dcgw serve: --log-level must be trace, debug, info, warn, error, critical or off, not '"
         << logLevel << "'\n";
     return 2;
   }
-  // Logs go to stderr; stdout carries only the closing summary.
-  spdlog::set_default_logger(spdlog::stderr_color_mt("dcgw"));
-  spdlog::set_level(level);
-  spdlog::set_pattern("%Y-%m-%dT%H:%M:%S.%e %^%l%$ %v");
+  if (logFormat != "text" && logFormat != "json") {
+    err << "dcgw serve: --log-format must be text or json, not '" << logFormat << "'\n";
+    return 2;
+  }
+  logSettings.format = logFormat == "json" ? LogFormat::Json : LogFormat::Text;
+  logSettings.file = logFile;
+  logSettings.maxBytes =
+      static_cast<std::size_t>(logMaxBytes > 0 ? logMaxBytes : logOptions->maxBytes);
+  logSettings.maxFiles =
+      static_cast<std::size_t>(logMaxFiles > 0 ? logMaxFiles : logOptions->maxFiles);
+  // Logs go to stderr or the file; stdout carries only the closing summary.
+  std::unique_ptr<ServiceLog> serviceLog;
+  try {
+    serviceLog = std::make_unique<ServiceLog>(logSettings);
+  } catch (const spdlog::spdlog_ex& e) {
+    err << "dcgw serve: --log-file " << logFile << ": " << e.what() << '\n';
+    return 1;
+  }
 
   auto durability = config::storeDurability(configPath);
   auto retention = config::retentionMs(configPath);
@@ -161,11 +199,13 @@ int runServe(const std::vector<std::string>& args, std::ostream& out, std::ostre
   if (!adminBind.empty()) adminOptions->bind = adminBind;
   if (adminPort >= 0) adminOptions->port = static_cast<std::uint16_t>(adminPort);
 
-  // Blocked before any thread starts, so only sigwait below sees them.
+  // Blocked before any thread starts, so only sigwait below sees them. SIGHUP reopens the log
+  // file (systemctl reload, logrotate) and stops nothing.
   sigset_t stopSignals;
   sigemptyset(&stopSignals);
   sigaddset(&stopSignals, SIGINT);
   sigaddset(&stopSignals, SIGTERM);
+  sigaddset(&stopSignals, SIGHUP);
   pthread_sigmask(SIG_BLOCK, &stopSignals, nullptr);
   signal(SIGPIPE, SIG_IGN);
   raiseOpenFilesLimit();
@@ -265,24 +305,37 @@ int runServe(const std::vector<std::string>& args, std::ostream& out, std::ostre
     forwarder.stop();
     return 1;
   }
-  // The line tests and scripts wait for (the port is the chosen one when 0 was asked for).
-  err << "dcgw serve: uplink listening on " << options->bind << ":" << listener.port()
-      << (options->tlsCertificateFile.empty() ? "" : " (TLS)") << ", database " << db << ", "
-      << store->destinations().size() << " destinations\n"
-      << "dcgw serve: admin API on "
-      << (adminOptions->tlsCertificateFile.empty() ? "http" : "https") << "://"
-      << adminOptions->bind << ":" << api.port() << " (console at /)\n";
+  // The lines tests and scripts wait for (the port is the chosen one when 0 was asked for).
+  std::ostringstream banner;
+  banner << "dcgw serve: uplink listening on " << options->bind << ":" << listener.port()
+         << (options->tlsCertificateFile.empty() ? "" : " (TLS)") << ", database " << db << ", "
+         << store->destinations().size() << " destinations\n"
+         << "dcgw serve: admin API on "
+         << (adminOptions->tlsCertificateFile.empty() ? "http" : "https") << "://"
+         << adminOptions->bind << ":" << api.port() << " (console at /)\n";
   if (cards)
-    err << "dcgw serve: card bridges on " << (*cardOptions)->bridges.bind << ":"
-        << cards->auth().bridgePort()
-        << ((*cardOptions)->bridges.tlsCertificateFile.empty() ? "" : " (TLS)") << '\n';
+    banner << "dcgw serve: card bridges on " << (*cardOptions)->bridges.bind << ":"
+           << cards->auth().bridgePort()
+           << ((*cardOptions)->bridges.tlsCertificateFile.empty() ? "" : " (TLS)") << '\n';
   if (teltonika)
-    err << "dcgw serve: teltonika listening on " << teltonikaOptions->bind << ":"
-        << teltonika->port() << (teltonikaOptions->tlsCertificateFile.empty() ? "" : " (TLS)")
-        << (teltonika->udpPort() ? ", udp " + std::to_string(teltonika->udpPort()) : "") << '\n';
+    banner << "dcgw serve: teltonika listening on " << teltonikaOptions->bind << ":"
+           << teltonika->port() << (teltonikaOptions->tlsCertificateFile.empty() ? "" : " (TLS)")
+           << (teltonika->udpPort() ? ", udp " + std::to_string(teltonika->udpPort()) : "") << '\n';
   if (fileUploads)
-    err << "dcgw serve: file upload on, files in " << fileUploads->disk().dir() << '\n';
-  err << std::flush;
+    banner << "dcgw serve: file upload on, files in " << fileUploads->disk().dir() << '\n';
+  // On stderr as they are, unless stderr carries JSON lines: then as log lines, so a shipper
+  // reading stderr sees nothing but JSON objects.
+  if (logSettings.format == LogFormat::Json && logSettings.file.empty()) {
+    std::istringstream lines(banner.str());
+    for (std::string line; std::getline(lines, line);) spdlog::info("{}", line);
+  } else {
+    err << banner.str() << std::flush;
+  }
+  // Everything above is listening: systemd (Type=notify) starts what is ordered after dcgw now.
+  const std::string listening = "uplink on port " + std::to_string(listener.port()) +
+                                ", admin API on port " + std::to_string(api.port());
+  notifySystemd("READY=1\nSTATUS=serving: " + listening);
+  spdlog::info("dcgw serve: ready ({}), logging to {}", listening, serviceLog->destination());
   if (store->tokens().empty())
     spdlog::warn("no admin API token yet: create one with dcgw token create --role admin --db {}",
                  db);
@@ -298,20 +351,34 @@ int runServe(const std::vector<std::string>& args, std::ostream& out, std::ostre
     timespec wait{1, 0};
     siginfo_t info{};
     signalNumber = sigtimedwait(&stopSignals, &info, &wait);
+    if (signalNumber == SIGHUP) {
+      notifySystemd("RELOADING=1\nSTATUS=reopening the log file");
+      if (auto failed = serviceLog->reopen())
+        spdlog::error("dcgw serve: SIGHUP: the log file was not reopened: {}", *failed);
+      else
+        spdlog::info("dcgw serve: SIGHUP: log reopened ({})", serviceLog->destination());
+      notifySystemd("READY=1\nSTATUS=serving: " + listening);
+      continue;
+    }
     if (signalNumber > 0) break;
     if (const store::Health h = store->health(); !h.ok && !storeLost) {
       storeLost = true;
       spdlog::error("store: {}", h.reason);
+      notifySystemd("STATUS=store lost, accepting nothing: " + h.reason);
     }
     if (statsSeconds <= 0 || std::chrono::steady_clock::now() < nextStats) continue;
     nextStats += std::chrono::seconds(statsSeconds);
-    spdlog::info(
-        "uplink: {} connections ({} logged in), {} packets, {} stored, {} duplicates, {} "
-        "rejected, {} refused logins, {} ingest commits",
+    const std::string counters = fmt::format(
+        "{} connections ({} logged in), {} packets, {} stored, {} duplicates, {} rejected, {} "
+        "refused logins, {} ingest commits",
         st.connections.load(), st.loggedIn.load(), st.packets.load(), st.stored.load(),
         st.duplicates.load() + store->duplicates(), st.rejected.load(), st.refusedLogins.load(),
         ingestor.commits());
+    spdlog::info("uplink: {}", counters);
+    if (!storeLost) notifySystemd("STATUS=serving: " + counters);
   }
+  notifySystemd(std::string("STOPPING=1\nSTATUS=stopping: ") + strsignal(signalNumber) +
+                " received");
   spdlog::info("dcgw serve: {} received, stopping", strsignal(signalNumber));
   // Reverse order: no new packets, what is in flight commits and is acknowledged, the
   // committer finishes, then the workers stop (their queues wait in the store).

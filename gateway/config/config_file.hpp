@@ -62,4 +62,16 @@ struct AlertOptions {
 };
 codecs::Result<AlertOptions> alertOptions(const std::string& path);
 
+// "log": {"level", "format", "file", "maxBytes", "maxFiles"} (schema/config.md): how `dcgw serve`
+// logs (log_config.cpp); the serve flags override each. Stderr, text, info when absent.
+inline constexpr long long kMinLogBytes = 4096, kMaxLogBytes = 1LL << 40, kMaxLogFiles = 1000;
+struct LogOptions {
+  std::string level{"info"};           // a spdlog level name
+  std::string format{"text"};          // "text" or "json"
+  std::string file;                    // empty: stderr only
+  std::int64_t maxBytes{100LL << 20};  // the file is rotated at this size...
+  std::int64_t maxFiles{5};            // ...keeping this many rotated files beside it
+};
+codecs::Result<LogOptions> logOptions(const std::string& path);
+
 }  // namespace dcgw::config

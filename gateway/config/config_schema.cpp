@@ -86,14 +86,16 @@ std::vector<std::string> destinationMembers() {
 
 codecs::Status checkDocument(const JsonValue& doc) {
   if (doc.isNull()) return codecs::Ok{};  // no file: every setting defaults
-  if (codecs::Status s = members(doc, "", "the file",
-                                 {"store", "uplink", "teltonika", "admin", "cardBridge", "files",
-                                  "derive", "alerts", "destinations", "locations", "devices"});
+  if (codecs::Status s =
+          members(doc, "", "the file",
+                  {"store", "uplink", "teltonika", "admin", "cardBridge", "files", "derive",
+                   "alerts", "log", "destinations", "locations", "devices"});
       !s)
     return s;
   for (codecs::Status s :
        {section(doc, "store", "store", {"synchronous", "retentionDays"}),
         section(doc, "derive", "derive", {"consolidatedDds"}),
+        section(doc, "log", "log", {"level", "format", "file", "maxBytes", "maxFiles"}),
         section(doc, "alerts", "alerts", {"enabled", "intervalSeconds"}),
         section(doc, "uplink", "uplink",
                 {"bind", "port", "maxConnections", "maxFrameBytes", "window", "heartbeatSeconds",

@@ -159,6 +159,56 @@ TEST_F(ConfigFile, TheShippedConfigurationLoads) {
   EXPECT_EQ((*cards)->bridges.port, 7710);
 }
 
+// The Debian package's /etc/dcgw/dcgw.json: valid, and nothing loaded from it that a stranger
+// knows (no device, so no public demo key; no destination).
+TEST_F(ConfigFile, ThePackagedConfigurationLoadsWithoutDevicesOrDestinations) {
+  const std::string etc = std::string(DCGW_SOURCE_DIR) + "/etc/debian/dcgw.json";
+  const codecs::Status s = loadIfEmpty(*store_, etc, 0);
+  ASSERT_TRUE(s.ok()) << errorText(s.error());
+  auto durability = storeDurability(etc);
+  EXPECT_TRUE(durability.ok()) << errorText(durability.error());
+  auto uplink = uplinkOptions(etc);
+  EXPECT_TRUE(uplink.ok()) << errorText(uplink.error());
+  auto log = logOptions(etc);
+  EXPECT_TRUE(log.ok()) << errorText(log.error());
+  EXPECT_TRUE(store_->devices().empty());
+  EXPECT_TRUE(store_->destinations().empty());
+  auto admin = adminOptions(etc);
+  ASSERT_TRUE(admin.ok());
+  EXPECT_EQ(admin->bind, "127.0.0.1") << "the admin API is not opened to the network by default";
+}
+
+TEST_F(ConfigFile, TheLogSectionDefaultsToStderrTextAndIsCheckedSettingBySetting) {
+  std::ofstream(file()) << R"({"uplink": {"port": 0}})";
+  auto absent = logOptions(file());
+  ASSERT_TRUE(absent.ok());
+  EXPECT_EQ(absent->level, "info");
+  EXPECT_EQ(absent->format, "text");
+  EXPECT_EQ(absent->file, "");
+  std::ofstream(file()) << R"({"log": {"level": "debug", "format": "json",
+      "file": "/var/log/dcgw/dcgw.log", "maxBytes": 1048576, "maxFiles": 3}})";
+  auto set = logOptions(file());
+  ASSERT_TRUE(set.ok()) << errorText(set.error());
+  EXPECT_EQ(set->level, "debug");
+  EXPECT_EQ(set->format, "json");
+  EXPECT_EQ(set->file, "/var/log/dcgw/dcgw.log");
+  EXPECT_EQ(set->maxBytes, 1048576);
+  EXPECT_EQ(set->maxFiles, 3);
+  for (const auto& [json, field] : std::vector<std::pair<std::string, std::string>>{
+           {R"({"log": {"level": "loud"}})", "log.level"},
+           {R"({"log": {"format": "xml"}})", "log.format"},
+           {R"({"log": {"file": ""}})", "log.file"},
+           {R"({"log": {"maxBytes": 10}})", "log.maxBytes"},
+           {R"({"log": {"maxFiles": 0}})", "log.maxFiles"},
+           {R"({"log": {"maxfiles": 2}})", "log.maxfiles"},
+           {R"({"log": "stderr"})", "log"}}) {
+    std::ofstream(file()) << json;
+    auto r = logOptions(file());
+    ASSERT_FALSE(r.ok()) << json;
+    EXPECT_EQ(r.error().field, field) << json << ": " << errorText(r.error());
+  }
+}
+
 TEST_F(ConfigFile, TheCardBridgeSectionIsOptionalAndCheckedSettingBySetting) {
   std::ofstream(file()) << R"({"uplink": {"port": 0}})";
   auto none = cardAuthOptions(file());

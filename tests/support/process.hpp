@@ -59,6 +59,8 @@ class Process {
     ADD_FAILURE() << "no '" << pattern << "' in " << err_;
     return "";
   }
+  // Sends `sig` and returns at once (SIGHUP: the process is expected to go on).
+  void signal(int sig) { kill(pid_, sig); }
   int stop(int sig = SIGTERM) {
     kill(pid_, sig);
     return wait();
