@@ -8,12 +8,13 @@ cd "$(dirname "$0")"
 PACKAGES=(
   cmake ninja-build g++ clang libclang-rt-14-dev clang-format pkg-config perl openssl
   libpoco-dev libxml2-dev libssl-dev libsqlite3-dev libspdlog-dev nlohmann-json3-dev zlib1g-dev
-  libgtest-dev libgmock-dev libbenchmark-dev libpcsclite-dev tzdata
+  libgtest-dev libgmock-dev libbenchmark-dev libpcsclite-dev tzdata libpq-dev
 )
 # Only the tests drive a browser (the console's test), so only `test` installs one; and only
 # they run pcscd with vsmartcard's virtual reader (the card bridge's tests, no hardware); the
-# contract test seeds the card relay's log with the sqlite3 shell.
-TEST_PACKAGES=(chromium pcscd vsmartcard-vpcd sqlite3)
+# contract test seeds the card relay's log with the sqlite3 shell; the PostgreSQL store's
+# conformance test starts its own server from Debian's postgresql.
+TEST_PACKAGES=(chromium pcscd vsmartcard-vpcd sqlite3 postgresql)
 # Node.js runs the SOAP interop test's third-party stack. A machine may have node and npm from
 # elsewhere (nodesource ships npm inside its nodejs, and Debian's npm would conflict with it).
 command -v node > /dev/null || PACKAGES+=(nodejs)
