@@ -11,7 +11,7 @@
 #include "gateway/derive/packet_deriver.hpp"
 #include "gateway/forward/forwarder.hpp"
 #include "gateway/ingest/ingestor.hpp"
-#include "gateway/store/sqlite/sqlite_store.hpp"
+#include "gateway/store/open_backend.hpp"
 
 namespace dcgw::cli {
 
@@ -33,7 +33,11 @@ int runIngest(const std::vector<std::string>& args, std::istream& in, std::ostre
     }
     const std::string& v = args[++i];
     try {
-      if (a == "--db") {
+      if (a == "--db" || a == "--store") {
+        if (a == "--store" && !store::isPostgresUrl(v)) {
+          err << "dcgw ingest: --store must be a postgresql:// URL, not '" << v << "'\n";
+          return 2;
+        }
         db = v;
       } else if (a == "--config") {
         configPath = v;
@@ -70,9 +74,9 @@ int runIngest(const std::vector<std::string>& args, std::istream& in, std::ostre
     }
     *durability = *chosen;
   }
-  std::unique_ptr<store::SqliteStore> store;
+  std::unique_ptr<store::Backend> store;
   try {
-    store = std::make_unique<store::SqliteStore>(db, *durability);
+    store = store::openBackend(db, *durability);
   } catch (const store::StoreError& e) {
     err << "dcgw ingest: " << e.what() << '\n';
     return 1;

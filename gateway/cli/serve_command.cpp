@@ -23,7 +23,7 @@
 #include "gateway/files/tacho_files.hpp"
 #include "gateway/forward/forwarder.hpp"
 #include "gateway/ingest/ingestor.hpp"
-#include "gateway/store/sqlite/sqlite_store.hpp"
+#include "gateway/store/open_backend.hpp"
 #include "gateway/uplink/listener.hpp"
 #include "gateway/uplink/teltonika_listener.hpp"
 
@@ -39,8 +39,10 @@ void raiseOpenFilesLimit() {
   }
 }
 
-// The default place of the file store: a `files` directory beside the database.
+// The default place of the file store: a `files` directory beside the database (in the working
+// directory for a PostgreSQL store).
 std::string besideDatabase(const std::string& db) {
+  if (store::isPostgresUrl(db)) return "files";
   const auto slash = db.rfind('/');
   return (slash == std::string::npos ? std::string(".") : db.substr(0, slash)) + "/files";
 }
@@ -48,8 +50,8 @@ std::string besideDatabase(const std::string& db) {
 }  // namespace
 
 int runServe(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
-  std::string db = "dcgw.db", configPath = "etc/dcgw.json", synchronous, bind, logLevel = "info",
-              tlsCert, tlsKey, adminBind;
+  std::string db, storeUrl, configPath = "etc/dcgw.json", synchronous, bind, logLevel = "info",
+                            tlsCert, tlsKey, adminBind;
   long long adminPort = -1;
   long long uplinkPort = -1, teltonikaPort = -1, maxConnections = -1, idleTimeoutMs = -1,
             statsSeconds = 60;
@@ -64,6 +66,8 @@ int runServe(const std::vector<std::string>& args, std::ostream& out, std::ostre
     try {
       if (a == "--db") {
         db = v;
+      } else if (a == "--store") {
+        storeUrl = v;
       } else if (a == "--config") {
         configPath = v;
       } else if (a == "--synchronous") {
@@ -119,6 +123,25 @@ int runServe(const std::vector<std::string>& args, std::ostream& out, std::ostre
   spdlog::set_level(level);
   spdlog::set_pattern("%Y-%m-%dT%H:%M:%S.%e %^%l%$ %v");
 
+  if (!db.empty() && !storeUrl.empty()) {
+    err << "dcgw serve: --db and --store name two stores: give one\n";
+    return 2;
+  }
+  if (!storeUrl.empty() && !store::isPostgresUrl(storeUrl)) {
+    err << "dcgw serve: --store must be a postgresql:// URL, not '" << storeUrl << "'\n";
+    return 2;
+  }
+  auto configUrl = config::storeUrl(configPath);
+  if (!configUrl) {
+    err << "dcgw serve: " << configPath << ": " << config::errorText(configUrl.error()) << '\n';
+    return 1;
+  }
+  // --store, else --db, else the file's store.url, else dcgw.db.
+  if (!storeUrl.empty())
+    db = storeUrl;
+  else if (db.empty())
+    db = configUrl->empty() ? "dcgw.db" : *configUrl;
+  const std::string shownDb = store::displayLocation(db);
   auto durability = config::storeDurability(configPath);
   auto retention = config::retentionMs(configPath);
   auto consolidatedDds = config::consolidatedDds(configPath);
@@ -170,11 +193,11 @@ int runServe(const std::vector<std::string>& args, std::ostream& out, std::ostre
   raiseOpenFilesLimit();
 
   common::SystemClock clock;
-  std::unique_ptr<store::SqliteStore> store;
+  std::unique_ptr<store::Backend> store;
   try {
-    store = std::make_unique<store::SqliteStore>(db, *durability);
+    store = store::openBackend(db, *durability);
   } catch (const store::StoreError& e) {
-    err << "dcgw serve: " << db << ": " << e.what() << '\n';
+    err << "dcgw serve: " << shownDb << ": " << e.what() << '\n';
     return 1;
   }
   if (codecs::Status s = config::loadIfEmpty(*store, configPath, clock.nowMs()); !s) {
@@ -260,7 +283,7 @@ int runServe(const std::vector<std::string>& args, std::ostream& out, std::ostre
   }
   // The line tests and scripts wait for (the port is the chosen one when 0 was asked for).
   err << "dcgw serve: uplink listening on " << options->bind << ":" << listener.port()
-      << (options->tlsCertificateFile.empty() ? "" : " (TLS)") << ", database " << db << ", "
+      << (options->tlsCertificateFile.empty() ? "" : " (TLS)") << ", database " << shownDb << ", "
       << store->destinations().size() << " destinations\n"
       << "dcgw serve: admin API on "
       << (adminOptions->tlsCertificateFile.empty() ? "http" : "https") << "://"
@@ -277,8 +300,8 @@ int runServe(const std::vector<std::string>& args, std::ostream& out, std::ostre
     err << "dcgw serve: file upload on, files in " << fileUploads->disk().dir() << '\n';
   err << std::flush;
   if (store->tokens().empty())
-    spdlog::warn("no admin API token yet: create one with dcgw token create --role admin --db {}",
-                 db);
+    spdlog::warn("no admin API token yet: create one with dcgw token create --role admin {} {}",
+                 store::isPostgresUrl(db) ? "--store" : "--db", shownDb);
 
   const auto& st = listener.stats();
   int signalNumber = 0;
