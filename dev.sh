@@ -9,7 +9,7 @@ cd "$(dirname "$0")"
 PACKAGES=(
   cmake ninja-build g++ clang libclang-rt-14-dev clang-format pkg-config perl openssl
   libpoco-dev libxml2-dev libssl-dev libsqlite3-dev libspdlog-dev nlohmann-json3-dev zlib1g-dev
-  libgtest-dev libgmock-dev libbenchmark-dev libpcsclite-dev libsystemd-dev tzdata
+  libgtest-dev libgmock-dev libbenchmark-dev libpcsclite-dev libsystemd-dev tzdata libpq-dev
 )
 # `package`: cpack's DEB generator takes Depends from dpkg-shlibdeps.
 PACKAGE_PACKAGES=(dpkg-dev file)
@@ -17,8 +17,9 @@ PACKAGE_PACKAGES=(dpkg-dev file)
 # they run pcscd with vsmartcard's virtual reader (the card bridge's tests, no hardware); the
 # contract test seeds the card relay's log with the sqlite3 shell; the alert rules are checked
 # and unit-tested with promtool (Debian's prometheus package). The package's test lints it and
-# installs it in a Debian 12 chroot it makes with debootstrap.
-TEST_PACKAGES=(chromium pcscd vsmartcard-vpcd sqlite3 prometheus debootstrap lintian curl
+# installs it in a Debian 12 chroot it makes with debootstrap. The PostgreSQL store's
+# conformance test starts its own server from Debian's postgresql.
+TEST_PACKAGES=(chromium pcscd vsmartcard-vpcd sqlite3 prometheus debootstrap lintian curl postgresql
   "${PACKAGE_PACKAGES[@]}")
 # Node.js runs the SOAP interop test's third-party stack. A machine may have node and npm from
 # elsewhere (nodesource ships npm inside its nodejs, and Debian's npm would conflict with it).

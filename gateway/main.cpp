@@ -11,6 +11,7 @@
 #include "gateway/cli/ddd_command.hpp"
 #include "gateway/cli/doctor_command.hpp"
 #include "gateway/cli/ingest_command.hpp"
+#include "gateway/cli/migrate_command.hpp"
 #include "gateway/cli/send_command.hpp"
 #include "gateway/cli/serve_command.hpp"
 #include "gateway/cli/tls_cert_command.hpp"
@@ -39,15 +40,19 @@ commands:
        [--serial S] [--registration R] [--ca-file F] [--insecure] [--timeout MS]
        [--reply-timeout MS]
                         forward hex packets from stdin to one destination, print outcomes
-  ingest [--db PATH] [--config FILE] [--serial S] [--forward] [--wait-ms N]
+  ingest [--db PATH | --store URL] [--config FILE] [--serial S] [--forward] [--wait-ms N]
          [--retry-base-ms N] [--retry-cap-ms N]
                         store packets ("SERIAL HEX" lines) durably, ack each, and forward them
-  token create --role admin|auditor [--name NAME] [--db PATH]
+  token create --role admin|auditor [--name NAME] [--db PATH | --store URL]
                         make an admin API token (printed once; stored hashed)
+  migrate [--db PATH | --store URL]
+                        apply the store's migrations (SQLite file, or PostgreSQL at a
+                        postgresql:// URL) and print its schema version
   tls-cert --out-cert FILE --out-key FILE [--name HOST ...] [--days N]
                         a self-signed ECDSA P-256 certificate and key (0600) for a test
                         deployment of uplink.tls / admin.tls
-  serve [--db PATH] [--config FILE] [--bind ADDR] [--uplink-port P] [--max-connections N]
+  serve [--db PATH | --store URL] [--config FILE] [--bind ADDR] [--uplink-port P]
+        [--max-connections N]
         [--admin-port P] [--admin-bind ADDR] [--teltonika-port P]
         [--idle-timeout-ms N] [--tls-cert F --tls-key F] [--synchronous full|normal]
         [--retry-base-ms N] [--retry-cap-ms N] [--stats-seconds N] [--log-level L]
@@ -55,6 +60,8 @@ commands:
                         run the gateway: the uplink listener (schema/uplink.md), durable queues
                         and forwarding, until SIGINT or SIGTERM; --teltonika-port opens the
                         Teltonika listener (schema/teltonika.md) on P whatever etc/dcgw.json says;
+                        --store postgresql://... keeps everything in PostgreSQL instead of the
+                        SQLite file (README, "PostgreSQL store")
                         logs go to stderr, or to the --log-file (rotated at --log-max-bytes,
                         --log-max-files kept), reopened on SIGHUP; under systemd (Type=notify)
                         it reports READY=1 once listening, STATUS= and STOPPING=1
@@ -140,6 +147,7 @@ int main(int argc, char** argv) {
   if (cmd == "ddd") return dcgw::cli::runDdd(args, std::cout, std::cerr);
   if (cmd == "ingest") return dcgw::cli::runIngest(args, std::cin, std::cout, std::cerr);
   if (cmd == "token") return dcgw::cli::runToken(args, std::cout, std::cerr);
+  if (cmd == "migrate") return dcgw::cli::runMigrate(args, std::cout, std::cerr);
   if (cmd == "tls-cert") return dcgw::cli::runTlsCert(args, std::cout, std::cerr);
   if (cmd == "serve") return dcgw::cli::runServe(args, std::cout, std::cerr);
   if (cmd == "backup") return dcgw::cli::runBackup(args, std::cout, std::cerr);

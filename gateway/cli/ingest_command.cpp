@@ -11,8 +11,8 @@
 #include "gateway/derive/packet_deriver.hpp"
 #include "gateway/forward/forwarder.hpp"
 #include "gateway/ingest/ingestor.hpp"
+#include "gateway/store/open_backend.hpp"
 #include "gateway/store/sqlite/backup.hpp"
-#include "gateway/store/sqlite/sqlite_store.hpp"
 
 namespace dcgw::cli {
 
@@ -34,7 +34,11 @@ int runIngest(const std::vector<std::string>& args, std::istream& in, std::ostre
     }
     const std::string& v = args[++i];
     try {
-      if (a == "--db") {
+      if (a == "--db" || a == "--store") {
+        if (a == "--store" && !store::isPostgresUrl(v)) {
+          err << "dcgw ingest: --store must be a postgresql:// URL, not '" << v << "'\n";
+          return 2;
+        }
         db = v;
       } else if (a == "--config") {
         configPath = v;
@@ -72,14 +76,18 @@ int runIngest(const std::vector<std::string>& args, std::istream& in, std::ostre
     *durability = *chosen;
   }
   // Held while it runs, as serve holds it: `dcgw restore` never replaces the database under it.
-  auto dbLock = store::sqlite::DatabaseLock::acquire(db, store::sqlite::DatabaseLock::Mode::Shared);
-  if (!dbLock) {
-    err << "dcgw ingest: " << db << ": " << dbLock.error().message << '\n';
-    return 1;
+  std::optional<store::sqlite::DatabaseLock> dbLock;
+  if (!store::isPostgresUrl(db)) {
+    auto lock = store::sqlite::DatabaseLock::acquire(db, store::sqlite::DatabaseLock::Mode::Shared);
+    if (!lock) {
+      err << "dcgw ingest: " << db << ": " << lock.error().message << '\n';
+      return 1;
+    }
+    dbLock.emplace(std::move(*lock));
   }
-  std::unique_ptr<store::SqliteStore> store;
+  std::unique_ptr<store::Backend> store;
   try {
-    store = std::make_unique<store::SqliteStore>(db, *durability);
+    store = store::openBackend(db, *durability);
   } catch (const store::StoreError& e) {
     err << "dcgw ingest: " << e.what() << '\n';
     return 1;

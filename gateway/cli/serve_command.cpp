@@ -25,8 +25,8 @@
 #include "gateway/files/tacho_files.hpp"
 #include "gateway/forward/forwarder.hpp"
 #include "gateway/ingest/ingestor.hpp"
+#include "gateway/store/open_backend.hpp"
 #include "gateway/store/sqlite/backup.hpp"
-#include "gateway/store/sqlite/sqlite_store.hpp"
 #include "gateway/uplink/listener.hpp"
 #include "gateway/uplink/teltonika_listener.hpp"
 
@@ -42,8 +42,10 @@ void raiseOpenFilesLimit() {
   }
 }
 
-// The default place of the file store: a `files` directory beside the database.
+// The default place of the file store: a `files` directory beside the database (in the working
+// directory for a PostgreSQL store).
 std::string besideDatabase(const std::string& db) {
+  if (store::isPostgresUrl(db)) return "files";
   const auto slash = db.rfind('/');
   return (slash == std::string::npos ? std::string(".") : db.substr(0, slash)) + "/files";
 }
@@ -51,8 +53,8 @@ std::string besideDatabase(const std::string& db) {
 }  // namespace
 
 int runServe(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
-  std::string db = "dcgw.db", configPath = "etc/dcgw.json", synchronous, bind, logLevel, logFormat,
-              logFile, tlsCert, tlsKey, adminBind;
+  std::string db, storeUrl, configPath = "etc/dcgw.json", synchronous, bind, logLevel, logFormat,
+                            logFile, tlsCert, tlsKey, adminBind;
   long long logMaxBytes = -1, logMaxFiles = -1;
   long long adminPort = -1;
   long long uplinkPort = -1, teltonikaPort = -1, maxConnections = -1, idleTimeoutMs = -1,
@@ -68,6 +70,8 @@ int runServe(const std::vector<std::string>& args, std::ostream& out, std::ostre
     try {
       if (a == "--db") {
         db = v;
+      } else if (a == "--store") {
+        storeUrl = v;
       } else if (a == "--config") {
         configPath = v;
       } else if (a == "--synchronous") {
@@ -158,6 +162,25 @@ int runServe(const std::vector<std::string>& args, std::ostream& out, std::ostre
     return 1;
   }
 
+  if (!db.empty() && !storeUrl.empty()) {
+    err << "dcgw serve: --db and --store name two stores: give one\n";
+    return 2;
+  }
+  if (!storeUrl.empty() && !store::isPostgresUrl(storeUrl)) {
+    err << "dcgw serve: --store must be a postgresql:// URL, not '" << storeUrl << "'\n";
+    return 2;
+  }
+  auto configUrl = config::storeUrl(configPath);
+  if (!configUrl) {
+    err << "dcgw serve: " << configPath << ": " << config::errorText(configUrl.error()) << '\n';
+    return 1;
+  }
+  // --store, else --db, else the file's store.url, else dcgw.db.
+  if (!storeUrl.empty())
+    db = storeUrl;
+  else if (db.empty())
+    db = configUrl->empty() ? "dcgw.db" : *configUrl;
+  const std::string shownDb = store::displayLocation(db);
   auto durability = config::storeDurability(configPath);
   auto retention = config::retentionMs(configPath);
   auto consolidatedDds = config::consolidatedDds(configPath);
@@ -211,17 +234,22 @@ int runServe(const std::vector<std::string>& args, std::ostream& out, std::ostre
   raiseOpenFilesLimit();
 
   common::SystemClock clock;
-  // Held until the process ends: `dcgw restore` refuses to replace a database in use.
-  auto dbLock = store::sqlite::DatabaseLock::acquire(db, store::sqlite::DatabaseLock::Mode::Shared);
-  if (!dbLock) {
-    err << "dcgw serve: " << db << ": " << dbLock.error().message << '\n';
-    return 1;
+  // Held until the process ends: `dcgw restore` refuses to replace a database in use (a
+  // SQLite file; a PostgreSQL server has its own ways).
+  std::optional<store::sqlite::DatabaseLock> dbLock;
+  if (!store::isPostgresUrl(db)) {
+    auto lock = store::sqlite::DatabaseLock::acquire(db, store::sqlite::DatabaseLock::Mode::Shared);
+    if (!lock) {
+      err << "dcgw serve: " << db << ": " << lock.error().message << '\n';
+      return 1;
+    }
+    dbLock.emplace(std::move(*lock));
   }
-  std::unique_ptr<store::SqliteStore> store;
+  std::unique_ptr<store::Backend> store;
   try {
-    store = std::make_unique<store::SqliteStore>(db, *durability);
+    store = store::openBackend(db, *durability);
   } catch (const store::StoreError& e) {
-    err << "dcgw serve: " << db << ": " << e.what() << '\n';
+    err << "dcgw serve: " << shownDb << ": " << e.what() << '\n';
     return 1;
   }
   if (codecs::Status s = config::loadIfEmpty(*store, configPath, clock.nowMs()); !s) {
@@ -308,8 +336,8 @@ int runServe(const std::vector<std::string>& args, std::ostream& out, std::ostre
   // The lines tests and scripts wait for (the port is the chosen one when 0 was asked for).
   std::ostringstream banner;
   banner << "dcgw serve: uplink listening on " << options->bind << ":" << listener.port()
-         << (options->tlsCertificateFile.empty() ? "" : " (TLS)") << ", database " << db << ", "
-         << store->destinations().size() << " destinations\n"
+         << (options->tlsCertificateFile.empty() ? "" : " (TLS)") << ", database " << shownDb
+         << ", " << store->destinations().size() << " destinations\n"
          << "dcgw serve: admin API on "
          << (adminOptions->tlsCertificateFile.empty() ? "http" : "https") << "://"
          << adminOptions->bind << ":" << api.port() << " (console at /)\n";
@@ -337,8 +365,8 @@ int runServe(const std::vector<std::string>& args, std::ostream& out, std::ostre
   notifySystemd("READY=1\nSTATUS=serving: " + listening);
   spdlog::info("dcgw serve: ready ({}), logging to {}", listening, serviceLog->destination());
   if (store->tokens().empty())
-    spdlog::warn("no admin API token yet: create one with dcgw token create --role admin --db {}",
-                 db);
+    spdlog::warn("no admin API token yet: create one with dcgw token create --role admin {} {}",
+                 store::isPostgresUrl(db) ? "--store" : "--db", shownDb);
 
   const auto& st = listener.stats();
   int signalNumber = 0;

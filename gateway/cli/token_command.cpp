@@ -5,13 +5,14 @@
 #include "codecs/json.hpp"
 #include "gateway/common/clock.hpp"
 #include "gateway/store/interfaces.hpp"
-#include "gateway/store/sqlite/sqlite_store.hpp"
+#include "gateway/store/open_backend.hpp"
 
 namespace dcgw::cli {
 
 int runToken(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
   if (args.empty() || args[0] != "create") {
-    err << "usage: dcgw token create --role admin|auditor [--name NAME] [--db PATH]\n"
+    err << "usage: dcgw token create --role admin|auditor [--name NAME] [--db PATH | --store "
+           "URL]\n"
            "(list and revoke tokens over the API: dcgw tokens list|revoke)\n";
     return 2;
   }
@@ -27,7 +28,11 @@ int runToken(const std::vector<std::string>& args, std::ostream& out, std::ostre
       role = v;
     } else if (a == "--name") {
       name = v;
-    } else if (a == "--db") {
+    } else if (a == "--db" || a == "--store") {
+      if (a == "--store" && !store::isPostgresUrl(v)) {
+        err << "dcgw token create: --store must be a postgresql:// URL, not '" << v << "'\n";
+        return 2;
+      }
       db = v;
     } else {
       err << "dcgw token create: unknown option '" << a << "'\n";
@@ -42,9 +47,9 @@ int runToken(const std::vector<std::string>& args, std::ostream& out, std::ostre
   if (name.empty()) name = role;
   common::SystemClock clock;
   try {
-    store::SqliteStore store(db);
+    const auto store = store::openBackend(db);
     // The token and its audit row in one transaction.
-    auto tx = store.begin();
+    auto tx = store->begin();
     auto [token, secret] = tx->createToken(name, role, clock.nowMs());
     std::string after;
     codecs::JsonWriter w(after);
@@ -61,9 +66,10 @@ int runToken(const std::vector<std::string>& args, std::ostream& out, std::ostre
     tx->commit();
     out << secret << '\n';
     err << "dcgw token create: token " << token.id << " (" << role << ", \"" << name
-        << "\") stored in " << db << "; the secret above is not shown again\n";
+        << "\") stored in " << store::displayLocation(db)
+        << "; the secret above is not shown again\n";
   } catch (const store::StoreError& e) {
-    err << "dcgw token create: " << db << ": " << e.what() << '\n';
+    err << "dcgw token create: " << store::displayLocation(db) << ": " << e.what() << '\n';
     return 1;
   }
   return 0;

@@ -57,6 +57,19 @@ std::optional<store::Durability> parseDurability(std::string_view text) {
   return std::nullopt;
 }
 
+codecs::Result<std::string> storeUrl(const std::string& path) {
+  auto doc = readDocument(path);
+  if (!doc) return doc.error();
+  const codecs::JsonValue* st = doc->find("store");
+  const codecs::JsonValue* url = st ? st->find("url") : nullptr;
+  if (!url || url->isNull()) return std::string();
+  const std::string u = url->isString() ? url->asString() : std::string();
+  if (u.rfind("postgresql://", 0) != 0 && u.rfind("postgres://", 0) != 0)
+    return codecs::makeError("store.url", 0,
+                             "a postgresql:// URL (libpq's connection URL) or null");
+  return u;
+}
+
 codecs::Result<std::int64_t> retentionMs(const std::string& path) {
   constexpr std::int64_t kDay = 24LL * 3600 * 1000;
   auto doc = readDocument(path);

@@ -31,6 +31,9 @@ codecs::Status loadIfEmpty(store::ConfigStore& store, const std::string& path, s
 codecs::Result<store::Durability> storeDurability(const std::string& path);
 // "full" or "normal" (the file's setting and the --synchronous flag); nullopt otherwise.
 std::optional<store::Durability> parseDurability(std::string_view text);
+// "store": {"url": "postgresql://..."}: the PostgreSQL store the gateway uses instead of the
+// SQLite file (issue 14); "" when absent. Read at every start; --db and --store override it.
+codecs::Result<std::string> storeUrl(const std::string& path);
 // "store": {"retentionDays": N}: how long delivered rows are kept for audit and replay (7).
 codecs::Result<std::int64_t> retentionMs(const std::string& path);
 // "derive": {"consolidatedDds": true | false}: whether a Consolidated DDS packet follows each

@@ -324,5 +324,22 @@ TEST_F(ConfigFile, TwoDevicesForwardedUnderOneSerialAreRefused) {
   }
 }
 
+// Issue 14: the PostgreSQL store named in the file (README, "PostgreSQL store").
+TEST_F(ConfigFile, TheStoreUrlIsAPostgresqlUrlOrAbsent) {
+  std::ofstream(file()) << R"({"store": {"synchronous": "full"}})";
+  auto none = storeUrl(file());
+  ASSERT_TRUE(none.ok()) << errorText(none.error());
+  EXPECT_EQ(*none, "") << "absent: the SQLite file";
+  std::ofstream(file()) << R"({"store": {"url": "postgresql://dcgw@db.example/dcgw"}})";
+  auto url = storeUrl(file());
+  ASSERT_TRUE(url.ok()) << errorText(url.error());
+  EXPECT_EQ(*url, "postgresql://dcgw@db.example/dcgw");
+  EXPECT_TRUE(uplinkOptions(file()).ok()) << "a known member of store";
+  std::ofstream(file()) << R"({"store": {"url": "dcgw.db"}})";
+  auto path = storeUrl(file());
+  ASSERT_FALSE(path.ok()) << "a path is --db's, not store.url's";
+  EXPECT_EQ(path.error().field, "store.url");
+}
+
 }  // namespace
 }  // namespace dcgw::config

@@ -1,7 +1,16 @@
-# Writes OUT, a C++ file holding every schema/sqlite/NNN_name.sql as a Migration (in order).
+# Writes OUT, a C++ file holding every SQL_DIR/NNN_name.sql as a Migration (in order), in the
+# namespace dcgw::store::NS (default sqlite) whose HEADER declares Migration and migrations():
+# the SQLite backend's schema/sqlite and the PostgreSQL backend's schema/postgres alike.
+if(NOT DEFINED NS)
+  set(NS sqlite)
+endif()
+if(NOT DEFINED HEADER)
+  set(HEADER gateway/store/sqlite/db.hpp)
+endif()
+get_filename_component(sql_dir_name "${SQL_DIR}" NAME)
 file(GLOB sql_files "${SQL_DIR}/[0-9][0-9][0-9]_*.sql")
 list(SORT sql_files)
-set(body "// Generated from schema/sqlite by embed_migrations.cmake; do not edit.\n#include \"gateway/store/sqlite/db.hpp\"\n\nnamespace dcgw::store::sqlite {\n\nconst std::vector<Migration>& migrations() {\n  static const std::vector<Migration> kMigrations = {\n")
+set(body "// Generated from schema/${sql_dir_name} by embed_migrations.cmake; do not edit.\n#include \"${HEADER}\"\n\nnamespace dcgw::store::${NS} {\n\nconst std::vector<Migration>& migrations() {\n  static const std::vector<Migration> kMigrations = {\n")
 foreach(f ${sql_files})
   get_filename_component(name "${f}" NAME_WE)
   string(SUBSTRING "${name}" 0 3 version)
@@ -9,6 +18,6 @@ foreach(f ${sql_files})
   file(READ "${f}" sql)
   string(APPEND body "      {${version}, \"${name}\", R\"dcgwsql(${sql})dcgwsql\"},\n")
 endforeach()
-string(APPEND body "  };\n  return kMigrations;\n}\n\n}  // namespace dcgw::store::sqlite\n")
+string(APPEND body "  };\n  return kMigrations;\n}\n\n}  // namespace dcgw::store::${NS}\n")
 file(WRITE "${OUT}.tmp" "${body}")
 file(COPY_FILE "${OUT}.tmp" "${OUT}" ONLY_IF_DIFFERENT)

@@ -1,0 +1,431 @@
+// The PostgreSQL backend's ingest log and delivery queues: routed packets appended with their
+// delivery rows in one transaction, each destination's queue read and worked in order, the
+// admin's queue actions, and pruning.
+
+// GCC 12 reports a false maybe-uninitialized inside std::optional<std::vector> moves.
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#endif
+
+#include <algorithm>
+#include <map>
+#include <unordered_map>
+
+#include "gateway/store/postgres/pg.hpp"
+#include "gateway/store/postgres/postgres_store.hpp"
+
+namespace dcgw::store {
+using postgres::Conn;
+using postgres::Stmt;
+using postgres::Transaction;
+
+namespace {
+using Lock = std::lock_guard<std::recursive_mutex>;
+}  // namespace
+
+std::optional<std::vector<AppendOutcome>> PostgresStore::append(
+    const std::vector<RoutedItem>& items, std::int64_t configVersion, const SequenceRules& rules) {
+  // A serialization failure or a deadlock with another node's batch stored nothing: the batch
+  // is tried again as a whole (its sequence marks are read again too).
+  for (int attempt = 1;; ++attempt) {
+    const std::uint64_t duplicatesBefore = duplicates_;
+    try {
+      return appendOnce(items, configVersion, rules);
+    } catch (const StoreError& e) {
+      duplicates_ = duplicatesBefore;
+      if (e.category() != ErrorCategory::Busy || attempt == 3) throw;
+    }
+  }
+}
+
+std::optional<std::vector<AppendOutcome>> PostgresStore::appendOnce(
+    const std::vector<RoutedItem>& items, std::int64_t configVersion, const SequenceRules& rules) {
+  Lock lock(mu_);
+  // Normal durability: the commit does not wait for its WAL flush (a crash of the server may
+  // lose the last batches; a crash of the gateway loses nothing committed).
+  Transaction tx(
+      *db_, durability_ == Durability::Full ? Transaction::Mode::Durable : Transaction::Mode::Fast);
+  {
+    // FOR SHARE: a configuration change (which raises the version) waits for this batch, and
+    // this batch for a change in progress, so nothing commits on a routing older than it.
+    Stmt v = db_->prepare("SELECT version FROM config_version WHERE id = 1 FOR SHARE");
+    if (!v.step() || v.integer(0) != configVersion) return std::nullopt;  // rolled back
+  }
+  std::vector<AppendOutcome> out;
+  out.reserve(items.size());
+  // The row lock: two nodes racing for one device cannot both accept a sequence.
+  Stmt device =
+      db_->prepare("SELECT last_sequence, frame_key FROM devices WHERE serial=? FOR UPDATE");
+  Stmt packet = db_->prepare(
+      "INSERT INTO packets (received_at, serial, registration, type, filter_key, data, origin) "
+      "VALUES (?,?,?,?,?,?,?) RETURNING id");
+  Stmt delivery = db_->prepare("INSERT INTO deliveries (destination_id, packet_id) VALUES (?,?)");
+  struct Mark {
+    bool known{false};
+    std::uint32_t lastSequence{0};
+    bool raised{false};
+    std::int64_t lastPacketAt{0};
+    std::int64_t frameKey{0};  // the last Teltonika frame stored whole (IngestItem::frameKey)
+    bool frameRaised{false};
+  };
+  std::unordered_map<std::string, Mark> marks;
+  std::vector<std::uint64_t> refusedSessions;  // a connection's later items follow its refusal
+  std::map<std::int64_t, std::pair<std::int64_t, std::int64_t>> counts;  // queued, filtered
+  // One packet and its delivery rows; a derived packet takes its source's serial and time.
+  auto storeRow = [&](const RoutedItem& r) {
+    const IngestItem& item = *r.item;
+    packet.bind(1, item.receivedAtMs).bind(2, item.serial).bind(3, r.registration);
+    packet.bind(4, std::int64_t{r.type});
+    if (r.filterKey) {
+      packet.bind(5, r.filterKey);
+    } else {
+      packet.bindNull(5);
+    }
+    packet.bindBlob(6, item.packet.data(), item.packet.size());
+    if (item.origin.empty()) {
+      packet.bindNull(7);
+    } else {
+      packet.bindBlob(7, item.origin.data(), item.origin.size());
+    }
+    packet.step();
+    const std::int64_t packetId = packet.integer(0);
+    packet.reset();
+    for (std::int64_t d : r.deliverTo) {
+      delivery.bind(1, d).bind(2, packetId).run();
+      ++counts[d].first;
+    }
+    for (std::int64_t d : r.filteredOut) ++counts[d].second;
+  };
+  for (const RoutedItem& r : items) {
+    const IngestItem& item = *r.item;
+    if (item.location) {  // the gateway's own packet for a location: no device, no mark
+      storeRow(r);
+      out.push_back(AppendOutcome::Stored);
+      continue;
+    }
+    auto it = marks.find(item.serial);
+    if (it == marks.end()) {
+      Mark m;
+      if (device.bind(1, item.serial).step()) {
+        m.known = true;
+        m.lastSequence = static_cast<std::uint32_t>(device.integer(0));
+        m.frameKey = device.integer(1);
+      }
+      device.reset();
+      it = marks.emplace(item.serial, m).first;
+    }
+    Mark& mark = it->second;
+    if (!mark.known) {
+      out.push_back(AppendOutcome::UnknownDevice);
+      continue;
+    }
+    // A resent packet (a duplicate) shows the device alive too; a packet the gateway made for
+    // it (a File Summary, a New Driver) does not (010_alerts.sql).
+    if (!item.gatewayMade) mark.lastPacketAt = std::max(mark.lastPacketAt, item.receivedAtMs);
+    // A Teltonika frame stored whole raised the key in its own transaction: its resend (the
+    // device never got the count) is found here, whatever connection it comes on.
+    if (item.frameKey != 0 && item.frameKey == mark.frameKey) {
+      ++duplicates_;
+      out.push_back(AppendOutcome::Duplicate);
+      continue;
+    }
+    if (item.sequence != 0) {
+      // The check and the raise are in the transaction that stores the packet: whichever
+      // connection a resent packet arrives on, and whatever crashed in between, it is stored
+      // once. The rule is the uplink's own (sequence.hpp), wrap included.
+      const bool afterRefusal =
+          item.session != 0 && std::find(refusedSessions.begin(), refusedSessions.end(),
+                                         item.session) != refusedSessions.end();
+      switch (afterRefusal ? SequenceClass::OutOfRange
+                           : classify(mark.lastSequence, item.sequence, rules)) {
+        case SequenceClass::New:
+          break;
+        case SequenceClass::Duplicate:
+          ++duplicates_;
+          out.push_back(AppendOutcome::Duplicate);
+          continue;
+        case SequenceClass::OutOfRange:
+          if (item.session != 0 && !afterRefusal) refusedSessions.push_back(item.session);
+          out.push_back(AppendOutcome::SequenceOutOfRange);
+          continue;
+      }
+      mark.lastSequence = item.sequence;
+      mark.raised = true;
+    }
+    for (const RoutedItem& d : r.before) storeRow(d);
+    storeRow(r);
+    for (const RoutedItem& d : r.after) storeRow(d);
+    if (!r.drivers.empty()) recordDriversIn(r.drivers);
+    if (item.frameEnd && item.frameKey != 0) {
+      mark.frameKey = item.frameKey;
+      mark.frameRaised = true;
+    }
+    out.push_back(AppendOutcome::Stored);
+  }
+  Stmt counters = db_->prepare(
+      "UPDATE destination_state SET queued = queued + ?, filtered = filtered + ? "
+      "WHERE destination_id=?");
+  for (const auto& [dest, c] : counts)
+    counters.bind(1, c.first).bind(2, c.second).bind(3, dest).run();
+  // One statement per device of the batch: its marks (when raised) and its last packet time.
+  Stmt sequence = db_->prepare(
+      "UPDATE devices SET last_sequence = CASE WHEN ?1 THEN ?2 ELSE last_sequence END, "
+      "last_packet_at = GREATEST(COALESCE(last_packet_at, 0), ?3), "
+      "frame_key = CASE WHEN ?5 THEN ?6 ELSE frame_key END WHERE serial = ?4");
+  for (const auto& [serial, m] : marks)
+    if (m.known)
+      sequence.bind(1, std::int64_t{m.raised})
+          .bind(2, std::int64_t{m.lastSequence})
+          .bind(3, m.lastPacketAt)
+          .bind(4, serial)
+          .bind(5, std::int64_t{m.frameRaised})
+          .bind(6, m.frameKey)
+          .run();
+  tx.commit();
+  return out;
+}
+
+std::vector<PendingDelivery> PostgresStore::pendingBatch(std::int64_t destinationId, int limit) {
+  Lock lock(mu_);
+  Stmt s = db_->prepare(
+      "SELECT d.id, d.packet_id, d.attempts, p.serial, p.registration, p.data, p.received_at "
+      "FROM deliveries d JOIN packets p ON p.id = d.packet_id "
+      "WHERE d.destination_id=? AND d.state=0 ORDER BY d.id LIMIT ?");
+  s.bind(1, destinationId).bind(2, limit);
+  std::vector<PendingDelivery> out;
+  while (s.step()) {
+    PendingDelivery p;
+    p.id = s.integer(0);
+    p.packetId = s.integer(1);
+    p.attempts = static_cast<int>(s.integer(2));
+    p.serial = s.text(3);
+    p.registration = s.text(4);
+    p.packet = s.blob(5);
+    p.receivedAtMs = s.integer(6);
+    out.push_back(std::move(p));
+  }
+  return out;
+}
+
+void PostgresStore::recordAttempts(std::int64_t destinationId, const std::vector<Attempt>& attempts,
+                                   const DestinationState& after) {
+  if (attempts.empty()) return;
+  Lock lock(mu_);
+  // A delivery record lost to a crash of the server only means the packet is sent again
+  // (at-least-once), so these commits skip the WAL flush that ingest commits need.
+  Transaction tx(*db_, Transaction::Mode::Fast);
+  recordAttemptsIn(destinationId, attempts, after);
+  tx.commit();
+}
+
+void PostgresStore::recordAttemptsIn(std::int64_t destinationId,
+                                     const std::vector<Attempt>& attempts,
+                                     const DestinationState& after) {
+  Stmt attempt = db_->prepare(
+      "INSERT INTO attempts (delivery_id, at, outcome, reason, duration_us) VALUES (?,?,?,?,?)");
+  // Only rows still pending change state: an admin may have skipped the row meanwhile.
+  Stmt delivered = db_->prepare(
+      "UPDATE deliveries SET state=1, attempts=attempts+1, finished_at=? WHERE id=? AND state=0");
+  Stmt dead = db_->prepare(
+      "UPDATE deliveries SET state=2, attempts=attempts+1, finished_at=?, reason=? "
+      "WHERE id=? AND state=0");
+  // A failure only backs the destination off if its row is still pending: an admin may have
+  // skipped it while it was being sent, and the skip already cleared the backoff.
+  Stmt failed = db_->prepare("UPDATE deliveries SET attempts=attempts+1 WHERE id=? AND state=0");
+  std::int64_t nDelivered = 0, nDead = 0;
+  bool failure = false;
+  std::string lastReason;
+  std::int64_t lastAt = 0;
+  for (const Attempt& a : attempts) {
+    const auto& r = a.result;
+    attempt.bind(1, a.deliveryId)
+        .bind(2, a.atMs)
+        .bind(3, outcomeName(r.outcome))
+        .bind(4, r.reason)
+        .bind(5, r.durationUs)
+        .run();
+    switch (r.outcome) {
+      case AttemptResult::Outcome::Delivered:
+        delivered.bind(1, a.atMs).bind(2, a.deliveryId).run();
+        nDelivered += db_->changes();
+        break;
+      case AttemptResult::Outcome::Never:
+        dead.bind(1, a.atMs).bind(2, r.reason).bind(3, a.deliveryId).run();
+        nDead += db_->changes();
+        break;
+      case AttemptResult::Outcome::Retry:
+        failed.bind(1, a.deliveryId).run();
+        failure = db_->changes() > 0;
+        lastReason = r.reason;
+        lastAt = a.atMs;
+        break;
+    }
+  }
+  if (failure) {
+    db_->prepare(
+           "UPDATE destination_state SET delivered=delivered+?, dead_letters=dead_letters+?, "
+           "failed_attempts=failed_attempts+1, consecutive_failures=?, next_attempt_at=?, "
+           "last_error=?, last_error_at=? WHERE destination_id=?")
+        .bind(1, nDelivered)
+        .bind(2, nDead)
+        .bind(3, after.consecutiveFailures)
+        .bind(4, after.nextAttemptAtMs)
+        .bind(5, lastReason)
+        .bind(6, lastAt)
+        .bind(7, destinationId)
+        .run();
+  } else {
+    // Success resets the backoff; a dead letter alone leaves it as it was.
+    db_->prepare(
+           "UPDATE destination_state SET delivered=delivered+?1, dead_letters=dead_letters+?2, "
+           "consecutive_failures=CASE WHEN ?1 > 0 THEN 0 ELSE consecutive_failures END, "
+           "next_attempt_at=CASE WHEN ?1 > 0 THEN 0 ELSE next_attempt_at END "
+           "WHERE destination_id=?3")
+        .bind(1, nDelivered)
+        .bind(2, nDead)
+        .bind(3, destinationId)
+        .run();
+  }
+}
+
+DestinationState PostgresStore::state(std::int64_t destinationId) {
+  Lock lock(mu_);
+  Stmt s = db_->prepare(
+      "SELECT consecutive_failures, next_attempt_at, last_error FROM destination_state "
+      "WHERE destination_id=?");
+  s.bind(1, destinationId);
+  if (!s.step()) return {};
+  return {static_cast<int>(s.integer(0)), s.integer(1), s.text(2)};
+}
+
+DestinationCounters PostgresStore::counters(std::int64_t destinationId) {
+  Lock lock(mu_);
+  DestinationCounters c;
+  Stmt s = db_->prepare(
+      "SELECT queued, delivered, failed_attempts, dead_letters, filtered FROM destination_state "
+      "WHERE destination_id=?");
+  if (s.bind(1, destinationId).step()) {
+    c.queued = s.integer(0);
+    c.delivered = s.integer(1);
+    c.failedAttempts = s.integer(2);
+    c.deadLetters = s.integer(3);
+    c.filtered = s.integer(4);
+  }
+  Stmt depth = db_->prepare(
+      "SELECT COUNT(*), MIN(p.received_at) FROM deliveries d JOIN packets p ON p.id=d.packet_id "
+      "WHERE d.destination_id=? AND d.state=0");
+  depth.bind(1, destinationId).step();
+  c.depth = depth.integer(0);
+  if (!depth.isNull(1)) c.oldestPendingReceivedAtMs = depth.integer(1);
+  return c;
+}
+
+bool PostgresStore::hasPending(std::int64_t destinationId) {
+  Lock lock(mu_);
+  Stmt s = db_->prepare("SELECT 1 FROM deliveries WHERE destination_id=? AND state=0 LIMIT 1");
+  return s.bind(1, destinationId).step();
+}
+
+std::vector<std::int64_t> PostgresStore::deliveryIds(std::int64_t destinationId, DeliveryState st) {
+  Lock lock(mu_);
+  std::vector<std::int64_t> out;
+  Stmt s = db_->prepare(
+      "SELECT packet_id FROM deliveries WHERE destination_id=? AND state=? ORDER BY id");
+  s.bind(1, destinationId).bind(2, static_cast<std::int64_t>(st));
+  while (s.step()) out.push_back(s.integer(0));
+  return out;
+}
+
+std::optional<PendingDelivery> PostgresStore::nextPendingOn(Conn& db, std::int64_t destinationId) {
+  Stmt s = db.prepare(
+      "SELECT id FROM deliveries WHERE destination_id=? AND state=0 ORDER BY id LIMIT 1");
+  if (!s.bind(1, destinationId).step()) return std::nullopt;
+  PendingDelivery p;
+  p.id = s.integer(0);
+  return p;
+}
+
+bool PostgresStore::skipBlockingIn(std::int64_t destinationId, const std::string& reason,
+                                   std::int64_t nowMs, std::optional<std::int64_t> expectedId) {
+  auto p = nextPendingOn(*db_, destinationId);
+  if (!p) return false;
+  // The admin saw this entry blocking; if a worker delivered it meanwhile, the next one is not
+  // skipped in its place.
+  if (expectedId && p->id != *expectedId) return false;
+  recordAttemptsIn(
+      destinationId,
+      {Attempt{p->id,
+               AttemptResult{AttemptResult::Outcome::Never, "skipped by an admin: " + reason, 0},
+               nowMs}},
+      {});
+  db_->prepare(
+         "UPDATE attempts SET outcome='skipped' WHERE id=(SELECT MAX(id) FROM attempts "
+         "WHERE delivery_id=?)")
+      .bind(1, p->id)
+      .run();
+  db_->prepare(
+         "UPDATE destination_state SET consecutive_failures=0, next_attempt_at=0 "
+         "WHERE destination_id=?")
+      .bind(1, destinationId)
+      .run();
+  return true;
+}
+
+// Entries put back in the queue count as queued again, so queued stays the sum of what was
+// delivered, dead-lettered and is pending.
+void PostgresStore::countRequeuedIn(std::int64_t destinationId, int n) {
+  db_->prepare("UPDATE destination_state SET queued = queued + ? WHERE destination_id=?")
+      .bind(1, n)
+      .bind(2, destinationId)
+      .run();
+}
+
+int PostgresStore::requeueDeadIn(std::int64_t destinationId) {
+  db_->prepare(
+         "UPDATE deliveries SET state=0, finished_at=NULL, reason=NULL WHERE destination_id=? "
+         "AND state=2")
+      .bind(1, destinationId)
+      .run();
+  const int n = db_->changes();
+  countRequeuedIn(destinationId, n);
+  return n;
+}
+
+int PostgresStore::replayFromIn(std::int64_t destinationId, std::int64_t fromMs) {
+  db_->prepare(
+         "UPDATE deliveries SET state=0, finished_at=NULL WHERE destination_id=? AND state=1 "
+         "AND packet_id IN (SELECT id FROM packets WHERE received_at >= ?)")
+      .bind(1, destinationId)
+      .bind(2, fromMs)
+      .run();
+  const int n = db_->changes();
+  countRequeuedIn(destinationId, n);
+  return n;
+}
+
+void PostgresStore::retryNowIn(std::int64_t destinationId) {
+  db_->prepare("UPDATE destination_state SET next_attempt_at=0 WHERE destination_id=?")
+      .bind(1, destinationId)
+      .run();
+}
+
+int PostgresStore::prune(std::int64_t olderThanMs, int batch) {
+  Lock lock(mu_);
+  Transaction tx(*db_);
+  db_->prepare(
+         "DELETE FROM deliveries WHERE id IN (SELECT id FROM deliveries WHERE state=1 AND "
+         "finished_at < ? ORDER BY finished_at LIMIT ?)")
+      .bind(1, olderThanMs)
+      .bind(2, batch)
+      .run();
+  int n = db_->changes();
+  db_->prepare(
+         "DELETE FROM packets WHERE received_at < ? AND NOT EXISTS (SELECT 1 FROM deliveries d "
+         "WHERE d.packet_id = packets.id)")
+      .bind(1, olderThanMs)
+      .run();
+  tx.commit();
+  return n;
+}
+
+}  // namespace dcgw::store
