@@ -117,6 +117,12 @@ struct StoreState {
 void checkStore(const Options& o, std::vector<Check>& out, StoreState& st) {
   std::error_code ec;
   st.exists = std::filesystem::exists(o.db, ec);
+  if (ec) {  // e.g. the package's /var/lib/dcgw (0700) looked at by another user
+    out.push_back(error("store", "cannot look at " + o.db + ": " + ec.message(),
+                        "run dcgw doctor as the gateway's user (runuser -u dcgw -- dcgw doctor "
+                        "...) or as root"));
+    return;
+  }
   if (!st.exists) {
     out.push_back(warn("store", o.db + ": no database yet",
                        "dcgw serve --db " + o.db +

@@ -201,6 +201,34 @@ std::string lockPathOf(const std::string& databasePath) {
   return databasePath + ".lock";
 }
 
+// Root restoring (or first locking) the database of a gateway that runs as its own user (the
+// package's `dcgw`): what root makes takes the owner of `reference` (the database it replaces,
+// else its folder), or that gateway could not open it.
+void adoptOwner(int fd, const std::string& path, const std::string& reference) {
+  if (::geteuid() != 0) return;
+  struct stat ref {};
+  if (::stat(reference.c_str(), &ref) != 0 && ::stat(directoryOf(reference).c_str(), &ref) != 0)
+    return;
+  if (ref.st_uid == 0 && ref.st_gid == 0) return;
+  const int rc = fd >= 0 ? ::fchown(fd, ref.st_uid, ref.st_gid)
+                         : ::chown(path.c_str(), ref.st_uid, ref.st_gid);
+  if (rc != 0)
+    throw StoreError(ErrorCategory::Unavailable,
+                     sysError("cannot give the owner of " + reference + " to", path));
+}
+
+// Whether `path` exists; a path that cannot be looked at (permissions) is an error naming it.
+bool existsOrThrow(const std::string& path) {
+  std::error_code ec;
+  const bool there = std::filesystem::exists(path, ec);
+  if (ec)
+    throw StoreError(
+        ErrorCategory::Unavailable,
+        "cannot look at " + path + ": " + ec.message() +
+            (ec == std::errc::permission_denied ? " (run as the gateway's user)" : ""));
+  return there;
+}
+
 }  // namespace
 
 int supportedSchemaVersion() {
@@ -210,7 +238,7 @@ int supportedSchemaVersion() {
 }
 
 CopyReport backupDatabase(const std::string& source, const std::string& target, int pagesPerStep) {
-  if (!std::filesystem::exists(source))
+  if (!existsOrThrow(source))
     throw StoreError(ErrorCategory::NotFound, source + ": no such database file");
   std::error_code ec;
   if (std::filesystem::equivalent(source, target, ec))
@@ -232,7 +260,7 @@ CopyReport backupDatabase(const std::string& source, const std::string& target, 
 }
 
 Inspection inspectDatabase(const std::string& path, bool full) {
-  if (!std::filesystem::exists(path))
+  if (!existsOrThrow(path))
     throw StoreError(ErrorCategory::NotFound, path + ": no such database file");
   Conn c(path, SQLITE_OPEN_READONLY);
   Inspection in;
@@ -276,6 +304,11 @@ Result<DatabaseLock> DatabaseLock::acquire(const std::string& databasePath, Mode
   Fd fd(::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600));
   if (fd.get() < 0)
     return Error{ErrorCategory::Unavailable, "lock", sysError("cannot open the lock file", path)};
+  try {
+    adoptOwner(fd.get(), path, databasePath);
+  } catch (const StoreError& e) {
+    return Error{e.category(), "lock", e.what()};
+  }
   struct flock fl {};
   fl.l_type = mode == Mode::Shared ? F_RDLCK : F_WRLCK;
   fl.l_whence = SEEK_SET;
@@ -348,6 +381,7 @@ Result<RestoreReport> restoreDatabase(const std::string& backupFile, const std::
       if (::unlink(stale.c_str()) != 0 && errno != ENOENT)
         throw StoreError(ErrorCategory::Unavailable, sysError("cannot remove", stale));
     }
+    adoptOwner(-1, tmp.path(), target);
     renameInto(tmp.path(), target);
     tmp.dismiss();
   }

@@ -7,6 +7,7 @@ namespace dcgw::store::sqlite {
 
 Checkpointer::Checkpointer(Db& writer, const std::string& path)
     : writer_(writer), own_(std::make_unique<Db>(path)) {
+  writer_.exec("PRAGMA journal_size_limit=" + std::to_string(kWalLimitBytes));
   sqlite3_wal_hook(writer_.handle(), &Checkpointer::onCommit, this);
   thread_ = std::thread([this] { run(); });
 }
@@ -23,21 +24,26 @@ Checkpointer::~Checkpointer() {
 
 int Checkpointer::onCommit(void* self, ::sqlite3* db, const char* schema, int pages) {
   auto* c = static_cast<Checkpointer*>(self);
-  if (pages >= kInlinePages) {
-    // Best-effort, as SQLite's own automatic checkpoint: a busy database is checkpointed later.
-    sqlite3_wal_checkpoint_v2(db, schema, SQLITE_CHECKPOINT_PASSIVE, nullptr, nullptr);
+  bool tail = false;
+  bool wake = false;
+  {
     std::lock_guard lock(c->mu_);
-    ++c->inline_;
-    return SQLITE_OK;
-  }
-  if (pages >= kWakePages) {
-    {
-      std::lock_guard lock(c->mu_);
-      if (c->wanted_) return SQLITE_OK;
+    if (pages >= kInlinePages || (c->tailReady_ && pages >= kWakePages)) {
+      tail = true;
+      c->tailReady_ = false;
+    } else if (pages >= kWakePages && !c->wanted_) {
       c->wanted_ = true;
+      wake = true;
     }
-    c->cv_.notify_one();
   }
+  if (wake) c->cv_.notify_one();
+  if (!tail) return SQLITE_OK;
+  // Best-effort, as SQLite's own automatic checkpoint: a busy database is checkpointed later.
+  int log = 0;
+  int copied = 0;
+  const int rc = sqlite3_wal_checkpoint_v2(db, schema, SQLITE_CHECKPOINT_PASSIVE, &log, &copied);
+  std::lock_guard lock(c->mu_);
+  if (rc == SQLITE_OK) ++c->inline_;
   return SQLITE_OK;
 }
 
@@ -46,14 +52,21 @@ void Checkpointer::run() {
   for (;;) {
     cv_.wait(lock, [this] { return wanted_ || stopping_; });
     if (stopping_) return;
-    wanted_ = false;
     lock.unlock();
     // A failure (busy, or the files gone: the store's health check reports that) leaves the
     // pages in the WAL for the next wake-up.
+    int log = 0;
+    int copied = 0;
     const int rc = sqlite3_wal_checkpoint_v2(own_->handle(), nullptr, SQLITE_CHECKPOINT_PASSIVE,
-                                             nullptr, nullptr);
+                                             &log, &copied);
     lock.lock();
-    if (rc == SQLITE_OK) ++checkpoints_;
+    wanted_ = false;
+    if (rc == SQLITE_OK) {
+      ++checkpoints_;
+      // The commits made meanwhile are the tail: the next commit copies it back and the WAL
+      // starts over at the write after it.
+      tailReady_ = log - copied <= kTailPages;
+    }
   }
 }
 

@@ -22,10 +22,17 @@ class Db;
 // (PASSIVE never blocks the writer or the readers). Should the thread fall far behind (a reader
 // pinning an old snapshot keeps a checkpoint from finishing), the hook checkpoints inline once
 // the WAL reaches kInlinePages, so the WAL stays bounded as with SQLite's default.
+// SQLite starts the WAL file over only when a write begins with every frame of it copied back,
+// which a checkpoint running beside continuous commits never sees (commits land while it
+// fsyncs). So once the thread's checkpoint has left only a short tail (kTailPages), the next
+// commit copies that tail itself (a few pages, one fsync) and the WAL starts over after it;
+// journal_size_limit gives the file's space back once it has.
 class Checkpointer {
  public:
   static constexpr int kWakePages = 1000;      // SQLite's default auto-checkpoint threshold
-  static constexpr int kInlinePages = 64'000;  // about 256 MB at 4 KiB pages
+  static constexpr int kTailPages = 200;       // what a commit may copy back itself
+  static constexpr int kInlinePages = 16'000;  // about 64 MB at 4 KiB pages
+  static constexpr long long kWalLimitBytes = 64LL << 20;
 
   // Installs the WAL hook on `writer` (replacing SQLite's automatic checkpoint) and starts the
   // thread on a connection of its own to `path`. Throws StoreError when it cannot open it.
@@ -46,6 +53,7 @@ class Checkpointer {
   mutable std::mutex mu_;
   std::condition_variable cv_;
   bool wanted_{false};
+  bool tailReady_{false};  // the thread's last checkpoint left at most kTailPages
   bool stopping_{false};
   std::uint64_t checkpoints_{0};
   std::uint64_t inline_{0};

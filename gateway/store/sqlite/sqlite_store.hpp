@@ -118,7 +118,8 @@ class SqliteStore final : public Backend {
   // The writer connection, for tests of this backend only (sqlite/db.hpp has the type).
   sqlite::Db& db() { return *db_; }
   // WAL checkpoints run by the checkpoint thread since the store was opened (see
-  // sqlite/checkpointer.hpp), and by a commit itself because that thread fell far behind.
+  // sqlite/checkpointer.hpp), and by commits themselves (the short tail the thread left, so
+  // the WAL starts over; or all of it when the thread fell far behind).
   std::uint64_t walCheckpoints() const;
   std::uint64_t inlineWalCheckpoints() const;
 
