@@ -2,9 +2,13 @@
 # Runs every libFuzzer target briefly on a seed corpus made from the bundled example packets
 # and generated tachograph files.
 # Fails on the first crash or sanitizer report, printing the input that caused it.
-# usage: run.sh FUZZ_BUILD_DIR SOURCE_DIR [SECONDS_PER_TARGET]
+# usage: run.sh FUZZ_BUILD_DIR SOURCE_DIR [SECONDS_PER_TARGET] [DCGW]
+# DCGW is the dcgw program that decodes the example packets into the JSON corpus (default: the
+# one of the normal build, SOURCE_DIR/build/gateway/dcgw, so the fuzzing tree builds only the
+# fuzz targets and their corpus tools, not the whole gateway a third time).
 set -euo pipefail
-build=$1 src=$2 secs=${3:-20}
+build=$1 src=$2 secs=${3:-20} dcgw=${4:-$2/build/gateway/dcgw}
+[ -x "$dcgw" ] || { echo "run.sh: no dcgw program at $dcgw (build the normal tree first)" >&2; exit 2; }
 work=$(mktemp -d); trap 'rm -rf "$work"' EXIT
 mkdir -p "$work/packets" "$work/frames" "$work/json" "$work/uplink" "$work/http" "$work/ddd_vu" "$work/card" \
   "$work/teltonika" "$work/artifacts"
@@ -13,7 +17,7 @@ while read -r hex; do
   n=$((n + 1))
   printf '%s' "$hex" | perl -ne 'print pack("H*", $_)' > "$work/packets/$n"
 done < <(grep -vE '^\s*(#|$)' "$src/etc/examples/packets.hex" | tr -d ' \t\r')
-"$build/gateway/dcgw" decode < "$src/etc/examples/packets.hex" | split -l 1 - "$work/json/j"
+"$dcgw" decode < "$src/etc/examples/packets.hex" | split -l 1 - "$work/json/j"
 printf '\x55\xa0\x00\x00\xf5' > "$work/frames/ack"
 printf '\x55\xae\x00\x06\x01\x02busy\x0b' > "$work/frames/nak"
 # The worked session of schema/uplink.md section 9, one frame per file and all in one.
