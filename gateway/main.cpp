@@ -57,11 +57,15 @@ commands:
         [--idle-timeout-ms N] [--tls-cert F --tls-key F] [--synchronous full|normal]
         [--retry-base-ms N] [--retry-cap-ms N] [--stats-seconds N] [--log-level L]
         [--log-format text|json] [--log-file PATH [--log-max-bytes N] [--log-max-files N]]
+        [--node-name NAME]
                         run the gateway: the uplink listener (schema/uplink.md), durable queues
                         and forwarding, until SIGINT or SIGTERM; --teltonika-port opens the
                         Teltonika listener (schema/teltonika.md) on P whatever etc/dcgw.json says;
                         --store postgresql://... keeps everything in PostgreSQL instead of the
-                        SQLite file (README, "PostgreSQL store")
+                        SQLite file (README, "PostgreSQL store"); several serves on one
+                        PostgreSQL database are nodes of one gateway, each forwarding its share
+                        of the destinations (--node-name: how this one is listed; default
+                        host/pid; README, "More than one machine")
                         logs go to stderr, or to the --log-file (rotated at --log-max-bytes,
                         --log-max-files kept), reopened on SIGHUP; under systemd (Type=notify)
                         it reports READY=1 once listening, STATUS= and STOPPING=1

@@ -5,6 +5,7 @@
 #include <signal.h>
 #include <spdlog/spdlog.h>
 #include <sys/resource.h>
+#include <unistd.h>
 
 #include <cerrno>
 #include <chrono>
@@ -18,6 +19,7 @@
 #include "gateway/cardauth/card_relay.hpp"
 #include "gateway/cli/service_log.hpp"
 #include "gateway/cli/systemd_notify.hpp"
+#include "gateway/cluster/node.hpp"
 #include "gateway/config/config_file.hpp"
 #include "gateway/derive/observed_deriver.hpp"
 #include "gateway/derive/packet_deriver.hpp"
@@ -54,7 +56,7 @@ std::string besideDatabase(const std::string& db) {
 
 int runServe(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
   std::string db, storeUrl, configPath = "etc/dcgw.json", synchronous, bind, logLevel, logFormat,
-                            logFile, tlsCert, tlsKey, adminBind;
+                            logFile, tlsCert, tlsKey, adminBind, nodeName;
   long long logMaxBytes = -1, logMaxFiles = -1;
   long long adminPort = -1;
   long long uplinkPort = -1, teltonikaPort = -1, maxConnections = -1, idleTimeoutMs = -1,
@@ -72,6 +74,8 @@ int runServe(const std::vector<std::string>& args, std::ostream& out, std::ostre
         db = v;
       } else if (a == "--store") {
         storeUrl = v;
+      } else if (a == "--node-name") {
+        nodeName = v;
       } else if (a == "--config") {
         configPath = v;
       } else if (a == "--synchronous") {
@@ -259,6 +263,25 @@ int runServe(const std::vector<std::string>& args, std::ostream& out, std::ostre
   // Commits and admin changes are published here; the forwarder and the ingest path listen.
   common::ChangeFeed feed;
   forward::Forwarder forwarder(*store, clock, backoff, adapters::makeAdapter, &feed);
+  // On PostgreSQL this process is one node of possibly several: it forwards only the
+  // destinations that fall to it, and the change feed reaches the other nodes.
+  std::unique_ptr<cluster::Node> node;
+  if (store::Cluster* c = store->cluster()) {
+    if (nodeName.empty()) {
+      char host[256] = {};
+      gethostname(host, sizeof host - 1);
+      nodeName = std::string(host) + "/" + std::to_string(getpid());
+    }
+    cluster::NodeOptions nodeOptions;
+    nodeOptions.name = nodeName;
+    node = std::make_unique<cluster::Node>(*store, *c, forwarder, feed, nodeOptions);
+    try {
+      node->start();
+    } catch (const store::StoreError& e) {
+      err << "dcgw serve: " << shownDb << ": cannot join the other nodes: " << e.what() << '\n';
+      return 1;
+    }
+  }
   forwarder.start();
   forward::Pruner pruner(*store, clock, *retention);
   // The gateway's own packets (Consolidated DDS, New Driver) join the device's in its commits.
@@ -417,6 +440,7 @@ int runServe(const std::vector<std::string>& args, std::ostream& out, std::ostre
   listener.stop();
   if (alertEngine) alertEngine->stop();  // before the ingestor: its last alerts still commit
   ingestor.stop();
+  if (node) node->stop();  // its workers stop, its destinations go to the other nodes at once
   forwarder.stop();
   out << "dcgw serve: stopped; " << st.accepted.load() << " connections, " << st.packets.load()
       << " packets received, " << st.stored.load() << " stored, " << st.rejected.load()

@@ -65,17 +65,33 @@ void Forwarder::start() {
   reload();
 }
 
+void Forwarder::setOwnership(std::function<bool(std::int64_t)> owns) {
+  std::lock_guard lock(mu_);
+  owns_ = std::move(owns);
+}
+
 void Forwarder::reload() {
   std::vector<std::unique_ptr<Worker>> stopped;
   {
     std::lock_guard lock(mu_);
-    auto configs = store_.destinations();
+    // A store that cannot be read now still lets the workers of destinations this node no
+    // longer owns stop (their locks are about to be freed); nothing starts until it can be.
+    std::vector<store::DestinationConfig> configs;
+    bool known = true;
+    try {
+      configs = store_.destinations();
+    } catch (const store::StoreError&) {
+      if (!owns_) throw;
+      known = false;
+    }
     // Stop workers whose destination went away; settings changes restart the worker so the
     // adapter is rebuilt (what is queued goes out with the new settings).
     for (auto it = workers_.begin(); it != workers_.end();) {
       auto c = std::find_if(configs.begin(), configs.end(),
                             [&](const auto& d) { return d.id == it->first; });
-      if (c == configs.end() || !c->enabled || it->second->exited) {
+      const bool notOwned = owns_ && !owns_(it->first);
+      if (known ? (c == configs.end() || !c->enabled || it->second->exited || notOwned)
+                : (notOwned || it->second->exited)) {
         {
           std::lock_guard l(it->second->mu);
           it->second->stop = true;
@@ -88,7 +104,7 @@ void Forwarder::reload() {
       }
     }
     for (const auto& c : configs) {
-      if (stopped_ || !c.enabled || workers_.count(c.id)) continue;
+      if (stopped_ || !c.enabled || workers_.count(c.id) || (owns_ && !owns_(c.id))) continue;
       auto w = std::make_unique<Worker>();
       w->id = c.id;
       Worker* raw = w.get();
@@ -142,11 +158,27 @@ void Forwarder::wake(std::int64_t destination) {
 }
 
 Forwarder::Status Forwarder::status(std::int64_t destination) {
-  std::lock_guard lock(mu_);
-  auto it = workers_.find(destination);
-  if (it == workers_.end()) return Status{State::Disabled, 0, 0, {}, {}};
-  std::lock_guard l(it->second->mu);
-  return it->second->status;
+  {
+    std::lock_guard lock(mu_);
+    auto it = workers_.find(destination);
+    if (it != workers_.end()) {
+      std::lock_guard l(it->second->mu);
+      return it->second->status;
+    }
+    if (!owns_) return Status{State::Disabled, 0, 0, {}, {}};
+  }
+  // Another node forwards it (or this one is taking it over): its owner's record in the store.
+  try {
+    const store::DestinationState st = store_.state(destination);
+    Status s{State::Idle, st.nextAttemptAtMs, st.consecutiveFailures, st.lastError, {}};
+    if (st.nextAttemptAtMs > clock_.nowMs())
+      s.state = State::BackingOff;
+    else if (store_.hasPending(destination))
+      s.state = State::Delivering;
+    return s;
+  } catch (const store::StoreError& e) {
+    return Status{State::Idle, 0, 0, std::string("the store: ") + e.what(), {}};
+  }
 }
 
 std::shared_ptr<void> Forwarder::hold(std::int64_t destination, std::chrono::milliseconds limit) {
@@ -295,7 +327,8 @@ void Forwarder::runLoop(Worker& w) {
         try {
           store_.recordAttempt(w.id, batch.front().id, r, now,
                                {failures, now + backoff_.delayMs(failures), r.reason});
-        } catch (const store::StoreError&) {
+        } catch (const store::StoreError& e) {
+          if (e.category() == store::ErrorCategory::Fenced) return;  // another node has it
         }
         continue;
       }
@@ -327,6 +360,12 @@ void Forwarder::runLoop(Worker& w) {
     try {
       store_.recordAttempts(w.id, attempts, after);
     } catch (const store::StoreError& e) {
+      if (e.category() == store::ErrorCategory::Fenced) {
+        // Another node took the destination over: it reads the queue after its takeover, so
+        // what this run sent and could not record goes out once more from there.
+        spdlog::warn("destination {}: {}; this worker stops", w.id, e.what());
+        return;
+      }
       // The rows stay pending and are sent again after the backoff: at-least-once.
       ++unrecorded;
       unrecordedRetryAt = clock_.nowMs() + backoff_.delayMs(unrecorded);

@@ -40,6 +40,11 @@ class Forwarder {
             AdapterFactory factory = adapters::makeAdapter, common::ChangeFeed* feed = nullptr);
   ~Forwarder();
 
+  // Several nodes on one database (gateway/cluster): a worker runs only for the destinations
+  // `owns` says this node forwards (called under the forwarder's lock: it must not call back).
+  // Unset: every enabled destination. Call reload() when its answers change. status() of an
+  // enabled destination without a worker here is then read from the store (its owner's record).
+  void setOwnership(std::function<bool(std::int64_t)> owns);
   // Starts a worker for every enabled destination (and reconciles after config changes).
   void start();
   void reload();
@@ -101,7 +106,8 @@ class Forwarder {
   AdapterFactory factory_;
   std::mutex mu_;
   std::map<std::int64_t, std::unique_ptr<Worker>> workers_;
-  bool stopped_{false};  // after stop(), reload() starts nothing
+  bool stopped_{false};                     // after stop(), reload() starts nothing
+  std::function<bool(std::int64_t)> owns_;  // guarded by mu_; empty: this node owns all
   common::ChangeFeed::Subscription subscription_;
 };
 

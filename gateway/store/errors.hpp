@@ -19,6 +19,7 @@ enum class ErrorCategory {
   Unavailable,  // the database cannot be reached or written now (read-only, gone, locked out)
   Corrupt,      // the database file is damaged or not a database
   Busy,         // another writer held the database past the timeout
+  Fenced,       // this node no longer owns the destination (another took it over): not recorded
   Internal,     // anything else: a bug or an unexpected answer of the database
 };
 std::string_view categoryName(ErrorCategory c);

@@ -308,6 +308,59 @@ class AlertLog {
                                     const std::string& subject) = 0;
 };
 
+// A node of a multi-node installation (Cluster::clusterNodes()).
+struct ClusterNodeRecord {
+  std::int64_t id{0};
+  std::string name;
+  std::string adminUrl;
+  std::int64_t startedAtMs{0};
+  std::int64_t heartbeatAtMs{0};
+};
+
+// The forwarding owner of a destination (Cluster::destinationOwners()).
+struct DestinationOwner {
+  std::int64_t destinationId{0};
+  std::int64_t nodeId{0};
+  std::int64_t epoch{0};
+  std::int64_t sinceMs{0};
+};
+
+// Several gateway nodes on one database (issue 14; schema/postgres/README.md, "Nodes and
+// ownership"): liveness, one forwarding owner per destination, and hints between nodes. A
+// backend that is one node by nature (SQLite) has none (Backend::cluster() is null).
+class Cluster {
+ public:
+  virtual ~Cluster() = default;
+  // Joins as a new node: a row of its own and its liveness lock, held on a connection of its
+  // own (the lock connection) until leaveCluster() or the end of the process. Returns the
+  // node's id. From then on recordAttempts() is fenced: it records only for a destination this
+  // node acquired, while the database still names this node's epoch for it (else it throws
+  // StoreError(Fenced) and records nothing). Throws StoreError.
+  virtual std::int64_t joinCluster(const std::string& name, const std::string& adminUrl) = 0;
+  // Refreshes the heartbeat. Throws StoreError(Unavailable) once the lock connection was lost:
+  // every lock of the node went with it, so it owns nothing any more; join again (a new id).
+  virtual void heartbeat() = 0;
+  // The live nodes, by id: those holding their liveness lock with a heartbeat younger than
+  // staleMs. A node whose lock is held but whose heartbeat is older (stopped, or cut off while
+  // its connection lingers) has its lock connection terminated, so its locks are freed.
+  virtual std::vector<ClusterNodeRecord> clusterNodes(std::int64_t staleMs) = 0;
+  // Takes the destination's forwarding lock when it is free, then raises its epoch and records
+  // this node as its owner. nullopt: another node holds it.
+  virtual std::optional<std::int64_t> acquireDestination(std::int64_t destinationId) = 0;
+  // Stops recording for it and frees its lock. REQUIRES: its worker has stopped.
+  virtual void releaseDestination(std::int64_t destinationId) = 0;
+  virtual std::vector<DestinationOwner> destinationOwners() = 0;  // by destination
+  // Hints between nodes (PostgreSQL: NOTIFY on channel dcgw_hints; a hint only: a lost one is
+  // made up for by polling). listenHints() (re)connects the listening connection; waitHints()
+  // returns the payloads received within timeoutMs (also this node's own) and throws
+  // StoreError(Unavailable) when that connection was lost.
+  virtual void sendHint(const std::string& payload) = 0;
+  virtual void listenHints() = 0;
+  virtual std::vector<std::string> waitHints(int timeoutMs) = 0;
+  // Frees every lock and marks the node stopped.
+  virtual void leaveCluster() = 0;
+};
+
 // Whether a backend can still keep what it is given (Backend::health()).
 struct Health {
   bool ok{true};
@@ -329,6 +382,8 @@ class Backend : public ConfigStore,
  public:
   ~Backend() override = default;
   virtual int schemaVersion() = 0;
+  // The multi-node seam; nullptr for a backend that is one node (SQLite).
+  virtual Cluster* cluster() { return nullptr; }
   // Cheap (callers poll it: dcgw serve every second, GET /healthz on each request). Not ok once
   // the backend knows that what it commits no longer reaches durable storage (SQLite: the
   // database file or its -wal/-shm was deleted or replaced while open). That is final for this

@@ -20,6 +20,8 @@ std::string_view categoryName(ErrorCategory c) {
       return "corrupt";
     case ErrorCategory::Busy:
       return "busy";
+    case ErrorCategory::Fenced:
+      return "fenced";
     case ErrorCategory::Internal:
       break;
   }

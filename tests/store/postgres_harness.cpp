@@ -21,6 +21,7 @@
 
 #include "gateway/store/postgres/postgres_store.hpp"
 #include "tests/store/conformance.hpp"
+#include "tests/store/postgres_server.hpp"
 
 namespace dcgw::testing {
 namespace {
@@ -187,6 +188,16 @@ BackendHarness postgresHarness() {
 }
 
 }  // namespace
+
+std::string pgFreshDatabase(const std::string& name) {
+  server().sql("DROP DATABASE IF EXISTS " + name + " WITH (FORCE)");
+  server().sql("CREATE DATABASE " + name);
+  return server().url(name);
+}
+
+void pgDropDatabase(const std::string& name) {
+  server().sql("DROP DATABASE IF EXISTS " + name + " WITH (FORCE)");
+}
 
 INSTANTIATE_TEST_SUITE_P(Postgres, StoreConformance, ::testing::Values(postgresHarness()),
                          [](const auto& info) { return info.param.name; });

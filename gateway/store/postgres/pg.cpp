@@ -1,6 +1,8 @@
 // libpq connection, statements, transactions and migrations.
 #include "gateway/store/postgres/pg.hpp"
 
+#include <poll.h>
+
 #include <cstdlib>
 #include <set>
 
@@ -97,6 +99,28 @@ void Conn::ensureConnected() {
   }
   PQsetNoticeProcessor(
       c_.get(), [](void*, const char*) {}, nullptr);
+}
+
+std::vector<std::string> Conn::notifications(int timeoutMs) {
+  std::vector<std::string> out;
+  auto drain = [&] {
+    if (!PQconsumeInput(c_.get()) || PQstatus(c_.get()) != CONNECTION_OK) {
+      lastError_ = trimmed(PQerrorMessage(c_.get()));
+      throw PgError(ErrorCategory::Unavailable,
+                    "the listening connection to PostgreSQL was lost: " + lastError_);
+    }
+    while (PGnotify* n = PQnotifies(c_.get())) {
+      out.emplace_back(n->extra ? n->extra : "");
+      PQfreemem(n);
+    }
+  };
+  drain();
+  if (!out.empty() || timeoutMs <= 0) return out;
+  pollfd p{PQsocket(c_.get()), POLLIN, 0};
+  if (p.fd < 0)
+    throw PgError(ErrorCategory::Unavailable, "the listening connection to PostgreSQL is closed");
+  if (::poll(&p, 1, timeoutMs) > 0) drain();
+  return out;
 }
 
 void Conn::fail(PGresult* r, std::string_view what) {

@@ -58,6 +58,11 @@ class Conn {
   // lost with it: its statements fail). Throws PgError(Unavailable) when it cannot.
   void ensureConnected();
   bool ok() const { return PQstatus(c_.get()) == CONNECTION_OK; }
+  // The server process of this session: another after a reconnect (session locks lost).
+  int backendPid() const { return PQbackendPID(c_.get()); }
+  // The payloads of the notifications that arrived (LISTEN), waiting up to timeoutMs for the
+  // first. Throws PgError(Unavailable) when the connection is lost (it does not reconnect).
+  std::vector<std::string> notifications(int timeoutMs);
   const std::string& lastError() const { return lastError_; }
   int schemaVersion();
   void migrate();

@@ -210,10 +210,28 @@ std::vector<PendingDelivery> PostgresStore::pendingBatch(std::int64_t destinatio
 void PostgresStore::recordAttempts(std::int64_t destinationId, const std::vector<Attempt>& attempts,
                                    const DestinationState& after) {
   if (attempts.empty()) return;
+  const std::optional<std::int64_t> fence = fenceOf(destinationId);
   Lock lock(mu_);
   // A delivery record lost to a crash of the server only means the packet is sent again
   // (at-least-once), so these commits skip the WAL flush that ingest commits need.
   Transaction tx(*db_, Transaction::Mode::Fast);
+  if (fence) {
+    // The fence: recorded only while the database still names this node's epoch. FOR SHARE:
+    // a node taking the destination over (which raises the epoch) waits for this commit, and
+    // reads the queue after it.
+    Stmt owner = db_->prepare(
+        "SELECT epoch, node_id FROM destination_owners WHERE destination_id=? FOR SHARE");
+    owner.bind(1, destinationId);
+    const bool found = owner.step();
+    if (!found || owner.integer(0) != *fence)
+      throw StoreError(ErrorCategory::Fenced,
+                       "destination " + std::to_string(destinationId) +
+                           " is forwarded by another node now (" +
+                           (found ? "node " + owner.text(1) + ", epoch " + owner.text(0)
+                                  : std::string("no owner recorded")) +
+                           "; this node held epoch " + std::to_string(*fence) +
+                           "): its attempts are not recorded");
+  }
   recordAttemptsIn(destinationId, attempts, after);
   tx.commit();
 }

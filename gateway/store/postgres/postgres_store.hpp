@@ -8,6 +8,7 @@
 #include <array>
 #include <atomic>
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -23,7 +24,7 @@ class Conn;
 class Stmt;
 }  // namespace postgres
 
-class PostgresStore final : public Backend {
+class PostgresStore final : public Backend, public Cluster {
  public:
   // Opens (creating) the database and applies the migrations. Throws StoreError.
   explicit PostgresStore(const std::string& path, Durability durability = Durability::Full);
@@ -114,6 +115,18 @@ class PostgresStore final : public Backend {
   // Backend
   int schemaVersion() override;
   Health health() override;
+  Cluster* cluster() override { return this; }
+  // Cluster (postgres_cluster.cpp)
+  std::int64_t joinCluster(const std::string& name, const std::string& adminUrl) override;
+  void heartbeat() override;
+  std::vector<ClusterNodeRecord> clusterNodes(std::int64_t staleMs) override;
+  std::optional<std::int64_t> acquireDestination(std::int64_t destinationId) override;
+  void releaseDestination(std::int64_t destinationId) override;
+  std::vector<DestinationOwner> destinationOwners() override;
+  void sendHint(const std::string& payload) override;
+  void listenHints() override;
+  std::vector<std::string> waitHints(int timeoutMs) override;
+  void leaveCluster() override;
 
   // The writer connection, for tests of this backend only (postgres/pg.hpp has the type).
   postgres::Conn& db() { return *db_; }
@@ -194,6 +207,22 @@ class PostgresStore final : public Backend {
   std::mutex routingMu_;
   std::unique_ptr<postgres::Conn> routingReader_;
   std::atomic<std::uint64_t> duplicates_{0};
+
+  // ---- the cluster (postgres_cluster.cpp) ----
+  // The epoch this node holds for `destinationId`, when it joined a cluster (nullopt: not
+  // joined, nothing is fenced). Throws StoreError(Fenced) when joined and not its owner.
+  std::optional<std::int64_t> fenceOf(std::int64_t destinationId);
+  // Throws StoreError(Unavailable) when the lock connection is not the session that joined.
+  void checkLockSession();
+  std::mutex clusterMu_;                  // the lock connection
+  std::unique_ptr<postgres::Conn> lock_;  // node and destination locks, heartbeats, hints
+  int lockPid_{0};
+  std::int64_t nodeId_{0};
+  std::mutex listenMu_;
+  std::unique_ptr<postgres::Conn> listen_;  // LISTEN dcgw_hints
+  std::mutex fenceMu_;
+  bool joined_{false};                           // guarded by fenceMu_
+  std::map<std::int64_t, std::int64_t> fences_;  // destination -> epoch; guarded by fenceMu_
 };
 
 }  // namespace dcgw::store

@@ -1,0 +1,294 @@
+// A node of a multi-node installation: liveness, ownership by rendezvous hashing, hints.
+#include "gateway/cluster/node.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <chrono>
+#include <map>
+
+#include "gateway/cluster/hints.hpp"
+
+namespace dcgw::cluster {
+namespace {
+
+// Set while this thread publishes what another node sent: not sent back out.
+thread_local bool tPublishingRemote = false;
+
+std::uint64_t mix(std::uint64_t x) {  // splitmix64's finaliser
+  x += 0x9e3779b97f4a7c15ULL;
+  x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ULL;
+  x = (x ^ (x >> 27)) * 0x94d049bb133111ebULL;
+  return x ^ (x >> 31);
+}
+
+std::int64_t steadyMs() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::steady_clock::now().time_since_epoch())
+      .count();
+}
+
+}  // namespace
+
+std::int64_t ownerOf(std::int64_t destination, const std::vector<std::int64_t>& nodes) {
+  std::int64_t best = 0;
+  std::uint64_t bestScore = 0;
+  for (std::int64_t n : nodes) {
+    const std::uint64_t score =
+        mix(mix(static_cast<std::uint64_t>(destination)) ^ static_cast<std::uint64_t>(n));
+    if (best == 0 || score > bestScore || (score == bestScore && n < best)) {
+      best = n;
+      bestScore = score;
+    }
+  }
+  return best;
+}
+
+Node::Node(store::Backend& store, store::Cluster& cluster, forward::Forwarder& forwarder,
+           common::ChangeFeed& feed, NodeOptions options)
+    : store_(store),
+      cluster_(cluster),
+      forwarder_(forwarder),
+      feed_(feed),
+      options_(std::move(options)) {}
+
+Node::~Node() {
+  stop();
+}
+
+void Node::start() {
+  id_ = cluster_.joinCluster(options_.name, options_.adminUrl);
+  try {
+    cluster_.listenHints();
+  } catch (...) {
+    cluster_.leaveCluster();
+    id_ = 0;
+    throw;
+  }
+  forwarder_.setOwnership([this](std::int64_t d) { return owns(d); });
+  subscription_ = feed_.subscribe([this](const auto& changes) { onLocalChanges(changes); });
+  spdlog::info("dcgw serve: joined the cluster as node {} ({})", id_.load(), options_.name);
+  rebalance();
+  beat_ = std::thread([this] { beatLoop(); });
+  listen_ = std::thread([this] { listenLoop(); });
+}
+
+void Node::stop() {
+  {
+    std::lock_guard l(mu_);
+    if (stop_) return;
+    stop_ = true;
+  }
+  cv_.notify_all();
+  if (beat_.joinable()) beat_.join();
+  if (listen_.joinable()) listen_.join();
+  subscription_.reset();
+  if (id_ == 0) return;
+  std::set<std::int64_t> owned;
+  {
+    std::lock_guard l(mu_);
+    owned.swap(owned_);
+  }
+  forwarder_.reload();  // the workers stop before their locks go
+  for (std::int64_t d : owned) cluster_.releaseDestination(d);
+  try {
+    flushHints();
+  } catch (const store::StoreError&) {
+  }
+  cluster_.leaveCluster();
+}
+
+bool Node::owns(std::int64_t destination) const {
+  std::lock_guard l(mu_);
+  return owned_.count(destination) > 0;
+}
+
+std::vector<std::int64_t> Node::owned() const {
+  std::lock_guard l(mu_);
+  return {owned_.begin(), owned_.end()};
+}
+
+void Node::loseAll(const std::string& why) {
+  std::set<std::int64_t> owned;
+  {
+    std::lock_guard l(mu_);
+    owned.swap(owned_);
+  }
+  if (!owned.empty())
+    spdlog::error(
+        "cluster: node {} lost its lock connection ({}); it stops forwarding its {} "
+        "destination(s) and joins again",
+        id_.load(), why, owned.size());
+  forwarder_.reload();
+  for (std::int64_t d : owned) cluster_.releaseDestination(d);
+}
+
+void Node::rebalance() {
+  std::lock_guard pass(passMu_);
+  cluster_.heartbeat();
+  const auto nodes = cluster_.clusterNodes(options_.staleMs);
+  std::vector<std::int64_t> live;
+  for (const auto& n : nodes) live.push_back(n.id);
+  const std::int64_t me = id_;
+  if (std::find(live.begin(), live.end(), me) == live.end()) live.push_back(me);
+  std::set<std::int64_t> wanted;
+  for (const store::DestinationConfig& d : store_.destinations())
+    if (d.enabled && ownerOf(d.id, live) == me) wanted.insert(d.id);
+  // What the database says: a destination taken over by another node is not ours any more,
+  // whatever this node thought (it may have missed a beat).
+  std::map<std::int64_t, store::DestinationOwner> owners;
+  for (const auto& o : cluster_.destinationOwners()) owners[o.destinationId] = o;
+  std::vector<std::int64_t> release, acquire;
+  {
+    std::lock_guard l(mu_);
+    for (std::int64_t d : owned_) {
+      auto o = owners.find(d);
+      if (!wanted.count(d) || o == owners.end() || o->second.nodeId != me) release.push_back(d);
+    }
+    for (std::int64_t d : wanted)
+      if (!owned_.count(d)) acquire.push_back(d);
+    for (std::int64_t d : release) owned_.erase(d);
+  }
+  if (!release.empty()) {
+    forwarder_.reload();  // their workers stop first
+    for (std::int64_t d : release) cluster_.releaseDestination(d);
+    spdlog::info("cluster: node {} hands over {} destination(s)", me, release.size());
+  }
+  std::vector<std::int64_t> taken;
+  for (std::int64_t d : acquire) {
+    try {
+      if (auto epoch = cluster_.acquireDestination(d)) {
+        taken.push_back(d);
+        std::lock_guard l(mu_);
+        owned_.insert(d);
+      }
+    } catch (const store::StoreError& e) {
+      if (e.category() == store::ErrorCategory::Unavailable) {
+        if (!taken.empty()) forwarder_.reload();
+        throw;
+      }
+      spdlog::warn("cluster: node {}: destination {}: {}", me, d, e.what());  // the others go on
+    }
+  }
+  if (!taken.empty()) {
+    spdlog::info("cluster: node {} forwards {} more destination(s)", me, taken.size());
+    forwarder_.reload();
+  }
+}
+
+void Node::onLocalChanges(const std::vector<common::Change>& changes) {
+  if (tPublishingRemote) return;
+  std::lock_guard l(mu_);
+  for (const common::Change& c : changes) {
+    if (c.kind == common::Change::Kind::QueueHasWork) {
+      if (!owned_.count(c.id)) workHints_.insert(c.id);  // its owner is elsewhere
+    } else {
+      changeHints_.push_back(c);
+    }
+  }
+}
+
+void Node::flushHints() {
+  std::vector<std::int64_t> work;
+  std::vector<common::Change> changes;
+  {
+    std::lock_guard l(mu_);
+    work.assign(workHints_.begin(), workHints_.end());
+    workHints_.clear();
+    changes.swap(changeHints_);
+  }
+  const std::int64_t me = id_;
+  for (const std::string& p : encodeChangeHints(me, changes)) cluster_.sendHint(p);
+  for (const std::string& p : encodeWorkHints(me, work)) cluster_.sendHint(p);
+}
+
+void Node::beatLoop() {
+  std::int64_t nextBeat = steadyMs() + options_.heartbeatMs;
+  std::int64_t nextPoll = steadyMs() + options_.pollMs;
+  bool lost = false;
+  std::int64_t lostSince = 0;
+  for (;;) {
+    {
+      std::unique_lock l(mu_);
+      cv_.wait_for(l, std::chrono::milliseconds(options_.hintMs), [&] { return stop_; });
+      if (stop_) return;
+    }
+    const std::int64_t now = steadyMs();
+    try {
+      if (lost) {
+        if (now < lostSince + 1000) continue;  // not faster than once a second
+        id_ = cluster_.joinCluster(options_.name, options_.adminUrl);
+        spdlog::info("cluster: joined again as node {}", id_.load());
+        lost = false;
+        nextBeat = now;
+      }
+      flushHints();
+      if (now >= nextBeat) {
+        nextBeat = now + options_.heartbeatMs;
+        rebalance();
+      }
+      if (now >= nextPoll) {
+        nextPoll = now + options_.pollMs;
+        forwarder_.notify(owned());  // the safety net for a hint that never came
+      }
+    } catch (const store::StoreError& e) {
+      if (e.category() == store::ErrorCategory::Unavailable || lost) {
+        if (!lost) loseAll(e.what());
+        lost = true;
+        lostSince = now;
+      } else {
+        spdlog::warn("cluster: node {}: {}", id_.load(), e.what());
+      }
+    }
+  }
+}
+
+void Node::broadRefresh() {
+  std::vector<common::Change> all;
+  for (const auto& d : store_.destinations()) all.push_back(common::Change::destination(d.id));
+  for (const auto& l : store_.locations()) all.push_back(common::Change::location(l.id));
+  for (const auto& d : store_.devices()) all.push_back(common::Change::device(d.serial));
+  for (const auto& c : store_.companyCards()) all.push_back(common::Change::card(c.number));
+  for (const auto& b : store_.cardBridges()) all.push_back(common::Change::cardBridge(b.ident));
+  tPublishingRemote = true;
+  feed_.publish(all);
+  tPublishingRemote = false;
+}
+
+void Node::listenLoop() {
+  bool reconnect = false;
+  for (;;) {
+    {
+      std::lock_guard l(mu_);
+      if (stop_) return;
+    }
+    try {
+      if (reconnect) {
+        cluster_.listenHints();
+        reconnect = false;
+        // Hints sent while this node was not listening are lost: every cached view is read
+        // again, as if everything changed.
+        broadRefresh();
+      }
+      const std::int64_t me = id_;
+      std::vector<common::Change> changes;
+      for (const std::string& p : cluster_.waitHints(250)) {
+        auto h = decodeHint(p);
+        if (!h || h->node == me) continue;
+        changes.insert(changes.end(), h->changes.begin(), h->changes.end());
+      }
+      if (changes.empty()) continue;
+      tPublishingRemote = true;
+      feed_.publish(changes);
+      tPublishingRemote = false;
+    } catch (const store::StoreError& e) {
+      tPublishingRemote = false;
+      if (!reconnect) spdlog::warn("cluster: hints from other nodes: {}", e.what());
+      reconnect = true;
+      std::unique_lock l(mu_);
+      cv_.wait_for(l, std::chrono::milliseconds(500), [&] { return stop_; });
+    }
+  }
+}
+
+}  // namespace dcgw::cluster

@@ -1,0 +1,213 @@
+// The PostgreSQL backend's cluster seam (issue 14; schema/postgres/README.md, "Nodes and
+// ownership"): a node's liveness lock and heartbeat, one forwarding owner per destination by
+// advisory lock and epoch, the fence on recording deliveries, and hints between nodes by
+// LISTEN/NOTIFY. Locks live on the lock connection, which is never silently replaced: a session
+// that is not the one that joined holds none of them, so the node is told it lost them.
+#include <algorithm>
+#include <limits>
+
+#include "gateway/store/postgres/pg.hpp"
+#include "gateway/store/postgres/postgres_store.hpp"
+
+namespace dcgw::store {
+using postgres::Conn;
+using postgres::Stmt;
+
+namespace {
+// Advisory lock classes (the first of two int4 keys): "dc" then 1 for a node's liveness, 2 for
+// a destination's forwarding.
+constexpr std::int64_t kNodeLockClass = 0x64630001;
+constexpr std::int64_t kDestinationLockClass = 0x64630002;
+// The server's clock in milliseconds since the epoch: every node compares heartbeats on it.
+constexpr const char* kNowMs = "(extract(epoch FROM clock_timestamp()) * 1000)::bigint";
+
+std::string withNow(std::string sql) {
+  for (std::size_t at; (at = sql.find("NOW_MS")) != std::string::npos;) sql.replace(at, 6, kNowMs);
+  return sql;
+}
+
+void checkKey(std::int64_t id, const char* what) {
+  if (id <= 0 || id > std::numeric_limits<std::int32_t>::max())
+    throw StoreError(ErrorCategory::Invalid,
+                     std::string(what) + " id " + std::to_string(id) +
+                         " is outside the advisory lock's key range (1 .. 2^31-1)");
+}
+}  // namespace
+
+void PostgresStore::checkLockSession() {
+  if (!lock_ || !lock_->ok() || lock_->backendPid() != lockPid_)
+    throw StoreError(ErrorCategory::Unavailable,
+                     "this node's lock connection to PostgreSQL was lost, and every lock it "
+                     "held with it (node " +
+                         std::to_string(nodeId_) + " at " + where_ + ")");
+}
+
+std::int64_t PostgresStore::joinCluster(const std::string& name, const std::string& adminUrl) {
+  std::lock_guard l(clusterMu_);
+  {
+    // Joined once, fenced until leaveCluster(): while a join again fails, nothing is recorded.
+    std::lock_guard f(fenceMu_);
+    fences_.clear();
+  }
+  lock_.reset();  // an earlier session's locks end with it
+  lock_ = std::make_unique<Conn>(conninfo_);
+  lockPid_ = lock_->backendPid();
+  // Rows of nodes gone for a day are history nobody reads.
+  lock_->prepare(withNow("DELETE FROM nodes WHERE heartbeat_at < NOW_MS - 86400000")).run();
+  Stmt ins = lock_->prepare(
+      withNow("INSERT INTO nodes (name, admin_url, lock_pid, started_at, heartbeat_at) "
+              "VALUES (?, ?, pg_backend_pid(), NOW_MS, NOW_MS) RETURNING id"));
+  ins.bind(1, name).bind(2, adminUrl);
+  ins.step();
+  nodeId_ = ins.integer(0);
+  checkKey(nodeId_, "node");
+  Stmt lk = lock_->prepare("SELECT pg_try_advisory_lock(?::integer, ?::integer)");
+  lk.bind(1, kNodeLockClass).bind(2, nodeId_);
+  if (!lk.step() || lk.integer(0) == 0)
+    throw StoreError(ErrorCategory::Internal,
+                     "node " + std::to_string(nodeId_) + ": its liveness lock is taken");
+  checkLockSession();
+  std::lock_guard f(fenceMu_);
+  joined_ = true;
+  return nodeId_;
+}
+
+void PostgresStore::heartbeat() {
+  std::lock_guard l(clusterMu_);
+  checkLockSession();
+  Stmt up = lock_->prepare(withNow("UPDATE nodes SET heartbeat_at = NOW_MS WHERE id = ?"));
+  up.bind(1, nodeId_).run();
+  checkLockSession();  // a reconnect inside the statement is a new session without the locks
+  if (lock_->changes() != 1)
+    throw StoreError(ErrorCategory::Unavailable,
+                     "node " + std::to_string(nodeId_) + " is no longer in the nodes table");
+}
+
+std::vector<ClusterNodeRecord> PostgresStore::clusterNodes(std::int64_t staleMs) {
+  std::lock_guard l(clusterMu_);
+  checkLockSession();
+  // Nodes that hold their lock but stopped beating (SIGSTOP, a partition the server has not
+  // noticed yet): their lock connection is ended, which frees every lock they hold.
+  Stmt stale = lock_->prepare(
+      withNow("SELECT pg_terminate_backend(l.pid) FROM nodes n JOIN pg_locks l ON l.locktype = "
+              "'advisory' AND l.granted AND l.classid::bigint = ? AND l.objid::bigint = n.id AND "
+              "l.objsubid = 2 AND l.database = (SELECT oid FROM pg_database WHERE datname = "
+              "current_database()) WHERE n.stopped_at IS NULL AND n.id <> ? AND n.heartbeat_at < "
+              "NOW_MS - ?"));
+  stale.bind(1, kNodeLockClass).bind(2, nodeId_).bind(3, staleMs);
+  while (stale.step()) {
+  }
+  Stmt q = lock_->prepare(withNow(
+      "SELECT n.id, n.name, n.admin_url, n.started_at, n.heartbeat_at FROM nodes n "
+      "WHERE n.stopped_at IS NULL AND n.heartbeat_at >= NOW_MS - ? AND EXISTS (SELECT 1 FROM "
+      "pg_locks l WHERE l.locktype = 'advisory' AND l.granted AND l.classid::bigint = ? AND "
+      "l.objid::bigint = n.id AND l.objsubid = 2 AND l.database = (SELECT oid FROM pg_database "
+      "WHERE datname = current_database())) ORDER BY n.id"));
+  q.bind(1, staleMs).bind(2, kNodeLockClass);
+  std::vector<ClusterNodeRecord> out;
+  while (q.step()) out.push_back({q.integer(0), q.text(1), q.text(2), q.integer(3), q.integer(4)});
+  checkLockSession();
+  return out;
+}
+
+std::optional<std::int64_t> PostgresStore::acquireDestination(std::int64_t destinationId) {
+  checkKey(destinationId, "destination");
+  std::lock_guard l(clusterMu_);
+  checkLockSession();
+  Stmt lk = lock_->prepare("SELECT pg_try_advisory_lock(?::integer, ?::integer)");
+  lk.bind(1, kDestinationLockClass).bind(2, destinationId);
+  if (!lk.step() || lk.integer(0) == 0) return std::nullopt;
+  lk.reset();
+  Stmt own = lock_->prepare(
+      withNow("INSERT INTO destination_owners (destination_id, node_id, epoch, since) "
+              "VALUES (?, ?, 1, NOW_MS) ON CONFLICT (destination_id) DO UPDATE SET node_id = "
+              "EXCLUDED.node_id, epoch = destination_owners.epoch + 1, since = EXCLUDED.since "
+              "RETURNING epoch"));
+  own.bind(1, destinationId).bind(2, nodeId_);
+  own.step();
+  const std::int64_t epoch = own.integer(0);
+  checkLockSession();
+  std::lock_guard f(fenceMu_);
+  fences_[destinationId] = epoch;
+  return epoch;
+}
+
+void PostgresStore::releaseDestination(std::int64_t destinationId) {
+  {
+    std::lock_guard f(fenceMu_);
+    fences_.erase(destinationId);
+  }
+  std::lock_guard l(clusterMu_);
+  if (!lock_ || !lock_->ok() || lock_->backendPid() != lockPid_) return;  // gone with it
+  try {
+    Stmt un = lock_->prepare("SELECT pg_advisory_unlock(?::integer, ?::integer)");
+    un.bind(1, kDestinationLockClass).bind(2, destinationId).run();
+  } catch (const StoreError&) {
+    // A lost connection freed it.
+  }
+}
+
+std::vector<DestinationOwner> PostgresStore::destinationOwners() {
+  std::lock_guard lock(readerMu_);
+  Stmt q = reader_->prepare(
+      "SELECT destination_id, node_id, epoch, since FROM destination_owners "
+      "ORDER BY destination_id");
+  std::vector<DestinationOwner> out;
+  while (q.step()) out.push_back({q.integer(0), q.integer(1), q.integer(2), q.integer(3)});
+  return out;
+}
+
+std::optional<std::int64_t> PostgresStore::fenceOf(std::int64_t destinationId) {
+  std::lock_guard f(fenceMu_);
+  if (!joined_) return std::nullopt;
+  auto it = fences_.find(destinationId);
+  if (it == fences_.end())
+    throw StoreError(ErrorCategory::Fenced, "destination " + std::to_string(destinationId) +
+                                                " is not forwarded by this node (node " +
+                                                std::to_string(nodeId_) + ")");
+  return it->second;
+}
+
+void PostgresStore::sendHint(const std::string& payload) {
+  std::lock_guard l(clusterMu_);
+  if (!lock_) throw StoreError(ErrorCategory::Unavailable, "this node has not joined");
+  lock_->prepare("SELECT pg_notify('dcgw_hints', ?)").bind(1, payload).run();
+}
+
+void PostgresStore::listenHints() {
+  std::lock_guard l(listenMu_);
+  listen_.reset();
+  listen_ = std::make_unique<Conn>(conninfo_);
+  listen_->exec("LISTEN dcgw_hints");
+}
+
+std::vector<std::string> PostgresStore::waitHints(int timeoutMs) {
+  std::lock_guard l(listenMu_);
+  if (!listen_) throw StoreError(ErrorCategory::Unavailable, "not listening for hints");
+  return listen_->notifications(timeoutMs);
+}
+
+void PostgresStore::leaveCluster() {
+  {
+    std::lock_guard f(fenceMu_);
+    joined_ = false;
+    fences_.clear();
+  }
+  std::lock_guard l(clusterMu_);
+  if (!lock_) return;
+  try {
+    if (lock_->ok() && lock_->backendPid() == lockPid_) {
+      lock_->prepare(withNow("UPDATE nodes SET stopped_at = NOW_MS WHERE id = ?"))
+          .bind(1, nodeId_)
+          .run();
+      lock_->exec("SELECT pg_advisory_unlock_all()");
+    }
+  } catch (const StoreError&) {
+    // Closing the connection below frees the locks anyway.
+  }
+  lock_.reset();
+  std::lock_guard ll(listenMu_);
+  listen_.reset();
+}
+
+}  // namespace dcgw::store
