@@ -69,7 +69,8 @@ void Node::start() {
   subscription_ = feed_.subscribe([this](const auto& changes) { onLocalChanges(changes); });
   spdlog::info("dcgw serve: joined the cluster as node {} ({})", id_.load(), options_.name);
   rebalance();
-  beat_ = std::thread([this] { beatLoop(); });
+  heart_ = std::thread([this] { heartLoop(); });
+  work_ = std::thread([this] { workLoop(); });
   listen_ = std::thread([this] { listenLoop(); });
 }
 
@@ -80,7 +81,8 @@ void Node::stop() {
     stop_ = true;
   }
   cv_.notify_all();
-  if (beat_.joinable()) beat_.join();
+  if (heart_.joinable()) heart_.join();
+  if (work_.joinable()) work_.join();
   if (listen_.joinable()) listen_.join();
   subscription_.reset();
   if (id_ == 0) return;
@@ -89,7 +91,7 @@ void Node::stop() {
     std::lock_guard l(mu_);
     owned.swap(owned_);
   }
-  forwarder_.reload();  // the workers stop before their locks go
+  forwarder_.dropUnowned();  // the workers stop before their locks go
   for (std::int64_t d : owned) cluster_.releaseDestination(d);
   try {
     flushHints();
@@ -119,13 +121,12 @@ void Node::loseAll(const std::string& why) {
         "cluster: node {} lost its lock connection ({}); it stops forwarding its {} "
         "destination(s) and joins again",
         id_.load(), why, owned.size());
-  forwarder_.reload();
+  forwarder_.dropUnowned();  // without the store, which may be out of reach
   for (std::int64_t d : owned) cluster_.releaseDestination(d);
 }
 
 void Node::rebalance() {
   std::lock_guard pass(passMu_);
-  cluster_.heartbeat();
   const auto nodes = cluster_.clusterNodes(options_.staleMs);
   std::vector<std::int64_t> live;
   for (const auto& n : nodes) live.push_back(n.id);
@@ -202,29 +203,57 @@ void Node::flushHints() {
   for (const std::string& p : encodeWorkHints(me, work)) cluster_.sendHint(p);
 }
 
-void Node::beatLoop() {
-  std::int64_t nextBeat = steadyMs() + options_.heartbeatMs;
-  std::int64_t nextPoll = steadyMs() + options_.pollMs;
-  bool lost = false;
-  std::int64_t lostSince = 0;
+void Node::heartLoop() {
   for (;;) {
     {
       std::unique_lock l(mu_);
-      cv_.wait_for(l, std::chrono::milliseconds(options_.hintMs), [&] { return stop_; });
+      cv_.wait_for(l, std::chrono::milliseconds(options_.heartbeatMs), [&] { return stop_; });
+      if (stop_) return;
+    }
+    if (lost_) continue;  // the work loop joins again
+    try {
+      cluster_.heartbeat();
+    } catch (const store::StoreError& e) {
+      spdlog::warn("cluster: node {}: heartbeat: {}", id_.load(), e.what());
+      if (e.category() == store::ErrorCategory::Unavailable) {
+        lost_ = true;
+        cv_.notify_all();
+      }
+    }
+  }
+}
+
+void Node::workLoop() {
+  std::int64_t nextPass = steadyMs() + options_.heartbeatMs;
+  std::int64_t nextPoll = steadyMs() + options_.pollMs;
+  bool handled = false;  // loseAll done for the current loss
+  std::int64_t nextJoin = 0;
+  for (;;) {
+    {
+      std::unique_lock l(mu_);
+      cv_.wait_for(l, std::chrono::milliseconds(options_.hintMs),
+                   [&] { return stop_ || (lost_ && !handled); });
       if (stop_) return;
     }
     const std::int64_t now = steadyMs();
     try {
-      if (lost) {
-        if (now < lostSince + 1000) continue;  // not faster than once a second
+      if (lost_) {
+        if (!handled) {
+          loseAll("its heartbeat failed");
+          handled = true;
+          nextJoin = now + 1000;
+        }
+        if (now < nextJoin) continue;
+        nextJoin = now + 1000;  // not faster than once a second
         id_ = cluster_.joinCluster(options_.name, options_.adminUrl);
         spdlog::info("cluster: joined again as node {}", id_.load());
-        lost = false;
-        nextBeat = now;
+        lost_ = false;
+        handled = false;
+        nextPass = now;
       }
       flushHints();
-      if (now >= nextBeat) {
-        nextBeat = now + options_.heartbeatMs;
+      if (now >= nextPass) {
+        nextPass = now + options_.heartbeatMs;
         rebalance();
       }
       if (now >= nextPoll) {
@@ -232,11 +261,12 @@ void Node::beatLoop() {
         forwarder_.notify(owned());  // the safety net for a hint that never came
       }
     } catch (const store::StoreError& e) {
-      if (e.category() == store::ErrorCategory::Unavailable || lost) {
-        if (!lost) loseAll(e.what());
-        lost = true;
-        lostSince = now;
-      } else {
+      if (e.category() == store::ErrorCategory::Unavailable && !lost_) {
+        loseAll(e.what());
+        lost_ = true;
+        handled = true;
+        nextJoin = now + 1000;
+      } else if (!lost_) {
         spdlog::warn("cluster: node {}: {}", id_.load(), e.what());
       }
     }

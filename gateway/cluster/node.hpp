@@ -6,7 +6,8 @@
 // lock freed). The forwarder runs workers only for what this node owns. The change feed is
 // carried between nodes as hints (debounced: one per destination per 100 ms at most), with a
 // poll of the owned queues every `pollMs` as the safety net. A node that loses its lock
-// connection owns nothing from that moment and joins again as a new node.
+// connection owns nothing from that moment and joins again as a new node. The heartbeat has a
+// thread of its own, so a hand-over waiting for a worker's delivery never delays it.
 #pragma once
 
 #include <atomic>
@@ -27,11 +28,12 @@ namespace dcgw::cluster {
 struct NodeOptions {
   std::string name;               // for people: host name and port, say
   std::string adminUrl;           // where this node's admin API answers ("" if none)
-  std::int64_t heartbeatMs{250};  // beat and rebalance
-  // A heartbeat older than this: the node is gone, its lock connection is ended. Generous: the
-  // beat thread also waits for a handed-over worker's delivery in progress (up to its timeouts,
-  // 40 s). A node that dies frees its locks at once, whatever this says.
-  std::int64_t staleMs{60'000};
+  std::int64_t heartbeatMs{250};  // beat, and rebalance
+  // A heartbeat older than this: the node is gone, and its lock connection is ended by the
+  // others (it stopped, or it is cut off and the server has not noticed). Longer than a cut-off
+  // node takes to find out by itself (the 10 s tcp_user_timeout of its connections), so it has
+  // stopped its workers by then. A node that dies frees its locks at once, whatever this says.
+  std::int64_t staleMs{20'000};
   std::int64_t pollMs{1'000};  // the owned queues looked at without a hint
   std::int64_t hintMs{100};    // hints are sent at most this often
 };
@@ -60,7 +62,8 @@ class Node {
   void rebalance();
 
  private:
-  void beatLoop();
+  void heartLoop();  // the heartbeat alone: nothing else can hold it up
+  void workLoop();   // hints out, rebalancing, the poll, joining again
   void listenLoop();
   void onLocalChanges(const std::vector<common::Change>& changes);
   void flushHints();
@@ -81,7 +84,8 @@ class Node {
   std::mutex passMu_;                        // one rebalance at a time
   bool stop_{false};                         // guarded by mu_
   std::condition_variable cv_;
-  std::thread beat_, listen_;
+  std::atomic<bool> lost_{false};  // the heartbeat found the lock connection gone
+  std::thread heart_, work_, listen_;
   common::ChangeFeed::Subscription subscription_;
 };
 

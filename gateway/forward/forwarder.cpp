@@ -71,48 +71,73 @@ void Forwarder::setOwnership(std::function<bool(std::int64_t)> owns) {
 }
 
 void Forwarder::reload() {
-  std::vector<std::unique_ptr<Worker>> stopped;
-  {
-    std::lock_guard lock(mu_);
-    // A store that cannot be read now still lets the workers of destinations this node no
-    // longer owns stop (their locks are about to be freed); nothing starts until it can be.
-    std::vector<store::DestinationConfig> configs;
-    bool known = true;
-    try {
-      configs = store_.destinations();
-    } catch (const store::StoreError&) {
-      if (!owns_) throw;
-      known = false;
-    }
-    // Stop workers whose destination went away; settings changes restart the worker so the
-    // adapter is rebuilt (what is queued goes out with the new settings).
-    for (auto it = workers_.begin(); it != workers_.end();) {
-      auto c = std::find_if(configs.begin(), configs.end(),
-                            [&](const auto& d) { return d.id == it->first; });
-      const bool notOwned = owns_ && !owns_(it->first);
-      if (known ? (c == configs.end() || !c->enabled || it->second->exited || notOwned)
-                : (notOwned || it->second->exited)) {
-        {
-          std::lock_guard l(it->second->mu);
-          it->second->stop = true;
+  reconcile(true);
+}
+
+void Forwarder::dropUnowned() {
+  reconcile(false);
+}
+
+void Forwarder::reconcile(bool readStore) {
+  // Twice at most: a destination whose old worker another reload was still stopping starts
+  // once that worker has ended (never two workers of one destination at a time).
+  for (int pass = 0; pass < 2; ++pass) {
+    bool deferred = false;
+    std::vector<std::unique_ptr<Worker>> stopped;
+    {
+      std::lock_guard lock(mu_);
+      // A store that cannot be read now still lets the workers of destinations this node no
+      // longer owns stop (their locks are about to be freed); nothing starts until it can be.
+      std::vector<store::DestinationConfig> configs;
+      bool known = readStore;
+      try {
+        if (readStore) configs = store_.destinations();
+      } catch (const store::StoreError&) {
+        if (!owns_) throw;
+        known = false;
+      }
+      // Stop workers whose destination went away; settings changes restart the worker so the
+      // adapter is rebuilt (what is queued goes out with the new settings).
+      for (auto it = workers_.begin(); it != workers_.end();) {
+        auto c = std::find_if(configs.begin(), configs.end(),
+                              [&](const auto& d) { return d.id == it->first; });
+        const bool notOwned = owns_ && !owns_(it->first);
+        if (known ? (c == configs.end() || !c->enabled || it->second->exited || notOwned)
+                  : (notOwned || it->second->exited)) {
+          {
+            std::lock_guard l(it->second->mu);
+            it->second->stop = true;
+          }
+          it->second->cv.notify_all();
+          stopping_.insert(it->first);
+          stopped.push_back(std::move(it->second));
+          it = workers_.erase(it);
+        } else {
+          ++it;
         }
-        it->second->cv.notify_all();
-        stopped.push_back(std::move(it->second));
-        it = workers_.erase(it);
-      } else {
-        ++it;
+      }
+      for (const auto& c : configs) {
+        if (stopped_ || !c.enabled || workers_.count(c.id) || (owns_ && !owns_(c.id))) continue;
+        if (stopping_.count(c.id)) {
+          deferred = true;
+          continue;
+        }
+        auto w = std::make_unique<Worker>();
+        w->id = c.id;
+        Worker* raw = w.get();
+        workers_[c.id] = std::move(w);
+        raw->thread = std::thread([this, raw] { run(*raw); });
       }
     }
-    for (const auto& c : configs) {
-      if (stopped_ || !c.enabled || workers_.count(c.id) || (owns_ && !owns_(c.id))) continue;
-      auto w = std::make_unique<Worker>();
-      w->id = c.id;
-      Worker* raw = w.get();
-      workers_[c.id] = std::move(w);
-      raw->thread = std::thread([this, raw] { run(*raw); });
-    }
+    for (auto& w : stopped) w->thread.join();
+    std::unique_lock lock(mu_);
+    for (auto& w : stopped) stopping_.erase(stopping_.find(w->id));
+    stoppedCv_.notify_all();
+    // Workers another reload removed have ended too when this one returns: a caller that frees
+    // a destination's lock after reload() knows no worker of this node still sends for it.
+    stoppedCv_.wait(lock, [&] { return stopping_.empty(); });
+    if (!deferred) return;
   }
-  for (auto& w : stopped) w->thread.join();
 }
 
 void Forwarder::stop() {

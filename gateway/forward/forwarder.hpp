@@ -10,6 +10,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <set>
 #include <string>
 #include <thread>
 
@@ -48,6 +49,9 @@ class Forwarder {
   // Starts a worker for every enabled destination (and reconciles after config changes).
   void start();
   void reload();
+  // Stops the workers of destinations this node no longer owns (setOwnership), without
+  // reading the store (it may be out of reach), and returns once they ended.
+  void dropUnowned();
   void stop();
   // New rows for these destinations were committed: wake their workers (no polling).
   void notify(const std::vector<std::int64_t>& destinations);
@@ -96,6 +100,7 @@ class Forwarder {
     Status status;
     std::shared_ptr<Gate> gate{std::make_shared<Gate>()};
   };
+  void reconcile(bool readStore);
   void run(Worker& w);
   void runLoop(Worker& w);
   void onChanges(const std::vector<common::Change>& changes);
@@ -108,6 +113,8 @@ class Forwarder {
   std::map<std::int64_t, std::unique_ptr<Worker>> workers_;
   bool stopped_{false};                     // after stop(), reload() starts nothing
   std::function<bool(std::int64_t)> owns_;  // guarded by mu_; empty: this node owns all
+  std::multiset<std::int64_t> stopping_;    // workers a reload() is joining; guarded by mu_
+  std::condition_variable stoppedCv_;       // stopping_ got smaller
   common::ChangeFeed::Subscription subscription_;
 };
 

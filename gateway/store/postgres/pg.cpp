@@ -71,11 +71,19 @@ int hexValue(char c) {
 
 Conn::Conn(std::string conninfo) : conninfo_(std::move(conninfo)) {
   // Defaults first, then the URL or conninfo (expanded as dbname), whose values win. A server
-  // that stops answering (a partition) is noticed by the keepalives within about 25 s.
-  const char* keys[] = {
-      "connect_timeout",     "fallback_application_name", "keepalives", "keepalives_idle",
-      "keepalives_interval", "keepalives_count",          "dbname",     nullptr};
-  const char* values[] = {"10", "dcgw", "1", "10", "5", "3", conninfo_.c_str(), nullptr};
+  // that stops answering (a partition) is noticed within about 25 s on an idle connection (the
+  // keepalives) and within 10 s on one waiting for an answer (tcp_user_timeout: data sent and
+  // not acknowledged), so a node cut off from the database finds out it lost its locks.
+  const char* keys[] = {"connect_timeout",
+                        "fallback_application_name",
+                        "keepalives",
+                        "keepalives_idle",
+                        "keepalives_interval",
+                        "keepalives_count",
+                        "tcp_user_timeout",
+                        "dbname",
+                        nullptr};
+  const char* values[] = {"10", "dcgw", "1", "10", "5", "3", "10000", conninfo_.c_str(), nullptr};
   c_.reset(PQconnectdbParams(keys, values, 1));
   if (!c_ || PQstatus(c_.get()) != CONNECTION_OK) {
     lastError_ = c_ ? trimmed(PQerrorMessage(c_.get())) : "out of memory";
