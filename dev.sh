@@ -19,7 +19,7 @@ PACKAGE_PACKAGES=(dpkg-dev file)
 # and unit-tested with promtool (Debian's prometheus package). The package's test lints it and
 # installs it in a Debian 12 chroot it makes with debootstrap. The PostgreSQL store's
 # conformance test starts its own server from Debian's postgresql.
-TEST_PACKAGES=(chromium pcscd vsmartcard-vpcd sqlite3 prometheus debootstrap lintian curl postgresql
+TEST_PACKAGES=(chromium pcscd vsmartcard-vpcd sqlite3 prometheus debootstrap lintian curl postgresql haproxy
   "${PACKAGE_PACKAGES[@]}")
 # Node.js runs the SOAP interop test's third-party stack. A machine may have node and npm from
 # elsewhere (nodesource ships npm inside its nodejs, and Debian's npm would conflict with it).

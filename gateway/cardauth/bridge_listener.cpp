@@ -70,7 +70,7 @@ std::optional<std::optional<codecs::Bytes>> BridgeListener::bridgeKey(Conn& c) {
     return registry_.bridgeKey(c.ident);
   } catch (const store::StoreError& e) {
     spdlog::error("card bridge '{}' {}: login refused, the store cannot be read: {}", c.ident,
-                  uplink::peerAddress(c.fd), e.what());
+                  c.address(), e.what());
     transport_->fail(c, code(cb::ErrorCode::StoreUnavailable),
                      std::string("the gateway cannot read its store now: ") + e.what());
     return std::nullopt;
@@ -127,11 +127,10 @@ std::size_t BridgeListener::maxFrameBytes(const uplink::Connection& c) {
 
 void BridgeListener::refuse(Conn& c, std::uint8_t errorCode, const std::string& why) {
   ++stats_.refusedBridgeLogins;
-  spdlog::warn("card bridge '{}' {}: login refused: {}", c.ident, uplink::peerAddress(c.fd), why);
+  spdlog::warn("card bridge '{}' {}: login refused: {}", c.ident, c.address(), why);
   if (events_)
     events_({Event{clock_.nowMs(), "", "", c.ident, cb::errorCodeName(errorCode),
-                   "Card bridge '" + c.ident + "' (" + uplink::peerAddress(c.fd) +
-                       "): login refused: " + why}},
+                   "Card bridge '" + c.ident + "' (" + c.address() + "): login refused: " + why}},
             {});
   transport_->fail(c, static_cast<up::ErrorCode>(errorCode), why);
 }
@@ -187,7 +186,7 @@ bool BridgeListener::onLogin(Conn& c, const up::FrameView& f) {
     byIdent_[c.ident] = c.id;
     {
       std::lock_guard l(viewMu_);
-      views_[c.ident] = BridgeView{c.ident, uplink::peerAddress(c.fd), clock_.nowMs()};
+      views_[c.ident] = BridgeView{c.ident, c.address(), clock_.nowMs()};
     }
     c.stage = Conn::Stage::Open;
     c.windowStartMs = clock_.nowMs();
@@ -201,11 +200,10 @@ bool BridgeListener::onLogin(Conn& c, const up::FrameView& f) {
     transport_->markOpen(c);
     transport_->markDirty(c);
     ++stats_.bridgesConnected;
-    spdlog::info("card bridge '{}' {}: logged in", c.ident, uplink::peerAddress(c.fd));
+    spdlog::info("card bridge '{}' {}: logged in", c.ident, c.address());
     if (events_)
       events_({Event{clock_.nowMs(), "", "", c.ident, "BRIDGE_ONLINE",
-                     "Card bridge '" + c.ident + "' connected from " + uplink::peerAddress(c.fd) +
-                         "."}},
+                     "Card bridge '" + c.ident + "' connected from " + c.address() + "."}},
               {});
     return true;
   }

@@ -11,6 +11,7 @@
 #include "gateway/control/validation.hpp"
 #include "gateway/forward/destination_settings.hpp"
 #include "gateway/uplink/auth.hpp"
+#include "gateway/uplink/trusted_proxies.hpp"
 
 namespace dcgw::config {
 namespace {
@@ -182,6 +183,21 @@ codecs::Result<uplink::ListenerOptions> uplinkOptions(const std::string& path) {
     o.tlsPrivateKeyFile = str(*t, "privateKeyFile");
     if (o.tlsCertificateFile.empty() != o.tlsPrivateKeyFile.empty())
       return codecs::makeError("uplink.tls", 0, "both certificateFile and privateKeyFile");
+  }
+  if (const codecs::JsonValue* t = u->find("trustedProxies")) {
+    const char* what =
+        "a list of the proxies' IPv4 or IPv6 addresses or networks (\"10.0.0.5\", "
+        "\"10.0.0.0/24\"), whose connections start with a PROXY protocol v2 header";
+    if (!t->isArray()) return codecs::makeError("uplink.trustedProxies", 0, what);
+    for (const codecs::JsonValue& e : t->asArray()) {
+      if (!e.isString() || !uplink::parseAddressRange(e.asString()))
+        return codecs::makeError("uplink.trustedProxies", 0, what);
+      o.trustedProxies.push_back(e.asString());
+    }
+    if (!o.trustedProxies.empty() && !o.tlsCertificateFile.empty())
+      return codecs::makeError("uplink.trustedProxies", 0,
+                               "empty while uplink.tls is set (the PROXY protocol is taken on a "
+                               "plain TCP listener only: let the proxy terminate TLS)");
   }
   return o;
 }

@@ -99,7 +99,7 @@ codecs::Status checkDocument(const JsonValue& doc) {
         section(doc, "alerts", "alerts", {"enabled", "intervalSeconds"}),
         section(doc, "uplink", "uplink",
                 {"bind", "port", "maxConnections", "maxFrameBytes", "window", "heartbeatSeconds",
-                 "idleTimeoutSeconds", "tls", "sequence"}),
+                 "idleTimeoutSeconds", "tls", "sequence", "trustedProxies"}),
         section(doc, "teltonika", "teltonika",
                 {"enabled", "bind", "port", "udp", "maxConnections", "maxFrameBytes",
                  "idleTimeoutSeconds", "loginTimeoutSeconds", "tls"}),

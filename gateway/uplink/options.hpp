@@ -6,6 +6,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include "gateway/store/sequence.hpp"
 
@@ -31,6 +32,10 @@ struct ListenerOptions {
   // How logs and start-up errors name this listener and its settings ("teltonika" for the
   // Teltonika listener on the same transport).
   std::string label{"uplink"};
+  // Proxies whose connections start with a PROXY protocol v2 header (addresses or
+  // "address/prefix" networks; uplink.trustedProxies): the tracker's address is the header's.
+  // Plain TCP only (a proxy in front of a TLS listener terminates TLS itself).
+  std::vector<std::string> trustedProxies;
 };
 
 }  // namespace dcgw::uplink

@@ -253,7 +253,7 @@ bool Sessions::onProof(SessionState& c, codecs::ByteView body) {
   if (auto it = directory_.find(c.serial); it != directory_.end()) {
     if (Connection* old = transport_->find(it->second.id)) {
       spdlog::info("uplink {}: a newer connection from {} replaces the one from {}", c.serial,
-                   peerAddress(c.fd), peerAddress(old->fd));
+                   c.address(), old->address());
       transport_->fail(*old, up::ErrorCode::Replaced,
                        "device '" + c.serial + "' logged in on a newer connection");
     }
@@ -263,7 +263,7 @@ bool Sessions::onProof(SessionState& c, codecs::ByteView body) {
   transport_->markOpen(c);
   flow.ackedSequence = flow.lastSequence;
   ++stats_.logins;
-  spdlog::debug("uplink {} {}: logged in, last sequence {}", c.serial, peerAddress(c.fd),
+  spdlog::debug("uplink {} {}: logged in, last sequence {}", c.serial, c.address(),
                 flow.lastSequence);
   up::Welcome w;
   w.lastSequence = flow.lastSequence;
@@ -283,12 +283,12 @@ bool Sessions::onProof(SessionState& c, codecs::ByteView body) {
 
 void Sessions::refuse(SessionState& c, up::ErrorCode code, const std::string& reason) {
   ++stats_.refusedLogins;
-  spdlog::warn("uplink {} {}: login refused: {}", c.serial, peerAddress(c.fd), reason);
+  spdlog::warn("uplink {} {}: login refused: {}", c.serial, c.address(), reason);
   {
     std::lock_guard lock(mu_);
     if (refused_.size() < 10'000)  // a flood is counted in stats, not queued without bound
       refused_.push_back(store::RefusedIdent{
-          c.serial, peerAddress(c.fd),
+          c.serial, c.address(),
           std::string(up::errorCodeName(static_cast<std::uint8_t>(code))) + ": " + reason,
           clock_.nowMs(), 0, 0});
   }

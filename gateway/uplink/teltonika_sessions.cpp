@@ -193,9 +193,9 @@ bool TeltonikaSessions::onFrame(Connection& base, const up::FrameView& f) {
       ++stats_.rejected;
       if (scanned_.codec == tk::kCodec12 || scanned_.codec == tk::kCodec13) {
         // A command message is never acknowledged (section 4): logged only.
-        spdlog::warn("teltonika {} {}: {} message refused ({}): {}", c.device.imei,
-                     peerAddress(c.fd), tk::codecName(scanned_.codec),
-                     tk::problemName(scanned_.problem), scanned_.error.message());
+        spdlog::warn("teltonika {} {}: {} message refused ({}): {}", c.device.imei, c.address(),
+                     tk::codecName(scanned_.codec), tk::problemName(scanned_.problem),
+                     scanned_.error.message());
         return true;
       }
       // The frame's boundary is sound, its content is not: 0 records accepted, nothing stored,
@@ -203,7 +203,7 @@ bool TeltonikaSessions::onFrame(Connection& base, const up::FrameView& f) {
       // still in flight, the 0 waits for their answers: the device pairs answers with frames
       // by their order alone.
       spdlog::warn("teltonika {} {}: frame refused ({}): {}; answered 0 records", c.device.imei,
-                   peerAddress(c.fd), tk::problemName(scanned_.problem), scanned_.error.message());
+                   c.address(), tk::problemName(scanned_.problem), scanned_.error.message());
       if (c.inFlight == 0) {
         tk::appendRecordAck(c.out, 0);
         transport_->markDirty(c);
@@ -236,15 +236,15 @@ bool TeltonikaSessions::onLogin(TeltonikaConnection& c) {
   directory_[c.device.imei] = c.id;
   tk::appendLoginReply(c.out, true);
   transport_->markDirty(c);
-  spdlog::info("teltonika {} {}: logged in ({})", c.device.imei, peerAddress(c.fd),
+  spdlog::info("teltonika {} {}: logged in ({})", c.device.imei, c.address(),
                tk::familyName(c.device.family));
   return true;
 }
 
 void TeltonikaSessions::refuse(TeltonikaConnection& c, const std::string& reason) {
   ++stats_.refusedLogins;
-  spdlog::warn("teltonika {} {}: login refused: {}", c.device.imei, peerAddress(c.fd), reason);
-  refused_.add(store::RefusedIdent{c.device.imei, peerAddress(c.fd), "teltonika: " + reason,
+  spdlog::warn("teltonika {} {}: login refused: {}", c.device.imei, c.address(), reason);
+  refused_.add(store::RefusedIdent{c.device.imei, c.address(), "teltonika: " + reason,
                                    clock_.nowMs(), 0, 0});
   transport_->fail(c, up::ErrorCode::UnknownDevice, reason);
 }

@@ -4,6 +4,8 @@
 // and is in this loop's epoll set only afterwards.
 #include "gateway/uplink/transport.hpp"
 
+#include "codecs/uplink/proxy_v2.hpp"
+
 #include <arpa/inet.h>
 #include <fcntl.h>
 #include <netinet/in.h>
@@ -66,6 +68,10 @@ std::string peerAddress(int fd) {
   return "[" + std::string(host) + "]:" + std::to_string(port);
 }
 
+std::string Connection::address() const {
+  return remote ? *remote : peerAddress(fd);
+}
+
 Transport::Transport(TransportEvents& events, const ListenerOptions& options, ListenerStats& stats,
                      int wakeFd)
     : events_(events), o_(options), stats_(stats), wakeFd_(wakeFd), scratch_(kScratchBytes) {}
@@ -81,6 +87,17 @@ Transport::~Transport() {
 }
 
 void Transport::start() {
+  for (const std::string& p : o_.trustedProxies) {
+    auto r = parseAddressRange(p);
+    if (!r)
+      throw std::runtime_error(o_.label + ".trustedProxies: '" + p +
+                               "' is not an IPv4 or IPv6 address or network (address/prefix)");
+    proxies_.push_back(*r);
+  }
+  if (!proxies_.empty() && (!o_.tlsCertificateFile.empty() || !o_.tlsPrivateKeyFile.empty()))
+    throw std::runtime_error(o_.label +
+                             ".trustedProxies: the PROXY protocol is taken on a plain TCP "
+                             "listener only; let the proxy terminate TLS, or leave it out");
   if (!o_.tlsCertificateFile.empty() || !o_.tlsPrivateKeyFile.empty()) setUpTls();
   epollFd_ = epoll_create1(EPOLL_CLOEXEC);
   // Kept in reserve: when the descriptors run out, it is closed to accept and shed a
@@ -254,6 +271,12 @@ void Transport::acceptAll() {
     std::unique_ptr<Connection> c = events_.newConnection();
     c->id = nextId_++;
     c->fd = fd;
+    if (!proxies_.empty()) {
+      sockaddr_storage peer{};
+      socklen_t len = sizeof peer;
+      if (getpeername(fd, reinterpret_cast<sockaddr*>(&peer), &len) == 0)
+        c->expectProxy = inRanges(proxies_, peer);
+    }
     c->lastRxMs = steadyMs();
     c->deadlineMs = c->lastRxMs + o_.loginTimeout.count();
     if (tls_) {
@@ -328,6 +351,24 @@ void Transport::onReadable(Connection& c) {
 // Handles the whole frames in c.in followed by `fresh`; keeps a partial frame in c.in.
 // false: the connection was closed.
 bool Transport::process(Connection& c, const std::uint8_t* fresh, std::size_t n) {
+  if (c.expectProxy) {
+    // A trusted proxy's connection: its PROXY v2 header first, then the tracker's bytes.
+    c.in.insert(c.in.end(), fresh, fresh + n);
+    const up::ProxyHeader h = up::scanProxyV2(c.in);
+    if (h.scan == up::ProxyHeader::Scan::NeedMore) return true;
+    if (h.scan == up::ProxyHeader::Scan::Bad) {
+      spdlog::warn("{} {}: closed: {}", o_.label, peerAddress(c.fd), h.reason);
+      closeNow(c);
+      return false;
+    }
+    c.expectProxy = false;
+    if (!h.source.empty()) c.remote = std::make_unique<std::string>(h.source);
+    codecs::Bytes rest(c.in.begin() + static_cast<std::ptrdiff_t>(h.bytes), c.in.end());
+    c.in.clear();
+    trim(c.in);
+    if (rest.empty()) return true;
+    return process(c, rest.data(), rest.size());
+  }
   const ConnectionId id = c.id;
   codecs::ByteView data;
   if (c.in.empty()) {
@@ -482,7 +523,7 @@ void Transport::fail(Connection& c, up::ErrorCode code, const std::string& reaso
   if (c.state == Connection::State::Closing) return;
   ++stats_.protocolErrors;
   if (code != up::ErrorCode::Replaced && code != up::ErrorCode::ShuttingDown)
-    spdlog::info("{} {} {}: closed with {}: {}", o_.label, events_.name(c), peerAddress(c.fd),
+    spdlog::info("{} {} {}: closed with {}: {}", o_.label, events_.name(c), c.address(),
                  up::errorCodeName(static_cast<std::uint8_t>(code)), reason);
   if (c.state == Connection::State::Open) --stats_.loggedIn;
   events_.onEnd(c);

@@ -20,6 +20,7 @@
 #include "codecs/uplink/frame.hpp"
 #include "gateway/uplink/handshakes.hpp"
 #include "gateway/uplink/options.hpp"
+#include "gateway/uplink/trusted_proxies.hpp"
 
 namespace dcgw::uplink {
 
@@ -53,12 +54,17 @@ struct Connection {
   bool readPaused{false};      // EPOLLIN off until `out` drains below the cap
   bool writeWantsRead{false};  // TLS: SSL_write needs the peer's bytes first
   bool lent{false};            // TLS: the handshake threads hold fd and ssl; hands off until back
+  bool expectProxy{false};     // from a trusted proxy: a PROXY v2 header comes first
   std::uint32_t outPos{0};     // bytes of `out` already written
   codecs::Bytes in;            // a partial frame carried to the next read
   codecs::Bytes out;           // whole frames not yet written
   std::int64_t lastRxMs{0};    // the last whole frame
   std::int64_t deadlineMs{0};  // Login: the login timeout; Closing: the end of the linger
   std::unique_ptr<SSL, SslFree> ssl;
+  // The tracker's address as its proxy gave it (null: the socket's peer is the tracker).
+  std::unique_ptr<std::string> remote;
+  // How logs and refused logins name the peer: the proxy's word for it, else the socket's.
+  std::string address() const;
 };
 
 // What the transport asks of the layer above; every call is on the event thread.
@@ -158,6 +164,7 @@ class Transport {
   std::vector<ConnectionId> writing_;
   std::vector<ConnectionId> resumed_;
   std::vector<std::uint8_t> scratch_;
+  std::vector<AddressRange> proxies_;  // o_.trustedProxies, parsed at start()
   std::int64_t lastFdWarningMs_{0};
 };
 

@@ -43,7 +43,7 @@ void Transport::onHandshakes() {
         break;
       }
       case HandshakePool::Outcome::Failed:
-        spdlog::debug("{} {}: TLS handshake failed: {}", o_.label, peerAddress(c->fd), r.why);
+        spdlog::debug("{} {}: TLS handshake failed: {}", o_.label, c->address(), r.why);
         closeNow(*c);
         break;
       case HandshakePool::Outcome::TimedOut:

@@ -6,11 +6,16 @@
 #include <cstdlib>
 
 #include "codecs/uplink/frame.hpp"
+#include "codecs/uplink/proxy_v2.hpp"
 
 namespace up = dcgw::codecs::uplink;
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   dcgw::codecs::ByteView in(data, size);
+  // The PROXY v2 header a trusted proxy sends first: never claims more than it was given.
+  if (auto h = up::scanProxyV2(in);
+      h.scan == up::ProxyHeader::Scan::Done && (h.bytes > size || h.bytes < 16))
+    std::abort();
   // The first byte picks a configured maximum, as a gateway may set a lower one.
   const std::size_t max = size > 0 ? up::kMinFrameBytes + data[0] * 256u : up::kMaxFrameBytes;
   std::size_t used = 0;
