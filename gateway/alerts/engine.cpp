@@ -70,7 +70,7 @@ void AlertEngine::loop() {
       wake_ = false;
     }
     try {
-      runOnce();
+      if (!options_.active || options_.active()) runOnce();
     } catch (const std::exception& e) {
       // A store that cannot be read now (busy, lost): the next round tries again.
       spdlog::warn("alerts: evaluation failed: {}", e.what());

@@ -8,6 +8,7 @@
 #include <atomic>
 #include <condition_variable>
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <mutex>
 #include <string>
@@ -38,6 +39,9 @@ class AlertEngine {
     std::int64_t intervalMs{30'000};
     // The least time between two runs when woken (a DDS packet, a change) before the interval.
     std::int64_t minWakeGapMs{1'000};
+    // Several nodes on one database (gateway/cluster): the periodic evaluation runs only while
+    // this says so (the cluster's leader), so one node raises each alert. Unset: always.
+    std::function<bool()> active{};
   };
   // feed (may be null): configuration changes wake the engine. facts (may be null): none.
   AlertEngine(store::Backend& store, ingest::Ingestor& ingestor, common::Clock& clock,

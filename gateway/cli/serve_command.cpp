@@ -320,9 +320,11 @@ int runServe(const std::vector<std::string>& args, std::ostream& out, std::ostre
   // downloads come from the DownloadLog, driving-time warnings from the DDS packets stored.
   alerts::DownloadFacts alertFacts(*store, clock);
   if (alertOptions->enabled) {
-    alertEngine = std::make_unique<alerts::AlertEngine>(
-        *store, ingestor, clock, &feed, &alertFacts,
-        alerts::AlertEngine::Options{alertOptions->intervalMs});
+    alerts::AlertEngine::Options engineOptions;
+    engineOptions.intervalMs = alertOptions->intervalMs;
+    if (node) engineOptions.active = [&node] { return node->leader(); };  // one node evaluates
+    alertEngine = std::make_unique<alerts::AlertEngine>(*store, ingestor, clock, &feed, &alertFacts,
+                                                        engineOptions);
     alertEngine->start();
   }
   uplink::Listener listener(*store, ingestor, clock, *options, &feed);

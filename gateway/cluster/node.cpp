@@ -111,6 +111,7 @@ std::vector<std::int64_t> Node::owned() const {
 }
 
 void Node::loseAll(const std::string& why) {
+  leader_ = false;
   std::set<std::int64_t> owned;
   {
     std::lock_guard l(mu_);
@@ -132,6 +133,7 @@ void Node::rebalance() {
   for (const auto& n : nodes) live.push_back(n.id);
   const std::int64_t me = id_;
   if (std::find(live.begin(), live.end(), me) == live.end()) live.push_back(me);
+  leader_ = *std::min_element(live.begin(), live.end()) == me;
   std::set<std::int64_t> wanted;
   for (const store::DestinationConfig& d : store_.destinations())
     if (d.enabled && ownerOf(d.id, live) == me) wanted.insert(d.id);

@@ -57,6 +57,9 @@ class Node {
 
   std::int64_t id() const { return id_.load(); }
   bool owns(std::int64_t destination) const;
+  // The live node of the lowest id, as of the last pass: it runs what one node must run alone
+  // (the alert rules' evaluation).
+  bool leader() const { return leader_.load(); }
   std::vector<std::int64_t> owned() const;
   // One pass now (the tests' way to not wait for the next beat).
   void rebalance();
@@ -84,7 +87,8 @@ class Node {
   std::mutex passMu_;                        // one rebalance at a time
   bool stop_{false};                         // guarded by mu_
   std::condition_variable cv_;
-  std::atomic<bool> lost_{false};  // the heartbeat found the lock connection gone
+  std::atomic<bool> lost_{false};
+  std::atomic<bool> leader_{false};  // the heartbeat found the lock connection gone
   std::thread heart_, work_, listen_;
   common::ChangeFeed::Subscription subscription_;
 };

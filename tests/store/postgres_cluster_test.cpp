@@ -296,6 +296,10 @@ TEST_F(ClusterTest, ThreeNodesShareTheDestinationsAndDeliverEveryPacketInOrder) 
   for (int i = 0; i < 3; ++i) nodes_.push_back(std::make_unique<TestNode>(url_, deliveries_, i));
   ASSERT_TRUE(eventually([&] { return balanced(); })) << "one owner per destination";
   for (auto& n : nodes_) EXPECT_FALSE(n->node.owned().empty()) << "node " << n->node.id();
+  // One leader (the lowest id), which alone evaluates the alert rules.
+  EXPECT_TRUE(eventually([&] {
+    return nodes_[0]->node.leader() && !nodes_[1]->node.leader() && !nodes_[2]->node.leader();
+  }));
   // Packets arrive at every node; each destination's owner delivers them, in order.
   ingest(*nodes_[0], 0, 10);
   ingest(*nodes_[1], 10, 20);
@@ -346,6 +350,9 @@ TEST_F(ClusterTest, ALostNodesDestinationsResumeElsewhereWithinTwoSecondsAndItRe
   ASSERT_TRUE(eventually([&] { return allDelivered(20); }));
   for (const auto& o : admin_->destinationOwners())
     EXPECT_GE(o.epoch, epochsBefore[o.destinationId]) << "destination " << o.destinationId;
+  // The lowest id leads; losing node 2 changes nothing there.
+  EXPECT_TRUE(nodes_[0]->node.leader());
+  EXPECT_FALSE(nodes_[2]->node.leader());
   // The lost node joins again as a new node, and takes its share back.
   ASSERT_TRUE(eventually([&] { return lost.node.id() != lostId; }, 5s));
   ASSERT_TRUE(eventually([&] { return balanced() && !lost.node.owned().empty(); }));
