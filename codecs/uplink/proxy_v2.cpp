@@ -44,6 +44,20 @@ ProxyHeader scanProxyV2(ByteView data) {
     h.local = true;
     return h;
   }
+  // The family and transport bytes the specification defines; any other is refused.
+  switch (famProto) {
+    case 0x00:
+    case 0x11:
+    case 0x12:
+    case 0x21:
+    case 0x22:
+    case 0x31:
+    case 0x32:
+      break;
+    default:
+      return bad("PROXY protocol address family and transport byte " + std::to_string(famProto) +
+                 " unknown");
+  }
   const int family = famProto >> 4, transport = famProto & 0x0F;
   const std::uint8_t* a = data.data() + 16;
   char host[INET6_ADDRSTRLEN] = {};

@@ -564,10 +564,16 @@ void Transport::scanTimers(std::int64_t now) {
   for (ConnectionId id : due) {
     Connection* c = find(id);
     if (!c) continue;
-    if (c->state == Connection::State::Closing)
+    if (c->state == Connection::State::Closing) {
       closeNow(*c);
-    else
+    } else if (c->expectProxy) {
+      // The proxy's header never came: there is no tracker to answer (schema/uplink.md 1).
+      spdlog::warn("{} {}: closed: no PROXY protocol v2 header within the login time", o_.label,
+                   peerAddress(c->fd));
+      closeNow(*c);
+    } else {
       events_.onTimeout(*c);
+    }
   }
 }
 

@@ -4,6 +4,7 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 
+#include <algorithm>
 #include <cstring>
 
 namespace dcgw::uplink {
@@ -27,6 +28,14 @@ std::optional<AddressRange> parseAddressRange(const std::string& text) {
     r.family = AF_INET6;
     if (prefix > 128) return std::nullopt;
     r.prefix = prefix < 0 ? 128 : prefix;
+    // An IPv4-mapped entry (::ffff:a.b.c.d) is the IPv4 address, as peers are compared.
+    static const std::uint8_t kMapped[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xFF, 0xFF};
+    if (std::memcmp(r.bytes.data(), kMapped, 12) == 0 && r.prefix >= 96) {
+      std::memmove(r.bytes.data(), r.bytes.data() + 12, 4);
+      std::fill(r.bytes.begin() + 4, r.bytes.end(), 0);
+      r.family = AF_INET;
+      r.prefix -= 96;
+    }
   } else {
     return std::nullopt;
   }

@@ -83,6 +83,9 @@ TEST(ProxyV2, ReadsAddressesLocalAndRefusesWhatIsNotAHeader) {
   codecs::Bytes v1 = h;
   v1[12] = 0x11;
   EXPECT_NE(up::scanProxyV2(v1).reason.find("version 1"), std::string::npos);
+  codecs::Bytes badFamily = h;
+  badFamily[13] = 0x41;
+  EXPECT_NE(up::scanProxyV2(badFamily).reason.find("family"), std::string::npos);
   codecs::Bytes shortBlock = kSignature;
   for (std::uint8_t b : {0x21, 0x11, 0x00, 0x04, 1, 2, 3, 4}) shortBlock.push_back(b);
   EXPECT_EQ(up::scanProxyV2(shortBlock).scan, up::ProxyHeader::Scan::Bad);
@@ -112,6 +115,8 @@ TEST(ProxyV2, TrustedProxyRangesOfBothFamilies) {
   a6->sin6_family = AF_INET6;
   inet_pton(AF_INET6, "::ffff:10.1.0.1", &a6->sin6_addr);
   EXPECT_TRUE(inRanges(ranges, mapped)) << "an IPv4-mapped peer is its IPv4 address";
+  EXPECT_TRUE(inRanges({*parseAddressRange("::ffff:10.1.0.1")}, peer("10.1.0.1")))
+      << "an IPv4-mapped entry is its IPv4 address";
 }
 
 class UplinkProxyTest : public testing::ListenerFixture<Listener, ListenerOptions> {
@@ -153,6 +158,22 @@ TEST_F(UplinkProxyTest, TheTrackerBehindATrustedProxyIsNamedByTheHeader) {
   auto refused = refusedEventually(1);
   ASSERT_EQ(refused.size(), 1u);
   EXPECT_EQ(refused[0].address, "198.51.100.24:40002");
+  // The header in pieces, the HELLO after it in another segment.
+  {
+    Client split(listener_->port());
+    codecs::Bytes hdr = proxyHeader({198, 51, 100, 25}, 40003);
+    split.send(codecs::Bytes(hdr.begin(), hdr.begin() + 7));
+    std::this_thread::sleep_for(20ms);
+    split.send(codecs::Bytes(hdr.begin() + 7, hdr.end()));
+    std::this_thread::sleep_for(20ms);
+    codecs::Bytes hello;
+    up::appendHello(hello, "99999998");
+    split.send(hello);
+    split.expectError(up::ErrorCode::UnknownDevice);
+  }
+  refused = refusedEventually(2);
+  ASSERT_EQ(refused.size(), 2u);
+  EXPECT_EQ(refused[0].address, "198.51.100.25:40003") << "most recent first";
   // A health check: LOCAL, then the proxy closes; nothing is refused or recorded.
   {
     Client check(listener_->port());
@@ -164,7 +185,7 @@ TEST_F(UplinkProxyTest, TheTrackerBehindATrustedProxyIsNamedByTheHeader) {
   up::appendHello(hello, "12345678");
   bad.send(hello);
   EXPECT_TRUE(bad.closedByPeer());
-  EXPECT_EQ(refusedEventually(1).size(), 1u);
+  EXPECT_EQ(refusedEventually(2).size(), 2u);
 }
 
 TEST_F(UplinkProxyTest, AConnectionFromElsewhereSendsNoHeader) {
