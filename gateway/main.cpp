@@ -12,6 +12,7 @@
 #include "gateway/cli/doctor_command.hpp"
 #include "gateway/cli/ingest_command.hpp"
 #include "gateway/cli/migrate_command.hpp"
+#include "gateway/cli/transfer_command.hpp"
 #include "gateway/cli/send_command.hpp"
 #include "gateway/cli/serve_command.hpp"
 #include "gateway/cli/tls_cert_command.hpp"
@@ -48,6 +49,12 @@ commands:
   migrate [--db PATH | --store URL]
                         apply the store's migrations (SQLite file, or PostgreSQL at a
                         postgresql:// URL) and print its schema version
+  export [--db PATH] FILE
+                        every table of a SQLite store (configuration, queues, history) to FILE
+                        (schema/export.md), read in one snapshot while the gateway may run
+  import --store URL FILE
+                        loads an export into an empty PostgreSQL database, ids kept, in one
+                        transaction (README, "Moving a SQLite installation to PostgreSQL")
   tls-cert --out-cert FILE --out-key FILE [--name HOST ...] [--days N]
                         a self-signed ECDSA P-256 certificate and key (0600) for a test
                         deployment of uplink.tls / admin.tls
@@ -152,6 +159,8 @@ int main(int argc, char** argv) {
   if (cmd == "ingest") return dcgw::cli::runIngest(args, std::cin, std::cout, std::cerr);
   if (cmd == "token") return dcgw::cli::runToken(args, std::cout, std::cerr);
   if (cmd == "migrate") return dcgw::cli::runMigrate(args, std::cout, std::cerr);
+  if (cmd == "export") return dcgw::cli::runExport(args, std::cout, std::cerr);
+  if (cmd == "import") return dcgw::cli::runImport(args, std::cout, std::cerr);
   if (cmd == "tls-cert") return dcgw::cli::runTlsCert(args, std::cout, std::cerr);
   if (cmd == "serve") return dcgw::cli::runServe(args, std::cout, std::cerr);
   if (cmd == "backup") return dcgw::cli::runBackup(args, std::cout, std::cerr);

@@ -53,6 +53,9 @@ class Stmt {
 
   std::int64_t integer(int col) const { return sqlite3_column_int64(s_, col); }
   bool isNull(int col) const { return sqlite3_column_type(s_, col) == SQLITE_NULL; }
+  int type(int col) const { return sqlite3_column_type(s_, col); }  // SQLITE_INTEGER ...
+  double real(int col) const { return sqlite3_column_double(s_, col); }
+  int columns() const { return sqlite3_column_count(s_); }
   std::string text(int col) const;
   std::vector<std::uint8_t> blob(int col) const;
 
