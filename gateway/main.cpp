@@ -12,11 +12,11 @@
 #include "gateway/cli/doctor_command.hpp"
 #include "gateway/cli/ingest_command.hpp"
 #include "gateway/cli/migrate_command.hpp"
-#include "gateway/cli/transfer_command.hpp"
 #include "gateway/cli/send_command.hpp"
 #include "gateway/cli/serve_command.hpp"
 #include "gateway/cli/tls_cert_command.hpp"
 #include "gateway/cli/token_command.hpp"
+#include "gateway/cli/transfer_command.hpp"
 #include "gateway/receive/receiver.hpp"
 #include "gateway/simulate/simulator.hpp"
 

@@ -108,16 +108,18 @@ TEST(MultiNode, ThreeServesBehindHaproxyLoseNothingWhenOneIsKilled) {
   const fs::path config = dir / "dcgw.json";
   std::ofstream(config) << R"({"uplink": {"trustedProxies": ["127.0.0.1"]},)"
                         << R"( "files": {"enabled": false}})";
+  int starts = 0;  // each start logs to files of its own (a restart must not read the old ones)
   auto startNode = [&](const std::string& name, const std::string& uplinkPort = "0",
                        const std::string& adminPort = "0") {
     Node n;
     n.name = name;
+    const std::string logs = name + "-" + std::to_string(++starts);
     n.process = std::make_unique<Process>(
         std::vector<std::string>{DCGW_BINARY, "serve", "--store", url, "--config", config.string(),
                                  "--uplink-port", uplinkPort, "--admin-port", adminPort,
                                  "--stats-seconds", "0", "--node-name", name, "--retry-base-ms",
                                  "200", "--retry-cap-ms", "1000"},
-        dir / (name + ".out"), dir / (name + ".err"));
+        dir / (logs + ".out"), dir / (logs + ".err"));
     n.uplinkPort = n.process->awaitStderr(R"(uplink listening on [0-9.]+:(\d+))");
     n.adminPort = n.process->awaitStderr(R"(admin API on http://[0-9.]+:(\d+))");
     return n;
