@@ -20,8 +20,11 @@ class Db;
 // to be copied and the database file to be fsynced, tens of milliseconds under load. Here the
 // writer's WAL hook only wakes a thread that runs PASSIVE checkpoints on its own connection
 // (PASSIVE never blocks the writer or the readers). Should the thread fall far behind (a reader
-// pinning an old snapshot keeps a checkpoint from finishing), the hook checkpoints inline once
-// the WAL reaches kInlinePages, so the WAL stays bounded as with SQLite's default.
+// pinning an old snapshot keeps a checkpoint from finishing, or the thread is not scheduled for
+// a while on a loaded machine while commits go on), the hook checkpoints inline once the WAL
+// reaches kInlinePages, so the WAL stays bounded as with SQLite's default. That threshold is low
+// enough (16 MB) to be reached in a fraction of a second of fast commits, which a CI run on two
+// busy cores showed: at 64 MB the WAL grew past 32 MB before the thread ran again.
 // SQLite starts the WAL file over only when a write begins with every frame of it copied back,
 // which a checkpoint running beside continuous commits never sees (commits land while it
 // fsyncs). So once the thread's checkpoint has left only a short tail (kTailPages), the next
@@ -29,9 +32,9 @@ class Db;
 // journal_size_limit gives the file's space back once it has.
 class Checkpointer {
  public:
-  static constexpr int kWakePages = 1000;      // SQLite's default auto-checkpoint threshold
-  static constexpr int kTailPages = 200;       // what a commit may copy back itself
-  static constexpr int kInlinePages = 16'000;  // about 64 MB at 4 KiB pages
+  static constexpr int kWakePages = 1000;     // SQLite's default auto-checkpoint threshold
+  static constexpr int kTailPages = 200;      // what a commit may copy back itself
+  static constexpr int kInlinePages = 4'000;  // about 16 MB at 4 KiB pages
   static constexpr long long kWalLimitBytes = 64LL << 20;
 
   // Installs the WAL hook on `writer` (replacing SQLite's automatic checkpoint) and starts the
