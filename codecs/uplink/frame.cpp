@@ -108,6 +108,8 @@ const char* errorCodeName(std::uint8_t code) {
       return "SEQUENCE_RESET";
     case ErrorCode::StoreUnavailable:
       return "STORE_UNAVAILABLE";
+    case ErrorCode::StoreFull:
+      return "STORE_FULL";
   }
   return "UNKNOWN";
 }

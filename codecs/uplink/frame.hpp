@@ -58,6 +58,7 @@ enum class ErrorCode : std::uint8_t {
   SequenceOutOfRange = 0x25,
   SequenceReset = 0x26,
   StoreUnavailable = 0x30,
+  StoreFull = 0x31,
 };
 const char* errorCodeName(std::uint8_t code);
 

@@ -14,6 +14,7 @@
 #include "gateway/control/views.hpp"
 #include "gateway/files/file_store.hpp"
 #include "gateway/forward/forwarder.hpp"
+#include "gateway/forward/store_watch.hpp"
 #include "gateway/ingest/ingestor.hpp"
 #include "gateway/store/interfaces.hpp"
 #include "gateway/uplink/listener.hpp"
@@ -33,6 +34,8 @@ struct MetricSources {
   const files::FileStore* files{nullptr};
   // The Teltonika listener's counters (schema/teltonika.md section 10), when it runs.
   const uplink::ListenerStats* teltonika{nullptr};
+  // The store's room (issue 17): its size, limits, pruning and whether it is full.
+  const forward::StoreWatch* storeRoom{nullptr};
 };
 
 class ApiServer {

@@ -134,6 +134,37 @@ std::string renderMetrics(Api& api) {
     m << "dcgw_store_commit_seconds_sum " << static_cast<double>(l.sumMicros.load()) / 1e6 << '\n';
     m << "dcgw_store_commit_seconds_count " << l.count.load() << '\n';
   }
+  if (const auto* room = api.metrics.storeRoom) {
+    // The store's room (issue 17), as last measured (every second).
+    const store::StoreSize s = room->lastSize();
+    family("dcgw_store_used_bytes", "gauge", "Bytes the store's rows take (SQLite: pages in use).");
+    m << "dcgw_store_used_bytes " << s.usedBytes << '\n';
+    family("dcgw_store_file_bytes", "gauge", "Bytes of the database file, free pages included.");
+    m << "dcgw_store_file_bytes " << s.fileBytes << '\n';
+    family("dcgw_store_wal_bytes", "gauge", "Bytes of SQLite's write-ahead log.");
+    m << "dcgw_store_wal_bytes " << s.walBytes << '\n';
+    if (s.freeDiskBytes >= 0) {
+      family("dcgw_store_free_disk_bytes", "gauge", "Free bytes of the database's file system.");
+      m << "dcgw_store_free_disk_bytes " << s.freeDiskBytes << '\n';
+    }
+    family("dcgw_store_packets", "gauge", "Packets the store holds (from their ids).");
+    m << "dcgw_store_packets " << s.packets << '\n';
+    family("dcgw_store_bytes_per_packet", "gauge",
+           "Used bytes per packet held: history, queues and indexes included.");
+    m << "dcgw_store_bytes_per_packet "
+      << (s.packets > 0 ? static_cast<double>(s.usedBytes) / static_cast<double>(s.packets) : 0.0)
+      << '\n';
+    family("dcgw_store_max_bytes", "gauge", "store.maxBytes (0: no limit).");
+    m << "dcgw_store_max_bytes " << room->limits().maxBytes << '\n';
+    family("dcgw_store_min_free_bytes", "gauge", "store.minFreeBytes (0: no floor).");
+    m << "dcgw_store_min_free_bytes " << room->limits().minFreeBytes << '\n';
+    family("dcgw_store_size_pruned_total", "counter",
+           "Delivered rows pruned to keep the store within its room.");
+    m << "dcgw_store_size_pruned_total " << room->prunedRows() << '\n';
+    family("dcgw_store_full", "gauge",
+           "1 while the store is full of undelivered packets: trackers are refused STORE_FULL.");
+    m << "dcgw_store_full " << (room->full() ? 1 : 0) << '\n';
+  }
   if (const auto* cards = api.metrics.cards) m << cards->prometheus();
   return m.str();
 }

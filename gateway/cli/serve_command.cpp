@@ -26,6 +26,7 @@
 #include "gateway/files/file_channel.hpp"
 #include "gateway/files/tacho_files.hpp"
 #include "gateway/forward/forwarder.hpp"
+#include "gateway/forward/store_watch.hpp"
 #include "gateway/ingest/ingestor.hpp"
 #include "gateway/store/open_backend.hpp"
 #include "gateway/store/sqlite/backup.hpp"
@@ -187,6 +188,7 @@ int runServe(const std::vector<std::string>& args, std::ostream& out, std::ostre
   const std::string shownDb = store::displayLocation(db);
   auto durability = config::storeDurability(configPath);
   auto retention = config::retentionMs(configPath);
+  auto room = config::storeRoom(configPath);
   auto consolidatedDds = config::consolidatedDds(configPath);
   auto options = config::uplinkOptions(configPath);
   auto adminOptions = config::adminOptions(configPath);
@@ -196,8 +198,8 @@ int runServe(const std::vector<std::string>& args, std::ostream& out, std::ostre
   auto teltonikaOptions = config::teltonikaOptions(configPath);
   for (const codecs::Error* e :
        {durability ? nullptr : &durability.error(), retention ? nullptr : &retention.error(),
-        alertOptions ? nullptr : &alertOptions.error(), options ? nullptr : &options.error(),
-        adminOptions ? nullptr : &adminOptions.error(),
+        room ? nullptr : &room.error(), alertOptions ? nullptr : &alertOptions.error(),
+        options ? nullptr : &options.error(), adminOptions ? nullptr : &adminOptions.error(),
         cardOptions ? nullptr : &cardOptions.error(), fileOptions ? nullptr : &fileOptions.error(),
         consolidatedDds ? nullptr : &consolidatedDds.error(),
         teltonikaOptions ? nullptr : &teltonikaOptions.error()})
@@ -284,6 +286,17 @@ int runServe(const std::vector<std::string>& args, std::ostream& out, std::ostre
   }
   forwarder.start();
   forward::Pruner pruner(*store, clock, *retention);
+  // store.maxBytes and the free-disk floor (issue 17): PostgreSQL's room is the server's.
+  const bool postgres = store->cluster() != nullptr || store::isPostgresUrl(db);
+  if (postgres && room->maxBytes > 0) {
+    err << "dcgw serve: " << configPath
+        << ": store.maxBytes: applies to the SQLite store only; a PostgreSQL store's room is its "
+           "server's (remove it, or set it to 0)\n";
+    return 1;
+  }
+  forward::StoreWatch storeWatch(*store, clock,
+                                 {postgres ? 0 : room->maxBytes, postgres ? 0 : room->minFreeBytes},
+                                 *retention);
   // The gateway's own packets (Consolidated DDS, New Driver) join the device's in its commits.
   derive::PacketDeriver deriver(*store, {.consolidatedDds = *consolidatedDds});
   // The alert engine, made below, hears of each DDS packet stored (its time-related warning).
@@ -294,6 +307,8 @@ int runServe(const std::vector<std::string>& args, std::ostream& out, std::ostre
       });
   ingest::Ingestor ingestor(*store, &feed, 512, options->sequence,
                             &observed);  // the listener's rules
+  ingestor.setFullCheck([&storeWatch] { return storeWatch.fullReason(); });
+  storeWatch.start();
   // The card relay (when configured) before the listener: its channel outlives the listener.
   std::unique_ptr<cardauth::CardRelay> cards;
   if (*cardOptions)
@@ -339,7 +354,7 @@ int runServe(const std::vector<std::string>& args, std::ostream& out, std::ostre
       *store, forwarder, clock, *adminOptions,
       admin::MetricSources{&listener.stats(), &ingestor, cards ? &cards->auth() : nullptr,
                            fileUploads ? &fileUploads->disk() : nullptr,
-                           teltonika ? &teltonika->stats() : nullptr},
+                           teltonika ? &teltonika->stats() : nullptr, &storeWatch},
       &feed);
   try {
     listener.start();

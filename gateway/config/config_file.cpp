@@ -83,6 +83,31 @@ codecs::Result<std::int64_t> retentionMs(const std::string& path) {
   return static_cast<std::int64_t>(days->asDouble() * kDay);
 }
 
+codecs::Result<StoreRoom> storeRoom(const std::string& path) {
+  StoreRoom room;
+  auto doc = readDocument(path);
+  if (!doc) return doc.error();
+  const codecs::JsonValue* st = doc->find("store");
+  if (!st) return room;
+  constexpr double kMax = 9.0e15;  // integers a double holds exactly
+  if (const codecs::JsonValue* m = st->find("maxBytes"); m && !m->isNull()) {
+    const double v = m->isNumber() ? m->asDouble() : -1;
+    if (v != 0 &&
+        (v < (16 << 20) || v > kMax || v != static_cast<double>(static_cast<std::int64_t>(v))))
+      return codecs::makeError("store.maxBytes", 0,
+                               "a whole number of bytes of at least 16777216 (16 MiB), or 0 for "
+                               "no limit");
+    room.maxBytes = static_cast<std::int64_t>(v);
+  }
+  if (const codecs::JsonValue* f = st->find("minFreeBytes"); f && !f->isNull()) {
+    const double v = f->isNumber() ? f->asDouble() : -1;
+    if (v < 0 || v > kMax || v != static_cast<double>(static_cast<std::int64_t>(v)))
+      return codecs::makeError("store.minFreeBytes", 0, "a whole number of bytes, 0 for no floor");
+    room.minFreeBytes = static_cast<std::int64_t>(v);
+  }
+  return room;
+}
+
 codecs::Result<bool> consolidatedDds(const std::string& path) {
   auto doc = readDocument(path);
   if (!doc) return doc.error();

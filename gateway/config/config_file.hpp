@@ -36,6 +36,15 @@ std::optional<store::Durability> parseDurability(std::string_view text);
 codecs::Result<std::string> storeUrl(const std::string& path);
 // "store": {"retentionDays": N}: how long delivered rows are kept for audit and replay (7).
 codecs::Result<std::int64_t> retentionMs(const std::string& path);
+// "store": {"maxBytes": N, "minFreeBytes": N}: the room the store's rows may take (0 or absent:
+// no limit; at least 16 MiB otherwise; the SQLite store only) and the free disk kept beside the
+// database (default 64 MiB; 0: none). Read at every start (issue 17, gateway/forward/
+// store_watch.hpp).
+struct StoreRoom {
+  std::int64_t maxBytes{0};
+  std::int64_t minFreeBytes{64LL << 20};
+};
+codecs::Result<StoreRoom> storeRoom(const std::string& path);
 // "derive": {"consolidatedDds": true | false}: whether a Consolidated DDS packet follows each
 // DDS feed packet (schema/derived-packets.md); true when absent. Read at every start.
 codecs::Result<bool> consolidatedDds(const std::string& path);

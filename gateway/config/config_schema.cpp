@@ -93,7 +93,8 @@ codecs::Status checkDocument(const JsonValue& doc) {
       !s)
     return s;
   for (codecs::Status s :
-       {section(doc, "store", "store", {"synchronous", "retentionDays", "url"}),
+       {section(doc, "store", "store",
+                {"synchronous", "retentionDays", "url", "maxBytes", "minFreeBytes"}),
         section(doc, "derive", "derive", {"consolidatedDds"}),
         section(doc, "log", "log", {"level", "format", "file", "maxBytes", "maxFiles"}),
         section(doc, "alerts", "alerts", {"enabled", "intervalSeconds"}),

@@ -92,7 +92,13 @@ void Ingestor::stop() {
   if (thread_.joinable()) thread_.join();
 }
 
+void Ingestor::setFullCheck(FullCheck check) {
+  std::lock_guard lock(mu_);
+  fullCheck_ = std::move(check);
+}
+
 void Ingestor::run() {
+  FullCheck fullCheck;
   std::vector<std::pair<store::IngestItem, Done>> batch;
   std::vector<store::IngestItem> items;
   for (;;) {
@@ -113,6 +119,7 @@ void Ingestor::run() {
       batch.assign(std::make_move_iterator(queue_.begin()),
                    std::make_move_iterator(queue_.begin() + static_cast<std::ptrdiff_t>(n)));
       queue_.erase(queue_.begin(), queue_.begin() + static_cast<std::ptrdiff_t>(n));
+      fullCheck = fullCheck_;
     }
     // Items of a session whose earlier packet failed to commit are refused too (see
     // IngestItem::session): the tracker resends them all, in order, on a new connection.
@@ -131,6 +138,17 @@ void Ingestor::run() {
       }
       batch.swap(keep);
       if (batch.empty()) continue;
+    }
+    if (fullCheck) {
+      if (auto why = fullCheck()) {
+        Outcome o = refused(Outcome::Kind::StoreFull, codecs::makeError("store", 0, *why));
+        for (auto& [item, done] : batch) {
+          if (item.session != 0) failedSessions_.insert(item.session);
+          done(o);
+        }
+        batch.clear();
+        continue;
+      }
     }
     items.clear();
     for (auto& [item, done] : batch) items.push_back(std::move(item));

@@ -32,6 +32,7 @@ struct Outcome {
     StoreUnavailable,    // the store could not commit (category says why); nothing stored
     ShuttingDown,        // the gateway is stopping; nothing stored
     SequenceOutOfRange,  // neither new nor a resend by the device's mark (error: why); not stored
+    StoreFull,           // the store is at store.maxBytes or the free-disk floor; nothing stored
   };
   Kind kind{Kind::Stored};
   codecs::Error error;  // for every kind but Stored and Duplicate
@@ -86,6 +87,12 @@ class Ingestor {
   };
   const CommitLatency& commitLatency() const { return latency_; }
 
+  // Asked before each commit (on the committer thread): a reason while the store is full
+  // (gateway/forward/store_watch.hpp), nullopt otherwise. Then the whole batch is refused
+  // StoreFull, and later items of its sessions too (as after a failed commit).
+  using FullCheck = std::function<std::optional<std::string>()>;
+  void setFullCheck(FullCheck check);
+
  private:
   void run();
 
@@ -98,6 +105,7 @@ class Ingestor {
   std::condition_variable cv_;
   std::vector<std::pair<store::IngestItem, Done>> queue_;
   std::unordered_set<std::uint64_t> failedSessions_;  // sessions with a failed commit
+  FullCheck fullCheck_;                               // guarded by mu_
   bool stopping_{false};
   std::atomic<std::uint64_t> commits_{0};
   std::atomic<std::uint64_t> stored_{0};

@@ -367,6 +367,16 @@ struct Health {
   std::string reason;  // for people, when !ok: what was lost and what to do
 };
 
+// How much room the store takes (issue 17), as `dcgw serve` watches it against store.maxBytes
+// and the free-disk floor, and /metrics shows it.
+struct StoreSize {
+  std::int64_t usedBytes{0};       // what the rows take (SQLite: pages in use)
+  std::int64_t fileBytes{0};       // the database on disk (SQLite: the file, free pages included)
+  std::int64_t walBytes{0};        // SQLite's write-ahead log; 0 for PostgreSQL
+  std::int64_t freeDiskBytes{-1};  // free space where the database is; -1: not known here
+  std::int64_t packets{0};         // packets held (an estimate from their ids)
+};
+
 // A whole backend.
 class Backend : public ConfigStore,
                 public DeviceDirectory,
@@ -392,6 +402,8 @@ class Backend : public ConfigStore,
   // deviceAuth() (a login must not trust sequence marks of lost storage), pendingBatch(),
   // recordAttempts() and prune(). Reopen the store (restart) to go on.
   virtual Health health() = 0;
+  // Read without waiting for a commit; cheap enough to call every second.
+  virtual StoreSize size() = 0;
 };
 
 }  // namespace dcgw::store

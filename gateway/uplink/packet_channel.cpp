@@ -26,6 +26,8 @@ PacketChannel::Verdict PacketChannel::verdictOf(const ingest::Outcome& done) {
       return {A::Ack, {}};
     case K::StoreUnavailable:
       return {A::Close, up::ErrorCode::StoreUnavailable};
+    case K::StoreFull:
+      return {A::Close, up::ErrorCode::StoreFull};
     case K::ShuttingDown:
       return {A::Close, up::ErrorCode::ShuttingDown};
     case K::UnknownDevice:

@@ -144,6 +144,30 @@ TEST_F(ConfigFile, AMemberGivenTwiceIsRefused) {
   EXPECT_NE(s.error().expected.find("twice"), std::string::npos) << s.error().expected;
 }
 
+TEST_F(ConfigFile, TheStoresRoomIsAWholeNumberOfBytesAndABadOneIsRefusedByName) {
+  auto room = [&](const std::string& store) {
+    std::ofstream(file()) << document(kDestinations, R"({"serial": "10000001"})",
+                                      R"({"name": "Depot", "destinations": ["a"]})",
+                                      R"("store": )" + store + ",");
+    return storeRoom(file());
+  };
+  auto defaults = room("{}");
+  ASSERT_TRUE(defaults.ok());
+  EXPECT_EQ(defaults->maxBytes, 0) << "no limit unless set";
+  EXPECT_EQ(defaults->minFreeBytes, 64LL << 20);
+  auto set = room(R"({"maxBytes": 1073741824, "minFreeBytes": 0})");
+  ASSERT_TRUE(set.ok()) << errorText(set.error());
+  EXPECT_EQ(set->maxBytes, 1LL << 30);
+  EXPECT_EQ(set->minFreeBytes, 0);
+  for (const char* bad : {R"({"maxBytes": 1000})", R"({"maxBytes": "1G"})",
+                          R"({"maxBytes": 20000000.5})", R"({"minFreeBytes": -1})"}) {
+    SCOPED_TRACE(bad);
+    auto r = room(bad);
+    ASSERT_FALSE(r.ok());
+    EXPECT_EQ(r.error().field.rfind("store.m", 0), 0u) << r.error().field;
+  }
+}
+
 TEST_F(ConfigFile, TheShippedConfigurationLoads) {
   const std::string etc = std::string(DCGW_SOURCE_DIR) + "/etc/dcgw.json";
   const codecs::Status s = loadIfEmpty(*store_, etc, 0);

@@ -141,6 +141,34 @@ TEST_F(UplinkTest, ABadChecksumClosesTheConnectionAndLosesNothingAcknowledged) {
   EXPECT_EQ(storedPackets(), 1);
 }
 
+// A full store (store.maxBytes, gateway/forward/store_watch.hpp) refuses with STORE_FULL, and
+// the packet is never acknowledged; once there is room the tracker resends it and it is stored.
+TEST_F(UplinkTest, AFullStoreRefusesStoreFullAndAcknowledgesNothing) {
+  start();
+  std::atomic<bool> full{false};
+  ingestor_->setFullCheck([&full]() -> std::optional<std::string> {
+    if (!full) return std::nullopt;
+    return std::string("the store is full: its rows take 2.0 MiB of store.maxBytes 2.0 MiB");
+  });
+  {
+    Client c(listener_->port());
+    c.login("12345678");
+    c.sendPacket(1, positionalUpdate(1));
+    c.awaitAck(1);
+    full = true;
+    c.sendPacket(2, positionalUpdate(2));
+    EXPECT_NE(c.expectError(up::ErrorCode::StoreFull).find("store.maxBytes"), std::string::npos);
+    EXPECT_TRUE(c.closedByPeer());
+    EXPECT_EQ(storedPackets(), 1);
+  }
+  full = false;
+  Client again(listener_->port());
+  EXPECT_EQ(again.login("12345678").lastSequence, 1u) << "resend from 2";
+  again.sendPacket(2, positionalUpdate(2));
+  again.awaitAck(2);
+  EXPECT_EQ(storedPackets(), 2);
+}
+
 TEST_F(UplinkTest, AnOversizeFrameIsRefusedFromItsHeader) {
   options_.maxFrameBytes = 1024;
   start();

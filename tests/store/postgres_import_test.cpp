@@ -76,7 +76,7 @@ TEST(ExportImport, ASqliteStoreMovesToPostgresWhole) {
   const Source src = populated("dcgw-export");
   std::stringstream file;
   const auto exported = store::sqlite::exportStore(src.path, file);
-  EXPECT_EQ(exported.source, "sqlite 13");
+  EXPECT_EQ(exported.source, "sqlite 14");
   const std::string url = pgFreshDatabase("dcgw_import");
   std::istringstream in(file.str());
   const auto imported = store::postgres::importStore(url, in);

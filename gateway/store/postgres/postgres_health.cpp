@@ -30,4 +30,22 @@ Health PostgresStore::health() {
                            error + " (check that the server runs and the database exists)"};
 }
 
+StoreSize PostgresStore::size() {
+  std::lock_guard lock(healthMu_);
+  StoreSize out;
+  try {
+    health_->ensureConnected();
+    postgres::Stmt s = health_->prepare(
+        "SELECT pg_database_size(current_database()), "
+        "(SELECT COALESCE(MAX(id) - MIN(id) + 1, 0) FROM packets)");
+    if (s.step()) {
+      out.usedBytes = out.fileBytes = s.integer(0);
+      out.packets = s.integer(1);
+    }
+  } catch (const StoreError&) {
+    // health() says why; the size is unknown until the server answers again.
+  }
+  return out;
+}
+
 }  // namespace dcgw::store

@@ -242,8 +242,11 @@ void PostgresStore::recordAttemptsIn(std::int64_t destinationId,
   Stmt attempt = db_->prepare(
       "INSERT INTO attempts (delivery_id, at, outcome, reason, duration_us) VALUES (?,?,?,?,?)");
   // Only rows still pending change state: an admin may have skipped the row meanwhile.
+  // A successful attempt is kept in the row itself (finished_at, duration_us), not as an
+  // attempt row (schema/postgres/003_footprint.sql).
   Stmt delivered = db_->prepare(
-      "UPDATE deliveries SET state=1, attempts=attempts+1, finished_at=? WHERE id=? AND state=0");
+      "UPDATE deliveries SET state=1, attempts=attempts+1, finished_at=?, duration_us=? "
+      "WHERE id=? AND state=0");
   Stmt dead = db_->prepare(
       "UPDATE deliveries SET state=2, attempts=attempts+1, finished_at=?, reason=? "
       "WHERE id=? AND state=0");
@@ -256,15 +259,16 @@ void PostgresStore::recordAttemptsIn(std::int64_t destinationId,
   std::int64_t lastAt = 0;
   for (const Attempt& a : attempts) {
     const auto& r = a.result;
-    attempt.bind(1, a.deliveryId)
-        .bind(2, a.atMs)
-        .bind(3, outcomeName(r.outcome))
-        .bind(4, r.reason)
-        .bind(5, r.durationUs)
-        .run();
+    if (r.outcome != AttemptResult::Outcome::Delivered)
+      attempt.bind(1, a.deliveryId)
+          .bind(2, a.atMs)
+          .bind(3, outcomeName(r.outcome))
+          .bind(4, r.reason)
+          .bind(5, r.durationUs)
+          .run();
     switch (r.outcome) {
       case AttemptResult::Outcome::Delivered:
-        delivered.bind(1, a.atMs).bind(2, a.deliveryId).run();
+        delivered.bind(1, a.atMs).bind(2, r.durationUs).bind(3, a.deliveryId).run();
         nDelivered += db_->changes();
         break;
       case AttemptResult::Outcome::Never:
@@ -410,8 +414,19 @@ int PostgresStore::requeueDeadIn(std::int64_t destinationId) {
 }
 
 int PostgresStore::replayFromIn(std::int64_t destinationId, std::int64_t fromMs) {
+  // The successful attempt kept in each row becomes an attempt row, so the history still shows
+  // it once the row is pending again.
   db_->prepare(
-         "UPDATE deliveries SET state=0, finished_at=NULL WHERE destination_id=? AND state=1 "
+         "INSERT INTO attempts (delivery_id, at, outcome, reason, duration_us) "
+         "SELECT id, finished_at, 'delivered', '', duration_us FROM deliveries "
+         "WHERE destination_id=? AND state=1 AND duration_us IS NOT NULL "
+         "AND packet_id IN (SELECT id FROM packets WHERE received_at >= ?) ORDER BY id")
+      .bind(1, destinationId)
+      .bind(2, fromMs)
+      .run();
+  db_->prepare(
+         "UPDATE deliveries SET state=0, finished_at=NULL, duration_us=NULL "
+         "WHERE destination_id=? AND state=1 "
          "AND packet_id IN (SELECT id FROM packets WHERE received_at >= ?)")
       .bind(1, destinationId)
       .bind(2, fromMs)

@@ -115,6 +115,7 @@ class PostgresStore final : public Backend, public Cluster {
   // Backend
   int schemaVersion() override;
   Health health() override;
+  StoreSize size() override;
   Cluster* cluster() override { return this; }
   // Cluster (postgres_cluster.cpp)
   std::int64_t joinCluster(const std::string& name, const std::string& adminUrl) override;

@@ -111,7 +111,7 @@ std::vector<QueueEntry> PostgresStore::entries(std::int64_t destinationId, const
   std::string sql =
       "SELECT d.id, d.destination_id, d.packet_id, d.state, d.attempts, p.received_at, "
       "d.finished_at, d.reason, p.serial, p.registration, p.type, p.filter_key, p.data, "
-      "p.origin FROM deliveries d JOIN packets p ON p.id = d.packet_id "
+      "p.origin, d.duration_us FROM deliveries d JOIN packets p ON p.id = d.packet_id "
       "WHERE d.destination_id = ? AND d.id > ?";
   if (f.state) sql += " AND d.state = ?";
   if (f.type) sql += " AND p.type = ?";
@@ -131,6 +131,7 @@ std::vector<QueueEntry> PostgresStore::entries(std::int64_t destinationId, const
   if (f.toMs) s.bind(i++, *f.toMs);
   s.bind(i, static_cast<std::int64_t>(f.limit));
   std::vector<QueueEntry> out;
+  std::vector<std::optional<std::int64_t>> kept;  // the successful attempt kept in the row
   while (s.step()) {
     QueueEntry e;
     e.id = s.integer(0);
@@ -147,14 +148,18 @@ std::vector<QueueEntry> PostgresStore::entries(std::int64_t destinationId, const
     e.filterKey = optionalText(s, 11);
     e.data = s.blob(12);
     e.origin = s.blob(13);  // empty for NULL
+    kept.push_back(optionalInteger(s, 14));
     out.push_back(std::move(e));
   }
   Stmt h = reader_->prepare(
       "SELECT at, outcome, reason, duration_us FROM attempts WHERE delivery_id = ? ORDER BY id");
-  for (auto& e : out) {
+  for (std::size_t i = 0; i < out.size(); ++i) {
+    auto& e = out[i];
     h.bind(1, e.id);
     while (h.step()) e.history.push_back({h.integer(0), h.text(1), h.text(2), h.integer(3)});
     h.reset();
+    if (e.state == DeliveryState::Delivered && kept[i] && e.finishedAtMs)
+      e.history.push_back({*e.finishedAtMs, "delivered", "", *kept[i]});
   }
   return out;
 }

@@ -4,10 +4,12 @@
 // with the ones opened (device and inode): at most once a second on the queue's and the
 // admin's operations, and after every ingest commit, before anything is acknowledged.
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 
 #include <cerrno>
 #include <chrono>
 
+#include "gateway/store/sqlite/db.hpp"
 #include "gateway/store/sqlite/sqlite_store.hpp"
 
 namespace dcgw::store {
@@ -79,6 +81,35 @@ Health SqliteStore::health() {
     return Health{false, e.what()};
   }
   return Health{};
+}
+
+}  // namespace dcgw::store
+
+namespace dcgw::store {
+
+StoreSize SqliteStore::size() {
+  StoreSize s;
+  std::lock_guard lock(readerMu_);
+  auto one = [this](const char* sql) {
+    sqlite::Stmt st = reader_->prepare(sql);
+    return st.step() && !st.isNull(0) ? st.integer(0) : std::int64_t{0};
+  };
+  const std::int64_t page = one("PRAGMA page_size");
+  const std::int64_t pages = one("PRAGMA page_count");
+  s.fileBytes = pages * page;
+  s.usedBytes = (pages - one("PRAGMA freelist_count")) * page;
+  sqlite::Stmt ids = reader_->prepare("SELECT MAX(id) - MIN(id) + 1 FROM packets");
+  if (ids.step() && !ids.isNull(0)) s.packets = ids.integer(0);
+  if (path_.empty() || path_ == ":memory:") return s;
+  struct stat st {};
+  if (::stat((path_ + "-wal").c_str(), &st) == 0) s.walBytes = st.st_size;
+  const auto slash = path_.find_last_of('/');
+  const std::string dir = slash == std::string::npos ? "." : path_.substr(0, slash + 1);
+  struct statvfs fs {};
+  if (::statvfs(dir.c_str(), &fs) == 0)
+    s.freeDiskBytes =
+        static_cast<std::int64_t>(fs.f_bavail) * static_cast<std::int64_t>(fs.f_frsize);
+  return s;
 }
 
 }  // namespace dcgw::store

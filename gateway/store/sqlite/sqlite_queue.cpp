@@ -212,8 +212,11 @@ void SqliteStore::recordAttemptsIn(std::int64_t destinationId, const std::vector
   Stmt attempt = db_->prepare(
       "INSERT INTO attempts (delivery_id, at, outcome, reason, duration_us) VALUES (?,?,?,?,?)");
   // Only rows still pending change state: an admin may have skipped the row meanwhile.
+  // A successful attempt is kept in the row itself (finished_at, duration_us), not as an
+  // attempt row (schema/sqlite/README.md, migration 014).
   Stmt delivered = db_->prepare(
-      "UPDATE deliveries SET state=1, attempts=attempts+1, finished_at=? WHERE id=? AND state=0");
+      "UPDATE deliveries SET state=1, attempts=attempts+1, finished_at=?, duration_us=? "
+      "WHERE id=? AND state=0");
   Stmt dead = db_->prepare(
       "UPDATE deliveries SET state=2, attempts=attempts+1, finished_at=?, reason=? "
       "WHERE id=? AND state=0");
@@ -226,15 +229,16 @@ void SqliteStore::recordAttemptsIn(std::int64_t destinationId, const std::vector
   std::int64_t lastAt = 0;
   for (const Attempt& a : attempts) {
     const auto& r = a.result;
-    attempt.bind(1, a.deliveryId)
-        .bind(2, a.atMs)
-        .bind(3, outcomeName(r.outcome))
-        .bind(4, r.reason)
-        .bind(5, r.durationUs)
-        .run();
+    if (r.outcome != AttemptResult::Outcome::Delivered)
+      attempt.bind(1, a.deliveryId)
+          .bind(2, a.atMs)
+          .bind(3, outcomeName(r.outcome))
+          .bind(4, r.reason)
+          .bind(5, r.durationUs)
+          .run();
     switch (r.outcome) {
       case AttemptResult::Outcome::Delivered:
-        delivered.bind(1, a.atMs).bind(2, a.deliveryId).run();
+        delivered.bind(1, a.atMs).bind(2, r.durationUs).bind(3, a.deliveryId).run();
         nDelivered += db_->changes();
         break;
       case AttemptResult::Outcome::Never:
@@ -377,8 +381,19 @@ int SqliteStore::requeueDeadIn(std::int64_t destinationId) {
 }
 
 int SqliteStore::replayFromIn(std::int64_t destinationId, std::int64_t fromMs) {
+  // The successful attempt kept in each row becomes an attempt row, so the history still shows
+  // it once the row is pending again.
   db_->prepare(
-         "UPDATE deliveries SET state=0, finished_at=NULL WHERE destination_id=? AND state=1 "
+         "INSERT INTO attempts (delivery_id, at, outcome, reason, duration_us) "
+         "SELECT id, finished_at, 'delivered', '', duration_us FROM deliveries "
+         "WHERE destination_id=? AND state=1 AND duration_us IS NOT NULL "
+         "AND packet_id IN (SELECT id FROM packets WHERE received_at >= ?) ORDER BY id")
+      .bind(1, destinationId)
+      .bind(2, fromMs)
+      .run();
+  db_->prepare(
+         "UPDATE deliveries SET state=0, finished_at=NULL, duration_us=NULL WHERE "
+         "destination_id=? AND state=1 "
          "AND packet_id IN (SELECT id FROM packets WHERE received_at >= ?)")
       .bind(1, destinationId)
       .bind(2, fromMs)
@@ -398,13 +413,41 @@ int SqliteStore::prune(std::int64_t olderThanMs, int batch) {
   verifyFiles(false);
   Lock lock(mu_);
   Transaction tx(*db_);
-  db_->prepare(
-         "DELETE FROM deliveries WHERE id IN (SELECT id FROM deliveries WHERE state=1 AND "
-         "finished_at < ? LIMIT ?)")
-      .bind(1, olderThanMs)
-      .bind(2, batch)
-      .run();
-  int n = db_->changes();
+  // Each destination's delivered rows in queue order (deliveries_queue), oldest first: rows are
+  // delivered in that order, so their finish times rise along it, but for a row a replay or a
+  // requeue delivered again later, which is passed over; a run of kNewerRun rows finished
+  // after the cutoff ends the walk (the rest of the history is newer).
+  constexpr int kNewerRun = 64;
+  Stmt destinations = db_->prepare("SELECT id FROM destinations ORDER BY id");
+  std::vector<std::int64_t> ids;
+  while (destinations.step()) ids.push_back(destinations.integer(0));
+  Stmt walk = db_->prepare(
+      "SELECT id, finished_at FROM deliveries WHERE destination_id=? AND state=1 AND id > ? "
+      "ORDER BY id LIMIT ?");
+  Stmt remove = db_->prepare("DELETE FROM deliveries WHERE id=?");
+  int n = 0;
+  for (std::int64_t d : ids) {
+    std::int64_t after = 0;
+    int newer = 0;
+    while (n < batch && newer < kNewerRun) {
+      walk.bind(1, d).bind(2, after).bind(3, static_cast<std::int64_t>(batch - n + kNewerRun));
+      std::vector<std::pair<std::int64_t, std::int64_t>> rows;
+      while (walk.step()) rows.emplace_back(walk.integer(0), walk.integer(1));
+      walk.reset();
+      if (rows.empty()) break;
+      for (const auto& [id, finished] : rows) {
+        after = id;
+        if (finished < olderThanMs) {
+          remove.bind(1, id).run();
+          newer = 0;
+          if (++n == batch) break;
+        } else if (++newer == kNewerRun) {
+          break;
+        }
+      }
+    }
+    if (n == batch) break;
+  }
   db_->prepare(
          "DELETE FROM packets WHERE received_at < ? AND NOT EXISTS (SELECT 1 FROM deliveries d "
          "WHERE d.packet_id = packets.id)")

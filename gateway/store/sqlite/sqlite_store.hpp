@@ -114,6 +114,7 @@ class SqliteStore final : public Backend {
   // Backend
   int schemaVersion() override;
   Health health() override;
+  StoreSize size() override;
 
   // The writer connection, for tests of this backend only (sqlite/db.hpp has the type).
   sqlite::Db& db() { return *db_; }
