@@ -216,6 +216,34 @@ TEST_P(StoreConformance, RequeueAndReplayPutEntriesBackInOrderAndCountThemQueued
       << "queued = delivered + dead + pending";
 }
 
+// Every attempt is in an entry's history, in order, the successful one too (kept in the row
+// itself since the footprint migrations), and a replay keeps the earlier delivery in it.
+TEST_P(StoreConformance, AnEntrysHistoryHoldsEveryAttemptThroughDeliveryAndReplay) {
+  const auto d = destination("d");
+  device("12345678", location("Depot", {d}));
+  append({item(tracking(1), 0, 1000)});
+  const auto id = db_->nextPending(d)->id;
+  db_->recordAttempt(d, id, {Out::Retry, "HTTP 503", 11}, 2000, {1, 62000, "HTTP 503"});
+  db_->recordAttempt(d, id, {Out::Delivered, "", 22}, 3000, {});
+  auto history = [&] {
+    std::vector<std::string> out;
+    const auto e = db_->entry(d, id);
+    for (const auto& h : e->history)
+      out.push_back(std::to_string(h.atMs) + " " + h.outcome + " " + h.reason + " " +
+                    std::to_string(h.durationUs));
+    return out;
+  };
+  EXPECT_EQ(history(), (std::vector<std::string>{"2000 failed HTTP 503 11", "3000 delivered  22"}));
+  EXPECT_EQ(db_->entry(d, id)->attempts, 2);
+  EXPECT_EQ(db_->entry(d, id)->finishedAtMs, 3000);
+  ASSERT_EQ(db_->replayFrom(d, 0), 1);
+  EXPECT_EQ(history(), (std::vector<std::string>{"2000 failed HTTP 503 11", "3000 delivered  22"}))
+      << "pending again, its history stays";
+  db_->recordAttempt(d, id, {Out::Delivered, "", 33}, 4000, {});
+  EXPECT_EQ(history(), (std::vector<std::string>{"2000 failed HTTP 503 11", "3000 delivered  22",
+                                                 "4000 delivered  33"}));
+}
+
 TEST_P(StoreConformance, PauseAndRetryNowAreKeptOnTheDestination) {
   const auto d = destination("d");
   ASSERT_TRUE(db_->setPaused(d, true).ok());

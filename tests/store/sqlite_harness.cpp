@@ -1,5 +1,6 @@
 // The SQLite backend under the conformance suite: a database file per test in the temp folder;
 // a full disk is SQLite's max_page_count capped at the file's current size.
+#include <sqlite3.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -179,6 +180,69 @@ TEST_F(SqliteFiles, TheWalStaysSmallUnderContinuousCommits) {
   // 24,000 pages went through the WAL; it never held more than a few checkpoints' worth.
   EXPECT_LT(largest, std::uintmax_t{8000} * 4096);
   EXPECT_GE(db.walCheckpoints(), 1u);
+}
+
+// Migration 014 moves each delivered row's successful attempt into the row (issue 17): the
+// history the API shows is the same before and after, replays included.
+TEST_F(SqliteFiles, MigrationFourteenKeepsTheHistoryTheApiShows) {
+  {
+    // A database as version 13 left it (Db would migrate it on opening).
+    sqlite3* raw = nullptr;
+    ASSERT_EQ(sqlite3_open(path_.c_str(), &raw), SQLITE_OK);
+    auto exec = [raw](const std::string& sql) {
+      char* error = nullptr;
+      ASSERT_EQ(sqlite3_exec(raw, sql.c_str(), nullptr, nullptr, &error), SQLITE_OK) << error;
+    };
+    exec("CREATE TABLE schema_version (version INTEGER NOT NULL, applied_at TEXT NOT NULL)");
+    for (const auto& m : store::sqlite::migrations()) {
+      if (m.version >= 14) continue;
+      exec(m.sql);
+      exec("INSERT INTO schema_version VALUES (" + std::to_string(m.version) + ", 'then')");
+    }
+    exec(
+        "INSERT INTO destinations (id, name, method, host, created_at, updated_at) "
+        "VALUES (1, 'd', 'binary', '127.0.0.1', 0, 0);"
+        "INSERT INTO destination_state (destination_id) VALUES (1);"
+        "INSERT INTO packets (id, received_at, serial, registration, type, data) VALUES "
+        "(1, 1000, '12345678', 'AB12CDE', 71, x'47026A00000101'), "
+        "(2, 1001, '12345678', 'AB12CDE', 71, x'47026A00000201'), "
+        "(3, 1002, '12345678', 'AB12CDE', 71, x'47026A00000301');"
+        // 1: failed, then delivered; 2: delivered, replayed, delivered again; 3: pending.
+        "INSERT INTO deliveries (id, destination_id, packet_id, state, attempts, finished_at) "
+        "VALUES (1, 1, 1, 1, 2, 5000), (2, 1, 2, 1, 2, 9000), (3, 1, 3, 0, 1, NULL);"
+        "INSERT INTO attempts (delivery_id, at, outcome, reason, duration_us) VALUES "
+        "(1, 4000, 'failed', 'HTTP 503', 10), (1, 5000, 'delivered', '', 20), "
+        "(2, 6000, 'delivered', '', 30), (2, 9000, 'delivered', '', 40), "
+        "(3, 7000, 'failed', 'timeout', 50)");
+    sqlite3_close(raw);
+  }
+  store::SqliteStore db(path_);
+  EXPECT_EQ(db.schemaVersion(), store::sqlite::migrations().back().version);
+  store::EntryFilter f;
+  f.limit = 10;
+  const auto entries = db.entries(1, f);
+  ASSERT_EQ(entries.size(), 3u);
+  auto outcomes = [](const store::QueueEntry& e) {
+    std::vector<std::string> out;
+    for (const auto& h : e.history)
+      out.push_back(std::to_string(h.atMs) + " " + h.outcome + " " + h.reason + " " +
+                    std::to_string(h.durationUs));
+    return out;
+  };
+  EXPECT_EQ(outcomes(entries[0]),
+            (std::vector<std::string>{"4000 failed HTTP 503 10", "5000 delivered  20"}));
+  EXPECT_EQ(outcomes(entries[1]),
+            (std::vector<std::string>{"6000 delivered  30", "9000 delivered  40"}));
+  EXPECT_EQ(outcomes(entries[2]), (std::vector<std::string>{"7000 failed timeout 50"}));
+  auto rows = db.db().prepare("SELECT COUNT(*) FROM attempts");
+  rows.step();
+  EXPECT_EQ(rows.integer(0), 3) << "the two last successful attempts moved into their rows";
+  // A replay moves the kept attempt back into the history before the row is pending again.
+  ASSERT_EQ(db.replayFrom(1, 0), 2);
+  const auto replayed = db.entries(1, f);
+  EXPECT_EQ(outcomes(replayed[0]),
+            (std::vector<std::string>{"4000 failed HTTP 503 10", "5000 delivered  20"}));
+  EXPECT_EQ(replayed[0].state, store::DeliveryState::Pending);
 }
 
 TEST_F(SqliteFiles, AnUntouchedDatabaseStaysHealthyAcrossReopens) {
