@@ -175,6 +175,45 @@ void addMetricsRoutes(RouteTable& t, Api& api) {
   t.add("*", "/metrics", Role::Reader, [&api](Request& r) {
     return r.reply(200, renderMetrics(api), "text/plain; version=0.0.4");
   });
+  // The store's room (issue 17): what the console's queue page shows above the queues.
+  t.add("*", "/api/v1/store", Role::Reader, [&api](Request& r) {
+    const forward::StoreWatch* room = api.metrics.storeRoom;
+    const store::StoreSize s = room ? room->lastSize() : api.store.size();
+    std::string out;
+    codecs::JsonWriter w(out);
+    w.beginObject();
+    w.key("usedBytes");
+    w.integer(s.usedBytes);
+    w.key("fileBytes");
+    w.integer(s.fileBytes);
+    w.key("walBytes");
+    w.integer(s.walBytes);
+    w.key("freeDiskBytes");
+    if (s.freeDiskBytes >= 0)
+      w.integer(s.freeDiskBytes);
+    else
+      w.null();
+    w.key("packets");
+    w.integer(s.packets);
+    w.key("bytesPerPacket");
+    w.integer(s.packets > 0 ? s.usedBytes / s.packets : 0);
+    w.key("maxBytes");
+    w.integer(room ? room->limits().maxBytes : 0);
+    w.key("minFreeBytes");
+    w.integer(room ? room->limits().minFreeBytes : 0);
+    w.key("prunedRows");
+    w.integer(room ? static_cast<std::int64_t>(room->prunedRows()) : 0);
+    const auto reason = room ? room->fullReason() : std::nullopt;
+    w.key("full");
+    w.boolean(reason.has_value());
+    w.key("fullReason");
+    if (reason)
+      w.string(*reason);
+    else
+      w.null();
+    w.endObject();
+    return r.reply(200, out);
+  });
 }
 
 void addMetaRoutes(RouteTable& t, Api& /*api*/) {

@@ -88,6 +88,7 @@ struct Listeners {
 codecs::Result<Listeners> readListeners(const std::string& path) {
   auto durability = config::storeDurability(path);
   auto retention = config::retentionMs(path);
+  auto room = config::storeRoom(path);
   auto consolidatedDds = config::consolidatedDds(path);
   auto options = config::uplinkOptions(path);
   auto adminOptions = config::adminOptions(path);
@@ -97,8 +98,8 @@ codecs::Result<Listeners> readListeners(const std::string& path) {
   auto teltonikaOptions = config::teltonikaOptions(path);
   for (const codecs::Error* e :
        {durability ? nullptr : &durability.error(), retention ? nullptr : &retention.error(),
-        alertOptions ? nullptr : &alertOptions.error(), options ? nullptr : &options.error(),
-        adminOptions ? nullptr : &adminOptions.error(),
+        room ? nullptr : &room.error(), alertOptions ? nullptr : &alertOptions.error(),
+        options ? nullptr : &options.error(), adminOptions ? nullptr : &adminOptions.error(),
         cardOptions ? nullptr : &cardOptions.error(), fileOptions ? nullptr : &fileOptions.error(),
         consolidatedDds ? nullptr : &consolidatedDds.error(),
         teltonikaOptions ? nullptr : &teltonikaOptions.error()})
@@ -189,6 +190,29 @@ void checkStore(const Options& o, std::vector<Check>& out, StoreState& st) {
                        "a backup of a huge database); it shrinks once that reader ends"));
   else
     out.push_back(ok("store.wal", "write-ahead log " + mebibytes(walBytes)));
+
+  // The rows' room (issue 17): what they take, per packet, and against store.maxBytes.
+  const std::int64_t used = (in.pages - in.freePages) * in.pageSize;
+  std::string taken = mebibytes(used) + " in use";
+  if (in.packets > 0)
+    taken += ", " + std::to_string(used / in.packets) + " bytes per packet held (" +
+             std::to_string(in.packets) + " packets)";
+  const auto room = config::storeRoom(o.config);
+  const std::int64_t max = room ? room->maxBytes : 0;
+  if (max <= 0) {
+    out.push_back(ok("store.room", taken + ", no store.maxBytes"));
+  } else {
+    taken += ", " + std::to_string(used * 100 / max) + "% of store.maxBytes " + mebibytes(max);
+    const std::string hint =
+        "pending packets fill it once delivered history is pruned: find the destination that "
+        "does not take its queue (dcgw_queue_depth), pause or skip it, or raise store.maxBytes";
+    if (used >= max / 100 * 98)
+      out.push_back(error("store.room", taken + ": trackers are refused STORE_FULL", hint));
+    else if (used > max / 100 * 95)
+      out.push_back(warn("store.room", taken, hint));
+    else
+      out.push_back(ok("store.room", taken));
+  }
 
   struct statvfs fsInfo {};
   const std::string dir = directoryOf(o.db);

@@ -210,6 +210,8 @@ async function main() {
     await tid('nav-queues').click();
     const row = page.locator(`[data-testid="queue-row"][data-name="${DEST}"]`);
     await row.waitFor();
+    await waitUntil('the store\'s size above the queues', async () =>
+      /^Store: [0-9.]+ MiB in use/.test(await tid('store-room').textContent()));
     // The queue's history (in memory, a sample every 10 s): one sample before the packets, so
     // the delivery rate after them is measured from it.
     const chart = page.locator(`[data-testid="queue-chart"][data-name="${DEST}"]`);

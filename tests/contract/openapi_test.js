@@ -246,6 +246,7 @@ async function main() {
   await expect(200, 'GET', '/api/v1/me');
   await expect(200, 'GET', '/api/v1/filter-keys');
   await expect(200, 'GET', '/api/v1/methods');
+  await expect(200, 'GET', '/api/v1/store');
 
   // Destinations.
   const destBody = {name: 'Contract REST', method: 'rest', host: `http://127.0.0.1:${recvPort}/api/datapacket`,

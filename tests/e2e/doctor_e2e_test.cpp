@@ -102,8 +102,8 @@ TEST(EndToEnd, DoctorSaysOkForAGoodInstallationRunningOrNot) {
   Doctor running = runDoctor(dir, args, "running");
   EXPECT_EQ(running.exit, 0) << running.text;
   EXPECT_TRUE(running.ok) << running.text;
-  for (const char* check : {"config", "store.integrity", "store.schema", "store.wal", "store.disk",
-                            "port.uplink", "port.admin", "destination.rest"})
+  for (const char* check : {"config", "store.integrity", "store.schema", "store.wal", "store.room",
+                            "store.disk", "port.uplink", "port.admin", "destination.rest"})
     EXPECT_EQ(statusOf(running, check), "ok") << check << ": " << running.text;
   EXPECT_NE(running.checks["port.uplink"].detail.find("running dcgw"), std::string::npos)
       << running.checks["port.uplink"].detail;

@@ -548,6 +548,21 @@ TEST_F(AdminApiTest, FilterKeysAreTheRegistrysInFigure5Order) {
   EXPECT_EQ(keys.front(), "New Driver notification");  // seed 004 figure 5, first column
 }
 
+// The store's room (issue 17) for any token: here a server without the gateway's watcher, so
+// the size is read from the store and no limit is set.
+TEST_F(AdminApiTest, TheStoresRoomIsReadByAnyToken) {
+  Reply r = as(auditor_, "GET", "/api/v1/store");
+  ASSERT_EQ(r.status, 200) << r.body;
+  const J s = r.j();
+  EXPECT_GT(s["usedBytes"].num(), 0);
+  EXPECT_GE(s["fileBytes"].num(), s["usedBytes"].num());
+  EXPECT_EQ(s["maxBytes"].num(), 0);
+  EXPECT_FALSE(s["full"].boolean());
+  EXPECT_TRUE(s["fullReason"].isNull());
+  EXPECT_FALSE(s["freeDiskBytes"].isNull()) << "a SQLite file's disk is known";
+  expectError(raw("GET", "/api/v1/store", "", std::nullopt), 401, "no token");
+}
+
 TEST_F(AdminApiTest, MethodsAreTheAdaptersTableForAnyToken) {
   Reply r = as(auditor_, "GET", "/api/v1/methods");
   ASSERT_EQ(r.status, 200) << r.body;

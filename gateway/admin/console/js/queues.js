@@ -44,9 +44,11 @@ export async function viewQueues(root, seq) {
         ...COUNTERS.map(([, label]) => [label])].map(([t, title]) => h('th', {title: title || null}, t)))),
     tbody);
   const history = historySection();
+  const room = h('p', {class: 'muted', testid: 'store-room'});
   append(root,
     h('div', {class: 'title'}, h('h1', null, 'Delivery queues'), updated),
     h('p', {class: 'muted'}, 'One row per destination, refreshed every 2 seconds. Open one to see its entries.'),
+    room,
     h('div', {class: 'scroll'}, table),
     history.el);
   poll(seq, async () => {
@@ -65,10 +67,30 @@ export async function viewQueues(root, seq) {
         'No destinations yet. Add one under Destinations.')));
     }
     for (const q of queues) tbody.append(queueRow(q));
+    try {
+      renderRoom(room, await get('/api/v1/store'));
+    } catch (e) {
+      room.textContent = `store size unknown: ${e.message}`;
+    }
     updated.classList.remove('error');
     updated.textContent = `updated ${fmtTime(new Date().toISOString())}`;
     await history.refresh();
   });
+}
+
+// The store's room (GET /api/v1/store): its size, per packet, against store.maxBytes; full in red.
+const mib = (bytes) => `${(bytes / 1048576).toFixed(1)} MiB`;
+function renderRoom(el, s) {
+  const parts = [`Store: ${mib(s.usedBytes)} in use`];
+  if (s.packets > 0) parts.push(`${s.bytesPerPacket} bytes per packet (${s.packets} packets)`);
+  if (s.maxBytes > 0) parts.push(`${Math.floor(s.usedBytes * 100 / s.maxBytes)}% of store.maxBytes ${mib(s.maxBytes)}`);
+  if (s.walBytes > 0) parts.push(`write-ahead log ${mib(s.walBytes)}`);
+  if (s.freeDiskBytes !== null) parts.push(`${mib(s.freeDiskBytes)} free on disk`);
+  if (s.prunedRows > 0) parts.push(`${s.prunedRows} delivered rows pruned to make room`);
+  el.textContent = parts.join(', ') + '.';
+  el.classList.toggle('error-text', s.full);
+  el.classList.toggle('muted', !s.full);
+  if (s.full) el.textContent += ` FULL: ${s.fullReason}`;
 }
 
 // ---------------------------------------------------------------- one queue
