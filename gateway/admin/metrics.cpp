@@ -147,7 +147,8 @@ std::string renderMetrics(Api& api) {
       family("dcgw_store_free_disk_bytes", "gauge", "Free bytes of the database's file system.");
       m << "dcgw_store_free_disk_bytes " << s.freeDiskBytes << '\n';
     }
-    family("dcgw_store_packets", "gauge", "Packets the store holds (from their ids).");
+    family("dcgw_store_packets", "gauge",
+           "Packets the store holds, estimated from the span of their ids.");
     m << "dcgw_store_packets " << s.packets << '\n';
     family("dcgw_store_bytes_per_packet", "gauge",
            "Used bytes per packet held: history, queues and indexes included.");

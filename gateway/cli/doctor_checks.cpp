@@ -204,10 +204,12 @@ void checkStore(const Options& o, std::vector<Check>& out, StoreState& st) {
   } else {
     taken += ", " + std::to_string(used * 100 / max) + "% of store.maxBytes " + mebibytes(max);
     const std::string hint =
-        "pending packets fill it once delivered history is pruned: find the destination that "
-        "does not take its queue (dcgw_queue_depth), pause or skip it, or raise store.maxBytes";
+        "once serve has pruned the delivered history, pending packets fill it: find the "
+        "destination that does not take its queue (dcgw_queue_depth) and skip or remove it "
+        "(its queue becomes dead letters, which are pruned), or raise store.maxBytes";
     if (used >= max / 100 * 98)
-      out.push_back(error("store.room", taken + ": trackers are refused STORE_FULL", hint));
+      out.push_back(error(
+          "store.room", taken + ": trackers are refused STORE_FULL unless serve can prune", hint));
     else if (used > max / 100 * 95)
       out.push_back(warn("store.room", taken, hint));
     else

@@ -207,6 +207,12 @@ int runServe(const std::vector<std::string>& args, std::ostream& out, std::ostre
       err << "dcgw serve: " << configPath << ": " << config::errorText(*e) << '\n';
       return 1;
     }
+  if (store::isPostgresUrl(db) && room->maxBytes > 0) {
+    err << "dcgw serve: " << configPath
+        << ": store.maxBytes: applies to the SQLite store only; a PostgreSQL store's room is its "
+           "server's (remove it, or set it to 0)\n";
+    return 1;
+  }
   if (!synchronous.empty()) {
     auto chosen = config::parseDurability(synchronous);
     if (!chosen) {
@@ -288,12 +294,6 @@ int runServe(const std::vector<std::string>& args, std::ostream& out, std::ostre
   forward::Pruner pruner(*store, clock, *retention);
   // store.maxBytes and the free-disk floor (issue 17): PostgreSQL's room is the server's.
   const bool postgres = store->cluster() != nullptr || store::isPostgresUrl(db);
-  if (postgres && room->maxBytes > 0) {
-    err << "dcgw serve: " << configPath
-        << ": store.maxBytes: applies to the SQLite store only; a PostgreSQL store's room is its "
-           "server's (remove it, or set it to 0)\n";
-    return 1;
-  }
   forward::StoreWatch storeWatch(*store, clock,
                                  {postgres ? 0 : room->maxBytes, postgres ? 0 : room->minFreeBytes},
                                  *retention);

@@ -4,6 +4,7 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <thread>
 
 namespace dcgw::forward {
 namespace {
@@ -13,7 +14,6 @@ namespace {
 // the store is full.
 constexpr std::int64_t kRoom = 16LL << 20;
 constexpr std::int64_t kRoomLow = 1LL << 20;
-constexpr int kSteps = 32;
 
 std::string mib(std::int64_t bytes) {
   char buf[32];
@@ -99,14 +99,21 @@ bool StoreWatch::checkOnce() {
         spdlog::warn("store room: {}: pruning delivered history, oldest first", describe(s));
       pruning_ = true;
     }
+    // Delivered history first, oldest packets first (prune walks the rows in the order their
+    // packets arrived), then, with none left, dead letters, oldest first. Each call is one
+    // short transaction; ingest and the workers' commits go between them.
     const std::int64_t now = clock_.nowMs();
-    for (int step = 0; step <= kSteps && !relieved(s); ++step) {
-      const std::int64_t cutoff = now - retentionMs_ / kSteps * (kSteps - step);
-      for (;;) {
-        const int n = store_.prune(cutoff, batch_);
+    for (auto prune : {&store::DeliveryQueue::prune, &store::DeliveryQueue::pruneDeadLetters}) {
+      while (!relieved(s)) {
+        {
+          std::lock_guard lock(mu_);
+          if (stop_) break;
+        }
+        const int n = (store_.*prune)(now, batch_);
         pruned += static_cast<std::uint64_t>(n);
         s = store_.size();
-        if (n < batch_ || relieved(s)) break;
+        if (n < batch_) break;
+        std::this_thread::yield();
       }
     }
   } else {
@@ -116,14 +123,17 @@ bool StoreWatch::checkOnce() {
   }
   std::optional<std::string> reason;
   if (fullNow(s) || (wasFull && pressure(s)))
-    reason = "the store is full: " + describe(s) +
-             " with packets not yet delivered (nothing after the last ACK was kept; resend "
-             "later)";
+    reason = limits_.maxBytes > 0 && s.usedBytes >= limits_.maxBytes / 100 * 95
+                 ? "the gateway's store is full (store.maxBytes) with packets not yet delivered"
+                 : "the gateway's disk is full (store.minFreeBytes) with packets not yet "
+                   "delivered";
   std::lock_guard lock(mu_);
   if (reason && !full_)
     spdlog::error(
-        "store room: {}: every packet is refused STORE_FULL until the destinations deliver or "
-        "the limit is raised (pause or skip a stuck destination, or widen store.maxBytes)",
+        "store room: {}: nothing delivered is left to prune, so every packet is refused "
+        "STORE_FULL until there is room (the destinations take their queues; skip or remove a "
+        "destination that never will: its queue becomes dead letters, which are pruned when "
+        "room is needed; or raise store.maxBytes)",
         describe(s));
   if (!reason && full_) spdlog::info("store room: {}: packets are accepted again", describe(s));
   full_ = std::move(reason);

@@ -20,13 +20,14 @@ struct StoreLimits {
 
 // Every interval it measures the store (Backend::size()). Under pressure -- the rows take more
 // than 95% of maxBytes, or the disk has less than minFreeBytes free and the database file has
-// little free room of its own left (so it would have to grow) -- it prunes delivered history,
-// oldest first: the retention cutoff moves from (now - retention) towards now in 32 steps until
-// the rows take at most 90% of maxBytes and the file has free room again. Pending rows and dead
-// letters are never pruned. If the pressure stays with nothing delivered left to prune (the
-// pending rows alone fill the room), the store is full: fullReason() says why, ingest refuses
-// every packet with STORE_FULL (never an ACK), and the log says so once, until the pressure
-// goes (the destinations deliver, the admin pauses, skips or raises the limit).
+// under 16 MiB of free pages of its own (so it would have to grow) -- it prunes delivered
+// history, oldest packets first, whatever their age, until the rows take at most 90% of
+// maxBytes and the file has 32 MiB of free pages again; with no delivered history left, dead
+// letters, oldest first. Pending rows are never pruned. If the pressure stays with nothing left
+// to prune (the pending rows, and what is not history, fill the room), the store is full:
+// fullReason() says so, ingest refuses every packet with STORE_FULL (never an ACK), and the log
+// says so once, until the pressure goes (the destinations deliver, an admin skips or removes a
+// stuck destination, whose queue becomes dead letters, or raises the limit).
 class StoreWatch {
  public:
   // The thread is started only by start(); checkOnce() can run without it (tests).

@@ -92,6 +92,15 @@ void Ingestor::stop() {
   if (thread_.joinable()) thread_.join();
 }
 
+void Ingestor::markFailed(std::uint64_t session) {
+  if (session == 0) return;
+  const auto now = std::chrono::steady_clock::now();
+  if (failedSessions_.size() >= 4096)
+    std::erase_if(failedSessions_,
+                  [now](const auto& e) { return now - e.second > std::chrono::minutes(1); });
+  failedSessions_[session] = now;
+}
+
 void Ingestor::setFullCheck(FullCheck check) {
   std::lock_guard lock(mu_);
   fullCheck_ = std::move(check);
@@ -143,7 +152,7 @@ void Ingestor::run() {
       if (auto why = fullCheck()) {
         Outcome o = refused(Outcome::Kind::StoreFull, codecs::makeError("store", 0, *why));
         for (auto& [item, done] : batch) {
-          if (item.session != 0) failedSessions_.insert(item.session);
+          markFailed(item.session);
           done(o);
         }
         batch.clear();
@@ -184,7 +193,7 @@ void Ingestor::run() {
                                         ")"));
       o.category = e.category();
       for (auto& [item, done] : batch) {
-        if (item.session != 0) failedSessions_.insert(item.session);
+        markFailed(item.session);
         done(o);
       }
       batch.clear();
@@ -217,7 +226,7 @@ void Ingestor::run() {
           break;
         case store::AppendOutcome::SequenceOutOfRange:
           // Nothing later of that connection may commit past it (it is closed unacknowledged).
-          if (items[i].session != 0) failedSessions_.insert(items[i].session);
+          markFailed(items[i].session);
           o = refused(Outcome::Kind::SequenceOutOfRange,
                       codecs::makeError("sequence", 0,
                                         "a sequence just after the device's stored mark, not " +

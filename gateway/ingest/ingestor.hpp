@@ -6,12 +6,14 @@
 
 #include <array>
 #include <atomic>
+#include <chrono>
 #include <condition_variable>
 #include <cstdint>
 #include <functional>
 #include <mutex>
 #include <optional>
 #include <thread>
+#include <unordered_map>
 #include <unordered_set>
 #include <vector>
 
@@ -104,8 +106,12 @@ class Ingestor {
   std::mutex mu_;
   std::condition_variable cv_;
   std::vector<std::pair<store::IngestItem, Done>> queue_;
-  std::unordered_set<std::uint64_t> failedSessions_;  // sessions with a failed commit
-  FullCheck fullCheck_;                               // guarded by mu_
+  // Sessions with a refused commit, and when: a session's connection is closed once refused, so
+  // an entry is only needed while that connection's last packets drain (a minute is ample);
+  // older ones are dropped once there are many (trackers refused STORE_FULL for hours).
+  std::unordered_map<std::uint64_t, std::chrono::steady_clock::time_point> failedSessions_;
+  void markFailed(std::uint64_t session);
+  FullCheck fullCheck_;  // guarded by mu_
   bool stopping_{false};
   std::atomic<std::uint64_t> commits_{0};
   std::atomic<std::uint64_t> stored_{0};

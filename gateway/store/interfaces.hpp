@@ -185,9 +185,16 @@ class DeliveryQueue {
   virtual DestinationCounters counters(std::int64_t destinationId) = 0;
   virtual bool hasPending(std::int64_t destinationId) = 0;  // cheap, unlike counters().depth
   virtual std::vector<std::int64_t> deliveryIds(std::int64_t destinationId, DeliveryState s) = 0;
-  // Deletes delivered rows finished before olderThanMs, at most `batch` at a time, and the
-  // packets left without rows. Returns how many delivery rows went.
+  // Deletes delivered rows finished before olderThanMs, oldest packets first, at most `batch`
+  // at a time, and the packets left without rows. Returns how many rows went (delivery rows,
+  // and packets received before olderThanMs that had none, such as a device's without a
+  // location): a caller prunes again while it returns `batch`.
   virtual int prune(std::int64_t olderThanMs, int batch) = 0;
+  // Deletes dead-letter rows finished before olderThanMs, oldest first, at most `batch`, with
+  // their attempts and the packets left without rows; returns how many delivery rows went.
+  // Dead letters are otherwise kept; only the store's room (store.maxBytes, the free-disk
+  // floor) calls this, once no delivered history is left to prune.
+  virtual int pruneDeadLetters(std::int64_t olderThanMs, int batch) = 0;
 
   // Convenience: the oldest pending row, and one attempt.
   std::optional<PendingDelivery> nextPending(std::int64_t destinationId);

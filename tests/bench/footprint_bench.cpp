@@ -3,12 +3,14 @@
 // fanned out to N destinations; every destination's queue is then worked as the forwarder does
 // (pendingBatch runs of 64, each recorded delivered); then the store's size is measured and
 // divided by the packets. SQLite: the pages in use (page_count - freelist_count) after a WAL
-// checkpoint, and dbstat per table and index; PostgreSQL: pg_total_relation_size of every table
-// of the schema after VACUUM. The size of the store before ingest (its schema) is subtracted.
+// checkpoint, and dbstat per table and index; PostgreSQL: the size of every table and index of
+// the schema after VACUUM FULL (the live rows; the size after a plain VACUUM is printed too).
+// The size of the store before ingest (its schema) is subtracted.
 //   ninja -C build footprint_bench
 //   build/tests/bench/footprint_bench [--packets 100000] [--destinations 3] [--devices 200]
 //                                     [--payload small|large|mix] [--store URL]
-// --payload small: Tracking (0x47) packets only; large: the mix's largest family only; mix:
+// --payload small: Tracking (0x47) packets only; large: the mix's largest family only (the
+// tachograph file summaries, 0x66, about 225 bytes); mix:
 // the whole mix (mostly Tracking). --store: a postgresql:// URL (an empty database the bench
 // may fill) or a SQLite path (default: a temp file, removed after).
 // Prints one line "bytes/packet N" (and the breakdown). Target: at most 150 bytes/packet with
@@ -72,10 +74,13 @@ Size sqliteSize(const std::string& path) {
   return s;
 }
 
-Size postgresSize(const std::string& url) {
+// `full`: VACUUM FULL first, so the size is the live rows' (what a store settles near once
+// autovacuum reuses the dead row versions of its updates); else plain VACUUM (dead versions
+// made reusable, the relations as large as the updates made them).
+Size postgresSize(const std::string& url, bool full) {
   PGconn* c = PQconnectdb(url.c_str());
   if (PQstatus(c) != CONNECTION_OK) throw std::runtime_error(PQerrorMessage(c));
-  PQclear(PQexec(c, "VACUUM"));
+  PQclear(PQexec(c, full ? "VACUUM FULL" : "VACUUM"));
   PGresult* r = PQexec(c,
                        "SELECT c.relname, pg_relation_size(c.oid) FROM pg_class c "
                        "JOIN pg_namespace n ON n.oid = c.relnamespace "
@@ -91,8 +96,8 @@ Size postgresSize(const std::string& url) {
   return s;
 }
 
-Size measure(const std::string& location) {
-  return dcgw::store::isPostgresUrl(location) ? postgresSize(location) : sqliteSize(location);
+Size measure(const std::string& location, bool full = true) {
+  return dcgw::store::isPostgresUrl(location) ? postgresSize(location, full) : sqliteSize(location);
 }
 
 // The packets of the mix the --payload option selects.
@@ -219,6 +224,13 @@ int main(int argc, char** argv) {
         "%zu deliveries, in %.1f s\n",
         o.packets, o.payload.c_str(), payloadBytes / static_cast<double>(o.packets), o.devices,
         o.destinations, o.destinations == 1 ? "" : "s", delivered, seconds);
+  }
+  if (dcgw::store::isPostgresUrl(o.store)) {
+    const Size vacuumed = measure(o.store, false);
+    std::printf(
+        "PostgreSQL after VACUUM (dead row versions reusable, not returned): "
+        "%.1f bytes/packet\n",
+        static_cast<double>(vacuumed.total - before.total) / static_cast<double>(o.packets));
   }
   after = measure(o.store);
   std::printf("%-28s %14s %12s\n", "table or index", "bytes", "bytes/packet");

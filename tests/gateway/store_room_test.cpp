@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <future>
 #include <string>
@@ -145,6 +146,26 @@ TEST_F(StoreRoom, PendingRowsAloneAtTheLimitAreRefusedStoreFullAndNothingAcknowl
   EXPECT_EQ(submit(2).kind, ingest::Outcome::Kind::Stored);
   EXPECT_EQ(pending(), 1u);
   ingestor.stop();
+}
+
+// The way out of a full store when a destination will never take its queue: removing it makes
+// its queue dead letters, which the watch prunes, oldest first, once no delivered history is
+// left, so packets are accepted again.
+TEST_F(StoreRoom, RemovingAStuckDestinationMakesRoomFromItsDeadLettersOldestFirst) {
+  StoreWatch watch(*store_, clock_, {kMax, 0}, 7LL * 24 * 3600 * 1000);
+  while (used() < kMax * 99 / 100) appendBatch();
+  ASSERT_TRUE(watch.checkOnce());
+  ASSERT_TRUE(store_->removeDestination(dest_, clock_.nowMs()).ok());
+  const auto dead = store_->deliveryIds(dest_, store::DeliveryState::Dead);
+  ASSERT_GT(dead.size(), 1000u);
+  clock_.advance(1000);
+  EXPECT_FALSE(watch.checkOnce()) << "its dead letters made room";
+  EXPECT_LE(used(), kMax * 90 / 100);
+  const auto left = store_->deliveryIds(dest_, store::DeliveryState::Dead);
+  ASSERT_FALSE(left.empty()) << "only what made room went";
+  EXPECT_TRUE(
+      std::equal(left.begin(), left.end(), dead.end() - static_cast<std::ptrdiff_t>(left.size())))
+      << "the oldest went first";
 }
 
 }  // namespace

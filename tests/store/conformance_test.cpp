@@ -193,6 +193,12 @@ TEST_P(StoreConformance, AnAttemptOnARowSkippedMeanwhileIsNotRecordedAsADelivery
   EXPECT_EQ(db_->entry(d, batch[0].id)->state, DeliveryState::Dead) << "stays skipped";
   EXPECT_EQ(db_->counters(d).delivered, 1);
   EXPECT_EQ(db_->counters(d).deadLetters, 1);
+  // ... but its history says the third party got it all the same.
+  const auto skipped = db_->entry(d, batch[0].id);
+  ASSERT_EQ(skipped->history.size(), 2u);
+  EXPECT_EQ(skipped->history[0].outcome, "skipped");
+  EXPECT_EQ(skipped->history[1].outcome, "delivered");
+  EXPECT_EQ(skipped->history[1].atMs, 9001);
 }
 
 TEST_P(StoreConformance, RequeueAndReplayPutEntriesBackInOrderAndCountThemQueued) {
@@ -276,6 +282,38 @@ TEST_P(StoreConformance, PruningDeletesOnlyOldDeliveredRowsInBatches) {
   EXPECT_EQ(db_->deliveryIds(d, DeliveryState::Delivered).size(), 1u);
   EXPECT_EQ(pendingMarks(d), (std::vector<int>{4})) << "pending rows are never pruned";
   EXPECT_FALSE(db_->entry(d, batch[0].id)) << "gone with its packet";
+}
+
+TEST_P(StoreConformance, PruningTakesOldPacketsThatWentToNoDestination) {
+  const auto d = destination("d");
+  location("Depot", {d});
+  device("12345678", std::nullopt);
+  append({item(tracking(1), 0, 1000), item(tracking(2), 0, 2000)});
+  EXPECT_EQ(db_->size().packets, 2);
+  db_->prune(1500, 10);
+  EXPECT_EQ(db_->size().packets, 1) << "the one received before the cutoff went";
+  db_->prune(2500, 10);
+  EXPECT_EQ(db_->size().packets, 0);
+}
+
+TEST_P(StoreConformance, DeadLettersStayThroughPruningAndGoOnlyWhenRoomIsNeeded) {
+  const auto d = destination("d");
+  device("12345678", location("Depot", {d}));
+  append({item(tracking(1), 0, 1000), item(tracking(2), 0, 2000), item(tracking(3), 0, 3000)});
+  const auto batch = db_->pendingBatch(d, 3);
+  db_->recordAttempts(d,
+                      {{batch[0].id, {Out::Never, "too big", 1}, 4000},
+                       {batch[1].id, {Out::Never, "too big", 1}, 4001},
+                       {batch[2].id, {Out::Delivered, "", 1}, 4002}},
+                      {});
+  EXPECT_EQ(db_->prune(10'000, 10), 1) << "the delivered row only";
+  EXPECT_EQ(db_->deliveryIds(d, DeliveryState::Dead).size(), 2u);
+  EXPECT_EQ(db_->pruneDeadLetters(10'000, 1), 1);
+  EXPECT_FALSE(db_->entry(d, batch[0].id)) << "the oldest dead letter first";
+  EXPECT_TRUE(db_->entry(d, batch[1].id));
+  EXPECT_EQ(db_->pruneDeadLetters(4001, 10), 0) << "only those finished before the cutoff";
+  EXPECT_EQ(db_->pruneDeadLetters(10'000, 10), 1);
+  EXPECT_EQ(db_->size().packets, 0) << "their packets went with them";
 }
 
 TEST_P(StoreConformance, RemovingADestinationDeadLettersItsQueueAndKeepsItsHistory) {

@@ -8,6 +8,7 @@
 #include <filesystem>
 #include <thread>
 
+#include "gateway/ingest/routing.hpp"
 #include "gateway/store/sqlite/db.hpp"
 #include "gateway/store/sqlite/sqlite_store.hpp"
 #include "tests/store/conformance.hpp"
@@ -243,6 +244,38 @@ TEST_F(SqliteFiles, MigrationFourteenKeepsTheHistoryTheApiShows) {
   EXPECT_EQ(outcomes(replayed[0]),
             (std::vector<std::string>{"4000 failed HTTP 503 10", "5000 delivered  20"}));
   EXPECT_EQ(replayed[0].state, store::DeliveryState::Pending);
+}
+
+// What migration 014 saves: a successful delivery writes no attempt row; a failure does.
+TEST_F(SqliteFiles, ASuccessfulDeliveryIsKeptInItsRowNotAsAnAttemptRow) {
+  store::SqliteStore db(path_);
+  store::DestinationConfig d;
+  d.settings.name = "d";
+  d.settings.method = "binary";
+  d.settings.host = "127.0.0.1";
+  d.settings.port = 9;
+  const auto dest = *db.createDestination(d, 0);
+  auto loc = db.createLocation({0, "Depot", "", {dest}});
+  ASSERT_TRUE(db.upsertDevice({"12345678", *loc, "AB12CDE", std::nullopt}).ok());
+  std::vector<std::int64_t> touched;
+  store::IngestItem item{"12345678", "", {0x47, 0x02, 0x6A, 0x00, 0x00, 0x01, 0x01}, 1000};
+  ingest::RoutedAppender(db, db).append({item, item}, touched);
+  const auto run = db.pendingBatch(dest, 2);
+  ASSERT_EQ(run.size(), 2u);
+  using Out = store::AttemptResult::Outcome;
+  db.recordAttempt(dest, run[0].id, {Out::Delivered, "", 7}, 2000, {});
+  auto attempts = [&] {
+    auto s = db.db().prepare("SELECT COUNT(*) FROM attempts");
+    s.step();
+    return s.integer(0);
+  };
+  EXPECT_EQ(attempts(), 0);
+  auto row = db.db().prepare("SELECT finished_at, duration_us FROM deliveries WHERE id=?");
+  row.bind(1, run[0].id).step();
+  EXPECT_EQ(row.integer(0), 2000);
+  EXPECT_EQ(row.integer(1), 7);
+  db.recordAttempt(dest, run[1].id, {Out::Retry, "HTTP 503", 9}, 3000, {1, 63000, "HTTP 503"});
+  EXPECT_EQ(attempts(), 1);
 }
 
 TEST_F(SqliteFiles, AnUntouchedDatabaseStaysHealthyAcrossReopens) {

@@ -253,6 +253,10 @@ void PostgresStore::recordAttemptsIn(std::int64_t destinationId,
   // A failure only backs the destination off if its row is still pending: an admin may have
   // skipped it while it was being sent, and the skip already cleared the backoff.
   Stmt failed = db_->prepare("UPDATE deliveries SET attempts=attempts+1 WHERE id=? AND state=0");
+  Stmt lateSuccess = db_->prepare(
+      "INSERT INTO attempts (delivery_id, at, outcome, reason, duration_us) "
+      "SELECT id, CAST(? AS bigint), 'delivered', '', CAST(? AS bigint) FROM deliveries "
+      "WHERE id=?");
   std::int64_t nDelivered = 0, nDead = 0;
   bool failure = false;
   std::string lastReason;
@@ -269,7 +273,14 @@ void PostgresStore::recordAttemptsIn(std::int64_t destinationId,
     switch (r.outcome) {
       case AttemptResult::Outcome::Delivered:
         delivered.bind(1, a.atMs).bind(2, r.durationUs).bind(3, a.deliveryId).run();
-        nDelivered += db_->changes();
+        if (db_->changes() > 0) {
+          ++nDelivered;
+        } else {
+          // Skipped or dead-lettered by an admin while it was being sent: the row stays as the
+          // admin left it, and its history says that the third party got it all the same
+          // (unless the row is gone: a dead letter pruned to make room meanwhile).
+          lateSuccess.bind(1, a.atMs).bind(2, r.durationUs).bind(3, a.deliveryId).run();
+        }
         break;
       case AttemptResult::Outcome::Never:
         dead.bind(1, a.atMs).bind(2, r.reason).bind(3, a.deliveryId).run();
@@ -452,6 +463,25 @@ int PostgresStore::prune(std::int64_t olderThanMs, int batch) {
       .bind(2, batch)
       .run();
   int n = db_->changes();
+  db_->prepare(
+         "DELETE FROM packets WHERE received_at < ? AND NOT EXISTS (SELECT 1 FROM deliveries d "
+         "WHERE d.packet_id = packets.id)")
+      .bind(1, olderThanMs)
+      .run();
+  tx.commit();
+  return n;
+}
+
+int PostgresStore::pruneDeadLetters(std::int64_t olderThanMs, int batch) {
+  Lock lock(mu_);
+  Transaction tx(*db_);
+  db_->prepare(
+         "DELETE FROM deliveries WHERE id IN (SELECT id FROM deliveries WHERE state=2 AND "
+         "finished_at < ? ORDER BY id LIMIT ?)")
+      .bind(1, olderThanMs)
+      .bind(2, batch)
+      .run();
+  const int n = db_->changes();
   db_->prepare(
          "DELETE FROM packets WHERE received_at < ? AND NOT EXISTS (SELECT 1 FROM deliveries d "
          "WHERE d.packet_id = packets.id)")

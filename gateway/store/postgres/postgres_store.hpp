@@ -73,6 +73,7 @@ class PostgresStore final : public Backend, public Cluster {
   bool hasPending(std::int64_t destinationId) override;
   std::vector<std::int64_t> deliveryIds(std::int64_t destinationId, DeliveryState s) override;
   int prune(std::int64_t olderThanMs, int batch) override;
+  int pruneDeadLetters(std::int64_t olderThanMs, int batch) override;
   // QueueViews
   std::vector<QueueOverview> queueOverview() override;
   std::optional<QueueOverview> queue(std::int64_t destinationId) override;

@@ -18,7 +18,7 @@ Checkpointer::~Checkpointer() {
     std::lock_guard lock(mu_);
     stopping_ = true;
   }
-  cv_.notify_one();
+  cv_.notify_all();
   thread_.join();
 }
 
@@ -36,12 +36,22 @@ int Checkpointer::onCommit(void* self, ::sqlite3* db, const char* schema, int pa
       wake = true;
     }
   }
-  if (wake) c->cv_.notify_one();
+  if (wake) c->cv_.notify_all();
   if (!tail) return SQLITE_OK;
   // Best-effort, as SQLite's own automatic checkpoint: a busy database is checkpointed later.
   int log = 0;
   int copied = 0;
-  const int rc = sqlite3_wal_checkpoint_v2(db, schema, SQLITE_CHECKPOINT_PASSIVE, &log, &copied);
+  int rc = sqlite3_wal_checkpoint_v2(db, schema, SQLITE_CHECKPOINT_PASSIVE, &log, &copied);
+  if (rc == SQLITE_BUSY && pages >= kInlinePages) {
+    // The thread is in the middle of a checkpoint (on a loaded machine it may not run again
+    // for a while, and its fsync can be slow): wait for it, so the WAL stays bounded, then
+    // copy what is left. Only this writer commits, so the WAL does not grow meanwhile.
+    {
+      std::unique_lock lock(c->mu_);
+      c->cv_.wait(lock, [c] { return !c->running_; });
+    }
+    rc = sqlite3_wal_checkpoint_v2(db, schema, SQLITE_CHECKPOINT_PASSIVE, &log, &copied);
+  }
   std::lock_guard lock(c->mu_);
   if (rc == SQLITE_OK) ++c->inline_;
   return SQLITE_OK;
@@ -52,6 +62,7 @@ void Checkpointer::run() {
   for (;;) {
     cv_.wait(lock, [this] { return wanted_ || stopping_; });
     if (stopping_) return;
+    running_ = true;
     lock.unlock();
     // A failure (busy, or the files gone: the store's health check reports that) leaves the
     // pages in the WAL for the next wake-up.
@@ -60,6 +71,8 @@ void Checkpointer::run() {
     const int rc = sqlite3_wal_checkpoint_v2(own_->handle(), nullptr, SQLITE_CHECKPOINT_PASSIVE,
                                              &log, &copied);
     lock.lock();
+    running_ = false;
+    cv_.notify_all();  // a commit waiting to copy the WAL back itself
     wanted_ = false;
     if (rc == SQLITE_OK) {
       ++checkpoints_;

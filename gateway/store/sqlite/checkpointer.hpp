@@ -24,7 +24,9 @@ class Db;
 // a while on a loaded machine while commits go on), the hook checkpoints inline once the WAL
 // reaches kInlinePages, so the WAL stays bounded as with SQLite's default. That threshold is low
 // enough (16 MB) to be reached in a fraction of a second of fast commits, which a CI run on two
-// busy cores showed: at 64 MB the WAL grew past 32 MB before the thread ran again.
+// busy cores showed: at 64 MB the WAL grew past 32 MB before the thread ran again. When the
+// thread is in the middle of a checkpoint then (its connection holds SQLite's checkpoint lock,
+// perhaps through a slow fsync), that commit waits for it and then copies the rest.
 // SQLite starts the WAL file over only when a write begins with every frame of it copied back,
 // which a checkpoint running beside continuous commits never sees (commits land while it
 // fsyncs). So once the thread's checkpoint has left only a short tail (kTailPages), the next
@@ -58,6 +60,7 @@ class Checkpointer {
   bool wanted_{false};
   bool tailReady_{false};  // the thread's last checkpoint left at most kTailPages
   bool stopping_{false};
+  bool running_{false};  // the thread is in a checkpoint
   std::uint64_t checkpoints_{0};
   std::uint64_t inline_{0};
   std::thread thread_;

@@ -8,6 +8,7 @@
 #endif
 
 #include <algorithm>
+#include <array>
 #include <map>
 #include <unordered_map>
 
@@ -223,6 +224,9 @@ void SqliteStore::recordAttemptsIn(std::int64_t destinationId, const std::vector
   // A failure only backs the destination off if its row is still pending: an admin may have
   // skipped it while it was being sent, and the skip already cleared the backoff.
   Stmt failed = db_->prepare("UPDATE deliveries SET attempts=attempts+1 WHERE id=? AND state=0");
+  Stmt lateSuccess = db_->prepare(
+      "INSERT INTO attempts (delivery_id, at, outcome, reason, duration_us) "
+      "SELECT id, ?, 'delivered', '', ? FROM deliveries WHERE id=?");
   std::int64_t nDelivered = 0, nDead = 0;
   bool failure = false;
   std::string lastReason;
@@ -239,7 +243,14 @@ void SqliteStore::recordAttemptsIn(std::int64_t destinationId, const std::vector
     switch (r.outcome) {
       case AttemptResult::Outcome::Delivered:
         delivered.bind(1, a.atMs).bind(2, r.durationUs).bind(3, a.deliveryId).run();
-        nDelivered += db_->changes();
+        if (db_->changes() > 0) {
+          ++nDelivered;
+        } else {
+          // Skipped or dead-lettered by an admin while it was being sent: the row stays as the
+          // admin left it, and its history says that the third party got it all the same
+          // (unless the row is gone: a dead letter pruned to make room meanwhile).
+          lateSuccess.bind(1, a.atMs).bind(2, r.durationUs).bind(3, a.deliveryId).run();
+        }
         break;
       case AttemptResult::Outcome::Never:
         dead.bind(1, a.atMs).bind(2, r.reason).bind(3, a.deliveryId).run();
@@ -409,52 +420,125 @@ void SqliteStore::retryNowIn(std::int64_t destinationId) {
       .run();
 }
 
+// Delivered rows are walked in id order, which is the order their packets arrived in (a
+// packet's rows are inserted with it): so the oldest history goes first, a packet's rows for
+// every destination together, and its packet right after them. Rows finished after the cutoff
+// (a row a replay or a requeue delivered again later, a destination that was days behind) are
+// passed over; a run of kNewerRun of them ends the pass (the rest of the history is newer).
+// The walk goes on from where the last call of the same cutoff stopped, so rows passed over
+// are read once per pass, not once per batch; a pass that ends starts the next from the
+// oldest row again. Then packets received before the cutoff that have no delivery row at all
+// (a device without a location) are swept, on a cursor of their own over packets_received.
 int SqliteStore::prune(std::int64_t olderThanMs, int batch) {
   verifyFiles(false);
   Lock lock(mu_);
   Transaction tx(*db_);
-  // Each destination's delivered rows in queue order (deliveries_queue), oldest first: rows are
-  // delivered in that order, so their finish times rise along it, but for a row a replay or a
-  // requeue delivered again later, which is passed over; a run of kNewerRun rows finished
-  // after the cutoff ends the walk (the rest of the history is newer).
   constexpr int kNewerRun = 64;
-  Stmt destinations = db_->prepare("SELECT id FROM destinations ORDER BY id");
-  std::vector<std::int64_t> ids;
-  while (destinations.step()) ids.push_back(destinations.integer(0));
+  PruneCursor& c = pruneCursor_;
+  if (c.cutoff != olderThanMs) c = PruneCursor{olderThanMs};
   Stmt walk = db_->prepare(
-      "SELECT id, finished_at FROM deliveries WHERE destination_id=? AND state=1 AND id > ? "
+      "SELECT id, finished_at, packet_id FROM deliveries WHERE id > ? AND state=1 "
       "ORDER BY id LIMIT ?");
   Stmt remove = db_->prepare("DELETE FROM deliveries WHERE id=?");
   int n = 0;
-  for (std::int64_t d : ids) {
-    std::int64_t after = 0;
-    int newer = 0;
-    while (n < batch && newer < kNewerRun) {
-      walk.bind(1, d).bind(2, after).bind(3, static_cast<std::int64_t>(batch - n + kNewerRun));
-      std::vector<std::pair<std::int64_t, std::int64_t>> rows;
-      while (walk.step()) rows.emplace_back(walk.integer(0), walk.integer(1));
-      walk.reset();
-      if (rows.empty()) break;
-      for (const auto& [id, finished] : rows) {
-        after = id;
-        if (finished < olderThanMs) {
-          remove.bind(1, id).run();
-          newer = 0;
-          if (++n == batch) break;
-        } else if (++newer == kNewerRun) {
-          break;
-        }
+  int newer = 0;
+  bool passOver = false;
+  std::vector<std::int64_t> packets;
+  while (n < batch && newer < kNewerRun) {
+    const std::int64_t want = batch - n + kNewerRun;
+    walk.bind(1, c.delivery).bind(2, want);
+    std::vector<std::array<std::int64_t, 3>> rows;
+    while (walk.step()) rows.push_back({walk.integer(0), walk.integer(1), walk.integer(2)});
+    walk.reset();
+    for (const auto& [id, finished, packet] : rows) {
+      c.delivery = id;
+      if (finished < olderThanMs) {
+        remove.bind(1, id).run();
+        packets.push_back(packet);
+        newer = 0;
+        if (++n == batch) break;
+      } else if (++newer == kNewerRun) {
+        break;
       }
     }
-    if (n == batch) break;
+    if (static_cast<std::int64_t>(rows.size()) < want && n < batch && newer < kNewerRun) {
+      passOver = true;  // the end of the table
+      break;
+    }
   }
-  db_->prepare(
-         "DELETE FROM packets WHERE received_at < ? AND NOT EXISTS (SELECT 1 FROM deliveries d "
-         "WHERE d.packet_id = packets.id)")
-      .bind(1, olderThanMs)
-      .run();
+  if (newer >= kNewerRun) passOver = true;
+  deleteOrphanPackets(packets);
+  if (n < batch) {
+    // Packets with no delivery row at all, oldest first, a bounded number per call.
+    Stmt sweep = db_->prepare(
+        "SELECT id, received_at FROM packets WHERE received_at < ?1 AND (received_at > ?2 OR "
+        "(received_at = ?2 AND id > ?3)) ORDER BY received_at, id LIMIT ?4");
+    Stmt orphan = db_->prepare(
+        "DELETE FROM packets WHERE id=?1 AND NOT EXISTS (SELECT 1 FROM deliveries d "
+        "WHERE d.packet_id=?1)");
+    const std::int64_t budget = 4LL * batch;
+    sweep.bind(1, olderThanMs).bind(2, c.packetAt).bind(3, c.packet).bind(4, budget);
+    std::int64_t seen = 0;
+    std::vector<std::pair<std::int64_t, std::int64_t>> candidates;
+    while (sweep.step()) candidates.emplace_back(sweep.integer(0), sweep.integer(1));
+    for (const auto& [id, at] : candidates) {
+      ++seen;
+      c.packetAt = at;
+      c.packet = id;
+      orphan.bind(1, id).run();
+      if (db_->changes() > 0 && ++n == batch) break;
+    }
+    if (seen < budget && n < batch) {
+      c.packetAt = -1;  // the sweep reached the cutoff: the next starts from the oldest
+      c.packet = 0;
+    }
+  }
+  if (passOver && n < batch) c.delivery = 0;
   tx.commit();
   return n;
+}
+
+void SqliteStore::deleteOrphanPackets(const std::vector<std::int64_t>& packets) {
+  Stmt orphan = db_->prepare(
+      "DELETE FROM packets WHERE id=?1 AND NOT EXISTS (SELECT 1 FROM deliveries d "
+      "WHERE d.packet_id=?1)");
+  std::int64_t last = -1;
+  for (std::int64_t p : packets) {
+    if (p == last) continue;  // a packet's rows come together
+    last = p;
+    orphan.bind(1, p).run();
+  }
+}
+
+int SqliteStore::pruneDeadLetters(std::int64_t olderThanMs, int batch) {
+  verifyFiles(false);
+  Lock lock(mu_);
+  Transaction tx(*db_);
+  // Each destination's oldest dead letters (deliveries_queue), merged: the oldest `batch`.
+  std::vector<std::int64_t> destinations;
+  Stmt d = db_->prepare("SELECT id FROM destinations");
+  while (d.step()) destinations.push_back(d.integer(0));
+  Stmt oldest = db_->prepare(
+      "SELECT id, packet_id FROM deliveries WHERE destination_id=? AND state=2 AND "
+      "finished_at < ? ORDER BY id LIMIT ?");
+  std::vector<std::pair<std::int64_t, std::int64_t>> rows;
+  for (std::int64_t dest : destinations) {
+    oldest.bind(1, dest).bind(2, olderThanMs).bind(3, static_cast<std::int64_t>(batch));
+    while (oldest.step()) rows.emplace_back(oldest.integer(0), oldest.integer(1));
+    oldest.reset();
+  }
+  std::sort(rows.begin(), rows.end());
+  if (rows.size() > static_cast<std::size_t>(batch)) rows.resize(static_cast<std::size_t>(batch));
+  Stmt remove = db_->prepare("DELETE FROM deliveries WHERE id=?");  // attempts: ON DELETE CASCADE
+  std::vector<std::int64_t> packets;
+  for (const auto& [id, packet] : rows) {
+    remove.bind(1, id).run();
+    packets.push_back(packet);
+  }
+  std::sort(packets.begin(), packets.end());
+  deleteOrphanPackets(packets);
+  tx.commit();
+  return static_cast<int>(rows.size());
 }
 
 }  // namespace dcgw::store

@@ -72,6 +72,7 @@ class SqliteStore final : public Backend {
   bool hasPending(std::int64_t destinationId) override;
   std::vector<std::int64_t> deliveryIds(std::int64_t destinationId, DeliveryState s) override;
   int prune(std::int64_t olderThanMs, int batch) override;
+  int pruneDeadLetters(std::int64_t olderThanMs, int batch) override;
   // QueueViews
   std::vector<QueueOverview> queueOverview() override;
   std::optional<QueueOverview> queue(std::int64_t destinationId) override;
@@ -197,6 +198,15 @@ class SqliteStore final : public Backend {
 
   std::recursive_mutex mu_;
   std::unique_ptr<sqlite::Db> db_;
+  // prune()'s place in the walk of delivered rows and of old packets, kept between the calls
+  // of one pass (guarded by mu_): see sqlite_queue.cpp.
+  struct PruneCursor {
+    std::int64_t cutoff{-1};
+    std::int64_t delivery{0};
+    std::int64_t packetAt{-1};
+    std::int64_t packet{0};
+  } pruneCursor_;
+  void deleteOrphanPackets(const std::vector<std::int64_t>& packets);
   Durability durability_;
   std::mutex readerMu_;
   std::unique_ptr<sqlite::Db> reader_;  // read-only queries that must not queue behind a commit
