@@ -453,8 +453,9 @@ Pruner::~Pruner() {
 
 int Pruner::runOnce() {
   int total = 0;
+  const std::int64_t cutoff = clock_.nowMs() - retentionMs_;  // one cutoff for the whole pass
   for (;;) {
-    int n = store_.prune(clock_.nowMs() - retentionMs_, batch_);
+    int n = store_.prune(cutoff, batch_);
     total += n;
     if (n < batch_) return total;
     std::this_thread::yield();  // let a waiting ingest commit go first

@@ -112,7 +112,7 @@ bool StoreWatch::checkOnce() {
         const int n = (store_.*prune)(now, batch_);
         pruned += static_cast<std::uint64_t>(n);
         s = store_.size();
-        if (n < batch_) break;
+        if (n == 0) break;  // nothing of this kind is left to prune
         std::this_thread::yield();
       }
     }

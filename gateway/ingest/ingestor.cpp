@@ -95,9 +95,12 @@ void Ingestor::stop() {
 void Ingestor::markFailed(std::uint64_t session) {
   if (session == 0) return;
   const auto now = std::chrono::steady_clock::now();
-  if (failedSessions_.size() >= 4096)
+  // Swept when it has doubled since the last sweep, so the sweeps cost O(1) per refusal.
+  if (failedSessions_.size() >= failedSweepAt_) {
     std::erase_if(failedSessions_,
                   [now](const auto& e) { return now - e.second > std::chrono::minutes(1); });
+    failedSweepAt_ = std::max<std::size_t>(4096, 2 * failedSessions_.size());
+  }
   failedSessions_[session] = now;
 }
 

@@ -110,6 +110,7 @@ class Ingestor {
   // an entry is only needed while that connection's last packets drain (a minute is ample);
   // older ones are dropped once there are many (trackers refused STORE_FULL for hours).
   std::unordered_map<std::uint64_t, std::chrono::steady_clock::time_point> failedSessions_;
+  std::size_t failedSweepAt_{4096};
   void markFailed(std::uint64_t session);
   FullCheck fullCheck_;  // guarded by mu_
   bool stopping_{false};

@@ -13,3 +13,7 @@ DELETE FROM attempts a USING deliveries d
 WHERE a.delivery_id = d.id AND d.state = 1 AND d.duration_us IS NOT NULL
   AND a.outcome = 'delivered'
   AND a.id = (SELECT max(b.id) FROM attempts b WHERE b.delivery_id = a.delivery_id);
+
+-- SQLite's packets.unrouted (its pruning finds packets stored with no delivery row by it), so
+-- an export of a SQLite store has the same columns here; PostgreSQL's pruning does not read it.
+ALTER TABLE packets ADD COLUMN unrouted integer;

@@ -21,3 +21,11 @@ DELETE FROM attempts WHERE outcome = 'delivered' AND id = (
 -- an index over every row's finish time, which cost about 54 bytes per packet with three
 -- destinations.
 DROP INDEX deliveries_finished;
+
+-- 1 for a packet stored with no delivery row (a device without a location, or every
+-- destination's filter refused it); NULL otherwise. Such packets have nothing to wait for:
+-- pruning finds them by this small index instead of checking every old packet.
+ALTER TABLE packets ADD COLUMN unrouted INTEGER;
+UPDATE packets SET unrouted = 1
+WHERE NOT EXISTS (SELECT 1 FROM deliveries d WHERE d.packet_id = packets.id);
+CREATE INDEX packets_unrouted ON packets(received_at) WHERE unrouted = 1;

@@ -284,6 +284,36 @@ TEST_P(StoreConformance, PruningDeletesOnlyOldDeliveredRowsInBatches) {
   EXPECT_FALSE(db_->entry(d, batch[0].id)) << "gone with its packet";
 }
 
+// A packet stays while any destination still holds its row, and goes with the last one; a
+// row delivered later (a replay) is passed over without holding back the rows after it.
+TEST_P(StoreConformance, PruningTakesEachDestinationsOldRowsAndAPacketWithItsLastRow) {
+  const auto d1 = destination("d1");
+  const auto d2 = destination("d2");
+  device("12345678", location("Depot", {d1, d2}));
+  append({item(tracking(1), 0, 1000), item(tracking(2), 0, 2000), item(tracking(3), 0, 3000)});
+  deliverAll(d1, 10'000);
+  deliverAll(d2, 30'000);  // a day behind, say
+  const auto first = db_->pendingBatch(d1, 1);
+  ASSERT_TRUE(first.empty());
+  ASSERT_EQ(db_->replayFrom(d1, 0), 3);
+  const auto again = db_->pendingBatch(d1, 1);
+  db_->recordAttempts(d1, {{again[0].id, {Out::Delivered, "", 1}, 50'000}}, {});  // packet 1
+  deliverAll(d1, 12'000);                                                         // 2 and 3
+  while (db_->prune(20'000, 1) == 1) {
+  }
+  EXPECT_EQ(db_->deliveryIds(d1, DeliveryState::Delivered).size(), 1u)
+      << "only the replayed row, delivered after the cutoff, stays";
+  EXPECT_EQ(db_->deliveryIds(d2, DeliveryState::Delivered).size(), 3u);
+  EXPECT_EQ(db_->size().packets, 3) << "d2 still holds every packet";
+  while (db_->prune(40'000, 1) == 1) {
+  }
+  EXPECT_EQ(db_->deliveryIds(d2, DeliveryState::Delivered).size(), 0u);
+  EXPECT_EQ(db_->size().packets, 1) << "packet 1 stays with its replayed row";
+  while (db_->prune(60'000, 1) == 1) {
+  }
+  EXPECT_EQ(db_->size().packets, 0);
+}
+
 TEST_P(StoreConformance, PruningTakesOldPacketsThatWentToNoDestination) {
   const auto d = destination("d");
   location("Depot", {d});

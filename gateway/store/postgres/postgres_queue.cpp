@@ -256,7 +256,7 @@ void PostgresStore::recordAttemptsIn(std::int64_t destinationId,
   Stmt lateSuccess = db_->prepare(
       "INSERT INTO attempts (delivery_id, at, outcome, reason, duration_us) "
       "SELECT id, CAST(? AS bigint), 'delivered', '', CAST(? AS bigint) FROM deliveries "
-      "WHERE id=?");
+      "WHERE id=? AND state=2");
   std::int64_t nDelivered = 0, nDead = 0;
   bool failure = false;
   std::string lastReason;
@@ -475,18 +475,21 @@ int PostgresStore::prune(std::int64_t olderThanMs, int batch) {
 int PostgresStore::pruneDeadLetters(std::int64_t olderThanMs, int batch) {
   Lock lock(mu_);
   Transaction tx(*db_);
-  db_->prepare(
-         "DELETE FROM deliveries WHERE id IN (SELECT id FROM deliveries WHERE state=2 AND "
-         "finished_at < ? ORDER BY id LIMIT ?)")
-      .bind(1, olderThanMs)
-      .bind(2, batch)
-      .run();
-  const int n = db_->changes();
-  db_->prepare(
-         "DELETE FROM packets WHERE received_at < ? AND NOT EXISTS (SELECT 1 FROM deliveries d "
-         "WHERE d.packet_id = packets.id)")
-      .bind(1, olderThanMs)
-      .run();
+  // The rows' packets are deleted with them when no other row names them.
+  Stmt rows = db_->prepare(
+      "DELETE FROM deliveries WHERE id IN (SELECT id FROM deliveries WHERE state=2 AND "
+      "finished_at < ? ORDER BY id LIMIT ?) RETURNING packet_id");
+  rows.bind(1, olderThanMs).bind(2, static_cast<std::int64_t>(batch));
+  std::vector<std::int64_t> packets;
+  while (rows.step()) packets.push_back(rows.integer(0));
+  rows.reset();
+  const int n = static_cast<int>(packets.size());
+  Stmt orphan = db_->prepare(
+      "DELETE FROM packets p WHERE p.id = ? AND NOT EXISTS (SELECT 1 FROM deliveries d "
+      "WHERE d.packet_id = p.id)");
+  std::sort(packets.begin(), packets.end());
+  packets.erase(std::unique(packets.begin(), packets.end()), packets.end());
+  for (std::int64_t p : packets) orphan.bind(1, p).run();
   tx.commit();
   return n;
 }

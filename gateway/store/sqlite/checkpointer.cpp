@@ -1,6 +1,8 @@
 // The WAL checkpoint thread of the SQLite backend (see checkpointer.hpp for why).
 #include "gateway/store/sqlite/checkpointer.hpp"
 
+#include <chrono>
+
 #include "gateway/store/sqlite/db.hpp"
 
 namespace dcgw::store::sqlite {
@@ -48,7 +50,8 @@ int Checkpointer::onCommit(void* self, ::sqlite3* db, const char* schema, int pa
     // copy what is left. Only this writer commits, so the WAL does not grow meanwhile.
     {
       std::unique_lock lock(c->mu_);
-      c->cv_.wait(lock, [c] { return !c->running_; });
+      // At most a second: the commit holds the store's writer lock meanwhile.
+      c->cv_.wait_for(lock, std::chrono::seconds(1), [c] { return !c->running_; });
     }
     rc = sqlite3_wal_checkpoint_v2(db, schema, SQLITE_CHECKPOINT_PASSIVE, &log, &copied);
   }

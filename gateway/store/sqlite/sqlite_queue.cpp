@@ -42,8 +42,8 @@ std::optional<std::vector<AppendOutcome>> SqliteStore::append(const std::vector<
   out.reserve(items.size());
   Stmt device = db_->prepare("SELECT last_sequence, frame_key FROM devices WHERE serial=?");
   Stmt packet = db_->prepare(
-      "INSERT INTO packets (received_at, serial, registration, type, filter_key, data, origin) "
-      "VALUES (?,?,?,?,?,?,?)");
+      "INSERT INTO packets (received_at, serial, registration, type, filter_key, data, origin, "
+      "unrouted) VALUES (?,?,?,?,?,?,?,?)");
   Stmt delivery = db_->prepare("INSERT INTO deliveries (destination_id, packet_id) VALUES (?,?)");
   struct Mark {
     bool known{false};
@@ -71,6 +71,11 @@ std::optional<std::vector<AppendOutcome>> SqliteStore::append(const std::vector<
       packet.bindNull(7);
     } else {
       packet.bindBlob(7, item.origin.data(), item.origin.size());
+    }
+    if (r.deliverTo.empty()) {
+      packet.bind(8, std::int64_t{1});
+    } else {
+      packet.bindNull(8);
     }
     packet.run();
     const std::int64_t packetId = db_->lastInsertId();
@@ -226,7 +231,7 @@ void SqliteStore::recordAttemptsIn(std::int64_t destinationId, const std::vector
   Stmt failed = db_->prepare("UPDATE deliveries SET attempts=attempts+1 WHERE id=? AND state=0");
   Stmt lateSuccess = db_->prepare(
       "INSERT INTO attempts (delivery_id, at, outcome, reason, duration_us) "
-      "SELECT id, ?, 'delivered', '', ? FROM deliveries WHERE id=?");
+      "SELECT id, ?, 'delivered', '', ? FROM deliveries WHERE id=? AND state=2");
   std::int64_t nDelivered = 0, nDead = 0;
   bool failure = false;
   std::string lastReason;
@@ -420,81 +425,100 @@ void SqliteStore::retryNowIn(std::int64_t destinationId) {
       .run();
 }
 
-// Delivered rows are walked in id order, which is the order their packets arrived in (a
+// Each destination's delivered rows are walked in id order (deliveries_queue: only delivered
+// rows are read), the destinations merged by id, which is the order the packets arrived in (a
 // packet's rows are inserted with it): so the oldest history goes first, a packet's rows for
-// every destination together, and its packet right after them. Rows finished after the cutoff
-// (a row a replay or a requeue delivered again later, a destination that was days behind) are
-// passed over; a run of kNewerRun of them ends the pass (the rest of the history is newer).
-// The walk goes on from where the last call of the same cutoff stopped, so rows passed over
-// are read once per pass, not once per batch; a pass that ends starts the next from the
-// oldest row again. Then packets received before the cutoff that have no delivery row at all
-// (a device without a location) are swept, on a cursor of their own over packets_received.
+// every destination together, and its packet right after them. Rows finished after the
+// cutoff (a row a replay or a requeue delivered again later, a destination that was days
+// behind) are passed over; a run of kNewerRun of them ends that destination's pass. The walk
+// goes on from where the previous call stopped (rows deleted meanwhile are gone, rows passed
+// over were newer then), so each row is read once per pass; once every destination's pass
+// has ended, the next call starts a new one from the oldest rows. Packets stored with no
+// delivery row at all (packets.unrouted) go by their own small index.
 int SqliteStore::prune(std::int64_t olderThanMs, int batch) {
   verifyFiles(false);
   Lock lock(mu_);
   Transaction tx(*db_);
   constexpr int kNewerRun = 64;
-  PruneCursor& c = pruneCursor_;
-  if (c.cutoff != olderThanMs) c = PruneCursor{olderThanMs};
+  PruneCursor c = pruneCursor_;  // kept only once committed
+  std::vector<std::int64_t> destinations;
+  {
+    Stmt d = db_->prepare("SELECT id FROM destinations ORDER BY id");
+    while (d.step()) destinations.push_back(d.integer(0));
+  }
   Stmt walk = db_->prepare(
-      "SELECT id, finished_at, packet_id FROM deliveries WHERE id > ? AND state=1 "
-      "ORDER BY id LIMIT ?");
+      "SELECT id, finished_at, packet_id FROM deliveries WHERE destination_id=? AND state=1 "
+      "AND id > ? ORDER BY id LIMIT ?");
   Stmt remove = db_->prepare("DELETE FROM deliveries WHERE id=?");
   int n = 0;
-  int newer = 0;
-  bool passOver = false;
   std::vector<std::int64_t> packets;
-  while (n < batch && newer < kNewerRun) {
+  while (n < batch) {
+    // The next rows of every destination still in its pass, merged by id.
+    struct Row {
+      std::int64_t id, finished, packet, destination;
+    };
+    std::vector<Row> rows;
     const std::int64_t want = batch - n + kNewerRun;
-    walk.bind(1, c.delivery).bind(2, want);
-    std::vector<std::array<std::int64_t, 3>> rows;
-    while (walk.step()) rows.push_back({walk.integer(0), walk.integer(1), walk.integer(2)});
-    walk.reset();
-    for (const auto& [id, finished, packet] : rows) {
-      c.delivery = id;
-      if (finished < olderThanMs) {
-        remove.bind(1, id).run();
-        packets.push_back(packet);
-        newer = 0;
+    bool any = false;
+    for (std::int64_t d : destinations) {
+      PruneCursor::Walk& w = c.walks[d];
+      if (w.done) continue;
+      any = true;
+      walk.bind(1, d).bind(2, w.after).bind(3, want);
+      std::int64_t got = 0;
+      while (walk.step()) {
+        rows.push_back({walk.integer(0), walk.integer(1), walk.integer(2), d});
+        ++got;
+      }
+      walk.reset();
+      if (got < want)
+        w.last = got == 0 ? w.after : rows.back().id;  // its end, for now
+      else
+        w.last = -1;
+    }
+    if (!any) break;
+    std::sort(rows.begin(), rows.end(), [](const Row& a, const Row& b) { return a.id < b.id; });
+    for (const Row& r : rows) {
+      PruneCursor::Walk& w = c.walks[r.destination];
+      if (w.done) continue;
+      w.after = r.id;
+      if (r.finished < olderThanMs) {
+        remove.bind(1, r.id).run();
+        packets.push_back(r.packet);
+        w.newer = 0;
         if (++n == batch) break;
-      } else if (++newer == kNewerRun) {
-        break;
+      } else if (++w.newer == kNewerRun) {
+        w.done = true;
       }
     }
-    if (static_cast<std::int64_t>(rows.size()) < want && n < batch && newer < kNewerRun) {
-      passOver = true;  // the end of the table
-      break;
+    // A destination whose rows ran out before `want` and were all read has ended its pass.
+    bool progressed = false;
+    for (std::int64_t d : destinations) {
+      PruneCursor::Walk& w = c.walks[d];
+      if (w.done) continue;
+      if (w.last >= 0 && w.after >= w.last)
+        w.done = true;
+      else
+        progressed = true;
     }
+    if (!progressed) break;
   }
-  if (newer >= kNewerRun) passOver = true;
+  bool passOver = true;
+  for (std::int64_t d : destinations)
+    if (!c.walks[d].done) passOver = false;
+  if (passOver) c.walks.clear();  // the next call starts a new pass from the oldest rows
   deleteOrphanPackets(packets);
   if (n < batch) {
-    // Packets with no delivery row at all, oldest first, a bounded number per call.
-    Stmt sweep = db_->prepare(
-        "SELECT id, received_at FROM packets WHERE received_at < ?1 AND (received_at > ?2 OR "
-        "(received_at = ?2 AND id > ?3)) ORDER BY received_at, id LIMIT ?4");
-    Stmt orphan = db_->prepare(
-        "DELETE FROM packets WHERE id=?1 AND NOT EXISTS (SELECT 1 FROM deliveries d "
-        "WHERE d.packet_id=?1)");
-    const std::int64_t budget = 4LL * batch;
-    sweep.bind(1, olderThanMs).bind(2, c.packetAt).bind(3, c.packet).bind(4, budget);
-    std::int64_t seen = 0;
-    std::vector<std::pair<std::int64_t, std::int64_t>> candidates;
-    while (sweep.step()) candidates.emplace_back(sweep.integer(0), sweep.integer(1));
-    for (const auto& [id, at] : candidates) {
-      ++seen;
-      c.packetAt = at;
-      c.packet = id;
-      orphan.bind(1, id).run();
-      if (db_->changes() > 0 && ++n == batch) break;
-    }
-    if (seen < budget && n < batch) {
-      c.packetAt = -1;  // the sweep reached the cutoff: the next starts from the oldest
-      c.packet = 0;
-    }
+    db_->prepare(
+           "DELETE FROM packets WHERE id IN (SELECT id FROM packets WHERE unrouted=1 AND "
+           "received_at < ? ORDER BY received_at LIMIT ?)")
+        .bind(1, olderThanMs)
+        .bind(2, static_cast<std::int64_t>(batch - n))
+        .run();
+    n += db_->changes();
   }
-  if (passOver && n < batch) c.delivery = 0;
   tx.commit();
+  pruneCursor_ = std::move(c);
   return n;
 }
 

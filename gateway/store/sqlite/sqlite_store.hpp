@@ -7,6 +7,7 @@
 #include <array>
 #include <atomic>
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -198,13 +199,16 @@ class SqliteStore final : public Backend {
 
   std::recursive_mutex mu_;
   std::unique_ptr<sqlite::Db> db_;
-  // prune()'s place in the walk of delivered rows and of old packets, kept between the calls
-  // of one pass (guarded by mu_): see sqlite_queue.cpp.
+  // prune()'s place in each destination's walk of delivered rows, kept between the calls of
+  // one pass (guarded by mu_; see sqlite_queue.cpp).
   struct PruneCursor {
-    std::int64_t cutoff{-1};
-    std::int64_t delivery{0};
-    std::int64_t packetAt{-1};
-    std::int64_t packet{0};
+    struct Walk {
+      std::int64_t after{0};  // the last row read
+      std::int64_t last{-1};  // the last row there was when last read; -1: more
+      int newer{0};           // rows finished after the cutoff in a row
+      bool done{false};       // this pass is over for the destination
+    };
+    std::map<std::int64_t, Walk> walks;
   } pruneCursor_;
   void deleteOrphanPackets(const std::vector<std::int64_t>& packets);
   Durability durability_;
