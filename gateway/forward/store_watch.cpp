@@ -61,22 +61,22 @@ StoreWatch::~StoreWatch() {
   if (thread_.joinable()) thread_.join();
 }
 
+// Over the room when the rows take more than `percent` of maxBytes, or when the disk is below
+// its floor and the database file has less than `room` bytes of free pages of its own.
+bool StoreWatch::over(const store::StoreSize& s, int percent, std::int64_t room) const {
+  if (limits_.maxBytes > 0 && s.usedBytes > limits_.maxBytes / 100 * percent) return true;
+  return limits_.minFreeBytes > 0 && s.freeDiskBytes >= 0 &&
+         s.freeDiskBytes < limits_.minFreeBytes && s.fileBytes - s.usedBytes < room;
+}
+
 bool StoreWatch::pressure(const store::StoreSize& s) const {
-  if (limits_.maxBytes > 0 && s.usedBytes > limits_.maxBytes / 100 * 95) return true;
-  return limits_.minFreeBytes > 0 && s.freeDiskBytes >= 0 &&
-         s.freeDiskBytes < limits_.minFreeBytes && s.fileBytes - s.usedBytes < kRoom;
+  return over(s, 95, kRoom);
 }
-
 bool StoreWatch::relieved(const store::StoreSize& s) const {
-  if (limits_.maxBytes > 0 && s.usedBytes > limits_.maxBytes / 100 * 90) return false;
-  return !(limits_.minFreeBytes > 0 && s.freeDiskBytes >= 0 &&
-           s.freeDiskBytes < limits_.minFreeBytes && s.fileBytes - s.usedBytes < 2 * kRoom);
+  return !over(s, 90, 2 * kRoom);
 }
-
 bool StoreWatch::fullNow(const store::StoreSize& s) const {
-  if (limits_.maxBytes > 0 && s.usedBytes >= limits_.maxBytes / 100 * 98) return true;
-  return limits_.minFreeBytes > 0 && s.freeDiskBytes >= 0 &&
-         s.freeDiskBytes < limits_.minFreeBytes && s.fileBytes - s.usedBytes < kRoomLow;
+  return over(s, 98, kRoomLow);
 }
 
 std::string StoreWatch::describe(const store::StoreSize& s) const {

@@ -48,6 +48,7 @@ class StoreWatch {
   const StoreLimits& limits() const { return limits_; }
 
  private:
+  bool over(const store::StoreSize& s, int percent, std::int64_t room) const;
   bool pressure(const store::StoreSize& s) const;
   bool relieved(const store::StoreSize& s) const;
   bool fullNow(const store::StoreSize& s) const;

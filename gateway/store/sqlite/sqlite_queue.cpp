@@ -440,12 +440,8 @@ int SqliteStore::prune(std::int64_t olderThanMs, int batch) {
   Lock lock(mu_);
   Transaction tx(*db_);
   constexpr int kNewerRun = 64;
-  PruneCursor c = pruneCursor_;  // kept only once committed
-  std::vector<std::int64_t> destinations;
-  {
-    Stmt d = db_->prepare("SELECT id FROM destinations ORDER BY id");
-    while (d.step()) destinations.push_back(d.integer(0));
-  }
+  PruneCursor c = pruneCursor_;                                     // kept only once committed
+  const std::vector<std::int64_t> destinations = destinationIds();  // removed ones too
   Stmt walk = db_->prepare(
       "SELECT id, finished_at, packet_id FROM deliveries WHERE destination_id=? AND state=1 "
       "AND id > ? ORDER BY id LIMIT ?");
@@ -522,6 +518,13 @@ int SqliteStore::prune(std::int64_t olderThanMs, int batch) {
   return n;
 }
 
+std::vector<std::int64_t> SqliteStore::destinationIds() {
+  std::vector<std::int64_t> out;
+  Stmt d = db_->prepare("SELECT id FROM destinations ORDER BY id");
+  while (d.step()) out.push_back(d.integer(0));
+  return out;
+}
+
 void SqliteStore::deleteOrphanPackets(const std::vector<std::int64_t>& packets) {
   Stmt orphan = db_->prepare(
       "DELETE FROM packets WHERE id=?1 AND NOT EXISTS (SELECT 1 FROM deliveries d "
@@ -539,9 +542,7 @@ int SqliteStore::pruneDeadLetters(std::int64_t olderThanMs, int batch) {
   Lock lock(mu_);
   Transaction tx(*db_);
   // Each destination's oldest dead letters (deliveries_queue), merged: the oldest `batch`.
-  std::vector<std::int64_t> destinations;
-  Stmt d = db_->prepare("SELECT id FROM destinations");
-  while (d.step()) destinations.push_back(d.integer(0));
+  const std::vector<std::int64_t> destinations = destinationIds();
   Stmt oldest = db_->prepare(
       "SELECT id, packet_id FROM deliveries WHERE destination_id=? AND state=2 AND "
       "finished_at < ? ORDER BY id LIMIT ?");

@@ -211,6 +211,7 @@ class SqliteStore final : public Backend {
     std::map<std::int64_t, Walk> walks;
   } pruneCursor_;
   void deleteOrphanPackets(const std::vector<std::int64_t>& packets);
+  std::vector<std::int64_t> destinationIds();  // every destination, removed ones too
   Durability durability_;
   std::mutex readerMu_;
   std::unique_ptr<sqlite::Db> reader_;  // read-only queries that must not queue behind a commit
