@@ -65,15 +65,16 @@ int main(int argc, char** argv) {
     // oldest `delivered` delivered and the rest pending, as a long-running gateway's store is.
     sql.prepare(
            "WITH RECURSIVE n(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM n WHERE i + 1 < ?1) "
-           "INSERT INTO packets (received_at, serial, registration, type, filter_key, data) "
+           "INSERT INTO packets (received_at, serial, registration, type, filter_key, data, "
+           "first_delivery, delivery_span) "
            "SELECT ?2 - (?1 - i) * 10, '12345678', 'AB12CDE', 71, 'Tracking suppression', "
-           "X'4702000000000001' FROM n")
+           "X'4702000000000001', i + 1, 1 FROM n")
         .bind(1, delivered + pending)
         .bind(2, now)
         .run();
     sql.prepare(
-           "INSERT INTO deliveries (destination_id, packet_id, state, attempts, finished_at) "
-           "SELECT ?1 + (id % 4), id, CASE WHEN id <= ?2 THEN 1 ELSE 0 END, "
+           "INSERT INTO deliveries (destination_id, id, packet_id, state, attempts, finished_at) "
+           "SELECT ?1 + (id % 4), id, id, CASE WHEN id <= ?2 THEN 1 ELSE 0 END, "
            "CASE WHEN id <= ?2 THEN 1 ELSE 0 END, "
            "CASE WHEN id <= ?2 THEN received_at + 5 ELSE NULL END FROM packets ORDER BY id")
         .bind(1, dests.front())

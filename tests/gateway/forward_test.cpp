@@ -2,6 +2,7 @@
 // schedule with an injected clock, dead letters, admin actions, restart recovery, disk full.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <atomic>
 #include <deque>
 #include <filesystem>
@@ -423,7 +424,9 @@ TEST_F(ForwardTest, MigrationsAreRecordedAndNotReapplied) {
 TEST_F(ForwardTest, AMigrationMissingBelowTheHighestIsAppliedAtTheNextStart) {
   const auto& all = store::sqlite::migrations();
   ASSERT_GE(all.size(), 3u);
-  const int missing = all[all.size() - 2].version;  // the one before the newest
+  // Teltonika's (13): the later ones do not build on it (14 and 15 do build on each other).
+  const int missing = 13;
+  ASSERT_TRUE(std::any_of(all.begin(), all.end(), [&](const auto& m) { return m.version == 13; }));
   store_.reset();
   for (const char* suffix : {"", "-wal", "-shm"}) std::filesystem::remove(path_ + suffix);
   {

@@ -11,6 +11,7 @@
 #include "gateway/store/postgres/import.hpp"
 #include "gateway/store/postgres/pg.hpp"
 #include "gateway/store/postgres/postgres_store.hpp"
+#include "gateway/store/sqlite/db.hpp"
 #include "gateway/store/sqlite/export.hpp"
 #include "gateway/store/sqlite/sqlite_store.hpp"
 #include "tests/store/postgres_server.hpp"
@@ -76,7 +77,8 @@ TEST(ExportImport, ASqliteStoreMovesToPostgresWhole) {
   const Source src = populated("dcgw-export");
   std::stringstream file;
   const auto exported = store::sqlite::exportStore(src.path, file);
-  EXPECT_EQ(exported.source, "sqlite 14");
+  EXPECT_EQ(exported.source,
+            "sqlite " + std::to_string(store::sqlite::migrations().back().version));
   const std::string url = pgFreshDatabase("dcgw_import");
   std::istringstream in(file.str());
   const auto imported = store::postgres::importStore(url, in);

@@ -278,6 +278,88 @@ TEST_F(SqliteFiles, ASuccessfulDeliveryIsKeptInItsRowNotAsAnAttemptRow) {
   EXPECT_EQ(attempts(), 1);
 }
 
+// Migration 015 (issue 17) rebuilds deliveries ordered by destination and records each packet's
+// span of delivery ids: the queues, the history and pruning are what they were, and new rows'
+// ids go on after the highest.
+TEST_F(SqliteFiles, MigrationFifteenKeepsTheQueuesAndPrunesByThePacketsSpan) {
+  {
+    // A database as version 14 left it: two destinations; packet 1 delivered to both (row 1
+    // after a failure), packet 2 delivered to one and pending on the other, packet 3 routed
+    // nowhere.
+    sqlite3* raw = nullptr;
+    ASSERT_EQ(sqlite3_open(path_.c_str(), &raw), SQLITE_OK);
+    auto exec = [raw](const std::string& sql) {
+      char* error = nullptr;
+      ASSERT_EQ(sqlite3_exec(raw, sql.c_str(), nullptr, nullptr, &error), SQLITE_OK) << error;
+    };
+    exec("CREATE TABLE schema_version (version INTEGER NOT NULL, applied_at TEXT NOT NULL)");
+    for (const auto& m : store::sqlite::migrations()) {
+      if (m.version >= 15) continue;
+      exec(m.sql);
+      exec("INSERT INTO schema_version VALUES (" + std::to_string(m.version) + ", 'then')");
+    }
+    exec(
+        "INSERT INTO destinations (id, name, method, host, created_at, updated_at) VALUES "
+        "(1, 'a', 'binary', '127.0.0.1', 0, 0), (2, 'b', 'binary', '127.0.0.1', 0, 0);"
+        "INSERT INTO destination_state (destination_id) VALUES (1), (2);"
+        "INSERT INTO packets (id, received_at, serial, registration, type, data, unrouted) "
+        "VALUES (1, 1000, '12345678', 'AB12CDE', 71, x'47026A00000101', NULL), "
+        "(2, 1001, '12345678', 'AB12CDE', 71, x'47026A00000201', NULL), "
+        "(3, 1002, '12345678', 'AB12CDE', 71, x'47026A00000301', 1);"
+        "INSERT INTO deliveries (id, destination_id, packet_id, state, attempts, finished_at, "
+        "duration_us) VALUES (1, 1, 1, 1, 2, 5000, 20), (2, 2, 1, 1, 1, 5001, 21), "
+        "(3, 1, 2, 1, 1, 6000, 22), (4, 2, 2, 0, 0, NULL, NULL);"
+        "INSERT INTO attempts (delivery_id, at, outcome, reason, duration_us) VALUES "
+        "(1, 4000, 'failed', 'HTTP 503', 10)");
+    sqlite3_close(raw);
+  }
+  store::SqliteStore db(path_);
+  EXPECT_EQ(db.schemaVersion(), store::sqlite::migrations().back().version);
+  auto span = db.db().prepare("SELECT first_delivery, delivery_span FROM packets WHERE id=?");
+  auto spanOf = [&](std::int64_t packet) {
+    span.bind(1, packet).step();
+    const auto out = std::make_pair(span.isNull(0) ? -1 : span.integer(0),
+                                    span.isNull(1) ? -1 : span.integer(1));
+    span.reset();
+    return out;
+  };
+  EXPECT_EQ(spanOf(1), std::make_pair(std::int64_t{1}, std::int64_t{2}));
+  EXPECT_EQ(spanOf(2), std::make_pair(std::int64_t{3}, std::int64_t{2}));
+  EXPECT_EQ(spanOf(3), std::make_pair(std::int64_t{-1}, std::int64_t{-1}));
+  store::EntryFilter f;
+  f.limit = 10;
+  const auto a = db.entries(1, f);
+  ASSERT_EQ(a.size(), 2u);
+  ASSERT_EQ(a[0].history.size(), 2u);
+  EXPECT_EQ(a[0].history[0].outcome, "failed");
+  EXPECT_EQ(a[0].history[1].outcome, "delivered");
+  EXPECT_EQ(db.deliveryIds(2, store::DeliveryState::Pending), (std::vector<std::int64_t>{2}));
+  // A new packet's rows go on after the highest id.
+  ASSERT_TRUE(db.upsertDevice({"12345678", std::nullopt, "AB12CDE", std::nullopt}).ok());
+  auto loc = db.createLocation({0, "Depot", "", {1, 2}});
+  ASSERT_TRUE(db.upsertDevice({"12345678", *loc, "AB12CDE", std::nullopt}).ok());
+  std::vector<std::int64_t> touched;
+  store::IngestItem item{"12345678", "", {0x47, 0x02, 0x6A, 0x00, 0x00, 0x04, 0x01}, 2000};
+  ingest::RoutedAppender(db, db).append({item}, touched);
+  EXPECT_EQ(spanOf(4), std::make_pair(std::int64_t{5}, std::int64_t{2}));
+  const auto pending = db.pendingBatch(2, 10);
+  ASSERT_EQ(pending.size(), 2u);
+  EXPECT_EQ(pending[0].id, 4);
+  EXPECT_EQ(pending[1].id, 6);
+  // Pruning everything delivered: packet 1 goes with its rows and row 1's attempt; packet 2
+  // stays for its pending row; packet 3 (routed nowhere) goes.
+  db.prune(1'000'000, 100);
+  auto count = [&](const char* sql) {
+    auto s = db.db().prepare(sql);
+    s.step();
+    return s.integer(0);
+  };
+  EXPECT_EQ(count("SELECT COUNT(*) FROM packets WHERE id IN (1, 3)"), 0);
+  EXPECT_EQ(count("SELECT COUNT(*) FROM packets WHERE id IN (2, 4)"), 2);
+  EXPECT_EQ(count("SELECT COUNT(*) FROM attempts"), 0);
+  EXPECT_EQ(db.deliveryIds(2, store::DeliveryState::Pending), (std::vector<std::int64_t>{2, 4}));
+}
+
 TEST_F(SqliteFiles, AnUntouchedDatabaseStaysHealthyAcrossReopens) {
   for (int i = 0; i < 3; ++i) {
     store::SqliteStore db(path_);

@@ -495,8 +495,8 @@ Status SqliteStore::removeDestinationIn(std::int64_t id, std::int64_t nowMs) {
   db_->prepare("DELETE FROM location_destinations WHERE destination_id=?").bind(1, id).run();
   // What it still had queued is kept, readable, as dead letters (and pruned like the rest).
   db_->prepare(
-         "UPDATE deliveries SET state=2, finished_at=?, reason='destination removed' "
-         "WHERE destination_id=? AND state=0")
+         "UPDATE deliveries INDEXED BY deliveries_pending SET state=2, finished_at=?, "
+         "reason='destination removed' WHERE destination_id=? AND state=0")
       .bind(1, nowMs)
       .bind(2, id)
       .run();

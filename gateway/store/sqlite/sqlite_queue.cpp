@@ -43,8 +43,18 @@ std::optional<std::vector<AppendOutcome>> SqliteStore::append(const std::vector<
   Stmt device = db_->prepare("SELECT last_sequence, frame_key FROM devices WHERE serial=?");
   Stmt packet = db_->prepare(
       "INSERT INTO packets (received_at, serial, registration, type, filter_key, data, origin, "
-      "unrouted) VALUES (?,?,?,?,?,?,?,?)");
-  Stmt delivery = db_->prepare("INSERT INTO deliveries (destination_id, packet_id) VALUES (?,?)");
+      "unrouted, first_delivery, delivery_span) VALUES (?,?,?,?,?,?,?,?,?,?)");
+  // A packet's delivery rows take consecutive ids, recorded in the packet (migration 015): the
+  // ids continue from the highest of any destination, read once per transaction.
+  Stmt delivery =
+      db_->prepare("INSERT INTO deliveries (destination_id, id, packet_id) VALUES (?,?,?)");
+  std::int64_t nextDelivery = 1;
+  {
+    Stmt top = db_->prepare(
+        "SELECT MAX((SELECT MAX(id) FROM deliveries WHERE destination_id = d.id)) "
+        "FROM destinations d");
+    if (top.step() && !top.isNull(0)) nextDelivery = top.integer(0) + 1;
+  }
   struct Mark {
     bool known{false};
     std::uint32_t lastSequence{0};
@@ -73,14 +83,15 @@ std::optional<std::vector<AppendOutcome>> SqliteStore::append(const std::vector<
       packet.bindBlob(7, item.origin.data(), item.origin.size());
     }
     if (r.deliverTo.empty()) {
-      packet.bind(8, std::int64_t{1});
+      packet.bind(8, std::int64_t{1}).bindNull(9).bindNull(10);
     } else {
-      packet.bindNull(8);
+      packet.bindNull(8).bind(9, nextDelivery);
+      packet.bind(10, static_cast<std::int64_t>(r.deliverTo.size()));
     }
     packet.run();
     const std::int64_t packetId = db_->lastInsertId();
     for (std::int64_t d : r.deliverTo) {
-      delivery.bind(1, d).bind(2, packetId).run();
+      delivery.bind(1, d).bind(2, nextDelivery++).bind(3, packetId).run();
       ++counts[d].first;
     }
     for (std::int64_t d : r.filteredOut) ++counts[d].second;
@@ -182,7 +193,7 @@ std::vector<PendingDelivery> SqliteStore::pendingBatch(std::int64_t destinationI
   Lock lock(mu_);
   Stmt s = db_->prepare(
       "SELECT d.id, d.packet_id, d.attempts, p.serial, p.registration, p.data, p.received_at "
-      "FROM deliveries d JOIN packets p ON p.id = d.packet_id "
+      "FROM deliveries d INDEXED BY deliveries_pending JOIN packets p ON p.id = d.packet_id "
       "WHERE d.destination_id=? AND d.state=0 ORDER BY d.id LIMIT ?");
   s.bind(1, destinationId).bind(2, limit);
   std::vector<PendingDelivery> out;
@@ -222,16 +233,18 @@ void SqliteStore::recordAttemptsIn(std::int64_t destinationId, const std::vector
   // attempt row (schema/sqlite/README.md, migration 014).
   Stmt delivered = db_->prepare(
       "UPDATE deliveries SET state=1, attempts=attempts+1, finished_at=?, duration_us=? "
-      "WHERE id=? AND state=0");
+      "WHERE destination_id=? AND id=? AND state=0");
   Stmt dead = db_->prepare(
       "UPDATE deliveries SET state=2, attempts=attempts+1, finished_at=?, reason=? "
-      "WHERE id=? AND state=0");
+      "WHERE destination_id=? AND id=? AND state=0");
   // A failure only backs the destination off if its row is still pending: an admin may have
   // skipped it while it was being sent, and the skip already cleared the backoff.
-  Stmt failed = db_->prepare("UPDATE deliveries SET attempts=attempts+1 WHERE id=? AND state=0");
+  Stmt failed = db_->prepare(
+      "UPDATE deliveries SET attempts=attempts+1 WHERE destination_id=? AND id=? AND state=0");
   Stmt lateSuccess = db_->prepare(
       "INSERT INTO attempts (delivery_id, at, outcome, reason, duration_us) "
-      "SELECT id, ?, 'delivered', '', ? FROM deliveries WHERE id=? AND state=2");
+      "SELECT id, ?, 'delivered', '', ? FROM deliveries WHERE destination_id=? AND id=? "
+      "AND state=2");
   std::int64_t nDelivered = 0, nDead = 0;
   bool failure = false;
   std::string lastReason;
@@ -247,22 +260,24 @@ void SqliteStore::recordAttemptsIn(std::int64_t destinationId, const std::vector
           .run();
     switch (r.outcome) {
       case AttemptResult::Outcome::Delivered:
-        delivered.bind(1, a.atMs).bind(2, r.durationUs).bind(3, a.deliveryId).run();
+        delivered.bind(1, a.atMs).bind(2, r.durationUs).bind(3, destinationId);
+        delivered.bind(4, a.deliveryId).run();
         if (db_->changes() > 0) {
           ++nDelivered;
         } else {
           // Skipped or dead-lettered by an admin while it was being sent: the row stays as the
           // admin left it, and its history says that the third party got it all the same
           // (unless the row is gone: a dead letter pruned to make room meanwhile).
-          lateSuccess.bind(1, a.atMs).bind(2, r.durationUs).bind(3, a.deliveryId).run();
+          lateSuccess.bind(1, a.atMs).bind(2, r.durationUs).bind(3, destinationId);
+          lateSuccess.bind(4, a.deliveryId).run();
         }
         break;
       case AttemptResult::Outcome::Never:
-        dead.bind(1, a.atMs).bind(2, r.reason).bind(3, a.deliveryId).run();
+        dead.bind(1, a.atMs).bind(2, r.reason).bind(3, destinationId).bind(4, a.deliveryId).run();
         nDead += db_->changes();
         break;
       case AttemptResult::Outcome::Retry:
-        failed.bind(1, a.deliveryId).run();
+        failed.bind(1, destinationId).bind(2, a.deliveryId).run();
         failure = db_->changes() > 0;
         lastReason = r.reason;
         lastAt = a.atMs;
@@ -320,8 +335,8 @@ DestinationCounters SqliteStore::counters(std::int64_t destinationId) {
     c.filtered = s.integer(4);
   }
   Stmt depth = db_->prepare(
-      "SELECT COUNT(*), MIN(p.received_at) FROM deliveries d JOIN packets p ON p.id=d.packet_id "
-      "WHERE d.destination_id=? AND d.state=0");
+      "SELECT COUNT(*), MIN(p.received_at) FROM deliveries d INDEXED BY deliveries_pending "
+      "JOIN packets p ON p.id=d.packet_id WHERE d.destination_id=? AND d.state=0");
   depth.bind(1, destinationId).step();
   c.depth = depth.integer(0);
   if (!depth.isNull(1)) c.oldestPendingReceivedAtMs = depth.integer(1);
@@ -330,23 +345,30 @@ DestinationCounters SqliteStore::counters(std::int64_t destinationId) {
 
 bool SqliteStore::hasPending(std::int64_t destinationId) {
   Lock lock(mu_);
-  Stmt s = db_->prepare("SELECT 1 FROM deliveries WHERE destination_id=? AND state=0 LIMIT 1");
+  Stmt s = db_->prepare(
+      "SELECT 1 FROM deliveries INDEXED BY deliveries_pending "
+      "WHERE destination_id=? AND state=0 LIMIT 1");
   return s.bind(1, destinationId).step();
 }
 
 std::vector<std::int64_t> SqliteStore::deliveryIds(std::int64_t destinationId, DeliveryState st) {
   Lock lock(mu_);
   std::vector<std::int64_t> out;
-  Stmt s = db_->prepare(
-      "SELECT packet_id FROM deliveries WHERE destination_id=? AND state=? ORDER BY id");
-  s.bind(1, destinationId).bind(2, static_cast<std::int64_t>(st));
+  // The state written into the statement, so that pending rows and dead letters are found by
+  // their partial indexes.
+  Stmt s =
+      db_->prepare("SELECT d.packet_id FROM " + sqlite::deliveriesOfState(st) +
+                   " WHERE d.destination_id=? AND d.state=" + std::to_string(static_cast<int>(st)) +
+                   " ORDER BY d.id");
+  s.bind(1, destinationId);
   while (s.step()) out.push_back(s.integer(0));
   return out;
 }
 
 std::optional<PendingDelivery> SqliteStore::nextPendingOn(Db& db, std::int64_t destinationId) {
   Stmt s = db.prepare(
-      "SELECT id FROM deliveries WHERE destination_id=? AND state=0 ORDER BY id LIMIT 1");
+      "SELECT id FROM deliveries INDEXED BY deliveries_pending WHERE destination_id=? "
+      "AND state=0 ORDER BY id LIMIT 1");
   if (!s.bind(1, destinationId).step()) return std::nullopt;
   PendingDelivery p;
   p.id = s.integer(0);
@@ -387,8 +409,8 @@ void SqliteStore::countRequeuedIn(std::int64_t destinationId, int n) {
 
 int SqliteStore::requeueDeadIn(std::int64_t destinationId) {
   db_->prepare(
-         "UPDATE deliveries SET state=0, finished_at=NULL, reason=NULL WHERE destination_id=? "
-         "AND state=2")
+         "UPDATE deliveries INDEXED BY deliveries_dead SET state=0, finished_at=NULL, reason=NULL "
+         "WHERE destination_id=? AND state=2")
       .bind(1, destinationId)
       .run();
   const int n = db_->changes();
@@ -425,7 +447,7 @@ void SqliteStore::retryNowIn(std::int64_t destinationId) {
       .run();
 }
 
-// Each destination's delivered rows are walked in id order (deliveries_queue: only delivered
+// Each destination's delivered rows are walked in id order (the table's own order: only delivered
 // rows are read), the destinations merged by id, which is the order the packets arrived in (a
 // packet's rows are inserted with it): so the oldest history goes first, a packet's rows for
 // every destination together, and its packet right after them. Rows finished after the
@@ -445,7 +467,8 @@ int SqliteStore::prune(std::int64_t olderThanMs, int batch) {
   Stmt walk = db_->prepare(
       "SELECT id, finished_at, packet_id FROM deliveries WHERE destination_id=? AND state=1 "
       "AND id > ? ORDER BY id LIMIT ?");
-  Stmt remove = db_->prepare("DELETE FROM deliveries WHERE id=?");
+  Stmt remove = db_->prepare("DELETE FROM deliveries WHERE destination_id=? AND id=?");
+  Stmt history = db_->prepare("DELETE FROM attempts WHERE delivery_id=?");
   int n = 0;
   std::vector<std::int64_t> packets;
   while (n < batch) {
@@ -479,7 +502,8 @@ int SqliteStore::prune(std::int64_t olderThanMs, int batch) {
       if (w.done) continue;
       w.after = r.id;
       if (r.finished < olderThanMs) {
-        remove.bind(1, r.id).run();
+        remove.bind(1, r.destination).bind(2, r.id).run();
+        history.bind(1, r.id).run();
         packets.push_back(r.packet);
         w.newer = 0;
         if (++n == batch) break;
@@ -525,10 +549,14 @@ std::vector<std::int64_t> SqliteStore::destinationIds() {
   return out;
 }
 
+// A packet's rows are in its span of ids (migration 015), under any destination, removed ones
+// included: one probe of the primary key per destination.
 void SqliteStore::deleteOrphanPackets(const std::vector<std::int64_t>& packets) {
   Stmt orphan = db_->prepare(
       "DELETE FROM packets WHERE id=?1 AND NOT EXISTS (SELECT 1 FROM deliveries d "
-      "WHERE d.packet_id=?1)");
+      "WHERE d.destination_id IN (SELECT id FROM destinations) AND d.id BETWEEN "
+      "packets.first_delivery AND packets.first_delivery + packets.delivery_span - 1 "
+      "AND d.packet_id=?1)");
   std::int64_t last = -1;
   for (std::int64_t p : packets) {
     if (p == last) continue;  // a packet's rows come together
@@ -541,24 +569,31 @@ int SqliteStore::pruneDeadLetters(std::int64_t olderThanMs, int batch) {
   verifyFiles(false);
   Lock lock(mu_);
   Transaction tx(*db_);
-  // Each destination's oldest dead letters (deliveries_queue), merged: the oldest `batch`.
+  // Each destination's oldest dead letters (deliveries_dead), merged: the oldest `batch`.
   const std::vector<std::int64_t> destinations = destinationIds();
   Stmt oldest = db_->prepare(
-      "SELECT id, packet_id FROM deliveries WHERE destination_id=? AND state=2 AND "
+      "SELECT id, packet_id FROM deliveries INDEXED BY deliveries_dead WHERE destination_id=? "
+      "AND state=2 AND "
       "finished_at < ? ORDER BY id LIMIT ?");
-  std::vector<std::pair<std::int64_t, std::int64_t>> rows;
+  struct Row {
+    std::int64_t id, packet, destination;
+    bool operator<(const Row& o) const { return id < o.id; }
+  };
+  std::vector<Row> rows;
   for (std::int64_t dest : destinations) {
     oldest.bind(1, dest).bind(2, olderThanMs).bind(3, static_cast<std::int64_t>(batch));
-    while (oldest.step()) rows.emplace_back(oldest.integer(0), oldest.integer(1));
+    while (oldest.step()) rows.push_back({oldest.integer(0), oldest.integer(1), dest});
     oldest.reset();
   }
   std::sort(rows.begin(), rows.end());
   if (rows.size() > static_cast<std::size_t>(batch)) rows.resize(static_cast<std::size_t>(batch));
-  Stmt remove = db_->prepare("DELETE FROM deliveries WHERE id=?");  // attempts: ON DELETE CASCADE
+  Stmt remove = db_->prepare("DELETE FROM deliveries WHERE destination_id=? AND id=?");
+  Stmt history = db_->prepare("DELETE FROM attempts WHERE delivery_id=?");
   std::vector<std::int64_t> packets;
-  for (const auto& [id, packet] : rows) {
-    remove.bind(1, id).run();
-    packets.push_back(packet);
+  for (const Row& r : rows) {
+    remove.bind(1, r.destination).bind(2, r.id).run();
+    history.bind(1, r.id).run();
+    packets.push_back(r.packet);
   }
   std::sort(packets.begin(), packets.end());
   deleteOrphanPackets(packets);

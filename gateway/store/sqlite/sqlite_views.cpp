@@ -16,11 +16,13 @@ constexpr const char* kOverviewDestinations =
     "s.failed_attempts, s.dead_letters, s.filtered FROM destinations d "
     "LEFT JOIN destination_state s ON s.destination_id = d.id "
     "WHERE d.removed_at IS NULL AND (?1 IS NULL OR d.id = ?1) ORDER BY d.id";
-// Depth and the blocking entry from the queue index alone (deliveries_queue covers it).
+// Depth and the blocking entry from the pending rows' index alone (deliveries_pending).
 constexpr const char* kOverviewDepth =
-    "SELECT COUNT(*), MIN(id) FROM deliveries WHERE destination_id = ? AND state = 0";
+    "SELECT COUNT(*), MIN(id) FROM deliveries INDEXED BY deliveries_pending "
+    "WHERE destination_id = ? AND state = 0";
 constexpr const char* kOverviewOldest =
-    "SELECT p.received_at FROM deliveries d JOIN packets p ON p.id = d.packet_id WHERE d.id = ?";
+    "SELECT p.received_at FROM deliveries d JOIN packets p ON p.id = d.packet_id "
+    "WHERE d.destination_id = ? AND d.id = ?";
 
 std::optional<std::int64_t> optionalInteger(const Stmt& s, int col) {
   if (s.isNull(col)) return std::nullopt;
@@ -77,7 +79,7 @@ std::vector<QueueOverview> SqliteStore::overview(std::optional<std::int64_t> des
       q.counters.depth = depth.integer(0);
       if (!depth.isNull(1)) {
         q.blockingEntryId = depth.integer(1);
-        if (oldest.bind(1, *q.blockingEntryId).step())
+        if (oldest.bind(1, q.destinationId).bind(2, *q.blockingEntryId).step())
           q.counters.oldestPendingReceivedAtMs = oldest.integer(0);
         oldest.reset();
       }
@@ -103,14 +105,16 @@ std::vector<std::string> SqliteStore::overviewQueryPlan() {
 }
 
 std::vector<QueueEntry> SqliteStore::entries(std::int64_t destinationId, const EntryFilter& f) {
-  // Built from the filters given, so each query gets the plan of its own shape: with a state,
-  // deliveries_queue (destination_id, state, id) serves the order and the cursor directly.
+  // Built from the filters given, so each query gets the plan of its own shape: the table's own
+  // order (destination_id, id) serves the order and the cursor; a state is written into the
+  // statement, so that pending rows and dead letters are read from their partial indexes.
   std::string sql =
       "SELECT d.id, d.destination_id, d.packet_id, d.state, d.attempts, p.received_at, "
       "d.finished_at, d.reason, p.serial, p.registration, p.type, p.filter_key, p.data, "
-      "p.origin, d.duration_us FROM deliveries d JOIN packets p ON p.id = d.packet_id "
-      "WHERE d.destination_id = ?1 AND d.id > ?2";
-  if (f.state) sql += " AND d.state = ?3";
+      "p.origin, d.duration_us FROM " +
+      (f.state ? sqlite::deliveriesOfState(*f.state) : std::string("deliveries d")) +
+      " JOIN packets p ON p.id = d.packet_id WHERE d.destination_id = ?1 AND d.id > ?2";
+  if (f.state) sql += " AND d.state = " + std::to_string(static_cast<int>(*f.state));
   if (f.type) sql += " AND p.type = ?4";
   if (f.serial) sql += " AND p.serial = ?5";
   if (f.fromMs) sql += " AND p.received_at >= ?6";
@@ -119,7 +123,6 @@ std::vector<QueueEntry> SqliteStore::entries(std::int64_t destinationId, const E
   std::lock_guard lock(readerMu_);
   Stmt s = reader_->prepare(sql);
   s.bind(1, destinationId).bind(2, f.afterId);
-  if (f.state) s.bind(3, static_cast<std::int64_t>(*f.state));
   if (f.type) s.bind(4, static_cast<std::int64_t>(*f.type));
   if (f.serial) s.bind(5, *f.serial);
   if (f.fromMs) s.bind(6, *f.fromMs);
