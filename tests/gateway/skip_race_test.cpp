@@ -105,23 +105,28 @@ TEST(SkipRace, ASkipNeverDeadLettersADeliveredRowAndTakesTheRealHead) {
     EXPECT_GE(skipped.size(), 8u) << "too few skips to race anything";
 
     // Every row: delivered (and at the receiver, once) or skipped (and never at the receiver).
-    auto rows = store.db().prepare(
-        "SELECT d.id, d.state, COALESCE(d.reason, ''), p.data FROM deliveries d JOIN packets p "
-        "ON p.id = d.packet_id WHERE d.destination_id = ? ORDER BY d.id");
-    rows.bind(1, dest);
+    // Read as the API reads them: rows and the run entries of first-attempt deliveries.
+    std::vector<store::QueueEntry> rows;
+    for (store::EntryFilter f;;) {
+      f.limit = 500;
+      auto page = store.entries(dest, f);
+      if (page.empty()) break;
+      f.afterId = page.back().id;
+      for (auto& e : page) rows.push_back(std::move(e));
+    }
     std::lock_guard lock(mu);
     int delivered = 0;
-    while (rows.step()) {
-      const std::int64_t id = rows.integer(0);
-      const auto state = static_cast<store::DeliveryState>(rows.integer(1));
-      const std::string data = hex(rows.blob(3));
+    for (const store::QueueEntry& row : rows) {
+      const std::int64_t id = row.id;
+      const auto state = row.state;
+      const std::string data = hex(row.data);
       if (state == store::DeliveryState::Delivered) {
         ++delivered;
         EXPECT_EQ(received.count(data), 1u) << "row " << id;
         EXPECT_FALSE(skipped.count(id)) << "row " << id << " was skipped and recorded delivered";
       } else {
         EXPECT_EQ(state, store::DeliveryState::Dead) << "row " << id;
-        EXPECT_TRUE(skipped.count(id)) << "row " << id << ": " << rows.text(2);
+        EXPECT_TRUE(skipped.count(id)) << "row " << id << ": " << row.reason.value_or("");
         EXPECT_EQ(received.count(data), 0u)
             << "row " << id << " was skipped as the blocking entry, but the worker had sent it";
       }

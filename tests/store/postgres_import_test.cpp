@@ -116,6 +116,12 @@ TEST(ExportImport, ASqliteStoreMovesToPostgresWhole) {
       EXPECT_EQ(ea[i].attempts, eb[i].attempts);
       EXPECT_EQ(ea[i].reason, eb[i].reason);
       EXPECT_EQ(ea[i].receivedAtMs, eb[i].receivedAtMs);
+      EXPECT_EQ(ea[i].finishedAtMs, eb[i].finishedAtMs);
+      ASSERT_EQ(ea[i].history.size(), eb[i].history.size()) << ea[i].id;
+      for (std::size_t h = 0; h < ea[i].history.size(); ++h) {
+        EXPECT_EQ(ea[i].history[h].outcome, eb[i].history[h].outcome);
+        EXPECT_EQ(ea[i].history[h].durationUs, eb[i].history[h].durationUs);
+      }
     }
     const auto ca = a.counters(id), cb = b.counters(id);
     EXPECT_EQ(ca.depth, cb.depth);

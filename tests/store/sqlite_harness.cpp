@@ -10,6 +10,7 @@
 
 #include "gateway/ingest/routing.hpp"
 #include "gateway/store/sqlite/db.hpp"
+#include "gateway/store/sqlite/delivered_runs.hpp"
 #include "gateway/store/sqlite/sqlite_store.hpp"
 #include "tests/store/conformance.hpp"
 
@@ -246,8 +247,9 @@ TEST_F(SqliteFiles, MigrationFourteenKeepsTheHistoryTheApiShows) {
   EXPECT_EQ(replayed[0].state, store::DeliveryState::Pending);
 }
 
-// What migration 014 saves: a successful delivery writes no attempt row; a failure does.
-TEST_F(SqliteFiles, ASuccessfulDeliveryIsKeptInItsRowNotAsAnAttemptRow) {
+// What migrations 014 and 016 save: a successful delivery writes no attempt row (a failure
+// does), and one at the first attempt leaves its row for a run entry.
+TEST_F(SqliteFiles, ASuccessfulDeliveryIsKeptAsARunEntryNotAsAnAttemptRow) {
   store::SqliteStore db(path_);
   store::DestinationConfig d;
   d.settings.name = "d";
@@ -270,12 +272,37 @@ TEST_F(SqliteFiles, ASuccessfulDeliveryIsKeptInItsRowNotAsAnAttemptRow) {
     return s.integer(0);
   };
   EXPECT_EQ(attempts(), 0);
-  auto row = db.db().prepare("SELECT finished_at, duration_us FROM deliveries WHERE id=?");
-  row.bind(1, run[0].id).step();
-  EXPECT_EQ(row.integer(0), 2000);
-  EXPECT_EQ(row.integer(1), 7);
+  // Delivered at its first attempt: no row left in deliveries, an entry of a run (migration
+  // 016), which the API shows as the row was shown.
+  auto row = db.db().prepare("SELECT COUNT(*) FROM deliveries WHERE destination_id=? AND id=?");
+  row.bind(1, dest).bind(2, run[0].id).step();
+  EXPECT_EQ(row.integer(0), 0);
+  auto runs = db.db().prepare("SELECT first_id, last_id, count, finished_to FROM delivered_runs");
+  ASSERT_TRUE(runs.step());
+  EXPECT_EQ(runs.integer(0), run[0].id);
+  EXPECT_EQ(runs.integer(1), run[0].id);
+  EXPECT_EQ(runs.integer(2), 1);
+  EXPECT_EQ(runs.integer(3), 2000);
+  const auto shown = db.entry(dest, run[0].id);
+  ASSERT_TRUE(shown);
+  EXPECT_EQ(shown->state, store::DeliveryState::Delivered);
+  EXPECT_EQ(shown->finishedAtMs, 2000);
+  EXPECT_EQ(shown->attempts, 1);
+  ASSERT_EQ(shown->history.size(), 1u);
+  EXPECT_EQ(shown->history[0].outcome, "delivered");
+  EXPECT_EQ(shown->history[0].durationUs, 7);
   db.recordAttempt(dest, run[1].id, {Out::Retry, "HTTP 503", 9}, 3000, {1, 63000, "HTTP 503"});
   EXPECT_EQ(attempts(), 1);
+  // Delivered after a failure: it stays a row, its history its attempt row and then the row.
+  db.recordAttempt(dest, run[1].id, {Out::Delivered, "", 11}, 4000, {});
+  row.reset();
+  row.bind(1, dest).bind(2, run[1].id).step();
+  EXPECT_EQ(row.integer(0), 1);
+  const auto second = db.entry(dest, run[1].id);
+  ASSERT_TRUE(second);
+  ASSERT_EQ(second->history.size(), 2u);
+  EXPECT_EQ(second->history[0].outcome, "failed");
+  EXPECT_EQ(second->history[1].outcome, "delivered");
 }
 
 // Migration 015 (issue 17) rebuilds deliveries ordered by destination and records each packet's
@@ -358,6 +385,178 @@ TEST_F(SqliteFiles, MigrationFifteenKeepsTheQueuesAndPrunesByThePacketsSpan) {
   EXPECT_EQ(count("SELECT COUNT(*) FROM packets WHERE id IN (2, 4)"), 2);
   EXPECT_EQ(count("SELECT COUNT(*) FROM attempts"), 0);
   EXPECT_EQ(db.deliveryIds(2, store::DeliveryState::Pending), (std::vector<std::int64_t>{2, 4}));
+}
+
+// Migration 016: first-attempt deliveries as run entries. What the API reads (pages, filters,
+// replay, pruning, a packet kept while any destination holds it) is what it was with rows.
+TEST_F(SqliteFiles, RunEntriesReadReplayAndPruneAsRowsDid) {
+  store::SqliteStore db(path_);
+  auto destination = [&](const char* name) {
+    store::DestinationConfig d;
+    d.settings.name = name;
+    d.settings.method = "binary";
+    d.settings.host = "127.0.0.1";
+    d.settings.port = 9;
+    return *db.createDestination(d, 0);
+  };
+  const auto a = destination("a");
+  const auto b = destination("b");
+  auto loc = db.createLocation({0, "Depot", "", {a, b}});
+  ASSERT_TRUE(db.upsertDevice({"12345678", *loc, "AB12CDE", std::nullopt}).ok());
+  ASSERT_TRUE(db.upsertDevice({"87654321", *loc, "XY34FGH", std::nullopt}).ok());
+  // 150 packets: every tenth from the second device, every seventh a sensor packet.
+  std::vector<store::IngestItem> items;
+  for (int i = 0; i < 150; ++i) {
+    const std::uint8_t type = i % 7 == 0 ? 0x53 : 0x47;
+    items.push_back({i % 10 == 0 ? "87654321" : "12345678",
+                     "",
+                     {type, 0x02, 0x6A, 0x00, static_cast<std::uint8_t>(i >> 8),
+                      static_cast<std::uint8_t>(i), 0x01},
+                     100'000 + i * 1000});
+  }
+  std::vector<std::int64_t> touched;
+  ingest::RoutedAppender(db, db).append(items, touched);
+  using Out = store::AttemptResult::Outcome;
+  // a: delivered in calls of 40 at the first attempt, but the 50th after a failure; b: 100 of
+  // them delivered, the rest pending.
+  auto deliver = [&](std::int64_t dest, std::size_t count, std::int64_t at) {
+    std::size_t done = 0;
+    while (done < count) {
+      auto run = db.pendingBatch(dest, static_cast<int>(std::min<std::size_t>(40, count - done)));
+      ASSERT_FALSE(run.empty());
+      std::vector<store::DeliveryQueue::Attempt> attempts;
+      for (const auto& r : run) {
+        if (dest == a && r.packetId == 50 && r.attempts == 0) {
+          db.recordAttempt(dest, r.id, {Out::Retry, "HTTP 503", 5}, at, {1, at + 60'000, "x"});
+          break;
+        }
+        attempts.push_back({r.id, {Out::Delivered, "", 1000 + r.packetId}, at + r.packetId});
+      }
+      done += attempts.size();
+      db.recordAttempts(dest, attempts, {});
+    }
+  };
+  deliver(a, 150, 500'000);
+  deliver(b, 100, 600'000);
+  auto count = [&](const std::string& sql) {
+    auto s = db.db().prepare(sql);
+    s.step();
+    return s.integer(0);
+  };
+  EXPECT_EQ(count("SELECT COUNT(*) FROM deliveries WHERE destination_id=" + std::to_string(a)), 1)
+      << "only the row delivered after a failure stays a row";
+  EXPECT_EQ(count("SELECT SUM(count) FROM delivered_runs"), 149 + 100);
+  EXPECT_EQ(count("SELECT MAX(count) FROM delivered_runs"), 64);
+  EXPECT_EQ(db.deliveryIds(a, store::DeliveryState::Delivered).size(), 150u);
+  EXPECT_EQ(db.deliveryIds(b, store::DeliveryState::Pending).size(), 50u);
+
+  // Pages: every entry once, in id order, whatever the page size; the filters as before.
+  auto page = [&](std::int64_t dest, store::EntryFilter f) {
+    std::vector<store::QueueEntry> all;
+    for (;;) {
+      auto p = db.entries(dest, f);
+      if (p.empty()) break;
+      f.afterId = p.back().id;
+      for (auto& e : p) all.push_back(std::move(e));
+    }
+    return all;
+  };
+  for (int limit : {1, 7, 64, 200}) {
+    store::EntryFilter f;
+    f.limit = limit;
+    const auto all = page(a, f);
+    ASSERT_EQ(all.size(), 150u) << limit;
+    for (std::size_t i = 0; i < all.size(); ++i) {
+      EXPECT_EQ(all[i].packetId, static_cast<std::int64_t>(i + 1));
+      if (i > 0) {
+        EXPECT_LT(all[i - 1].id, all[i].id);
+      }
+      EXPECT_EQ(all[i].state, store::DeliveryState::Delivered);
+      const bool failedFirst = all[i].packetId == 50;
+      EXPECT_EQ(all[i].attempts, failedFirst ? 2 : 1);
+      ASSERT_EQ(all[i].history.size(), failedFirst ? 2u : 1u);
+      EXPECT_EQ(all[i].history.back().outcome, "delivered");
+      EXPECT_EQ(all[i].history.back().durationUs, 1000 + all[i].packetId);
+    }
+  }
+  store::EntryFilter f;
+  f.limit = 5;
+  f.serial = "87654321";
+  EXPECT_EQ(page(a, f).size(), 15u);
+  f.serial.reset();
+  f.type = 0x53;
+  EXPECT_EQ(page(b, f).size(), 22u);
+  f.state = store::DeliveryState::Delivered;
+  EXPECT_EQ(page(b, f).size(), 15u);  // i = 0, 7, ..., 98
+  f.type.reset();
+  f.fromMs = 100'000 + 90 * 1000;
+  f.toMs = 100'000 + 110 * 1000;
+  EXPECT_EQ(page(b, f).size(), 10u) << "delivered, received in [90, 100)";
+  f = {};
+  f.state = store::DeliveryState::Pending;
+  EXPECT_EQ(page(b, f).size(), 50u);
+
+  // Replay from the 120th packet on a: its entries become rows again, pending; the others
+  // stay entries.
+  EXPECT_EQ(db.replayFrom(a, 100'000 + 119 * 1000), 31);
+  EXPECT_EQ(db.deliveryIds(a, store::DeliveryState::Pending).size(), 31u);
+  const auto replayed = db.entry(a, db.pendingBatch(a, 1)[0].id);
+  ASSERT_TRUE(replayed);
+  EXPECT_EQ(replayed->packetId, 120);
+  ASSERT_EQ(replayed->history.size(), 1u);
+  EXPECT_EQ(replayed->history[0].outcome, "delivered");
+  EXPECT_EQ(db.deliveryIds(a, store::DeliveryState::Delivered).size(), 119u);
+
+  // Pruning what was delivered before packet 30's time on a (500,000 + packet id): a's entries
+  // of packets 1-29 go, b's stay, so every packet stays.
+  const auto packets = [&] { return count("SELECT COUNT(*) FROM packets"); };
+  EXPECT_EQ(db.prune(500'000 + 30, 1000), 29);
+  EXPECT_EQ(packets(), 150);
+  EXPECT_EQ(page(a, store::EntryFilter{}).front().packetId, 30);
+  // Then everything delivered on both: the packets a replay or b still waits for stay.
+  while (db.prune(10'000'000, 7) > 0) {
+  }
+  EXPECT_EQ(count("SELECT COUNT(*) FROM delivered_runs"), 0);
+  EXPECT_EQ(packets(), 50) << "b's 50 pending packets (a's 31 pending among them)";
+  EXPECT_EQ(db.deliveryIds(a, store::DeliveryState::Pending).size(), 31u);
+  EXPECT_EQ(db.deliveryIds(b, store::DeliveryState::Pending).size(), 50u);
+  // New packets' rows go on after every id there was.
+  const auto before = page(b, store::EntryFilter{}).back().id;
+  items.resize(1);
+  ingest::RoutedAppender(db, db).append(items, touched);
+  store::EntryFilter last;
+  last.afterId = before;
+  ASSERT_EQ(page(b, last).size(), 1u);
+}
+
+TEST(DeliveredRuns, EntriesRoundTripAndDamagedBytesAreNamed) {
+  std::vector<store::sqlite::RunEntry> entries{{10, 5, 1'790'000'000'000, 1500},
+                                               {13, 6, 1'790'000'000'020, 0},
+                                               {14, 4, 1'789'999'999'990, 70'000'000}};
+  const auto bytes = store::sqlite::encodeRun(entries);
+  const auto back = store::sqlite::decodeRun(1, 10, 3, bytes);
+  ASSERT_EQ(back.size(), 3u);
+  for (std::size_t i = 0; i < 3; ++i) {
+    EXPECT_EQ(back[i].id, entries[i].id);
+    EXPECT_EQ(back[i].packetId, entries[i].packetId);
+    EXPECT_EQ(back[i].finishedAtMs, entries[i].finishedAtMs);
+    EXPECT_EQ(back[i].durationUs, entries[i].durationUs);
+  }
+  auto refused = [&](std::int64_t first, std::int64_t n, std::vector<std::uint8_t> b) {
+    try {
+      store::sqlite::decodeRun(7, first, n, b);
+    } catch (const store::StoreError& e) {
+      EXPECT_EQ(e.category(), store::ErrorCategory::Corrupt);
+      return std::string(e.what());
+    }
+    return std::string();
+  };
+  EXPECT_NE(refused(10, 4, bytes).find("end early"), std::string::npos);
+  EXPECT_NE(refused(10, 2, bytes).find("bytes after"), std::string::npos);
+  EXPECT_NE(refused(10, 0, bytes).find("count"), std::string::npos);
+  EXPECT_NE(refused(10, 3, {0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00}).find("ascending"),
+            std::string::npos);
+  EXPECT_NE(refused(10, 9, bytes).find("destination 7, first id 10"), std::string::npos);
 }
 
 TEST_F(SqliteFiles, AnUntouchedDatabaseStaysHealthyAcrossReopens) {

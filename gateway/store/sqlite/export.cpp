@@ -2,9 +2,66 @@
 // rowid order, then its count; all in one read transaction, so the file is one moment's store.
 #include "gateway/store/sqlite/export.hpp"
 
+#include <algorithm>
+
 #include "gateway/store/sqlite/db.hpp"
+#include "gateway/store/sqlite/delivered_runs.hpp"
+#include "gateway/store/types.hpp"
 
 namespace dcgw::store::sqlite {
+
+namespace {
+
+// Each run entry as a row of deliveries with the file's columns (a delivered row, one attempt).
+std::int64_t exportRunEntries(Db& db, const std::string& columns, std::ostream& out) {
+  std::vector<std::string> names;
+  for (std::size_t at = 0; at <= columns.size();) {
+    const std::size_t end = std::min(columns.find(',', at), columns.size());
+    names.push_back(columns.substr(at, end - at));
+    at = end + 1;
+  }
+  std::vector<std::int64_t> destinations;
+  {
+    Stmt d = db.prepare("SELECT DISTINCT destination_id FROM delivered_runs ORDER BY 1");
+    while (d.step()) destinations.push_back(d.integer(0));
+  }
+  std::int64_t n = 0;
+  std::vector<transfer::Value> row(names.size());
+  for (std::int64_t dest : destinations) {
+    forEachRun(db, dest, 0, [&](Run& r) {
+      for (const RunEntry& e : r.entries) {
+        for (std::size_t c = 0; c < names.size(); ++c) {
+          transfer::Value& v = row[c];
+          v = {};
+          v.kind = transfer::Value::Kind::Integer;
+          const std::string& name = names[c];
+          if (name == "destination_id")
+            v.integer = dest;
+          else if (name == "id")
+            v.integer = e.id;
+          else if (name == "packet_id")
+            v.integer = e.packetId;
+          else if (name == "state")
+            v.integer = static_cast<int>(DeliveryState::Delivered);
+          else if (name == "attempts")
+            v.integer = 1;
+          else if (name == "finished_at")
+            v.integer = e.finishedAtMs;
+          else if (name == "duration_us")
+            v.integer = e.durationUs;
+          else
+            v.kind = transfer::Value::Kind::Null;  // reason, and any column added later
+        }
+        out << transfer::encodeRow(row) << '\n';
+        ++n;
+      }
+      return true;
+    });
+  }
+  return n;
+}
+
+}  // namespace
 
 transfer::Summary exportStore(const std::string& path, std::ostream& out) {
   Db db(path);
@@ -56,6 +113,9 @@ transfer::Summary exportStore(const std::string& path, std::ostream& out) {
         out << transfer::encodeRow(row) << '\n';
         ++n;
       }
+      // First-attempt deliveries kept as run entries (migration 016) are rows of deliveries
+      // in the file, as every other store keeps them.
+      if (table == "deliveries") n += exportRunEntries(db, columns, out);
       out << "count " << n << '\n';
       summary.rows.emplace_back(table, n);
     }

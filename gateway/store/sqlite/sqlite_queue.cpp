@@ -13,6 +13,7 @@
 #include <unordered_map>
 
 #include "gateway/store/sqlite/db.hpp"
+#include "gateway/store/sqlite/delivered_runs.hpp"
 #include "gateway/store/sqlite/sqlite_store.hpp"
 
 namespace dcgw::store {
@@ -45,14 +46,16 @@ std::optional<std::vector<AppendOutcome>> SqliteStore::append(const std::vector<
       "INSERT INTO packets (received_at, serial, registration, type, filter_key, data, origin, "
       "unrouted, first_delivery, delivery_span) VALUES (?,?,?,?,?,?,?,?,?,?)");
   // A packet's delivery rows take consecutive ids, recorded in the packet (migration 015): the
-  // ids continue from the highest of any destination, read once per transaction.
+  // ids go on from the highest of any destination, in its rows or in its runs (migration 016),
+  // read once per transaction.
   Stmt delivery =
       db_->prepare("INSERT INTO deliveries (destination_id, id, packet_id) VALUES (?,?,?)");
   std::int64_t nextDelivery = 1;
   {
     Stmt top = db_->prepare(
-        "SELECT MAX((SELECT MAX(id) FROM deliveries WHERE destination_id = d.id)) "
-        "FROM destinations d");
+        "SELECT MAX(MAX(COALESCE((SELECT MAX(id) FROM deliveries WHERE destination_id = d.id), "
+        "0), COALESCE((SELECT last_id FROM delivered_runs WHERE destination_id = d.id ORDER BY "
+        "first_id DESC LIMIT 1), 0))) FROM destinations d");
     if (top.step() && !top.isNull(0)) nextDelivery = top.integer(0) + 1;
   }
   struct Mark {
@@ -245,6 +248,42 @@ void SqliteStore::recordAttemptsIn(std::int64_t destinationId, const std::vector
       "INSERT INTO attempts (delivery_id, at, outcome, reason, duration_us) "
       "SELECT id, ?, 'delivered', '', ? FROM deliveries WHERE destination_id=? AND id=? "
       "AND state=2");
+  // A row delivered at its first attempt leaves deliveries for the destination's newest run
+  // (migration 016): its history is that one attempt, which the run's entry keeps.
+  Stmt fresh = db_->prepare(
+      "SELECT packet_id, attempts FROM deliveries INDEXED BY deliveries_pending "
+      "WHERE destination_id=? AND id=? AND state=0");
+  Stmt leave = db_->prepare("DELETE FROM deliveries WHERE destination_id=? AND id=?");
+  std::optional<sqlite::Run> run;  // the newest run, once read
+  bool runRead = false;
+  bool runChanged = false;
+  std::int64_t runFloor = 0;  // entries go in ascending id order, after every stored one
+  auto intoRun = [&](const Attempt& a) {
+    fresh.bind(1, destinationId).bind(2, a.deliveryId);
+    const bool first = fresh.step() && fresh.integer(1) == 0;
+    const std::int64_t packetId = first ? fresh.integer(0) : 0;
+    fresh.reset();
+    if (!first) return false;
+    if (!runRead) {
+      runRead = true;
+      run = sqlite::lastRun(*db_, destinationId);
+      if (run) runFloor = run->lastId();
+    }
+    if (a.deliveryId <= runFloor) return false;  // out of order: it stays a row
+    if (run && run->entries.size() >= sqlite::kRunEntries) {
+      if (runChanged) sqlite::saveRun(*db_, *run);
+      run.reset();
+    }
+    if (!run) {
+      run.emplace();
+      run->destinationId = destinationId;
+    }
+    leave.bind(1, destinationId).bind(2, a.deliveryId).run();
+    run->entries.push_back({a.deliveryId, packetId, a.atMs, a.result.durationUs});
+    runFloor = a.deliveryId;
+    runChanged = true;
+    return true;
+  };
   std::int64_t nDelivered = 0, nDead = 0;
   bool failure = false;
   std::string lastReason;
@@ -260,6 +299,10 @@ void SqliteStore::recordAttemptsIn(std::int64_t destinationId, const std::vector
           .run();
     switch (r.outcome) {
       case AttemptResult::Outcome::Delivered:
+        if (intoRun(a)) {
+          ++nDelivered;
+          break;
+        }
         delivered.bind(1, a.atMs).bind(2, r.durationUs).bind(3, destinationId);
         delivered.bind(4, a.deliveryId).run();
         if (db_->changes() > 0) {
@@ -284,6 +327,7 @@ void SqliteStore::recordAttemptsIn(std::int64_t destinationId, const std::vector
         break;
     }
   }
+  if (runChanged) sqlite::saveRun(*db_, *run);
   if (failure) {
     db_->prepare(
            "UPDATE destination_state SET delivered=delivered+?, dead_letters=dead_letters+?, "
@@ -357,11 +401,20 @@ std::vector<std::int64_t> SqliteStore::deliveryIds(std::int64_t destinationId, D
   // The state written into the statement, so that pending rows and dead letters are found by
   // their partial indexes.
   Stmt s =
-      db_->prepare("SELECT d.packet_id FROM " + sqlite::deliveriesOfState(st) +
+      db_->prepare("SELECT d.id, d.packet_id FROM " + sqlite::deliveriesOfState(st) +
                    " WHERE d.destination_id=? AND d.state=" + std::to_string(static_cast<int>(st)) +
                    " ORDER BY d.id");
   s.bind(1, destinationId);
-  while (s.step()) out.push_back(s.integer(0));
+  std::vector<std::pair<std::int64_t, std::int64_t>> rows;  // id, packet
+  while (s.step()) rows.emplace_back(s.integer(0), s.integer(1));
+  if (st == DeliveryState::Delivered) {
+    sqlite::forEachRun(*db_, destinationId, 0, [&](sqlite::Run& r) {
+      for (const auto& e : r.entries) rows.emplace_back(e.id, e.packetId);
+      return true;
+    });
+    std::sort(rows.begin(), rows.end());
+  }
+  for (const auto& row : rows) out.push_back(row.second);
   return out;
 }
 
@@ -436,7 +489,61 @@ int SqliteStore::replayFromIn(std::int64_t destinationId, std::int64_t fromMs) {
       .bind(1, destinationId)
       .bind(2, fromMs)
       .run();
-  const int n = db_->changes();
+  int n = db_->changes();
+  // Run entries of packets received since fromMs become rows again, pending, their successful
+  // attempt an attempt row. A destination's packets and delivery ids ascend together, so the
+  // runs are read newest first and the walk stops at the first whose packets are all older
+  // than the oldest packet received since fromMs.
+  Stmt oldest = db_->prepare("SELECT MIN(id) FROM packets WHERE received_at >= ?");
+  oldest.bind(1, fromMs).step();
+  if (!oldest.isNull(0)) {
+    const std::int64_t firstPacket = oldest.integer(0);
+    std::vector<sqlite::Run> runs;
+    {
+      Stmt s = db_->prepare(
+          "SELECT first_id, count, entries FROM delivered_runs WHERE destination_id=? "
+          "ORDER BY first_id DESC");
+      s.bind(1, destinationId);
+      while (s.step()) {
+        sqlite::Run r;
+        r.destinationId = destinationId;
+        r.storedFirstId = s.integer(0);
+        r.entries = sqlite::decodeRun(destinationId, r.storedFirstId, s.integer(1), s.blob(2));
+        std::int64_t top = 0;
+        for (const auto& e : r.entries) top = std::max(top, e.packetId);
+        if (top < firstPacket) break;
+        runs.push_back(std::move(r));
+      }
+    }
+    Stmt received = db_->prepare("SELECT received_at FROM packets WHERE id=?");
+    Stmt pending = db_->prepare(
+        "INSERT INTO deliveries (destination_id, id, packet_id, state, attempts) "
+        "VALUES (?,?,?,0,1)");
+    Stmt kept = db_->prepare(
+        "INSERT INTO attempts (delivery_id, at, outcome, reason, duration_us) "
+        "VALUES (?,?,'delivered','',?)");
+    for (sqlite::Run& r : runs) {
+      std::vector<sqlite::RunEntry> stay;
+      for (const auto& e : r.entries) {
+        bool again = false;
+        if (e.packetId >= firstPacket) {
+          received.bind(1, e.packetId);
+          again = received.step() && received.integer(0) >= fromMs;
+          received.reset();
+        }
+        if (!again) {
+          stay.push_back(e);
+          continue;
+        }
+        kept.bind(1, e.id).bind(2, e.finishedAtMs).bind(3, e.durationUs).run();
+        pending.bind(1, destinationId).bind(2, e.id).bind(3, e.packetId).run();
+        ++n;
+      }
+      if (stay.size() == r.entries.size()) continue;
+      r.entries = std::move(stay);
+      sqlite::saveRun(*db_, r);
+    }
+  }
   countRequeuedIn(destinationId, n);
   return n;
 }
@@ -464,57 +571,106 @@ int SqliteStore::prune(std::int64_t olderThanMs, int batch) {
   constexpr int kNewerRun = 64;
   PruneCursor c = pruneCursor_;                                     // kept only once committed
   const std::vector<std::int64_t> destinations = destinationIds();  // removed ones too
-  Stmt walk = db_->prepare(
+  // Two walks per destination: its delivered rows (key d) and its run entries (key -d, each
+  // entry taken or passed over as a row is; a run loses the entries pruned).
+  std::vector<std::int64_t> keys;
+  for (std::int64_t d : destinations) {
+    keys.push_back(d);
+    keys.push_back(-d);
+  }
+  Stmt walkRows = db_->prepare(
       "SELECT id, finished_at, packet_id FROM deliveries WHERE destination_id=? AND state=1 "
       "AND id > ? ORDER BY id LIMIT ?");
-  Stmt remove = db_->prepare("DELETE FROM deliveries WHERE destination_id=? AND id=?");
+  Stmt removeRow = db_->prepare("DELETE FROM deliveries WHERE destination_id=? AND id=?");
   Stmt history = db_->prepare("DELETE FROM attempts WHERE delivery_id=?");
   int n = 0;
   std::vector<std::int64_t> packets;
+  std::map<std::int64_t, std::vector<std::int64_t>> fromRuns;  // destination -> entry ids
   while (n < batch) {
-    // The next rows of every destination still in its pass, merged by id.
-    struct Row {
-      std::int64_t id, finished, packet, destination;
+    // The next rows and runs of every walk still in its pass, merged by id.
+    struct Item {
+      std::int64_t id, finished, packet, key;
     };
-    std::vector<Row> rows;
+    std::vector<Item> items;
     const std::int64_t want = batch - n + kNewerRun;
     bool any = false;
-    for (std::int64_t d : destinations) {
-      PruneCursor::Walk& w = c.walks[d];
+    for (std::int64_t key : keys) {
+      PruneCursor::Walk& w = c.walks[key];
       if (w.done) continue;
       any = true;
-      walk.bind(1, d).bind(2, w.after).bind(3, want);
       std::int64_t got = 0;
-      while (walk.step()) {
-        rows.push_back({walk.integer(0), walk.integer(1), walk.integer(2), d});
-        ++got;
+      if (key > 0) {
+        walkRows.bind(1, key).bind(2, w.after).bind(3, want);
+        while (walkRows.step()) {
+          items.push_back({walkRows.integer(0), walkRows.integer(1), walkRows.integer(2), key});
+          ++got;
+        }
+        walkRows.reset();
+      } else {
+        sqlite::forEachRun(*db_, -key, w.after, [&](sqlite::Run& r) {
+          for (const sqlite::RunEntry& e : r.entries) {
+            if (e.id <= w.after) continue;
+            if (got == want) return false;
+            items.push_back({e.id, e.finishedAtMs, e.packetId, key});
+            ++got;
+          }
+          return true;
+        });
       }
-      walk.reset();
       if (got < want)
-        w.last = got == 0 ? w.after : rows.back().id;  // its end, for now
+        w.last = got == 0 ? w.after : items.back().id;  // its end, for now
       else
         w.last = -1;
     }
     if (!any) break;
-    std::sort(rows.begin(), rows.end(), [](const Row& a, const Row& b) { return a.id < b.id; });
-    for (const Row& r : rows) {
-      PruneCursor::Walk& w = c.walks[r.destination];
+    std::sort(items.begin(), items.end(), [](const Item& a, const Item& b) { return a.id < b.id; });
+    for (const Item& it : items) {
+      PruneCursor::Walk& w = c.walks[it.key];
       if (w.done) continue;
-      w.after = r.id;
-      if (r.finished < olderThanMs) {
-        remove.bind(1, r.destination).bind(2, r.id).run();
-        history.bind(1, r.id).run();
-        packets.push_back(r.packet);
+      w.after = it.id;
+      if (it.finished < olderThanMs) {
+        if (it.key > 0) {
+          removeRow.bind(1, it.key).bind(2, it.id).run();
+          history.bind(1, it.id).run();
+        } else {
+          fromRuns[-it.key].push_back(it.id);
+        }
+        packets.push_back(it.packet);
         w.newer = 0;
         if (++n == batch) break;
       } else if (++w.newer == kNewerRun) {
         w.done = true;
       }
     }
-    // A destination whose rows ran out before `want` and were all read has ended its pass.
+    // The runs lose the entries taken (a run of none left goes).
+    for (auto& [dest, ids] : fromRuns) {
+      std::sort(ids.begin(), ids.end());
+      std::size_t at = 0;
+      while (at < ids.size()) {
+        auto r = sqlite::runHolding(*db_, dest, ids[at]);
+        if (!r) {
+          ++at;
+          continue;
+        }
+        const std::int64_t end = r->lastId();
+        std::vector<sqlite::RunEntry> stay;
+        for (const sqlite::RunEntry& e : r->entries) {
+          while (at < ids.size() && ids[at] < e.id) ++at;
+          if (at < ids.size() && ids[at] == e.id)
+            ++at;
+          else
+            stay.push_back(e);
+        }
+        while (at < ids.size() && ids[at] <= end) ++at;
+        r->entries = std::move(stay);
+        sqlite::saveRun(*db_, *r);
+      }
+    }
+    fromRuns.clear();
+    // A walk whose items ran out before `want` and were all read has ended its pass.
     bool progressed = false;
-    for (std::int64_t d : destinations) {
-      PruneCursor::Walk& w = c.walks[d];
+    for (std::int64_t key : keys) {
+      PruneCursor::Walk& w = c.walks[key];
       if (w.done) continue;
       if (w.last >= 0 && w.after >= w.last)
         w.done = true;
@@ -524,9 +680,10 @@ int SqliteStore::prune(std::int64_t olderThanMs, int batch) {
     if (!progressed) break;
   }
   bool passOver = true;
-  for (std::int64_t d : destinations)
-    if (!c.walks[d].done) passOver = false;
+  for (std::int64_t key : keys)
+    if (!c.walks[key].done) passOver = false;
   if (passOver) c.walks.clear();  // the next call starts a new pass from the oldest rows
+  std::sort(packets.begin(), packets.end());
   deleteOrphanPackets(packets);
   if (n < batch) {
     db_->prepare(
@@ -552,15 +709,56 @@ std::vector<std::int64_t> SqliteStore::destinationIds() {
 // A packet's rows are in its span of ids (migration 015), under any destination, removed ones
 // included: one probe of the primary key per destination.
 void SqliteStore::deleteOrphanPackets(const std::vector<std::int64_t>& packets) {
-  Stmt orphan = db_->prepare(
-      "DELETE FROM packets WHERE id=?1 AND NOT EXISTS (SELECT 1 FROM deliveries d "
-      "WHERE d.destination_id IN (SELECT id FROM destinations) AND d.id BETWEEN "
-      "packets.first_delivery AND packets.first_delivery + packets.delivery_span - 1 "
-      "AND d.packet_id=?1)");
-  std::int64_t last = -1;
+  Stmt span = db_->prepare("SELECT first_delivery, delivery_span FROM packets WHERE id=?");
+  Stmt row = db_->prepare(
+      "SELECT 1 FROM deliveries d WHERE d.destination_id IN (SELECT id FROM destinations) AND "
+      "d.id BETWEEN ?1 AND ?2 AND d.packet_id=?3 LIMIT 1");
+  Stmt runs = db_->prepare(
+      "SELECT first_id, count, entries, last_id FROM delivered_runs WHERE destination_id=? "
+      "AND first_id<=? ORDER BY first_id DESC LIMIT 1");
+  Stmt orphan = db_->prepare("DELETE FROM packets WHERE id=?");
+  const std::vector<std::int64_t> destinations = destinationIds();
+  // The runs read for one packet are mostly the next packet's too.
+  std::map<std::pair<std::int64_t, std::int64_t>, std::vector<sqlite::RunEntry>> decoded;
+  auto inRuns = [&](std::int64_t packet, std::int64_t first, std::int64_t last) {
+    for (std::int64_t d : destinations) {
+      runs.bind(1, d).bind(2, last);
+      if (!runs.step() || runs.integer(3) < first) {
+        runs.reset();
+        continue;
+      }
+      const auto key = std::make_pair(d, runs.integer(0));
+      auto it = decoded.find(key);
+      if (it == decoded.end()) {
+        if (decoded.size() > 64) decoded.clear();
+        it = decoded.emplace(key, sqlite::decodeRun(d, key.second, runs.integer(1), runs.blob(2)))
+                 .first;
+      }
+      runs.reset();
+      for (const auto& e : it->second)
+        if (e.id >= first && e.id <= last && e.packetId == packet) return true;
+    }
+    return false;
+  };
+  std::int64_t previous = -1;
   for (std::int64_t p : packets) {
-    if (p == last) continue;  // a packet's rows come together
-    last = p;
+    if (p == previous) continue;  // a packet's rows come together
+    previous = p;
+    span.bind(1, p);
+    if (!span.step()) {  // gone already
+      span.reset();
+      continue;
+    }
+    const bool none = span.isNull(0) || span.isNull(1);
+    const std::int64_t first = none ? 0 : span.integer(0);
+    const std::int64_t last = none ? -1 : first + span.integer(1) - 1;
+    span.reset();
+    if (!none) {
+      row.bind(1, first).bind(2, last).bind(3, p);
+      const bool held = row.step();
+      row.reset();
+      if (held || inRuns(p, first, last)) continue;
+    }
     orphan.bind(1, p).run();
   }
 }

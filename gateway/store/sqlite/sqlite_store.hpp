@@ -192,6 +192,8 @@ class SqliteStore final : public Backend {
   std::optional<PendingDelivery> nextPendingOn(sqlite::Db& db, std::int64_t destinationId);
   // Every queue, or the one of `destinationId`, read in one transaction.
   std::vector<QueueOverview> overview(std::optional<std::int64_t> destinationId);
+  // entries() inside its read transaction on the reader (readerMu_ held).
+  std::vector<QueueEntry> entriesIn(std::int64_t destinationId, const EntryFilter& f);
 
   // ---- the files under the path are the ones opened (sqlite_health.cpp) ----
   void rememberFiles();

@@ -1,7 +1,12 @@
 // The SQLite backend's views for the admin: the queue overview, entries with their attempt
 // history, and the audit log. Reads go through the read connection, so an audit never waits for
 // an ingest commit.
+#include <algorithm>
+#include <iterator>
+#include <limits>
+
 #include "gateway/store/sqlite/db.hpp"
+#include "gateway/store/sqlite/delivered_runs.hpp"
 #include "gateway/store/sqlite/sqlite_store.hpp"
 
 namespace dcgw::store {
@@ -105,6 +110,21 @@ std::vector<std::string> SqliteStore::overviewQueryPlan() {
 }
 
 std::vector<QueueEntry> SqliteStore::entries(std::int64_t destinationId, const EntryFilter& f) {
+  std::lock_guard lock(readerMu_);
+  // One read transaction: a row that becomes a run entry meanwhile is read once.
+  reader_->exec("BEGIN");
+  std::vector<QueueEntry> out;
+  try {
+    out = entriesIn(destinationId, f);
+  } catch (...) {
+    reader_->exec("ROLLBACK");
+    throw;
+  }
+  reader_->exec("COMMIT");
+  return out;
+}
+
+std::vector<QueueEntry> SqliteStore::entriesIn(std::int64_t destinationId, const EntryFilter& f) {
   // Built from the filters given, so each query gets the plan of its own shape: the table's own
   // order (destination_id, id) serves the order and the cursor; a state is written into the
   // statement, so that pending rows and dead letters are read from their partial indexes.
@@ -120,7 +140,6 @@ std::vector<QueueEntry> SqliteStore::entries(std::int64_t destinationId, const E
   if (f.fromMs) sql += " AND p.received_at >= ?6";
   if (f.toMs) sql += " AND p.received_at < ?7";
   sql += " ORDER BY d.id LIMIT ?8";
-  std::lock_guard lock(readerMu_);
   Stmt s = reader_->prepare(sql);
   s.bind(1, destinationId).bind(2, f.afterId);
   if (f.type) s.bind(4, static_cast<std::int64_t>(*f.type));
@@ -159,7 +178,58 @@ std::vector<QueueEntry> SqliteStore::entries(std::int64_t destinationId, const E
     if (e.state == DeliveryState::Delivered && kept[i] && e.finishedAtMs)
       e.history.push_back({*e.finishedAtMs, "delivered", "", *kept[i]});
   }
-  return out;
+  if (f.state && *f.state != DeliveryState::Delivered) return out;
+  // Deliveries kept as run entries (migration 016), merged in by id: those before the last row
+  // read (or any, when fewer rows than the limit were), through the same filters.
+  const std::int64_t bound = out.size() == static_cast<std::size_t>(f.limit)
+                                 ? out.back().id
+                                 : std::numeric_limits<std::int64_t>::max();
+  Stmt packet = reader_->prepare(
+      "SELECT received_at, serial, registration, type, filter_key, data, origin FROM packets "
+      "WHERE id = ?");
+  std::vector<QueueEntry> more;
+  sqlite::forEachRun(*reader_, destinationId, f.afterId, [&](sqlite::Run& r) {
+    for (const sqlite::RunEntry& x : r.entries) {
+      if (x.id <= f.afterId) continue;
+      if (x.id >= bound || more.size() >= static_cast<std::size_t>(f.limit)) return false;
+      packet.bind(1, x.packetId);
+      if (!packet.step()) {
+        packet.reset();
+        continue;
+      }
+      QueueEntry e;
+      e.id = x.id;
+      e.destinationId = destinationId;
+      e.packetId = x.packetId;
+      e.state = DeliveryState::Delivered;
+      e.attempts = 1;
+      e.receivedAtMs = packet.integer(0);
+      e.finishedAtMs = x.finishedAtMs;
+      e.serial = packet.text(1);
+      e.registration = packet.text(2);
+      e.type = static_cast<int>(packet.integer(3));
+      e.filterKey = optionalText(packet, 4);
+      e.data = packet.blob(5);
+      e.origin = packet.blob(6);
+      packet.reset();
+      if ((f.type && e.type != *f.type) || (f.serial && e.serial != *f.serial) ||
+          (f.fromMs && e.receivedAtMs < *f.fromMs) || (f.toMs && e.receivedAtMs >= *f.toMs))
+        continue;
+      e.history.push_back({x.finishedAtMs, "delivered", "", x.durationUs});
+      more.push_back(std::move(e));
+    }
+    return true;
+  });
+  if (more.empty()) return out;
+  std::vector<QueueEntry> merged;
+  merged.reserve(out.size() + more.size());
+  std::merge(std::make_move_iterator(out.begin()), std::make_move_iterator(out.end()),
+             std::make_move_iterator(more.begin()), std::make_move_iterator(more.end()),
+             std::back_inserter(merged),
+             [](const QueueEntry& a, const QueueEntry& b) { return a.id < b.id; });
+  if (merged.size() > static_cast<std::size_t>(f.limit))
+    merged.resize(static_cast<std::size_t>(f.limit));
+  return merged;
 }
 
 std::optional<QueueEntry> SqliteStore::entry(std::int64_t destinationId, std::int64_t entryId) {
