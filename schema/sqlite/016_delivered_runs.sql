@@ -13,3 +13,8 @@ CREATE TABLE delivered_runs (
   entries BLOB NOT NULL,                -- per entry: id, packet, finish, duration (varints)
   PRIMARY KEY (destination_id, first_id)
 ) STRICT, WITHOUT ROWID;
+
+-- The delivered rows left in deliveries (delivered after a failure or a replay, or before this
+-- version), few: pruning, replay and the pages of delivered entries read them by this index
+-- instead of walking a destination's whole queue, a backlog of pending rows included.
+CREATE INDEX deliveries_delivered ON deliveries(destination_id, id) WHERE state = 1;

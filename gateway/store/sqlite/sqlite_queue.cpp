@@ -229,8 +229,11 @@ void SqliteStore::recordAttempts(std::int64_t destinationId, const std::vector<A
 
 void SqliteStore::recordAttemptsIn(std::int64_t destinationId, const std::vector<Attempt>& attempts,
                                    const DestinationState& after) {
+  // Only for a row there is (attempts has no foreign key since migration 015): a dead letter
+  // pruned to make room while it was being sent has no history left to add to.
   Stmt attempt = db_->prepare(
-      "INSERT INTO attempts (delivery_id, at, outcome, reason, duration_us) VALUES (?,?,?,?,?)");
+      "INSERT INTO attempts (delivery_id, at, outcome, reason, duration_us) SELECT ?1,?2,?3,?4,?5 "
+      "WHERE EXISTS (SELECT 1 FROM deliveries WHERE destination_id=?6 AND id=?1)");
   // Only rows still pending change state: an admin may have skipped the row meanwhile.
   // A successful attempt is kept in the row itself (finished_at, duration_us), not as an
   // attempt row (schema/sqlite/README.md, migration 014).
@@ -250,9 +253,12 @@ void SqliteStore::recordAttemptsIn(std::int64_t destinationId, const std::vector
       "AND state=2");
   // A row delivered at its first attempt leaves deliveries for the destination's newest run
   // (migration 016): its history is that one attempt, which the run's entry keeps.
+  // (No attempt at all: a row dead-lettered with its destination's removal and put back has
+  // attempts 0 but may have attempt rows.)
   Stmt fresh = db_->prepare(
       "SELECT packet_id, attempts FROM deliveries INDEXED BY deliveries_pending "
-      "WHERE destination_id=? AND id=? AND state=0");
+      "WHERE destination_id=?1 AND id=?2 AND state=0 AND NOT EXISTS (SELECT 1 FROM attempts "
+      "WHERE delivery_id=?2)");
   Stmt leave = db_->prepare("DELETE FROM deliveries WHERE destination_id=? AND id=?");
   std::optional<sqlite::Run> run;  // the newest run, once read
   bool runRead = false;
@@ -296,6 +302,7 @@ void SqliteStore::recordAttemptsIn(std::int64_t destinationId, const std::vector
           .bind(3, outcomeName(r.outcome))
           .bind(4, r.reason)
           .bind(5, r.durationUs)
+          .bind(6, destinationId)
           .run();
     switch (r.outcome) {
       case AttemptResult::Outcome::Delivered:
@@ -476,15 +483,15 @@ int SqliteStore::replayFromIn(std::int64_t destinationId, std::int64_t fromMs) {
   // it once the row is pending again.
   db_->prepare(
          "INSERT INTO attempts (delivery_id, at, outcome, reason, duration_us) "
-         "SELECT id, finished_at, 'delivered', '', duration_us FROM deliveries "
-         "WHERE destination_id=? AND state=1 AND duration_us IS NOT NULL "
+         "SELECT id, finished_at, 'delivered', '', duration_us FROM deliveries INDEXED BY "
+         "deliveries_delivered WHERE destination_id=? AND state=1 AND duration_us IS NOT NULL "
          "AND packet_id IN (SELECT id FROM packets WHERE received_at >= ?) ORDER BY id")
       .bind(1, destinationId)
       .bind(2, fromMs)
       .run();
   db_->prepare(
-         "UPDATE deliveries SET state=0, finished_at=NULL, duration_us=NULL WHERE "
-         "destination_id=? AND state=1 "
+         "UPDATE deliveries INDEXED BY deliveries_delivered SET state=0, finished_at=NULL, "
+         "duration_us=NULL WHERE destination_id=? AND state=1 "
          "AND packet_id IN (SELECT id FROM packets WHERE received_at >= ?)")
       .bind(1, destinationId)
       .bind(2, fromMs)
@@ -579,8 +586,8 @@ int SqliteStore::prune(std::int64_t olderThanMs, int batch) {
     keys.push_back(-d);
   }
   Stmt walkRows = db_->prepare(
-      "SELECT id, finished_at, packet_id FROM deliveries WHERE destination_id=? AND state=1 "
-      "AND id > ? ORDER BY id LIMIT ?");
+      "SELECT id, finished_at, packet_id FROM deliveries INDEXED BY deliveries_delivered "
+      "WHERE destination_id=? AND state=1 AND id > ? ORDER BY id LIMIT ?");
   Stmt removeRow = db_->prepare("DELETE FROM deliveries WHERE destination_id=? AND id=?");
   Stmt history = db_->prepare("DELETE FROM attempts WHERE delivery_id=?");
   int n = 0;

@@ -23,18 +23,19 @@ class Db;
 class Stmt;
 class Checkpointer;
 
-// The rows of one state of a destination, as SQL (migration 015): "deliveries d", with the
-// partial index of pending rows or of dead letters named, since the planner would rather walk
-// the destination's whole range in the table's own order; delivered rows are read that way.
+// The rows of one state of a destination, as SQL (migrations 015, 016): "deliveries d", with
+// the partial index of that state named, since the planner would rather walk the destination's
+// whole range in the table's own order (a backlog of pending rows included).
 inline std::string deliveriesOfState(DeliveryState s) {
   switch (s) {
     case DeliveryState::Pending:
       return "deliveries d INDEXED BY deliveries_pending";
     case DeliveryState::Dead:
       return "deliveries d INDEXED BY deliveries_dead";
-    default:
-      return "deliveries d";
+    case DeliveryState::Delivered:
+      return "deliveries d INDEXED BY deliveries_delivered";
   }
+  return "deliveries d";
 }
 }  // namespace sqlite
 

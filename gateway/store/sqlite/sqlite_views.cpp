@@ -178,7 +178,7 @@ std::vector<QueueEntry> SqliteStore::entriesIn(std::int64_t destinationId, const
     if (e.state == DeliveryState::Delivered && kept[i] && e.finishedAtMs)
       e.history.push_back({*e.finishedAtMs, "delivered", "", *kept[i]});
   }
-  if (f.state && *f.state != DeliveryState::Delivered) return out;
+  if ((f.state && *f.state != DeliveryState::Delivered) || f.limit <= 0) return out;
   // Deliveries kept as run entries (migration 016), merged in by id: those before the last row
   // read (or any, when fewer rows than the limit were), through the same filters.
   const std::int64_t bound = out.size() == static_cast<std::size_t>(f.limit)
