@@ -75,6 +75,24 @@ class SqliteFiles : public ::testing::Test {
   void remove() {
     for (const char* suffix : {"", "-wal", "-shm"}) std::filesystem::remove(path_ + suffix);
   }
+  // A database as the migrations below `version` left it (SqliteStore would migrate it on
+  // opening), then `rows` in it.
+  void oldDatabase(int version, const std::string& rows) {
+    sqlite3* raw = nullptr;
+    ASSERT_EQ(sqlite3_open(path_.c_str(), &raw), SQLITE_OK);
+    auto exec = [raw](const std::string& sql) {
+      char* error = nullptr;
+      ASSERT_EQ(sqlite3_exec(raw, sql.c_str(), nullptr, nullptr, &error), SQLITE_OK) << error;
+    };
+    exec("CREATE TABLE schema_version (version INTEGER NOT NULL, applied_at TEXT NOT NULL)");
+    for (const auto& m : store::sqlite::migrations()) {
+      if (m.version >= version) continue;
+      exec(m.sql);
+      exec("INSERT INTO schema_version VALUES (" + std::to_string(m.version) + ", 'then')");
+    }
+    exec(rows);
+    sqlite3_close(raw);
+  }
   std::string path_;
 };
 
@@ -189,19 +207,8 @@ TEST_F(SqliteFiles, TheWalStaysSmallUnderContinuousCommits) {
 TEST_F(SqliteFiles, MigrationFourteenKeepsTheHistoryTheApiShows) {
   {
     // A database as version 13 left it (Db would migrate it on opening).
-    sqlite3* raw = nullptr;
-    ASSERT_EQ(sqlite3_open(path_.c_str(), &raw), SQLITE_OK);
-    auto exec = [raw](const std::string& sql) {
-      char* error = nullptr;
-      ASSERT_EQ(sqlite3_exec(raw, sql.c_str(), nullptr, nullptr, &error), SQLITE_OK) << error;
-    };
-    exec("CREATE TABLE schema_version (version INTEGER NOT NULL, applied_at TEXT NOT NULL)");
-    for (const auto& m : store::sqlite::migrations()) {
-      if (m.version >= 14) continue;
-      exec(m.sql);
-      exec("INSERT INTO schema_version VALUES (" + std::to_string(m.version) + ", 'then')");
-    }
-    exec(
+    ASSERT_NO_FATAL_FAILURE(oldDatabase(
+        14,
         "INSERT INTO destinations (id, name, method, host, created_at, updated_at) "
         "VALUES (1, 'd', 'binary', '127.0.0.1', 0, 0);"
         "INSERT INTO destination_state (destination_id) VALUES (1);"
@@ -215,8 +222,7 @@ TEST_F(SqliteFiles, MigrationFourteenKeepsTheHistoryTheApiShows) {
         "INSERT INTO attempts (delivery_id, at, outcome, reason, duration_us) VALUES "
         "(1, 4000, 'failed', 'HTTP 503', 10), (1, 5000, 'delivered', '', 20), "
         "(2, 6000, 'delivered', '', 30), (2, 9000, 'delivered', '', 40), "
-        "(3, 7000, 'failed', 'timeout', 50)");
-    sqlite3_close(raw);
+        "(3, 7000, 'failed', 'timeout', 50)"));
   }
   store::SqliteStore db(path_);
   EXPECT_EQ(db.schemaVersion(), store::sqlite::migrations().back().version);
@@ -313,19 +319,8 @@ TEST_F(SqliteFiles, MigrationFifteenKeepsTheQueuesAndPrunesByThePacketsSpan) {
     // A database as version 14 left it: two destinations; packet 1 delivered to both (row 1
     // after a failure), packet 2 delivered to one and pending on the other, packet 3 routed
     // nowhere.
-    sqlite3* raw = nullptr;
-    ASSERT_EQ(sqlite3_open(path_.c_str(), &raw), SQLITE_OK);
-    auto exec = [raw](const std::string& sql) {
-      char* error = nullptr;
-      ASSERT_EQ(sqlite3_exec(raw, sql.c_str(), nullptr, nullptr, &error), SQLITE_OK) << error;
-    };
-    exec("CREATE TABLE schema_version (version INTEGER NOT NULL, applied_at TEXT NOT NULL)");
-    for (const auto& m : store::sqlite::migrations()) {
-      if (m.version >= 15) continue;
-      exec(m.sql);
-      exec("INSERT INTO schema_version VALUES (" + std::to_string(m.version) + ", 'then')");
-    }
-    exec(
+    ASSERT_NO_FATAL_FAILURE(oldDatabase(
+        15,
         "INSERT INTO destinations (id, name, method, host, created_at, updated_at) VALUES "
         "(1, 'a', 'binary', '127.0.0.1', 0, 0), (2, 'b', 'binary', '127.0.0.1', 0, 0);"
         "INSERT INTO destination_state (destination_id) VALUES (1), (2);"
@@ -337,8 +332,7 @@ TEST_F(SqliteFiles, MigrationFifteenKeepsTheQueuesAndPrunesByThePacketsSpan) {
         "duration_us) VALUES (1, 1, 1, 1, 2, 5000, 20), (2, 2, 1, 1, 1, 5001, 21), "
         "(3, 1, 2, 1, 1, 6000, 22), (4, 2, 2, 0, 0, NULL, NULL);"
         "INSERT INTO attempts (delivery_id, at, outcome, reason, duration_us) VALUES "
-        "(1, 4000, 'failed', 'HTTP 503', 10)");
-    sqlite3_close(raw);
+        "(1, 4000, 'failed', 'HTTP 503', 10)"));
   }
   store::SqliteStore db(path_);
   EXPECT_EQ(db.schemaVersion(), store::sqlite::migrations().back().version);

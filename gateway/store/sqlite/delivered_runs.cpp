@@ -163,4 +163,14 @@ void forEachRun(Db& db, std::int64_t destinationId, std::int64_t afterId,
   }
 }
 
+void forEachRunNewestFirst(Db& db, std::int64_t destinationId, const std::function<bool(Run&)>& f) {
+  Stmt s = db.prepare(std::string("SELECT ") + kColumns +
+                      " FROM delivered_runs WHERE destination_id=? ORDER BY first_id DESC");
+  s.bind(1, destinationId);
+  while (s.step()) {
+    Run r = readRun(s, destinationId);
+    if (!f(r)) return;
+  }
+}
+
 }  // namespace dcgw::store::sqlite

@@ -51,5 +51,7 @@ void saveRun(Db& db, Run& run);
 // stop (returns false).
 void forEachRun(Db& db, std::int64_t destinationId, std::int64_t afterId,
                 const std::function<bool(Run&)>& f);
+// Every run of the destination, newest first, until `f` says stop (returns false).
+void forEachRunNewestFirst(Db& db, std::int64_t destinationId, const std::function<bool(Run&)>& f);
 
 }  // namespace dcgw::store::sqlite

@@ -505,23 +505,14 @@ int SqliteStore::replayFromIn(std::int64_t destinationId, std::int64_t fromMs) {
   oldest.bind(1, fromMs).step();
   if (!oldest.isNull(0)) {
     const std::int64_t firstPacket = oldest.integer(0);
-    std::vector<sqlite::Run> runs;
-    {
-      Stmt s = db_->prepare(
-          "SELECT first_id, count, entries FROM delivered_runs WHERE destination_id=? "
-          "ORDER BY first_id DESC");
-      s.bind(1, destinationId);
-      while (s.step()) {
-        sqlite::Run r;
-        r.destinationId = destinationId;
-        r.storedFirstId = s.integer(0);
-        r.entries = sqlite::decodeRun(destinationId, r.storedFirstId, s.integer(1), s.blob(2));
-        std::int64_t top = 0;
-        for (const auto& e : r.entries) top = std::max(top, e.packetId);
-        if (top < firstPacket) break;
-        runs.push_back(std::move(r));
-      }
-    }
+    std::vector<sqlite::Run> runs;  // read first, changed after
+    sqlite::forEachRunNewestFirst(*db_, destinationId, [&](sqlite::Run& r) {
+      std::int64_t top = 0;
+      for (const auto& e : r.entries) top = std::max(top, e.packetId);
+      if (top < firstPacket) return false;
+      runs.push_back(std::move(r));
+      return true;
+    });
     Stmt received = db_->prepare("SELECT received_at FROM packets WHERE id=?");
     Stmt pending = db_->prepare(
         "INSERT INTO deliveries (destination_id, id, packet_id, state, attempts) "
