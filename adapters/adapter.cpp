@@ -25,15 +25,15 @@
 
 namespace dcgw::adapters {
 
-int receiveSpinning(Poco::Net::StreamSocket& socket, void* buffer, int length,
-                    std::chrono::microseconds spin) {
+int AdaptiveSpin::receive(Poco::Net::StreamSocket& socket, void* buffer, int length) {
   const int fd = socket.impl()->sockfd();
-  const auto until = std::chrono::steady_clock::now() + spin;
-  do {
-    ssize_t n = ::recv(fd, buffer, static_cast<std::size_t>(length), MSG_DONTWAIT);
-    if (n >= 0) return static_cast<int>(n);
-    if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR) break;  // let POCO report it
-  } while (std::chrono::steady_clock::now() < until);
+  ssize_t n = -1;
+  spin([&] {
+    n = ::recv(fd, buffer, static_cast<std::size_t>(length), MSG_DONTWAIT);
+    // A real error ends the spin too: the blocking receive below lets POCO report it.
+    return n >= 0 || (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR);
+  });
+  if (n >= 0) return static_cast<int>(n);
   return socket.receiveBytes(buffer, length);
 }
 

@@ -12,9 +12,6 @@
 namespace dcgw::adapters::detail {
 namespace {
 
-// How long to spin for a reply before sleeping (see receiveSpinning).
-constexpr std::chrono::microseconds kSpin{50};
-
 class BinaryAdapter : public Adapter {
  public:
   explicit BinaryAdapter(const DestinationSettings& s)
@@ -117,7 +114,7 @@ class BinaryAdapter : public Adapter {
       std::uint8_t chunk[512];
       int n = 0;
       try {
-        n = receiveSpinning(*socket_, chunk, sizeof chunk, kSpin);
+        n = spin_.receive(*socket_, chunk, sizeof chunk);
       } catch (const Poco::TimeoutException&) {
         continue;  // the deadline check above reports it
       }
@@ -134,6 +131,7 @@ class BinaryAdapter : public Adapter {
   std::unique_ptr<Poco::Net::StreamSocket> socket_;
   codecs::Bytes buffer_;
   std::chrono::milliseconds currentTimeout_{0};
+  AdaptiveSpin spin_;  // for the replies (see socket_wait.hpp)
 };
 
 }  // namespace

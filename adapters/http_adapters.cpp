@@ -198,14 +198,14 @@ class HttpAdapter : public Adapter {
   }
 
   // Spins briefly until the response starts to arrive, so the thread usually does not sleep
-  // and need waking for it (see socket_wait.hpp); then receiveResponse reads as usual.
-  static void awaitReadable(Poco::Net::StreamSocket& socket) {
+  // and need waking for it, while that pays (see socket_wait.hpp); then receiveResponse reads
+  // as usual.
+  void awaitReadable(Poco::Net::StreamSocket& socket) {
     const int fd = socket.impl()->sockfd();
-    const auto until = std::chrono::steady_clock::now() + std::chrono::microseconds(50);
     char c;
-    while (std::chrono::steady_clock::now() < until)
-      if (::recv(fd, &c, 1, MSG_PEEK | MSG_DONTWAIT) >= 0 || (errno != EAGAIN && errno != EINTR))
-        return;
+    spin_.spin([&] {
+      return ::recv(fd, &c, 1, MSG_PEEK | MSG_DONTWAIT) >= 0 || (errno != EAGAIN && errno != EINTR);
+    });
   }
 
   std::string overallTimeoutReason() const {
@@ -294,6 +294,7 @@ class HttpAdapter : public Adapter {
   std::atomic<bool> fired_{false};
   std::atomic<bool> watchdogStop_{false};
   std::thread watchdog_;
+  AdaptiveSpin spin_;  // for the start of each response
 };
 
 }  // namespace

@@ -115,14 +115,14 @@ void Receiver::Impl::serveBinary(Poco::Net::StreamSocket& s) {
   s.setReceiveTimeout(kPollInterval);  // see serveXmlTcp
   Bytes buf;
   std::array<std::uint8_t, 4096> chunk;
+  adapters::AdaptiveSpin spin;
   auto reply = [&s](const Bytes& r) { s.sendBytes(r.data(), static_cast<int>(r.size())); };
   for (;;) {
     if (stopping) return;
     int n = 0;
     try {
-      // The sender's next frame follows our reply within microseconds (see receiveSpinning).
-      n = adapters::receiveSpinning(s, chunk.data(), static_cast<int>(chunk.size()),
-                                    std::chrono::microseconds(50));
+      // The sender's next frame follows our reply within microseconds (see socket_wait.hpp).
+      n = spin.receive(s, chunk.data(), static_cast<int>(chunk.size()));
     } catch (const Poco::TimeoutException&) {
       continue;  // only to look at `stopping` again
     } catch (const Poco::Exception& e) {

@@ -21,6 +21,9 @@ const char* const kUsage =
   --connect-rate N (5000/s)  --drain S (10)  --registration R  --log FILE  --json
   --reconnect-every S  (every S seconds of sending, every logged-in device drops its link at
                         once and reconnects: a reconnect storm; its unacknowledged packets resent)
+  --warmup S  (0: packets sent in the first S seconds of sending are acknowledged and counted
+               as usual but left out of the latency, which then leaves out this simulator's
+               own logins and TLS handshakes)
   --provision-db PATH --location NAME  --tls [--ca-file F] [--insecure]
   --card-session ...  one company-card session instead (dcgw simulate --card-session --help)
   --upload FILE ...   upload one tachograph file instead (dcgw simulate --upload --help)
@@ -41,9 +44,10 @@ codecs::Result<Options> parseOptions(const std::vector<std::string>& args) {
   std::string keyHex = kDemoKey;
   auto walked = forEachOption(
       args, {"--json", "--tls", "--insecure", "--help", "-h"},
-      {"--host", "--port", "--devices", "--first-serial", "--key", "--rate", "--duration",
-       "--count", "--window", "--invalid-every", "--drop-every", "--connect-rate", "--drain",
-       "--registration", "--provision-db", "--location", "--log", "--ca-file", "--reconnect-every"},
+      {"--host",       "--port",         "--devices", "--first-serial",    "--key",
+       "--rate",       "--duration",     "--count",   "--window",          "--invalid-every",
+       "--drop-every", "--connect-rate", "--drain",   "--registration",    "--provision-db",
+       "--location",   "--log",          "--ca-file", "--reconnect-every", "--warmup"},
       "dcgw simulate --help", [&](const std::string& a, const std::string& v) -> codecs::Status {
         auto bad = [&](const std::string& what) { return badValue(a, v, what); };
         std::uint64_t u = 0;
@@ -80,6 +84,9 @@ codecs::Result<Options> parseOptions(const std::vector<std::string>& args) {
         } else if (a == "--reconnect-every") {
           if (!parseDecimal(v, 0, d) || d <= 0) return bad("seconds > 0");
           o.reconnectEverySeconds = d;
+        } else if (a == "--warmup") {
+          if (!parseDecimal(v, 0, d)) return bad("seconds >= 0");
+          o.warmupSeconds = d;
         } else if (a == "--registration") {
           if (v.size() > up::kMaxRegistrationChars) return bad("at most 13 characters");
           for (unsigned char c : v)

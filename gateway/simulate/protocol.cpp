@@ -74,8 +74,9 @@ void Simulator::onFrame(Device& d, const up::FrameView& f) {
         d.outbox.ack(*n, [&](const Outbox::Entry& e) {
           ++acknowledged_;
           const std::int64_t us = now_ - e.sentAtUs;
-          latencies_.push_back(static_cast<std::uint32_t>(
-              std::clamp<std::int64_t>(us, 0, std::numeric_limits<std::uint32_t>::max())));
+          if (e.sentAtUs - sendStartUs_ >= static_cast<std::int64_t>(o_.warmupSeconds * 1e6))
+            latencies_.push_back(static_cast<std::uint32_t>(
+                std::clamp<std::int64_t>(us, 0, std::numeric_limits<std::uint32_t>::max())));
           if (log_) writeLog(d, e, false);
         });
         lastAckUs_ = now_;

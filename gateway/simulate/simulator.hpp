@@ -30,6 +30,7 @@ struct Options {
   std::uint64_t dropEvery{0};
   double connectRate{5000};
   double reconnectEverySeconds{0};  // --reconnect-every: every logged-in device at once; 0 never
+  double warmupSeconds{0};  // --warmup: packets sent this early in the run leave latency out
   double drainSeconds{10};
   std::string registration;
   std::string provisionDb;

@@ -1,7 +1,15 @@
 // The uplink event loop: level-triggered epoll, non-blocking sockets, a shared read buffer (an
 // idle connection keeps no buffer), answers written once per loop turn. A TLS connection is lent
 // to the handshake threads from its accept until its handshake is done (or failed, or timed out),
-// and is in this loop's epoll set only afterwards.
+// and is in this loop's epoll sets only afterwards.
+//
+// Logged-in trackers come first: a connection that has not logged in yet is in an epoll set of
+// its own (the login set), of which each turn serves at most kLoginsPerTurn ready connections
+// after every logged-in one, and a turn accepts at most kAcceptsPerTurn connections. A storm of
+// a thousand trackers reconnecting at once (each login two reads of the device list, a challenge
+// and a WELCOME) then spreads over many short turns, and the ACKs of the trackers already
+// logged in, written at the end of each turn, are not held behind it. The store's wake-up is
+// handled first in its turn for the same reason.
 #include "gateway/uplink/transport.hpp"
 
 #include "codecs/uplink/proxy_v2.hpp"
@@ -32,6 +40,11 @@ namespace {
 constexpr std::uint64_t kListenTag = ~std::uint64_t{0};
 constexpr std::uint64_t kWakeTag = ~std::uint64_t{0} - 1;
 constexpr std::uint64_t kHandshakeTag = ~std::uint64_t{0} - 2;
+constexpr std::uint64_t kLoginTag = ~std::uint64_t{0} - 3;
+// Each turn's share of the work that is not an established tracker's (see the top of the file).
+constexpr int kLoginsPerTurn = 8;
+constexpr int kAcceptsPerTurn = 64;
+constexpr int kEventsPerTurn = 64;
 constexpr std::size_t kScratchBytes = 64 * 1024;
 constexpr std::size_t kKeepBufferBytes = 4096;  // larger idle buffers are given back
 // A client that does not read its answers stops being read once this much is waiting for it.
@@ -83,6 +96,7 @@ Transport::~Transport() {
     if (c->fd >= 0) ::close(c->fd);
   if (listenFd_ >= 0) ::close(listenFd_);
   if (spareFd_ >= 0) ::close(spareFd_);
+  if (loginEpollFd_ >= 0) ::close(loginEpollFd_);
   if (epollFd_ >= 0) ::close(epollFd_);
 }
 
@@ -100,10 +114,11 @@ void Transport::start() {
                              "listener only; let the proxy terminate TLS, or leave it out");
   if (!o_.tlsCertificateFile.empty() || !o_.tlsPrivateKeyFile.empty()) setUpTls();
   epollFd_ = epoll_create1(EPOLL_CLOEXEC);
+  loginEpollFd_ = epoll_create1(EPOLL_CLOEXEC);
   // Kept in reserve: when the descriptors run out, it is closed to accept and shed a
   // connection, instead of leaving it in the backlog where level-triggered epoll spins on it.
   spareFd_ = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
-  if (epollFd_ < 0 || wakeFd_ < 0)
+  if (epollFd_ < 0 || loginEpollFd_ < 0 || wakeFd_ < 0)
     throw std::runtime_error(o_.label + ": epoll/eventfd: " + std::strerror(errno));
   bindListener();
   epoll_event ev{};
@@ -112,6 +127,8 @@ void Transport::start() {
   epoll_ctl(epollFd_, EPOLL_CTL_ADD, listenFd_, &ev);
   ev.data.u64 = kWakeTag;
   epoll_ctl(epollFd_, EPOLL_CTL_ADD, wakeFd_, &ev);
+  ev.data.u64 = kLoginTag;  // readable while any connection of the login set is ready
+  epoll_ctl(epollFd_, EPOLL_CTL_ADD, loginEpollFd_, &ev);
   if (tls_) {
     handshakes_.start();
     ev.data.u64 = kHandshakeTag;
@@ -159,11 +176,19 @@ void Transport::bindListener() {
 }
 
 void Transport::run() {
-  std::vector<epoll_event> events(512);
+  std::vector<epoll_event> events(kEventsPerTurn);
+  std::vector<epoll_event> logins(kLoginsPerTurn);
   std::int64_t nextScanMs = steadyMs() + 250;
   std::int64_t drainUntilMs = 0, lingerUntilMs = 0;
   for (;;) {
     const int n = epoll_wait(epollFd_, events.data(), static_cast<int>(events.size()), 100);
+    // The store's answers first: the ACKs they carry are written at the end of this turn.
+    for (int i = 1; i < n; ++i)
+      if (events[static_cast<std::size_t>(i)].data.u64 == kWakeTag) {
+        std::swap(events[0], events[static_cast<std::size_t>(i)]);
+        break;
+      }
+    bool loginsReady = false;
     for (int i = 0; i < n; ++i) {
       const std::uint64_t tag = events[static_cast<std::size_t>(i)].data.u64;
       const std::uint32_t ev = events[static_cast<std::size_t>(i)].events;
@@ -175,17 +200,13 @@ void Transport::run() {
         events_.onWake();
       } else if (tag == kHandshakeTag) {
         onHandshakes();
+      } else if (tag == kLoginTag) {
+        loginsReady = true;
       } else {
-        Connection* c = find(tag);
-        if (!c) continue;
-        if (ev & EPOLLOUT) {
-          if (!flush(*c)) continue;
-        }
-        // TLS may need to write before it can read on (a key update): retry the read then.
-        if ((ev & (EPOLLIN | EPOLLERR | EPOLLHUP | EPOLLRDHUP)) || (c->ssl && (ev & EPOLLOUT)))
-          onReadable(*c);
+        onEvent(tag, ev);
       }
     }
+    serveLogins(loginsReady, logins);
     endTurn();
     resumeReading();
     const std::int64_t now = steadyMs();
@@ -224,13 +245,52 @@ void Transport::run() {
     if (Connection* c = find(id)) closeNow(*c);
 }
 
+void Transport::onEvent(ConnectionId id, std::uint32_t ev) {
+  Connection* c = find(id);
+  if (!c) return;
+  if (ev & EPOLLOUT) {
+    if (!flush(*c)) return;
+  }
+  // TLS may need to write before it can read on (a key update): retry the read then.
+  if ((ev & (EPOLLIN | EPOLLERR | EPOLLHUP | EPOLLRDHUP)) || (c->ssl && (ev & EPOLLOUT)))
+    onReadable(*c);
+}
+
+// At most kLoginsPerTurn connections of the login set: first those whose bytes OpenSSL took
+// with the handshake (epoll cannot see them), then the ready ones.
+void Transport::serveLogins(bool ready, std::vector<epoll_event>& logins) {
+  int budget = kLoginsPerTurn;
+  while (budget > 0 && !loginBacklog_.empty()) {
+    const ConnectionId id = loginBacklog_.front();
+    loginBacklog_.pop_front();
+    if (Connection* c = find(id)) {
+      --budget;
+      onReadable(*c);
+    }
+  }
+  if (!ready || budget == 0) return;
+  const int n = epoll_wait(loginEpollFd_, logins.data(), budget, 0);
+  for (int i = 0; i < n; ++i)
+    onEvent(logins[static_cast<std::size_t>(i)].data.u64,
+            logins[static_cast<std::size_t>(i)].events);
+}
+
+void Transport::watch(Connection& c) {
+  c.inLoginSet = c.state == Connection::State::Login;
+  epoll_event ev{};
+  ev.events = EPOLLIN | EPOLLRDHUP;
+  ev.data.u64 = c.id;
+  epoll_ctl(pollFd(c), EPOLL_CTL_ADD, c.fd, &ev);
+}
+
 Connection* Transport::find(ConnectionId id) {
   auto it = conns_.find(id);
   return it == conns_.end() ? nullptr : it->second.get();
 }
 
 void Transport::acceptAll() {
-  for (;;) {
+  // The rest waits in the backlog for the next turns (the listener stays ready).
+  for (int budget = kAcceptsPerTurn; budget > 0; --budget) {
     const int fd = ::accept4(listenFd_, nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC);
     if (fd < 0) {
       if (errno == EINTR || errno == ECONNABORTED) continue;
@@ -288,10 +348,7 @@ void Transport::acceptAll() {
       c->lent = true;
       handshakes_.submit({c->id, fd, c->ssl.get(), c->deadlineMs});
     } else {
-      epoll_event ev{};
-      ev.events = EPOLLIN | EPOLLRDHUP;
-      ev.data.u64 = c->id;
-      epoll_ctl(epollFd_, EPOLL_CTL_ADD, fd, &ev);
+      watch(*c);
     }
     conns_.emplace(c->id, std::move(c));
     ++stats_.connections;
@@ -492,12 +549,20 @@ void Transport::updateInterest(Connection& c) {
   epoll_event ev{};
   ev.events = (c.readPaused ? 0u : EPOLLIN | EPOLLRDHUP) | (c.wantOut ? EPOLLOUT : 0u);
   ev.data.u64 = c.id;
-  epoll_ctl(epollFd_, EPOLL_CTL_MOD, c.fd, &ev);
+  epoll_ctl(pollFd(c), EPOLL_CTL_MOD, c.fd, &ev);
 }
 
 void Transport::markOpen(Connection& c) {
   c.state = Connection::State::Open;
   ++stats_.loggedIn;
+  if (c.inLoginSet) {  // from the login set to the logged-in trackers'
+    epoll_ctl(loginEpollFd_, EPOLL_CTL_DEL, c.fd, nullptr);
+    c.inLoginSet = false;
+    epoll_event ev{};
+    ev.events = (c.readPaused ? 0u : EPOLLIN | EPOLLRDHUP) | (c.wantOut ? EPOLLOUT : 0u);
+    ev.data.u64 = c.id;
+    epoll_ctl(epollFd_, EPOLL_CTL_ADD, c.fd, &ev);
+  }
 }
 
 void Transport::markDirty(Connection& c) {

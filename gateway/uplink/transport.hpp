@@ -5,10 +5,12 @@
 #pragma once
 
 #include <openssl/ssl.h>
+#include <sys/epoll.h>
 
 #include <Poco/Net/Context.h>
 #include <atomic>
 #include <cstdint>
+#include <deque>
 #include <functional>
 #include <memory>
 #include <string>
@@ -48,18 +50,19 @@ struct Connection {
   ConnectionId id{0};
   int fd{-1};
   State state{State::Login};
-  bool wantOut{false};         // EPOLLOUT registered
-  bool queued{false};          // in the list of connections to write at the end of the turn
-  bool shutWritten{false};     // SHUT_WR sent (Closing)
-  bool readPaused{false};      // EPOLLIN off until `out` drains below the cap
-  bool writeWantsRead{false};  // TLS: SSL_write needs the peer's bytes first
-  bool lent{false};            // TLS: the handshake threads hold fd and ssl; hands off until back
-  bool expectProxy{false};     // from a trusted proxy: a PROXY v2 header comes first
-  std::uint32_t outPos{0};     // bytes of `out` already written
-  codecs::Bytes in;            // a partial frame carried to the next read
-  codecs::Bytes out;           // whole frames not yet written
-  std::int64_t lastRxMs{0};    // the last whole frame
-  std::int64_t deadlineMs{0};  // Login: the login timeout; Closing: the end of the linger
+  bool wantOut : 1 {false};         // EPOLLOUT registered
+  bool queued : 1 {false};          // in the list of connections to write at the end of the turn
+  bool shutWritten : 1 {false};     // SHUT_WR sent (Closing)
+  bool readPaused : 1 {false};      // EPOLLIN off until `out` drains below the cap
+  bool writeWantsRead : 1 {false};  // TLS: SSL_write needs the peer's bytes first
+  bool lent : 1 {false};         // TLS: the handshake threads hold fd and ssl; hands off until back
+  bool expectProxy : 1 {false};  // from a trusted proxy: a PROXY v2 header comes first
+  bool inLoginSet : 1 {false};   // in the epoll set of connections not logged in yet
+  std::uint32_t outPos{0};       // bytes of `out` already written
+  codecs::Bytes in;              // a partial frame carried to the next read
+  codecs::Bytes out;             // whole frames not yet written
+  std::int64_t lastRxMs{0};      // the last whole frame
+  std::int64_t deadlineMs{0};    // Login: the login timeout; Closing: the end of the linger
   std::unique_ptr<SSL, SslFree> ssl;
   // The tracker's address as its proxy gave it (null: the socket's peer is the tracker).
   std::unique_ptr<std::string> remote;
@@ -133,6 +136,11 @@ class Transport {
   void bindListener();
   void run();
   void acceptAll();
+  void onEvent(ConnectionId id, std::uint32_t ev);
+  void serveLogins(bool ready, std::vector<epoll_event>& logins);
+  // Adds a connection to the epoll set its state belongs to (read interest).
+  void watch(Connection& c);
+  int pollFd(const Connection& c) const { return c.inLoginSet ? loginEpollFd_ : epollFd_; }
   long readSome(Connection& c, std::uint8_t* buf, std::size_t cap);
   void onReadable(Connection& c);
   bool process(Connection& c, const std::uint8_t* fresh, std::size_t n);
@@ -152,6 +160,7 @@ class Transport {
   Poco::Net::Context::Ptr tls_;
   HandshakePool handshakes_{HandshakePool::threadsFor(0)};
   int epollFd_{-1};
+  int loginEpollFd_{-1};  // connections not logged in yet (see transport.cpp)
   int listenFd_{-1};
   int wakeFd_{-1};
   int spareFd_{-1};
@@ -163,6 +172,7 @@ class Transport {
   std::vector<ConnectionId> dirty_;
   std::vector<ConnectionId> writing_;
   std::vector<ConnectionId> resumed_;
+  std::deque<ConnectionId> loginBacklog_;  // handshakes done, to be read once
   std::vector<std::uint8_t> scratch_;
   std::vector<AddressRange> proxies_;  // o_.trustedProxies, parsed at start()
   std::int64_t lastFdWarningMs_{0};

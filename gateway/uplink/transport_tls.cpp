@@ -25,23 +25,20 @@ void Transport::setUpTls() {
   SSL_CTX_set_num_tickets(tls_->sslContext(), 0);
 }
 
-// Handshakes that ended: a done one joins this loop's epoll set (and is read at once, in case
-// its first frames came with the handshake's last flight); a failed one is closed; one past the
-// login timeout is the layer above's timeout like any other.
+// Handshakes that ended: a done one joins the login set (and is read in this turn's share of
+// logins, in case its first frames came with the handshake's last flight, which epoll would not
+// report); a failed one is closed; one past the login timeout is the layer above's timeout like
+// any other.
 void Transport::onHandshakes() {
   for (HandshakePool::Result& r : handshakes_.take()) {
     Connection* c = find(r.id);
     if (!c || !c->lent) continue;
     c->lent = false;
     switch (r.outcome) {
-      case HandshakePool::Outcome::Done: {
-        epoll_event ev{};
-        ev.events = EPOLLIN | EPOLLRDHUP;
-        ev.data.u64 = c->id;
-        epoll_ctl(epollFd_, EPOLL_CTL_ADD, c->fd, &ev);
-        onReadable(*c);
+      case HandshakePool::Outcome::Done:
+        watch(*c);
+        loginBacklog_.push_back(c->id);
         break;
-      }
       case HandshakePool::Outcome::Failed:
         spdlog::debug("{} {}: TLS handshake failed: {}", o_.label, c->address(), r.why);
         closeNow(*c);

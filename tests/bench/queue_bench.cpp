@@ -64,12 +64,13 @@ int main(int argc, char** argv) {
     c.setNoDelay(true);
     c.setReceiveTimeout(Poco::Timespan(0, 200000));
     Bytes buf;
+    dcgw::adapters::AdaptiveSpin spin;
     const Bytes ack = dcgw::codecs::encodeBinaryPositiveReply();
     while (!stop) {
       std::uint8_t chunk[4096];
       int n = 0;
       try {
-        n = dcgw::adapters::receiveSpinning(c, chunk, sizeof chunk, std::chrono::microseconds(50));
+        n = spin.receive(c, chunk, sizeof chunk);
       } catch (const Poco::TimeoutException&) {
         continue;
       }

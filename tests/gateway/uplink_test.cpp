@@ -7,9 +7,11 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <filesystem>
 #include <fstream>
 #include <future>
+#include <iostream>
 #include <sstream>
 #include <thread>
 
@@ -467,6 +469,95 @@ TEST(UplinkFrame, WorkedExampleOfTheSpec) {
     std::string spaced;
     for (std::size_t i = 0; i < hex.size(); i += 2) spaced += (i ? " " : "") + hex.substr(i, 2);
     EXPECT_NE(spec.find(spaced), std::string::npos) << "schema/uplink.md lacks: " << spaced;
+  }
+}
+
+}  // namespace
+}  // namespace dcgw::uplink
+
+namespace dcgw::uplink {
+namespace {
+
+// The device list as the uplink reads it, 300 us slower per login (a busy store, or a login
+// that costs more than usual), counting the reads.
+class SlowDirectory final : public store::DeviceDirectory {
+ public:
+  explicit SlowDirectory(store::DeviceDirectory& inner) : inner_(inner) {}
+  std::optional<store::DeviceAuth> deviceAuth(const std::string& serial) override {
+    std::this_thread::sleep_for(std::chrono::microseconds(300));
+    ++reads;
+    return inner_.deviceAuth(serial);
+  }
+  void recordRefusedIdents(const std::vector<store::RefusedIdent>& idents) override {
+    inner_.recordRefusedIdents(idents);
+  }
+  std::vector<store::RefusedIdent> refusedIdents() override { return inner_.refusedIdents(); }
+  std::atomic<int> reads{0};
+
+ private:
+  store::DeviceDirectory& inner_;
+};
+
+// 600 trackers send their HELLO at once (a reconnect storm; each costs the event loop a read of
+// the device list, 300 us here, so about 180 ms in all). A tracker already logged in sends a
+// packet behind them: it is read in the next turn of the loop, and only a few turns' share of
+// the logins (8 each, schema/uplink.md 1) is served before its ACK, not the whole storm as when
+// every ready connection was served in arrival order.
+TEST_F(UplinkTest, AStormOfLoginsDoesNotHoldUpTheAcksOfALoggedInTracker) {
+  SlowDirectory slow(*store_);
+  options_.loginTimeout = std::chrono::seconds(30);
+  ingestor_ = std::make_unique<ingest::Ingestor>(*store_, nullptr);
+  listener_ = std::make_unique<Listener>(slow, *ingestor_, clock_, options_);
+  listener_->start();
+  Client c(listener_->port());
+  c.login("12345678");
+  std::uint32_t seq = 0;
+  for (int i = 0; i < 5; ++i) {  // warm
+    ++seq;
+    c.sendPacket(seq, positionalUpdate(seq));
+    c.awaitAck(seq);
+  }
+  constexpr int kStorm = 600;
+  std::vector<int> storm;
+  for (int i = 0; i < kStorm; ++i) {
+    const int fd = testing::connectLoopback(listener_->port(), SOCK_STREAM | SOCK_CLOEXEC);
+    ASSERT_GE(fd, 0);
+    storm.push_back(fd);
+  }
+  // Every storm connection accepted (and idle) before their HELLOs go out together.
+  for (int i = 0; i < 500 && listener_->stats().connections < kStorm + 1; ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  ASSERT_EQ(listener_->stats().connections, static_cast<std::uint64_t>(kStorm + 1));
+  codecs::Bytes hello;
+  up::appendHello(hello, "12345678");
+  for (int fd : storm)
+    ASSERT_EQ(::send(fd, hello.data(), hello.size(), MSG_NOSIGNAL),
+              static_cast<ssize_t>(hello.size()));
+  const int before = slow.reads.load();
+  ++seq;
+  c.sendPacket(seq, positionalUpdate(seq));
+  c.awaitAck(seq);
+  const int during = slow.reads.load() - before;
+  std::cout << "logins served while the packet waited for its ACK: " << during << " of " << kStorm
+            << "\n";
+  EXPECT_LT(during, kStorm / 2) << "the logged-in tracker's packet waited behind the storm";
+  // And the storm is served all the same: every one of them gets its CHALLENGE.
+  for (int fd : storm) {
+    timeval tv{10, 0};
+    ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+    codecs::Bytes in;
+    up::ScanResult r;
+    for (;;) {
+      r = up::scanFrame(in);
+      if (r.scan != up::Scan::NeedMore) break;
+      std::uint8_t chunk[256];
+      const ssize_t n = ::recv(fd, chunk, sizeof chunk, 0);
+      if (n <= 0) break;
+      in.insert(in.end(), chunk, chunk + n);
+    }
+    ASSERT_EQ(r.scan, up::Scan::Frame) << "no CHALLENGE for a storm connection";
+    EXPECT_EQ(r.frame.kind, static_cast<std::uint8_t>(up::Kind::Challenge));
+    ::close(fd);
   }
 }
 

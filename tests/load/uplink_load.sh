@@ -96,7 +96,7 @@ if [ "$storm" -gt 0 ]; then
   pids+=($stormer)
   sleep 5
   "$bin" simulate --port "$port" --devices 1000 --first-serial $busy --key "$key" \
-    --rate 10000 --window 64 --duration "$seconds" --json "${tls_flags[@]}" | tail -1
+    --rate 10000 --window 64 --duration "$seconds" --warmup "${WARMUP:-2}" --json "${tls_flags[@]}" | tail -1
   wait $stormer || true
   echo "storm trackers: $(tail -1 "$work/storm.out")"
   wait $idle || true
