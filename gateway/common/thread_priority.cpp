@@ -11,11 +11,11 @@
 
 namespace dcgw::common {
 
-void lowerThisThreadsPriority(const char* what) {
+void lowerThisThreadsPriority(const char* what, int by) {
   const auto tid = static_cast<id_t>(::gettid());
   errno = 0;
   const int now = ::getpriority(PRIO_PROCESS, tid);  // -1 is a nice value too: errno tells
-  if (errno != 0 || ::setpriority(PRIO_PROCESS, tid, std::min(now + 10, 19)) != 0)
+  if (errno != 0 || ::setpriority(PRIO_PROCESS, tid, std::min(now + by, 19)) != 0)
     spdlog::debug("{}: the thread keeps its priority: {}", what, std::strerror(errno));
 }
 

@@ -5,9 +5,8 @@
 
 namespace dcgw::common {
 
-// Lowers the calling thread's own priority (Linux: its nice value +10, at most 19); a failure is
-// logged at
-// debug level and changes nothing else. Raising a nice value needs no privilege.
-void lowerThisThreadsPriority(const char* what);
+// Lowers the calling thread's own priority (Linux: its nice value + `by`, at most 19); a failure
+// is logged at debug level and changes nothing else. Raising a nice value needs no privilege.
+void lowerThisThreadsPriority(const char* what, int by = 10);
 
 }  // namespace dcgw::common

@@ -6,6 +6,7 @@
 #include <algorithm>
 
 #include "codecs/forwarding/serial.hpp"
+#include "gateway/common/thread_priority.hpp"
 #include "gateway/forward/destination_settings.hpp"
 
 namespace dcgw::forward {
@@ -268,6 +269,7 @@ class Forwarder::Running {
 };
 
 void Forwarder::run(Worker& w) {
+  common::lowerThisThreadsPriority("forwarding", 5);
   try {
     runLoop(w);
   } catch (...) {

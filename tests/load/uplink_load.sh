@@ -61,6 +61,13 @@ serve=$!
 pids+=($serve)
 for _ in $(seq 100); do grep -q "uplink listening" "$work/serve.err" && break; sleep 0.1; done
 port=$(grep -o 'listening on [0-9.]*:[0-9]*' "$work/serve.err" | grep -o '[0-9]*$')
+admin=$(grep -o 'admin API on http://[0-9.]*:[0-9]*' "$work/serve.err" | grep -o '[0-9]*$')
+token=$("$bin" token create --db "$work/dcgw.db" --role auditor 2> /dev/null | head -1)
+# The forwarding worker's figures from /metrics: does it keep up with what was acknowledged?
+forwarding() {
+  curl -s -H "Authorization: Bearer $token" "http://127.0.0.1:$admin/metrics" |
+    awk '/^dcgw_queue_depth\{/ {d=$2} /^dcgw_delivered_total\{/ {t=$2} END {print "depth " d ", delivered " t}'
+}
 rss() { awk '/VmRSS/ {print $2}' "/proc/$1/status"; }
 
 echo "== provisioning $connections + 1000 + $storm devices"
@@ -99,6 +106,7 @@ if [ "$storm" -gt 0 ]; then
     --rate 10000 --window 64 --duration "$seconds" --warmup "${WARMUP:-2}" --json "${tls_flags[@]}" | tail -1
   wait $stormer || true
   echo "storm trackers: $(tail -1 "$work/storm.out")"
+  echo "receiver queue right after: $(forwarding); 5 s later: $(sleep 5; forwarding)"
   wait $idle || true
   echo "gateway RSS at the end: $(rss $serve) kB"
   exit 0
