@@ -501,8 +501,8 @@ class SlowDirectory final : public store::DeviceDirectory {
 // 600 trackers send their HELLO at once (a reconnect storm; each costs the event loop a read of
 // the device list, 300 us here, so about 180 ms in all). A tracker already logged in sends a
 // packet behind them: it is read in the next turn of the loop, and only a few turns' share of
-// the logins (8 each, schema/uplink.md 1) is served before its ACK, not the whole storm as when
-// every ready connection was served in arrival order.
+// the logins (8 each, schema/uplink.md section 10) is served before its ACK, not the whole storm as
+// when every ready connection was served in arrival order.
 TEST_F(UplinkTest, AStormOfLoginsDoesNotHoldUpTheAcksOfALoggedInTracker) {
   SlowDirectory slow(*store_);
   options_.loginTimeout = std::chrono::seconds(30);
