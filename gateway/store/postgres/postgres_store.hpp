@@ -191,6 +191,10 @@ class PostgresStore final : public Backend, public Cluster {
   std::optional<PendingDelivery> nextPendingOn(postgres::Conn& db, std::int64_t destinationId);
   // Every queue, or the one of `destinationId`, read in one transaction.
   std::vector<QueueOverview> overview(std::optional<std::int64_t> destinationId);
+  // A queue's depth and blocking entry (its lowest pending id), then that entry's packet time:
+  // read by the overview and counters() alike (postgres_views.cpp).
+  static const char* const kDepthSql;
+  static const char* const kOldestSql;
 
   const std::string conninfo_;
   const std::string where_;
