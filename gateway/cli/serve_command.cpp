@@ -337,7 +337,7 @@ int runServe(const std::vector<std::string>& args, std::ostream& out, std::ostre
   if (alertOptions->enabled) {
     alerts::AlertEngine::Options engineOptions;
     engineOptions.intervalMs = alertOptions->intervalMs;
-    if (node) engineOptions.active = [&node] { return node->leader(); };  // one node evaluates
+    if (node) engineOptions.active = [&node] { return node->confirmLeader(); };  // one node
     alertEngine = std::make_unique<alerts::AlertEngine>(*store, ingestor, clock, &feed, &alertFacts,
                                                         engineOptions);
     alertEngine->start();

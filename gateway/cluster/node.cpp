@@ -100,6 +100,16 @@ void Node::stop() {
   cluster_.leaveCluster();
 }
 
+bool Node::confirmLeader() {
+  if (!leader_) return false;
+  try {
+    leader_ = cluster_.holdLeadership();
+  } catch (const store::StoreError&) {
+    leader_ = false;  // the lock connection is gone: the heartbeat joins again
+  }
+  return leader_;
+}
+
 bool Node::owns(std::int64_t destination) const {
   std::lock_guard l(mu_);
   return owned_.count(destination) > 0;
@@ -133,7 +143,7 @@ void Node::rebalance() {
   for (const auto& n : nodes) live.push_back(n.id);
   const std::int64_t me = id_;
   if (std::find(live.begin(), live.end(), me) == live.end()) live.push_back(me);
-  leader_ = *std::min_element(live.begin(), live.end()) == me;
+  leader_ = cluster_.holdLeadership();
   std::set<std::int64_t> wanted;
   for (const store::DestinationConfig& d : store_.destinations())
     if (d.enabled && ownerOf(d.id, live) == me) wanted.insert(d.id);

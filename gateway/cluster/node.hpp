@@ -57,9 +57,13 @@ class Node {
 
   std::int64_t id() const { return id_.load(); }
   bool owns(std::int64_t destination) const;
-  // The live node of the lowest id, as of the last pass: it runs what one node must run alone
+  // Holds the cluster's leader lock, as of the last pass: it runs what one node must run alone
   // (the alert rules' evaluation).
   bool leader() const { return leader_.load(); }
+  // The same, asked of the server now (one round trip): what a run that must not happen on two
+  // nodes checks first, since a node stopped and resumed may not have noticed yet that the
+  // others ended its lock connection and another node leads.
+  bool confirmLeader();
   std::vector<std::int64_t> owned() const;
   // One pass now (the tests' way to not wait for the next beat).
   void rebalance();

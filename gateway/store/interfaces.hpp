@@ -364,6 +364,11 @@ class Cluster {
   virtual void sendHint(const std::string& payload) = 0;
   virtual void listenHints() = 0;
   virtual std::vector<std::string> waitHints(int timeoutMs) = 0;
+  // The cluster's leader lock (one node runs what must run once, the alert rules' evaluation):
+  // taken when free, and whether this node holds it, as the server says now (a node stopped
+  // and resumed after the others ended its lock connection learns here that it lost it).
+  // Throws StoreError(Unavailable) once the lock connection was lost.
+  virtual bool holdLeadership() = 0;
   // Frees every lock and marks the node stopped.
   virtual void leaveCluster() = 0;
 };

@@ -18,6 +18,8 @@ namespace {
 // a destination's forwarding.
 constexpr std::int64_t kNodeLockClass = 0x64630001;
 constexpr std::int64_t kDestinationLockClass = 0x64630002;
+// The leader lock: class 3, key 1 (advisory locks are per database: one leader per cluster).
+constexpr std::int64_t kLeaderLockClass = 0x64630003;
 // The server's clock in milliseconds since the epoch: every node compares heartbeats on it.
 constexpr const char* kNowMs = "(extract(epoch FROM clock_timestamp()) * 1000)::bigint";
 
@@ -130,6 +132,20 @@ std::optional<std::int64_t> PostgresStore::acquireDestination(std::int64_t desti
   std::lock_guard f(fenceMu_);
   fences_[destinationId] = epoch;
   return epoch;
+}
+
+bool PostgresStore::holdLeadership() {
+  std::lock_guard l(clusterMu_);
+  checkLockSession();
+  // Taken again only when not held: a session's advisory locks stack.
+  Stmt lk = lock_->prepare(
+      "SELECT CASE WHEN EXISTS (SELECT 1 FROM pg_locks WHERE locktype = 'advisory' AND granted "
+      "AND pid = pg_backend_pid() AND classid::bigint = ?1 AND objid::bigint = 1 AND objsubid = "
+      "2) THEN true ELSE pg_try_advisory_lock(?1::integer, 1) END");
+  lk.bind(1, kLeaderLockClass);
+  const bool held = lk.step() && lk.integer(0) != 0;
+  checkLockSession();  // a reconnect inside the statement is a new session without the locks
+  return held;
 }
 
 void PostgresStore::releaseDestination(std::int64_t destinationId) {

@@ -128,6 +128,7 @@ class PostgresStore final : public Backend, public Cluster {
   void sendHint(const std::string& payload) override;
   void listenHints() override;
   std::vector<std::string> waitHints(int timeoutMs) override;
+  bool holdLeadership() override;
   void leaveCluster() override;
 
   // The writer connection, for tests of this backend only (postgres/pg.hpp has the type).
