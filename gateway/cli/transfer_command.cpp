@@ -9,6 +9,7 @@
 
 #include <cerrno>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
@@ -56,8 +57,10 @@ int runExport(const std::vector<std::string>& args, std::ostream& out, std::ostr
     err << "dcgw export: " << db << ": no such database\n";
     return 1;
   }
-  const std::string tmp = file + ".tmp";
-  const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+  // A name of its own beside FILE (0600: it holds device keys), renamed over FILE once whole:
+  // no other file is overwritten on the way, and two exports do not share one.
+  std::string tmp = file + ".XXXXXX";
+  const int fd = ::mkstemp(tmp.data());
   if (fd < 0) {
     err << "dcgw export: " << tmp << ": " << std::strerror(errno) << '\n';
     return 1;

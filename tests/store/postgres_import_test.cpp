@@ -4,6 +4,8 @@
 #include <gtest/gtest.h>
 
 #include <filesystem>
+#include <fstream>
+#include <iterator>
 #include <limits>
 #include <sstream>
 
@@ -187,6 +189,76 @@ TEST(ExportImport, AFileCutShortOrDamagedImportsNothing) {
   EXPECT_EQ(importing(whole), "") << "the whole file imports after the failures";
   EXPECT_EQ(b.destinations().size(), 2u);
   pgDropDatabase("dcgw_import_cut");
+  for (const char* x : {"", "-wal", "-shm"}) fs::remove(src.path + x);
+}
+
+// SQLite's TEXT keeps any bytes; PostgreSQL's text keeps neither a NUL byte nor bytes that are
+// not UTF-8. Such a value is named (line, column, table) and nothing is imported.
+TEST(ExportImport, TextPostgresCannotKeepIsNamedAndNothingIsImported) {
+  const Source src = populated("dcgw-export-text");
+  const std::string url = pgFreshDatabase("dcgw_import_text");
+  auto importing = [&](const std::string& sql) -> std::string {
+    {
+      store::SqliteStore db(src.path);
+      db.db().exec(sql);
+    }
+    std::stringstream file;
+    store::sqlite::exportStore(src.path, file);
+    try {
+      store::postgres::importStore(url, file);
+      return "";
+    } catch (const store::StoreError& e) {
+      return e.what();
+    }
+  };
+  const std::string nul = importing(
+      "UPDATE devices SET registration = 'AB' || char(0) || 'CDE' WHERE serial = "
+      "'12345678'");
+  EXPECT_NE(nul.find("line "), std::string::npos) << nul;
+  EXPECT_NE(nul.find("column registration of devices holds a NUL byte (at byte 2)"),
+            std::string::npos)
+      << nul;
+  const std::string latin1 = importing(
+      "UPDATE devices SET registration = CAST(x'4142ff' AS TEXT) WHERE serial = "
+      "'12345678'");
+  EXPECT_NE(latin1.find("column registration of devices is not valid UTF-8"), std::string::npos)
+      << latin1;
+  store::PostgresStore b(url);
+  EXPECT_TRUE(b.destinations().empty()) << "nothing of a refused import is kept";
+  EXPECT_EQ(importing("UPDATE devices SET registration = 'AB12CDE' WHERE serial = '12345678'"), "")
+      << "the mended store imports";
+  EXPECT_EQ(b.destinations().size(), 2u);
+  pgDropDatabase("dcgw_import_text");
+  for (const char* x : {"", "-wal", "-shm"}) fs::remove(src.path + x);
+}
+
+// Export opens the store read-only: a store that lacks a migration of this dcgw is refused,
+// saying what to run, and left exactly as it was (no migration applied on the way).
+TEST(ExportImport, ExportChangesNothingAndRefusesAStoreThatLacksAMigration) {
+  const Source src = populated("dcgw-export-old");
+  const int last = store::sqlite::migrations().back().version;
+  {
+    store::SqliteStore db(src.path);
+    db.db().exec("DELETE FROM schema_version WHERE version = " + std::to_string(last));
+    db.db().exec("PRAGMA wal_checkpoint(TRUNCATE)");
+  }
+  auto bytes = [&] {
+    std::ifstream f(src.path, std::ios::binary);
+    return std::string(std::istreambuf_iterator<char>(f), {});
+  };
+  const std::string before = bytes();
+  std::stringstream file;
+  try {
+    store::sqlite::exportStore(src.path, file);
+    FAIL() << "a store that lacks migration " << last << " was exported";
+  } catch (const store::StoreError& e) {
+    const std::string what = e.what();
+    EXPECT_NE(what.find("lacks migration(s) " + std::to_string(last)), std::string::npos) << what;
+    EXPECT_NE(what.find("dcgw migrate --db " + src.path), std::string::npos) << what;
+  }
+  EXPECT_EQ(bytes(), before) << "the export changed the store";
+  EXPECT_FALSE(fs::exists(src.path + "-wal") && fs::file_size(src.path + "-wal") > 0)
+      << "the export wrote to the store's WAL";
   for (const char* x : {"", "-wal", "-shm"}) fs::remove(src.path + x);
 }
 

@@ -7,6 +7,7 @@
 #include <map>
 #include <set>
 
+#include "codecs/json.hpp"
 #include "gateway/store/postgres/pg.hpp"
 
 namespace dcgw::store::postgres {
@@ -134,6 +135,19 @@ transfer::Summary importStore(const std::string& url, std::istream& in) {
             if (columnTypes[i] != "bytea" && v.kind == transfer::Value::Kind::Blob)
               throw invalid(lineNo, "bytes in column " + columns[i] + " of " + table +
                                         ", which PostgreSQL keeps as " + columnTypes[i]);
+            // Sent as text: a NUL byte would cut it short, and PostgreSQL refuses bytes that are
+            // not UTF-8 (a SQLite TEXT holds either): named here, before anything is loaded.
+            if (columnTypes[i] != "bytea") {
+              if (const auto nul = v.bytes.find('\0'); nul != std::string::npos)
+                throw invalid(lineNo, "column " + columns[i] + " of " + table +
+                                          " holds a NUL byte (at byte " + std::to_string(nul) +
+                                          "), which PostgreSQL's " + columnTypes[i] +
+                                          " cannot keep");
+              if (!codecs::isValidUtf8(v.bytes))
+                throw invalid(lineNo, "column " + columns[i] + " of " + table +
+                                          " is not valid UTF-8, which PostgreSQL's " +
+                                          columnTypes[i] + " requires");
+            }
             break;
         }
       }

@@ -117,6 +117,32 @@ Db::Db(const std::string& path) {
   migrate();
 }
 
+Db::Db(const std::string& path, ReadOnly) {
+  const int rc =
+      sqlite3_open_v2(path.c_str(), &db_, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX, nullptr);
+  if (rc != SQLITE_OK) {
+    std::string msg = db_ ? sqlite3_errmsg(db_) : sqlite3_errstr(rc);
+    sqlite3_close(db_);
+    throw SqliteError(rc, "cannot open " + path + " read-only: " + msg);
+  }
+  sqlite3_busy_timeout(db_, 5000);
+}
+
+std::vector<int> missingMigrations(Db& db) {
+  std::set<int> applied;
+  {
+    Stmt t = db.prepare("SELECT 1 FROM sqlite_master WHERE type='table' AND name='schema_version'");
+    if (t.step()) {
+      Stmt s = db.prepare("SELECT version FROM schema_version");
+      while (s.step()) applied.insert(static_cast<int>(s.integer(0)));
+    }
+  }
+  std::vector<int> missing;
+  for (const Migration& m : migrations())
+    if (applied.count(m.version) == 0) missing.push_back(m.version);
+  return missing;
+}
+
 Db::~Db() {
   sqlite3_close_v2(db_);
 }

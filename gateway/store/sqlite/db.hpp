@@ -68,6 +68,10 @@ class Db {
  public:
   // Opens (creating) the database: WAL, foreign keys on, busy timeout, then the migrations.
   explicit Db(const std::string& path);
+  // Opens an existing database read-only, as it is: no pragma written, no migration (a reader
+  // that must change nothing, such as `dcgw export`; missingMigrations() says what it lacks).
+  struct ReadOnly {};
+  Db(const std::string& path, ReadOnly);
   ~Db();
   Db(const Db&) = delete;
   Db& operator=(const Db&) = delete;
@@ -113,5 +117,7 @@ struct Migration {
   const char* sql;
 };
 const std::vector<Migration>& migrations();
+// The versions of migrations() not applied to `db` (all of them for a file that is no store).
+std::vector<int> missingMigrations(Db& db);
 
 }  // namespace dcgw::store::sqlite

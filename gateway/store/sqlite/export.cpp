@@ -64,7 +64,18 @@ std::int64_t exportRunEntries(Db& db, const std::string& columns, std::ostream& 
 }  // namespace
 
 transfer::Summary exportStore(const std::string& path, std::ostream& out) {
-  Db db(path);
+  // Read-only: an export changes nothing, not even an older store's schema. So that store is
+  // refused with what to do, rather than exported in a layout the import does not know.
+  Db db(path, Db::ReadOnly{});
+  if (const std::vector<int> missing = missingMigrations(db); !missing.empty()) {
+    std::string list;
+    for (int v : missing) list += (list.empty() ? "" : ", ") + std::to_string(v);
+    throw StoreError(ErrorCategory::Invalid,
+                     "the store lacks migration(s) " + list +
+                         " of this dcgw (an older store, or no dcgw store at all); run "
+                         "`dcgw migrate --db " +
+                         path + "` first (export itself changes nothing)");
+  }
   transfer::Summary summary;
   summary.source = "sqlite " + std::to_string(db.schemaVersion());
   out << transfer::kMagic << '\n' << "source " << summary.source << '\n';
