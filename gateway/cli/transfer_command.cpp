@@ -60,7 +60,7 @@ int runExport(const std::vector<std::string>& args, std::ostream& out, std::ostr
   // A name of its own beside FILE (0600: it holds device keys), renamed over FILE once whole:
   // no other file is overwritten on the way, and two exports do not share one.
   std::string tmp = file + ".XXXXXX";
-  const int fd = ::mkstemp(tmp.data());
+  const int fd = ::mkostemp(tmp.data(), O_CLOEXEC);
   if (fd < 0) {
     err << "dcgw export: " << tmp << ": " << std::strerror(errno) << '\n';
     return 1;

@@ -153,6 +153,9 @@ struct DestinationState {
 struct DestinationCounters {
   std::int64_t queued{0}, delivered{0}, failedAttempts{0}, deadLetters{0}, filtered{0};
   std::int64_t depth{0};
+  // When the oldest pending packet was received. PostgreSQL reads it from the blocking entry
+  // (the lowest pending id) to stay off a join over the whole queue; that is the same packet
+  // unless ids and receive times disagree (packets of nodes with skewed clocks).
   std::optional<std::int64_t> oldestPendingReceivedAtMs;
 };
 

@@ -181,7 +181,9 @@ void Transport::run() {
   std::int64_t nextScanMs = steadyMs() + 250;
   std::int64_t drainUntilMs = 0, lingerUntilMs = 0;
   for (;;) {
-    const int n = epoll_wait(epollFd_, events.data(), static_cast<int>(events.size()), 100);
+    // Handshakes done and not read yet are invisible to epoll: while some wait, do not sleep.
+    const int n = epoll_wait(epollFd_, events.data(), static_cast<int>(events.size()),
+                             loginBacklog_.empty() ? 100 : 0);
     // The store's answers first: the ACKs they carry are written at the end of this turn.
     for (int i = 1; i < n; ++i)
       if (events[static_cast<std::size_t>(i)].data.u64 == kWakeTag) {

@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 #include <netinet/in.h>
 #include <openssl/ssl.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -518,6 +519,13 @@ TEST_F(UplinkTest, AStormOfLoginsDoesNotHoldUpTheAcksOfALoggedInTracker) {
     c.awaitAck(seq);
   }
   constexpr int kStorm = 600;
+  // Both ends of 600 connections in this process: more descriptors than a 1,024 soft limit.
+  rlimit files{};
+  ::getrlimit(RLIMIT_NOFILE, &files);
+  if (files.rlim_cur < 4096 && files.rlim_max >= 4096) {
+    files.rlim_cur = 4096;
+    ::setrlimit(RLIMIT_NOFILE, &files);
+  }
   std::vector<int> storm;
   for (int i = 0; i < kStorm; ++i) {
     const int fd = testing::connectLoopback(listener_->port(), SOCK_STREAM | SOCK_CLOEXEC);

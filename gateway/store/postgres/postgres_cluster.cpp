@@ -37,6 +37,10 @@ void checkKey(std::int64_t id, const char* what) {
 }  // namespace
 
 void PostgresStore::checkLockSession() {
+  // A session that is not the one that joined (the connection reconnected inside a statement)
+  // may have taken a lock the others freed with the old one, the leader lock for one: it is
+  // closed at once, so that lock is free again rather than held by a session nobody uses.
+  if (lock_ && lock_->ok() && lock_->backendPid() != lockPid_) lock_.reset();
   if (!lock_ || !lock_->ok() || lock_->backendPid() != lockPid_)
     throw StoreError(ErrorCategory::Unavailable,
                      "this node's lock connection to PostgreSQL was lost, and every lock it "
