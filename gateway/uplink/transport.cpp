@@ -279,10 +279,7 @@ void Transport::serveLogins(bool ready, std::vector<epoll_event>& logins) {
 
 void Transport::watch(Connection& c) {
   c.inLoginSet = c.state == Connection::State::Login;
-  epoll_event ev{};
-  ev.events = EPOLLIN | EPOLLRDHUP;
-  ev.data.u64 = c.id;
-  epoll_ctl(pollFd(c), EPOLL_CTL_ADD, c.fd, &ev);
+  updateInterest(c, EPOLL_CTL_ADD);
 }
 
 Connection* Transport::find(ConnectionId id) {
@@ -547,11 +544,11 @@ void Transport::setWantOut(Connection& c, bool want) {
   updateInterest(c);
 }
 
-void Transport::updateInterest(Connection& c) {
+void Transport::updateInterest(Connection& c, int op) {
   epoll_event ev{};
   ev.events = (c.readPaused ? 0u : EPOLLIN | EPOLLRDHUP) | (c.wantOut ? EPOLLOUT : 0u);
   ev.data.u64 = c.id;
-  epoll_ctl(pollFd(c), EPOLL_CTL_MOD, c.fd, &ev);
+  epoll_ctl(pollFd(c), op, c.fd, &ev);
 }
 
 void Transport::markOpen(Connection& c) {
@@ -560,10 +557,7 @@ void Transport::markOpen(Connection& c) {
   if (c.inLoginSet) {  // from the login set to the logged-in trackers'
     epoll_ctl(loginEpollFd_, EPOLL_CTL_DEL, c.fd, nullptr);
     c.inLoginSet = false;
-    epoll_event ev{};
-    ev.events = (c.readPaused ? 0u : EPOLLIN | EPOLLRDHUP) | (c.wantOut ? EPOLLOUT : 0u);
-    ev.data.u64 = c.id;
-    epoll_ctl(epollFd_, EPOLL_CTL_ADD, c.fd, &ev);
+    updateInterest(c, EPOLL_CTL_ADD);
   }
 }
 

@@ -147,7 +147,8 @@ class Transport {
   void resumeReading();
   bool flush(Connection& c);
   void setWantOut(Connection& c, bool want);
-  void updateInterest(Connection& c);
+  // Registers (EPOLL_CTL_ADD) or updates the connection's interest in the set it belongs to.
+  void updateInterest(Connection& c, int op = EPOLL_CTL_MOD);
   void closeNow(Connection& c);
   void endTurn();
   void scanTimers(std::int64_t now);

@@ -10,8 +10,8 @@
 #include <algorithm>
 #include <map>
 #include <unordered_map>
-
 #include <unordered_set>
+
 #include "gateway/store/postgres/pg.hpp"
 #include "gateway/store/postgres/postgres_store.hpp"
 
