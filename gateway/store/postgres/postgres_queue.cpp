@@ -9,6 +9,7 @@
 
 #include <algorithm>
 #include <map>
+#include <set>
 #include <unordered_map>
 #include <unordered_set>
 
@@ -51,6 +52,29 @@ std::optional<std::vector<AppendOutcome>> PostgresStore::appendOnce(
     // this batch for a change in progress, so nothing commits on a routing older than it.
     Stmt v = db_->prepare("SELECT version FROM config_version WHERE id = 1 FOR SHARE");
     if (!v.step() || v.integer(0) != configVersion) return std::nullopt;  // rolled back
+  }
+  {
+    // Each destination's id lock, held to the commit, before any of its delivery rows is
+    // inserted: a destination's delivery ids are taken, and become visible, in id order, which
+    // the head read counts on (005_head_cursor.sql). Taken in destination order, so two batches
+    // never wait for each other crosswise.
+    std::set<std::int64_t> destinations;
+    auto add = [&](const RoutedItem& r) {
+      destinations.insert(r.deliverTo.begin(), r.deliverTo.end());
+    };
+    for (const RoutedItem& r : items) {
+      add(r);
+      for (const RoutedItem& d : r.before) add(d);
+      for (const RoutedItem& d : r.after) add(d);
+    }
+    if (!destinations.empty()) {
+      std::string ids = "{";
+      for (std::int64_t d : destinations) ids += (ids.size() > 1 ? "," : "") + std::to_string(d);
+      db_->prepare("SELECT pg_advisory_xact_lock(?::integer, d) FROM unnest(?::integer[]) AS d")
+          .bind(1, kDestinationIdLock)
+          .bind(2, ids + "}")
+          .run();
+    }
   }
   std::vector<AppendOutcome> out;
   out.reserve(items.size());
@@ -186,25 +210,72 @@ std::optional<std::vector<AppendOutcome>> PostgresStore::appendOnce(
   return out;
 }
 
+// The head read (005_head_cursor.sql): the destination's pending rows in id order, from after
+// the cursor when rewinds is still the one the cursor was taken at, else from the first. One
+// statement, so rewinds and the rows are of one snapshot. The destination is a range of one
+// and the order is (destination_id, id): an order only the queue's indexes give, so no
+// statistic can make the primary key's walk over every destination's rows look cheaper (with
+// statistics taken while the queue was all pending, `destination_id = ?` and `ORDER BY id`
+// got that plan: tested).
+const char* const PostgresStore::kHeadSql =
+    "SELECT s.rewinds, d.id, d.packet_id, d.attempts, p.serial, p.registration, p.data, "
+    "p.received_at FROM destination_state s LEFT JOIN LATERAL (SELECT destination_id, id, "
+    "packet_id, attempts FROM deliveries WHERE destination_id >= ?1 AND destination_id <= ?1 "
+    "AND state = 0 AND id > CASE WHEN s.rewinds = ?2::bigint THEN ?3::bigint ELSE 0 END "
+    "ORDER BY destination_id, id LIMIT ?4) d ON true LEFT JOIN packets p ON p.id = d.packet_id "
+    "WHERE s.destination_id = ?1 ORDER BY d.id";
+
+// A run of successes confirmed in one statement; `= ANY` as well as the join keeps it on the
+// primary key whatever the statistics say of the unnest.
+const char* const PostgresStore::kConfirmSql =
+    "UPDATE deliveries d SET state=1, attempts=d.attempts+1, finished_at=v.at, "
+    "duration_us=v.duration FROM unnest(?1::bigint[], ?2::bigint[], ?3::bigint[]) "
+    "AS v(id, at, duration) WHERE d.id = v.id AND d.id = ANY(?1::bigint[]) AND d.state=0 "
+    "RETURNING d.id";
+
+std::vector<std::string> PostgresStore::forwardingQueryPlans(std::int64_t destinationId) {
+  Lock lock(mu_);
+  std::vector<std::string> out;
+  for (const char* sql : {kHeadSql, kConfirmSql}) {
+    out.push_back(std::string("-- ") + sql);
+    Stmt s = db_->prepare(std::string("EXPLAIN ") + sql);
+    if (sql == kHeadSql)
+      s.bind(1, destinationId).bind(2, std::int64_t{0}).bind(3, std::int64_t{0}).bind(4, 64);
+    else
+      s.bind(1, "{1,2,3}").bind(2, "{1,2,3}").bind(3, "{1,2,3}");
+    while (s.step()) out.push_back("   " + s.text(0));
+  }
+  return out;
+}
+
 std::vector<PendingDelivery> PostgresStore::pendingBatch(std::int64_t destinationId, int limit) {
   Lock lock(mu_);
-  Stmt s = db_->prepare(
-      "SELECT d.id, d.packet_id, d.attempts, p.serial, p.registration, p.data, p.received_at "
-      "FROM deliveries d JOIN packets p ON p.id = d.packet_id "
-      "WHERE d.destination_id=? AND d.state=0 ORDER BY d.id LIMIT ?");
-  s.bind(1, destinationId).bind(2, limit);
+  HeadCursor& cursor = heads_[destinationId];
+  Stmt s = db_->prepare(kHeadSql);
+  s.bind(1, destinationId).bind(2, cursor.rewinds).bind(3, cursor.after).bind(4, limit);
   std::vector<PendingDelivery> out;
+  std::int64_t rewinds = -1;
   while (s.step()) {
+    rewinds = s.integer(0);
+    if (s.isNull(1)) break;  // nothing pending
     PendingDelivery p;
-    p.id = s.integer(0);
-    p.packetId = s.integer(1);
-    p.attempts = static_cast<int>(s.integer(2));
-    p.serial = s.text(3);
-    p.registration = s.text(4);
-    p.packet = s.blob(5);
-    p.receivedAtMs = s.integer(6);
+    p.id = s.integer(1);
+    p.packetId = s.integer(2);
+    p.attempts = static_cast<int>(s.integer(3));
+    p.serial = s.text(4);
+    p.registration = s.text(5);
+    p.packet = s.blob(6);
+    p.receivedAtMs = s.integer(7);
     out.push_back(std::move(p));
   }
+  if (rewinds < 0) {  // no destination_state row: a destination removed meanwhile
+    heads_.erase(destinationId);
+    return out;
+  }
+  // Rows below the first pending one were not pending in this snapshot, and commit order
+  // (ingest's row lock) means none of them can appear later: the next read starts there.
+  if (rewinds != cursor.rewinds) cursor = HeadCursor{rewinds, 0};
+  if (!out.empty()) cursor.after = out.front().id - 1;
   return out;
 }
 
@@ -279,10 +350,7 @@ void PostgresStore::recordAttemptsIn(std::int64_t destinationId,
       durations += sep + std::to_string(a.result.durationUs);
     }
     if (distinct && ids.size() > 1) {
-      Stmt many = db_->prepare(
-          "UPDATE deliveries d SET state=1, attempts=d.attempts+1, finished_at=v.at, "
-          "duration_us=v.duration FROM unnest(?::bigint[], ?::bigint[], ?::bigint[]) "
-          "AS v(id, at, duration) WHERE d.id = v.id AND d.state=0 RETURNING d.id");
+      Stmt many = db_->prepare(kConfirmSql);
       many.bind(1, ids + "}").bind(2, ats + "}").bind(3, durations + "}");
       while (many.step()) batched.insert(many.integer(0));
       nDelivered += static_cast<std::int64_t>(batched.size());
@@ -384,9 +452,9 @@ DestinationCounters PostgresStore::counters(std::int64_t destinationId) {
 }
 
 bool PostgresStore::hasPending(std::int64_t destinationId) {
-  Lock lock(mu_);
-  Stmt s = db_->prepare("SELECT 1 FROM deliveries WHERE destination_id=? AND state=0 LIMIT 1");
-  return s.bind(1, destinationId).step();
+  // The head read, from the cursor: a probe from the first entry would step over every row
+  // confirmed since the last vacuum.
+  return !pendingBatch(destinationId, 1).empty();
 }
 
 std::vector<std::int64_t> PostgresStore::deliveryIds(std::int64_t destinationId, DeliveryState st) {
@@ -435,9 +503,12 @@ bool PostgresStore::skipBlockingIn(std::int64_t destinationId, const std::string
 }
 
 // Entries put back in the queue count as queued again, so queued stays the sum of what was
-// delivered, dead-lettered and is pending.
+// delivered, dead-lettered and is pending. They have lower ids than rows already read: rewinds
+// tells every head read to start from the first entry again (005_head_cursor.sql).
 void PostgresStore::countRequeuedIn(std::int64_t destinationId, int n) {
-  db_->prepare("UPDATE destination_state SET queued = queued + ? WHERE destination_id=?")
+  db_->prepare(
+         "UPDATE destination_state SET queued = queued + ?, rewinds = rewinds + 1 "
+         "WHERE destination_id=?")
       .bind(1, n)
       .bind(2, destinationId)
       .run();

@@ -80,6 +80,9 @@ class PostgresStore final : public Backend, public Cluster {
   std::vector<QueueEntry> entries(std::int64_t destinationId, const EntryFilter& f) override;
   std::optional<QueueEntry> entry(std::int64_t destinationId, std::int64_t entryId) override;
   std::vector<std::string> overviewQueryPlan() override;
+  // EXPLAIN of the forwarding worker's head read and of its confirmation of a run of successes
+  // (their plans must stay on the indexes whatever the statistics say: tested).
+  std::vector<std::string> forwardingQueryPlans(std::int64_t destinationId);
   // AccessLog
   std::optional<TokenRecord> authenticate(const std::string& secret, std::int64_t nowMs) override;
   std::vector<TokenRecord> tokens() override;
@@ -196,6 +199,12 @@ class PostgresStore final : public Backend, public Cluster {
   // read by the overview and counters() alike (postgres_views.cpp).
   static const char* const kDepthSql;
   static const char* const kOldestSql;
+  // The forwarding worker's in-order head read (postgres_queue.cpp).
+  static const char* const kHeadSql;
+  static const char* const kConfirmSql;
+  // The advisory lock class ingest holds per destination while it takes delivery ids
+  // (0x64630004; schema/postgres/README.md lists every class).
+  static constexpr std::int64_t kDestinationIdLock = 0x64630004;
 
   const std::string conninfo_;
   const std::string where_;
@@ -204,6 +213,14 @@ class PostgresStore final : public Backend, public Cluster {
 
   std::recursive_mutex mu_;
   std::unique_ptr<postgres::Conn> db_;
+  // Where each destination's head read starts (005_head_cursor.sql): every row of it with an id
+  // up to `after` was not pending when `rewinds` was read, and cannot become pending again
+  // before rewinds changes. Guarded by mu_.
+  struct HeadCursor {
+    std::int64_t rewinds{-1};
+    std::int64_t after{0};
+  };
+  std::map<std::int64_t, HeadCursor> heads_;
   Durability durability_;
   std::mutex readerMu_;
   std::unique_ptr<postgres::Conn> reader_;  // read-only queries that must not queue behind a commit
