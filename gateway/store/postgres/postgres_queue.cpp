@@ -13,6 +13,7 @@
 #include <unordered_map>
 #include <unordered_set>
 
+#include "codecs/bytes.hpp"
 #include "gateway/store/postgres/pg.hpp"
 #include "gateway/store/postgres/postgres_store.hpp"
 
@@ -40,6 +41,46 @@ std::optional<std::vector<AppendOutcome>> PostgresStore::append(
   }
 }
 
+namespace {
+
+// A PostgreSQL array literal, to pass a column of a batch as one parameter (text format).
+class ArrayLiteral {
+ public:
+  void add(std::int64_t v) {
+    separate();
+    text_ += std::to_string(v);
+  }
+  void add(std::string_view v) {
+    separate();
+    text_ += '"';
+    for (char c : v) {
+      if (c == '"' || c == '\\') text_ += '\\';
+      text_ += c;
+    }
+    text_ += '"';
+  }
+  void addBytes(const codecs::Bytes& b) {  // bytea's hex form, its backslash escaped
+    separate();
+    text_ += "\"\\\\x" + codecs::toHex(b) + '"';
+  }
+  void addNull() {
+    separate();
+    text_ += "NULL";
+  }
+  std::string str() const { return "{" + text_ + "}"; }
+
+ private:
+  void separate() {
+    if (!text_.empty()) text_ += ',';
+  }
+  std::string text_;
+};
+
+}  // namespace
+
+// The batch in a fixed number of round trips whatever its size (each is a statement over
+// arrays): the version check, the destinations' id locks, the devices' rows, the ids, the
+// packets, the delivery rows, the devices' marks, the counters.
 std::optional<std::vector<AppendOutcome>> PostgresStore::appendOnce(
     const std::vector<RoutedItem>& items, std::int64_t configVersion, const SequenceRules& rules) {
   Lock lock(mu_);
@@ -68,23 +109,14 @@ std::optional<std::vector<AppendOutcome>> PostgresStore::appendOnce(
       for (const RoutedItem& d : r.after) add(d);
     }
     if (!destinations.empty()) {
-      std::string ids = "{";
-      for (std::int64_t d : destinations) ids += (ids.size() > 1 ? "," : "") + std::to_string(d);
+      ArrayLiteral ids;
+      for (std::int64_t d : destinations) ids.add(d);
       db_->prepare("SELECT pg_advisory_xact_lock(?::integer, d) FROM unnest(?::integer[]) AS d")
           .bind(1, kDestinationIdLock)
-          .bind(2, ids + "}")
+          .bind(2, ids.str())
           .run();
     }
   }
-  std::vector<AppendOutcome> out;
-  out.reserve(items.size());
-  // The row lock: two nodes racing for one device cannot both accept a sequence.
-  Stmt device =
-      db_->prepare("SELECT last_sequence, frame_key FROM devices WHERE serial=? FOR UPDATE");
-  Stmt packet = db_->prepare(
-      "INSERT INTO packets (received_at, serial, registration, type, filter_key, data, origin) "
-      "VALUES (?,?,?,?,?,?,?) RETURNING id");
-  Stmt delivery = db_->prepare("INSERT INTO deliveries (destination_id, packet_id) VALUES (?,?)");
   struct Mark {
     bool known{false};
     std::uint32_t lastSequence{0};
@@ -94,56 +126,45 @@ std::optional<std::vector<AppendOutcome>> PostgresStore::appendOnce(
     bool frameRaised{false};
   };
   std::unordered_map<std::string, Mark> marks;
+  {
+    // The row locks, all at once and in serial order: two nodes racing for one device cannot
+    // both accept a sequence, and two batches never wait for each other crosswise.
+    std::set<std::string> serials;
+    for (const RoutedItem& r : items)
+      if (!r.item->location) serials.insert(r.item->serial);
+    if (!serials.empty()) {
+      ArrayLiteral list;
+      for (const std::string& serial : serials) list.add(serial);
+      Stmt device = db_->prepare(
+          "SELECT serial, last_sequence, frame_key FROM devices WHERE serial = ANY(?::text[]) "
+          "ORDER BY serial FOR UPDATE");
+      device.bind(1, list.str());
+      while (device.step()) {
+        Mark& m = marks[device.text(0)];
+        m.known = true;
+        m.lastSequence = static_cast<std::uint32_t>(device.integer(1));
+        m.frameKey = device.integer(2);
+      }
+    }
+  }
+  std::vector<AppendOutcome> out;
+  out.reserve(items.size());
+  std::vector<const RoutedItem*> rows;  // the packets to store, in order
+  std::vector<DriverRecord> drivers;
   std::vector<std::uint64_t> refusedSessions;  // a connection's later items follow its refusal
-  std::map<std::int64_t, std::pair<std::int64_t, std::int64_t>> counts;  // queued, filtered
-  // One packet and its delivery rows; a derived packet takes its source's serial and time.
-  auto storeRow = [&](const RoutedItem& r) {
-    const IngestItem& item = *r.item;
-    packet.bind(1, item.receivedAtMs).bind(2, item.serial).bind(3, r.registration);
-    packet.bind(4, std::int64_t{r.type});
-    if (r.filterKey) {
-      packet.bind(5, r.filterKey);
-    } else {
-      packet.bindNull(5);
-    }
-    packet.bindBlob(6, item.packet.data(), item.packet.size());
-    if (item.origin.empty()) {
-      packet.bindNull(7);
-    } else {
-      packet.bindBlob(7, item.origin.data(), item.origin.size());
-    }
-    packet.step();
-    const std::int64_t packetId = packet.integer(0);
-    packet.reset();
-    for (std::int64_t d : r.deliverTo) {
-      delivery.bind(1, d).bind(2, packetId).run();
-      ++counts[d].first;
-    }
-    for (std::int64_t d : r.filteredOut) ++counts[d].second;
-  };
   for (const RoutedItem& r : items) {
     const IngestItem& item = *r.item;
     if (item.location) {  // the gateway's own packet for a location: no device, no mark
-      storeRow(r);
+      rows.push_back(&r);
       out.push_back(AppendOutcome::Stored);
       continue;
     }
     auto it = marks.find(item.serial);
-    if (it == marks.end()) {
-      Mark m;
-      if (device.bind(1, item.serial).step()) {
-        m.known = true;
-        m.lastSequence = static_cast<std::uint32_t>(device.integer(0));
-        m.frameKey = device.integer(1);
-      }
-      device.reset();
-      it = marks.emplace(item.serial, m).first;
-    }
-    Mark& mark = it->second;
-    if (!mark.known) {
+    if (it == marks.end() || !it->second.known) {
       out.push_back(AppendOutcome::UnknownDevice);
       continue;
     }
+    Mark& mark = it->second;
     // A resent packet (a duplicate) shows the device alive too; a packet the gateway made for
     // it (a File Summary, a New Driver) does not (010_alerts.sql).
     if (!item.gatewayMade) mark.lastPacketAt = std::max(mark.lastPacketAt, item.receivedAtMs);
@@ -177,35 +198,120 @@ std::optional<std::vector<AppendOutcome>> PostgresStore::appendOnce(
       mark.lastSequence = item.sequence;
       mark.raised = true;
     }
-    for (const RoutedItem& d : r.before) storeRow(d);
-    storeRow(r);
-    for (const RoutedItem& d : r.after) storeRow(d);
-    if (!r.drivers.empty()) recordDriversIn(r.drivers);
+    for (const RoutedItem& d : r.before) rows.push_back(&d);
+    rows.push_back(&r);
+    for (const RoutedItem& d : r.after) rows.push_back(&d);
+    drivers.insert(drivers.end(), r.drivers.begin(), r.drivers.end());
     if (item.frameEnd && item.frameKey != 0) {
       mark.frameKey = item.frameKey;
       mark.frameRaised = true;
     }
     out.push_back(AppendOutcome::Stored);
   }
+  // One packet per row and its delivery rows, ids taken in that order (under the id locks).
+  std::map<std::int64_t, std::pair<std::int64_t, std::int64_t>> counts;  // queued, filtered
+  std::size_t nDeliveries = 0;
+  for (const RoutedItem* r : rows) {
+    nDeliveries += r->deliverTo.size();
+    for (std::int64_t d : r->deliverTo) ++counts[d].first;
+    for (std::int64_t d : r->filteredOut) ++counts[d].second;
+  }
+  if (!rows.empty()) {
+    std::vector<std::int64_t> packetIds, deliveryIds;
+    {
+      Stmt ids = db_->prepare(
+          "SELECT 0, nextval('packets_id_seq') FROM generate_series(1, ?1::integer) "
+          "UNION ALL SELECT 1, nextval('deliveries_id_seq') FROM generate_series(1, ?2::integer)");
+      ids.bind(1, static_cast<std::int64_t>(rows.size()))
+          .bind(2, static_cast<std::int64_t>(nDeliveries));
+      while (ids.step()) (ids.integer(0) == 0 ? packetIds : deliveryIds).push_back(ids.integer(1));
+      std::sort(packetIds.begin(), packetIds.end());
+      std::sort(deliveryIds.begin(), deliveryIds.end());
+    }
+    ArrayLiteral id, at, serial, registration, type, filterKey, data, origin;
+    ArrayLiteral deliveryId, deliveryDestination, deliveryPacket;
+    std::size_t nextDelivery = 0;
+    for (std::size_t i = 0; i < rows.size(); ++i) {
+      // A derived packet takes its source's serial and time.
+      const RoutedItem& r = *rows[i];
+      const IngestItem& item = *r.item;
+      id.add(packetIds.at(i));
+      at.add(item.receivedAtMs);
+      serial.add(item.serial);
+      registration.add(r.registration);
+      type.add(std::int64_t{r.type});
+      if (r.filterKey) {
+        filterKey.add(std::string_view(r.filterKey));
+      } else {
+        filterKey.addNull();
+      }
+      data.addBytes(item.packet);
+      if (item.origin.empty()) {
+        origin.addNull();
+      } else {
+        origin.addBytes(item.origin);
+      }
+      for (std::int64_t d : r.deliverTo) {
+        deliveryId.add(deliveryIds.at(nextDelivery++));
+        deliveryDestination.add(d);
+        deliveryPacket.add(packetIds.at(i));
+      }
+    }
+    db_->prepare(
+           "INSERT INTO packets (id, received_at, serial, registration, type, filter_key, data, "
+           "origin) SELECT * FROM unnest(?::bigint[], ?::bigint[], ?::text[], ?::text[], "
+           "?::integer[], ?::text[], ?::bytea[], ?::bytea[])")
+        .bind(1, id.str())
+        .bind(2, at.str())
+        .bind(3, serial.str())
+        .bind(4, registration.str())
+        .bind(5, type.str())
+        .bind(6, filterKey.str())
+        .bind(7, data.str())
+        .bind(8, origin.str())
+        .run();
+    if (nDeliveries > 0)
+      db_->prepare(
+             "INSERT INTO deliveries (id, destination_id, packet_id) "
+             "SELECT * FROM unnest(?::bigint[], ?::bigint[], ?::bigint[])")
+          .bind(1, deliveryId.str())
+          .bind(2, deliveryDestination.str())
+          .bind(3, deliveryPacket.str())
+          .run();
+  }
+  if (!drivers.empty()) recordDriversIn(drivers);
   Stmt counters = db_->prepare(
       "UPDATE destination_state SET queued = queued + ?, filtered = filtered + ? "
       "WHERE destination_id=?");
   for (const auto& [dest, c] : counts)
     counters.bind(1, c.first).bind(2, c.second).bind(3, dest).run();
-  // One statement per device of the batch: its marks (when raised) and its last packet time.
-  Stmt sequence = db_->prepare(
-      "UPDATE devices SET last_sequence = CASE WHEN ?1 THEN ?2 ELSE last_sequence END, "
-      "last_packet_at = GREATEST(COALESCE(last_packet_at, 0), ?3), "
-      "frame_key = CASE WHEN ?5 THEN ?6 ELSE frame_key END WHERE serial = ?4");
-  for (const auto& [serial, m] : marks)
-    if (m.known)
-      sequence.bind(1, std::int64_t{m.raised})
-          .bind(2, std::int64_t{m.lastSequence})
-          .bind(3, m.lastPacketAt)
-          .bind(4, serial)
-          .bind(5, std::int64_t{m.frameRaised})
-          .bind(6, m.frameKey)
-          .run();
+  // One statement for the batch's devices: their marks (when raised) and last packet times.
+  ArrayLiteral serial, raised, sequence, lastAt, frameRaised, frameKey;
+  for (const auto& [s, m] : marks) {
+    if (!m.known) continue;
+    serial.add(s);
+    raised.add(std::int64_t{m.raised});
+    sequence.add(std::int64_t{m.lastSequence});
+    lastAt.add(m.lastPacketAt);
+    frameRaised.add(std::int64_t{m.frameRaised});
+    frameKey.add(m.frameKey);
+  }
+  if (!marks.empty())
+    db_->prepare(
+           "UPDATE devices d SET "
+           "last_sequence = CASE WHEN v.raised <> 0 THEN v.sequence ELSE d.last_sequence END, "
+           "last_packet_at = GREATEST(COALESCE(d.last_packet_at, 0), v.at), "
+           "frame_key = CASE WHEN v.frame_raised <> 0 THEN v.frame_key ELSE d.frame_key END "
+           "FROM unnest(?1::text[], ?2::bigint[], ?3::bigint[], ?4::bigint[], ?5::bigint[], "
+           "?6::bigint[]) AS v(serial, raised, sequence, at, frame_raised, frame_key) "
+           "WHERE d.serial = v.serial AND d.serial = ANY(?1::text[])")
+        .bind(1, serial.str())
+        .bind(2, raised.str())
+        .bind(3, sequence.str())
+        .bind(4, lastAt.str())
+        .bind(5, frameRaised.str())
+        .bind(6, frameKey.str())
+        .run();
   tx.commit();
   return out;
 }
