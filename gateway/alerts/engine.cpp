@@ -90,13 +90,22 @@ void AlertEngine::onPacket(const std::string& serial, codecs::ByteView p) {
   std::string card(p.begin() + 6, p.begin() + 20);
   while (!card.empty() && (card.back() == ' ' || card.back() == '\0')) card.pop_back();
   bool changed;
+  const std::int64_t now = clock_.nowMs();
   {
     std::lock_guard l(seenMu_);
     auto& s = seen_[serial];
     changed = s.value != value || s.atMs == 0;
-    s = {card, value, clock_.nowMs()};
+    s = {card, value, now};
   }
   if (changed) {
+    // Recorded for whichever node evaluates the rules (on several nodes, the leader); this
+    // node's own evaluation reads seen_ as well, so a failure here loses nothing of it.
+    try {
+      store_.recordTimeWarning({serial, card, value, now});
+    } catch (const std::exception& e) {
+      spdlog::warn("alerts: serial {}: the time-related warning was not recorded: {}", serial,
+                   e.what());
+    }
     {
       std::lock_guard l(mu_);
       wake_ = true;
@@ -145,9 +154,15 @@ int AlertEngine::runOnce() {
     if (on.count("vu-download-overdue") || on.count("card-download-overdue"))
       in.downloadsDue = facts_->downloadsDue();
   }
+  // Every node's trackers' warnings from the store, this node's newer ones from memory.
+  for (const auto& w : store_.timeWarnings())
+    in.timeWarnings[w.serial] = {w.cardNumber, static_cast<std::uint8_t>(w.value), w.atMs};
   {
     std::lock_guard l(seenMu_);
-    in.timeWarnings = seen_;
+    for (const auto& [serial, seen] : seen_) {
+      auto& t = in.timeWarnings[serial];
+      if (seen.atMs >= t.atMs) t = seen;
+    }
   }
   int stored = 0;
   for (const Action& a : evaluate(in)) {

@@ -313,6 +313,12 @@ class AlertLog {
   virtual void putAlertCondition(const AlertCondition& c) = 0;  // inserts or replaces
   virtual void removeAlertCondition(std::int64_t locationId, const std::string& rule,
                                     const std::string& subject) = 0;
+  // A device's newest time-related warning, kept with the device (dropped with it): recorded by
+  // the node whose tracker sent it, read by whichever node evaluates the rules (the cluster's
+  // leader), so the warning is raised whatever node the tracker is connected to. Replaces the
+  // device's earlier one; an unknown serial records nothing.
+  virtual void recordTimeWarning(const TimeWarningRecord& w) = 0;
+  virtual std::vector<TimeWarningRecord> timeWarnings() = 0;  // by serial
 };
 
 // A node of a multi-node installation (Cluster::clusterNodes()).

@@ -222,6 +222,16 @@ struct DeviceRecord {
 
 // ---- Alerts the gateway raises itself (schema/alerts.md) ----
 
+// The time-related warning (seed 004 section 14.5) of the newest DDS packet a device sent that
+// carried one (not NULL), as the node that received it recorded it (AlertLog).
+struct TimeWarningRecord {
+  std::string serial;
+  std::string cardNumber;  // the driver card of that packet, trailing blanks removed
+  int value{0};            // the TimeRelatedStates value
+  std::int64_t atMs{0};    // when it was received
+  bool operator==(const TimeWarningRecord&) const = default;
+};
+
 struct AlertRuleSetting {
   std::string rule;                  // a rule name of schema/alerts.md, e.g. "device-silent"
   std::int64_t thresholdSeconds{0};  // shown in the rule's unit (hours, minutes, days)

@@ -1,7 +1,8 @@
 -- dcgw store on PostgreSQL, version 5: the in-order head read starts after what it has seen.
 --
--- Ingest takes each destination's destination_state row lock (FOR UPDATE, in destination
--- order) before it inserts that destination's delivery rows, and holds it to its commit. So
+-- Ingest takes each destination's id lock (pg_advisory_xact_lock(0x64630004, destination id),
+-- in destination order) before it inserts that destination's delivery rows, and holds it to
+-- its commit. So
 -- a destination's delivery ids are taken, and become visible, in id order: once a reader sees
 -- a row, no row of that destination with a lower id can commit after it. The worker's head
 -- read therefore starts after the last id below its head instead of at the destination's

@@ -169,6 +169,29 @@ TEST_F(Engine, ADdsPacketWithALevel2WarningRaisesAndTheNextWithoutClears) {
   EXPECT_EQ(alertsQueued(all_).back().packet[16], 0);
 }
 
+// Several nodes: the DDS packet reaches a node that does not evaluate the rules; the node that
+// does (the leader) raises the warning from what the first recorded in the store. A restart
+// does not forget it either.
+TEST_F(Engine, AWarningReceivedByAnotherNodeIsRaisedByTheOneThatEvaluates) {
+  setRules({{"time-warning", 0}});
+  codecs::Bytes dds(53, 0xFF);
+  dds[0] = 0x4D, dds[1] = 0x02;
+  const std::string card = "DB123456789012";
+  std::copy(card.begin(), card.end(), dds.begin() + 6);
+  dds[23] = 0x04;  // daily driving time warning, level 2
+  {
+    AlertEngine receiver(*store_, *ingestor_, clock_, nullptr, nullptr,
+                         AlertEngine::Options{30'000, 1'000, [] { return false; }});
+    receiver.onPacket("12345678", dds);
+  }
+  restart();  // the evaluating engine never saw the packet
+  EXPECT_EQ(engine_->runOnce(), 1);
+  auto queued = alertsQueued(all_);
+  ASSERT_EQ(queued.size(), 1u);
+  EXPECT_EQ(queued[0].packet[18], 0x04);
+  EXPECT_EQ(engine_->runOnce(), 0) << "raised once";
+}
+
 TEST_F(Engine, TheThreadEvaluatesOnItsIntervalAndStops) {
   deviceSends(tracking());
   setRules({{"device-silent", 3600}});

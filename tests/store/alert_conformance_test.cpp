@@ -1,6 +1,7 @@
 // The store conformance suite, alerts (schema/alerts.md; SQLite migration 010): each location's
 // alert settings changed in an admin transaction, the alert conditions kept across a restart,
-// each device's last packet time, and the gateway's own packets routed by their location.
+// each device's last packet time and time-related warning, and the gateway's own packets routed
+// by their location.
 #include "tests/store/conformance.hpp"
 
 namespace dcgw::testing {
@@ -82,6 +83,27 @@ TEST_P(StoreConformance, ADevicesLastPacketTimeIsItsNewestPacketDuplicatesInclud
   restart();
   EXPECT_EQ(db_->device("12345678")->lastPacketAtMs, 9000);
   EXPECT_EQ(db_->devices().at(0).lastPacketAtMs, 9000);
+}
+
+// Recorded by the node whose tracker sent the DDS packet, read by the one that evaluates.
+TEST_P(StoreConformance, ADevicesTimeWarningIsReplacedKeptAcrossARestartAndGoesWithIt) {
+  const auto loc = location("depot", {destination("d")});
+  device("12345678", loc);
+  device("87654321", loc);
+  EXPECT_TRUE(db_->timeWarnings().empty());
+  db_->recordTimeWarning({"87654321", "DRV0000000001", 0x02, 1000});
+  db_->recordTimeWarning({"12345678", "", 0x04, 2000});
+  db_->recordTimeWarning({"12345678", "DRV \"quoted\"", 0x08, 3000});  // replaces
+  db_->recordTimeWarning({"99999999", "X", 0x02, 4000});               // no such device: nothing
+  const std::vector<store::TimeWarningRecord> want{{"12345678", "DRV \"quoted\"", 0x08, 3000},
+                                                   {"87654321", "DRV0000000001", 0x02, 1000}};
+  EXPECT_EQ(db_->timeWarnings(), want);
+  // A device changed by an admin keeps it.
+  ASSERT_TRUE(db_->upsertDevice({"12345678", loc, "NEWREG", std::nullopt}).ok());
+  restart();
+  EXPECT_EQ(db_->timeWarnings(), want);
+  ASSERT_TRUE(db_->removeDevice("87654321").ok());
+  EXPECT_EQ(db_->timeWarnings(), (std::vector<store::TimeWarningRecord>{want[0]}));
 }
 
 TEST_P(StoreConformance, ThePacketOfALocationIsStoredWithoutADeviceOrSequenceMark) {

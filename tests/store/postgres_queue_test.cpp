@@ -155,6 +155,41 @@ TEST_F(HeadRead, AReplayOrARequeueOnAnotherNodeIsReadFromItsFirstRow) {
   EXPECT_TRUE(worker.hasPending(dest_));
 }
 
+// After a crash or failover of the server its last commits may be lost and their ids taken
+// again, below a cursor: a worker whose connection was made again reads from the first entry.
+// (Simulated: a delivered row replaced by a pending one of the same id, the worker's session
+// ended by the server.)
+TEST_F(HeadRead, ANewSessionReadsFromTheFirstEntry) {
+  store::PostgresStore worker(url_);
+  ingest(*admin_, 0, 1, 11);
+  const auto first = drain(worker);
+  ingest(*admin_, 0, 11, 16);
+  ASSERT_EQ(drain(worker).size(), 5u);  // the cursor is past the first ten
+  const std::string id = std::to_string(first.at(1));
+  auto& db = admin_->db();
+  db.exec("DELETE FROM deliveries WHERE id = " + id);
+  db.exec("INSERT INTO deliveries (id, destination_id, packet_id) SELECT " + id + ", " +
+          std::to_string(dest_) + ", MIN(id) FROM packets");
+  db.exec("SELECT pg_terminate_backend(" + std::to_string(worker.db().backendPid()) + ")");
+  auto again = worker.pendingBatch(dest_, 64);
+  ASSERT_EQ(again.size(), 1u);
+  EXPECT_EQ(again.front().id, first.at(1));
+}
+
+// A node older than the database's schema would ingest without the id lock and replay without
+// rewinds: it refuses to start, and says why.
+TEST_F(HeadRead, ADatabaseMigratedByANewerDcgwIsRefused) {
+  admin_->db().exec("INSERT INTO schema_version (version) VALUES (999)");
+  try {
+    store::PostgresStore older(url_);
+    FAIL() << "opened";
+  } catch (const store::StoreError& e) {
+    EXPECT_NE(std::string(e.what()).find("version 999, newer than this dcgw knows"),
+              std::string::npos)
+        << e.what();
+  }
+}
+
 bool usesIndexes(const std::vector<std::string>& plan, std::string& text) {
   text.clear();
   for (const auto& l : plan) text += l + "\n";

@@ -105,6 +105,7 @@ void Conn::ensureConnected() {
     lastError_ = trimmed(PQerrorMessage(c_.get()));
     throw PgError(ErrorCategory::Unavailable, "cannot reconnect to PostgreSQL: " + lastError_);
   }
+  ++session_;
   PQsetNoticeProcessor(
       c_.get(), [](void*, const char*) {}, nullptr);
 }
@@ -225,6 +226,14 @@ void Conn::migrate() {
     Stmt s(*this, "SELECT version FROM schema_version");
     while (s.step()) applied.insert(static_cast<int>(s.integer(0)));
   }
+  // A newer dcgw migrated this database: this one would write without what the newer
+  // migrations require of every node (the destination id lock of 005, for one).
+  const int known = migrations().empty() ? 0 : migrations().back().version;
+  if (!applied.empty() && *applied.rbegin() > known)
+    throw PgError(ErrorCategory::Invalid,
+                  "the database's schema is at version " + std::to_string(*applied.rbegin()) +
+                      ", newer than this dcgw knows (" + std::to_string(known) +
+                      "): it was migrated by a newer dcgw; run that one on every node");
   for (const Migration& m : migrations()) {
     if (applied.count(m.version) != 0) continue;
     exec(m.sql);

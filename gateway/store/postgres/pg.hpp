@@ -60,6 +60,9 @@ class Conn {
   bool ok() const { return PQstatus(c_.get()) == CONNECTION_OK; }
   // The server process of this session: another after a reconnect (session locks lost).
   int backendPid() const { return PQbackendPID(c_.get()); }
+  // Raised at each reconnection: what was learnt of the server's state on the earlier session
+  // (a crash or a failover may have lost its last commits) is to be read again.
+  std::uint64_t session() const { return session_; }
   // The payloads of the notifications that arrived (LISTEN), waiting up to timeoutMs for the
   // first. Throws PgError(Unavailable) when the connection is lost (it does not reconnect).
   std::vector<std::string> notifications(int timeoutMs);
@@ -72,6 +75,7 @@ class Conn {
                 const std::vector<int>& formats);
 
  private:
+  std::uint64_t session_{1};
   friend class Stmt;
   friend class Transaction;
   ResultPtr runOnce(const std::string& sql, const std::vector<std::optional<std::string>>& values,

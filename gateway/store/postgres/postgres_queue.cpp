@@ -78,9 +78,10 @@ class ArrayLiteral {
 
 }  // namespace
 
-// The batch in a fixed number of round trips whatever its size (each is a statement over
+// The batch in a number of round trips that does not grow with its packets (statements over
 // arrays): the version check, the destinations' id locks, the devices' rows, the ids, the
-// packets, the delivery rows, the devices' marks, the counters.
+// packets, the delivery rows, the devices' marks; then one per destination for its counters
+// and one per driver a packet revealed (both few).
 std::optional<std::vector<AppendOutcome>> PostgresStore::appendOnce(
     const std::vector<RoutedItem>& items, std::int64_t configVersion, const SequenceRules& rules) {
   Lock lock(mu_);
@@ -325,11 +326,13 @@ std::optional<std::vector<AppendOutcome>> PostgresStore::appendOnce(
 // got that plan: tested).
 const char* const PostgresStore::kHeadSql =
     "SELECT s.rewinds, d.id, d.packet_id, d.attempts, p.serial, p.registration, p.data, "
-    "p.received_at FROM destination_state s LEFT JOIN LATERAL (SELECT destination_id, id, "
-    "packet_id, attempts FROM deliveries WHERE destination_id >= ?1 AND destination_id <= ?1 "
-    "AND state = 0 AND id > CASE WHEN s.rewinds = ?2::bigint THEN ?3::bigint ELSE 0 END "
-    "ORDER BY destination_id, id LIMIT ?4) d ON true LEFT JOIN packets p ON p.id = d.packet_id "
-    "WHERE s.destination_id = ?1 ORDER BY d.id";
+    "p.received_at FROM (SELECT ?1::bigint AS destination_id) k "
+    "LEFT JOIN destination_state s ON s.destination_id = k.destination_id "
+    "LEFT JOIN LATERAL (SELECT destination_id, id, packet_id, attempts FROM deliveries "
+    "WHERE destination_id >= ?1 AND destination_id <= ?1 AND state = 0 "
+    "AND id > CASE WHEN s.rewinds = ?2::bigint THEN ?3::bigint ELSE 0 END "
+    "ORDER BY destination_id, id LIMIT ?4) d ON true "
+    "LEFT JOIN packets p ON p.id = d.packet_id ORDER BY d.id";
 
 // A run of successes confirmed in one statement; `= ANY` as well as the join keeps it on the
 // primary key whatever the statistics say of the unnest.
@@ -356,13 +359,31 @@ std::vector<std::string> PostgresStore::forwardingQueryPlans(std::int64_t destin
 
 std::vector<PendingDelivery> PostgresStore::pendingBatch(std::int64_t destinationId, int limit) {
   Lock lock(mu_);
+  for (;;) {
+    db_->ensureConnected();
+    const std::uint64_t session = db_->session();
+    auto out = headRead(destinationId, limit, session);
+    // Read again when the statement was sent again on a new session (Conn::reconnecting)
+    // with a cursor of the old one.
+    if (db_->session() == session) return out;
+  }
+}
+
+std::vector<PendingDelivery> PostgresStore::headRead(std::int64_t destinationId, int limit,
+                                                     std::uint64_t session) {
+  if (session != headsSession_) {
+    // A new session: a crash or failover of the server may have lost commits the cursors
+    // counted on (ids are then taken again below them). Every read starts from the first.
+    heads_.clear();
+    headsSession_ = session;
+  }
   HeadCursor& cursor = heads_[destinationId];
   Stmt s = db_->prepare(kHeadSql);
   s.bind(1, destinationId).bind(2, cursor.rewinds).bind(3, cursor.after).bind(4, limit);
   std::vector<PendingDelivery> out;
-  std::int64_t rewinds = -1;
+  std::int64_t rewinds = -1;  // -1: no destination_state row (read from the first entry)
   while (s.step()) {
-    rewinds = s.integer(0);
+    if (!s.isNull(0)) rewinds = s.integer(0);
     if (s.isNull(1)) break;  // nothing pending
     PendingDelivery p;
     p.id = s.integer(1);
@@ -374,12 +395,13 @@ std::vector<PendingDelivery> PostgresStore::pendingBatch(std::int64_t destinatio
     p.receivedAtMs = s.integer(7);
     out.push_back(std::move(p));
   }
-  if (rewinds < 0) {  // no destination_state row: a destination removed meanwhile
+  if (rewinds < 0) {  // no cursor without rewinds to check it by
     heads_.erase(destinationId);
     return out;
   }
-  // Rows below the first pending one were not pending in this snapshot, and commit order
-  // (ingest's row lock) means none of them can appear later: the next read starts there.
+  // Rows below the first pending one were not pending in this snapshot, and commit order (the
+  // destination's id lock, taken by ingest) means none of them can appear later: the next read
+  // starts there.
   if (rewinds != cursor.rewinds) cursor = HeadCursor{rewinds, 0};
   if (!out.empty()) cursor.after = out.front().id - 1;
   return out;

@@ -116,6 +116,8 @@ class PostgresStore final : public Backend, public Cluster {
   void putAlertCondition(const AlertCondition& c) override;
   void removeAlertCondition(std::int64_t locationId, const std::string& rule,
                             const std::string& subject) override;
+  void recordTimeWarning(const TimeWarningRecord& w) override;
+  std::vector<TimeWarningRecord> timeWarnings() override;
   // Backend
   int schemaVersion() override;
   Health health() override;
@@ -221,6 +223,10 @@ class PostgresStore final : public Backend, public Cluster {
     std::int64_t after{0};
   };
   std::map<std::int64_t, HeadCursor> heads_;
+  std::uint64_t headsSession_{0};  // the writer's session the cursors were learnt on
+  // pendingBatch's read on the writer's `session`. REQUIRES: mu_ held.
+  std::vector<PendingDelivery> headRead(std::int64_t destinationId, int limit,
+                                        std::uint64_t session);
   Durability durability_;
   std::mutex readerMu_;
   std::unique_ptr<postgres::Conn> reader_;  // read-only queries that must not queue behind a commit

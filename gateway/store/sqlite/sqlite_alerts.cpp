@@ -109,6 +109,34 @@ void SqliteStore::putAlertCondition(const AlertCondition& c) {
   tx.commit();
 }
 
+void SqliteStore::recordTimeWarning(const TimeWarningRecord& w) {
+  verifyFiles(false);
+  Lock lock(mu_);
+  // Lost to a power cut, the device's next DDS packet records it again.
+  db_->exec("PRAGMA synchronous=NORMAL");
+  Transaction tx(*db_);
+  db_->prepare(
+         "UPDATE devices SET time_warning = ?, time_warning_card = ?, time_warning_at = ? "
+         "WHERE serial = ?")
+      .bind(1, std::int64_t{w.value})
+      .bind(2, w.cardNumber)
+      .bind(3, w.atMs)
+      .bind(4, w.serial)
+      .run();
+  tx.commit();
+}
+
+std::vector<TimeWarningRecord> SqliteStore::timeWarnings() {
+  std::lock_guard lock(readerMu_);
+  Stmt s = reader_->prepare(
+      "SELECT serial, time_warning_card, time_warning, time_warning_at FROM devices "
+      "WHERE time_warning IS NOT NULL ORDER BY serial");
+  std::vector<TimeWarningRecord> out;
+  while (s.step())
+    out.push_back({s.text(0), s.text(1), static_cast<int>(s.integer(2)), s.integer(3)});
+  return out;
+}
+
 void SqliteStore::removeAlertCondition(std::int64_t locationId, const std::string& rule,
                                        const std::string& subject) {
   verifyFiles(false);

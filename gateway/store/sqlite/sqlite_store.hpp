@@ -128,6 +128,8 @@ class SqliteStore final : public Backend {
   void putAlertCondition(const AlertCondition& c) override;
   void removeAlertCondition(std::int64_t locationId, const std::string& rule,
                             const std::string& subject) override;
+  void recordTimeWarning(const TimeWarningRecord& w) override;
+  std::vector<TimeWarningRecord> timeWarnings() override;
   // Backend
   int schemaVersion() override;
   Health health() override;
