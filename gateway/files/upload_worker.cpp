@@ -8,6 +8,7 @@
 
 #include <algorithm>
 #include <exception>
+#include <filesystem>
 #include <system_error>
 #include <vector>
 
@@ -163,6 +164,19 @@ void UploadWorker::begin(Task& t) {
       return notProcessed(t, f->id, why);
     return result(t, Status::Ok, "already stored as file " + std::to_string(f->id), f->id);
   }
+  if (it == uploads_.end()) {
+    // Begun on another node of the same database whose file store this node shares
+    // (files.dir on a shared file system): its row is in the store and its spool file here, so
+    // it resumes where it stopped instead of at 0.
+    const std::string path = c_.disk.spoolPath(t.serial, t.upload);
+    if (std::filesystem::exists(path))
+      for (const auto& rec : c_.index.uploads())
+        if (rec.serial == t.serial && rec.uploadId == t.upload) {
+          adopt(rec);
+          it = uploads_.find(key);
+          break;
+        }
+  }
   const bool same = it != uploads_.end() && it->second.rec.size == b.size &&
                     it->second.rec.sha256 == sha && it->second.rec.announcedKind == kind;
   if (it != uploads_.end() && !same) {
@@ -184,10 +198,19 @@ void UploadWorker::begin(Task& t) {
     ++c_.stats.begun;
     return;  // acknowledged by commitBegins()
   }
-  if (!it->second.file.isOpen()) {
-    it->second.file = SpoolFile(c_.disk.spoolPath(t.serial, t.upload), false);
-  }
   Upload& u = it->second;
+  if (!u.file.isOpen() || u.ackTo != t.connection) {
+    // A new connection: what the spool file holds counts, not what this node last wrote (on a
+    // shared file store another node may have taken the upload further, or begun it again,
+    // meanwhile). Opened again by its path, made durable, then measured.
+    u.file = SpoolFile(c_.disk.spoolPath(t.serial, t.upload), false);
+    u.file.sync();
+    u.length = u.synced = u.file.size();
+    if (u.length > static_cast<std::uint64_t>(u.rec.size)) {
+      u.file.truncate(0);
+      u.length = u.synced = 0;
+    }
+  }
   u.ackTo = t.connection;
   ++c_.stats.begun;
   if (u.synced > 0) ++c_.stats.resumed;

@@ -298,5 +298,58 @@ TEST_F(FileUpload, AnAbandonedUploadIsDiscardedAfterItsTime) {
   EXPECT_EQ(ack(*c).offset, 0u);
 }
 
+// Several nodes on one database with one file store (files.dir on a shared file system): the
+// tracker reconnects to another node (running since before the upload began) mid-upload and
+// goes on where it stopped; coming back to the first node, it goes on from what the second
+// wrote.
+TEST_F(FileUpload, AnUploadResumesOnAnotherNodeThatSharesTheFileStore) {
+  ingest::Ingestor ingestor2(*store_, nullptr);
+  FileChannel channel2(
+      *store_, clock_, options_,
+      [](codecs::ByteView, const FileContext& ctx) {
+        Analysis a;
+        a.kind = ctx.announcedKind;
+        return a;
+      },
+      [](const store::FileRecord&, codecs::ByteView) {});
+  uplink::ListenerOptions uo;
+  uo.port = 0;
+  uplink::Listener listener2(*store_, ingestor2, clock_, uo);
+  listener2.registerChannel(0x40, 0x4F, channel2);
+  listener2.start();
+  channel2.start(listener2.outbox());
+  const Bytes file = pattern(400 * 1024, 3);
+  std::uint32_t held = 0;
+  {
+    auto c = connect();
+    begin(*c, 7, file);
+    ASSERT_EQ(ack(*c).offset, 0u);
+    held = send(*c, 7, file, 0, 128 * 1024);
+  }
+  std::uint32_t further = 0;
+  {
+    Client c(listener2.port());
+    c.login("12345678");
+    begin(c, 7, file);
+    const up::FileAck a = ack(c);
+    EXPECT_EQ(a.offset, held) << "resumed on the second node";
+    further = send(c, 7, file, a.offset, 256 * 1024);
+  }
+  {
+    auto c = connect();  // the first node again: what the second wrote counts
+    begin(*c, 7, file);
+    const up::FileAck a = ack(*c);
+    EXPECT_EQ(a.offset, further);
+    send(*c, 7, file, a.offset, static_cast<std::uint32_t>(file.size()));
+    end(*c, 7);
+    const up::FileResult r = result(*c);
+    ASSERT_EQ(r.status, 0) << up::fileStatusName(r.status) << ": " << r.text;
+    EXPECT_EQ(contentOf(shaHex(file)), file);
+  }
+  channel2.stop();
+  listener2.stop();
+  ingestor2.stop();
+}
+
 }  // namespace
 }  // namespace dcgw::files
