@@ -89,23 +89,40 @@ void AlertEngine::onPacket(const std::string& serial, codecs::ByteView p) {
   if (value == 0xFF) return;  // NULL: the tachograph gave none (14.1-14.3 note 4)
   std::string card(p.begin() + 6, p.begin() + 20);
   while (!card.empty() && (card.back() == ' ' || card.back() == '\0')) card.pop_back();
-  bool changed;
+  // A slot without a card holds 0xFF bytes: only printable ASCII is a card number.
+  for (char c : card)
+    if (c < 0x20 || c > 0x7E) {
+      card.clear();
+      break;
+    }
+  bool changed, record;
   const std::int64_t now = clock_.nowMs();
   {
     std::lock_guard l(seenMu_);
     auto& s = seen_[serial];
     changed = s.value != value || s.atMs == 0;
     s = {card, value, now};
+    // Recorded when it changed, when the last write failed, and on several nodes again once an
+    // evaluation interval after this node last recorded it: the tracker may have sent another
+    // value to another node meanwhile, which this node's memory does not know.
+    const std::int64_t at = recordedAt_[serial];
+    record = changed || at == 0 || (store_.cluster() != nullptr && now - at >= options_.intervalMs);
   }
-  if (changed) {
-    // Recorded for whichever node evaluates the rules (on several nodes, the leader); this
-    // node's own evaluation reads seen_ as well, so a failure here loses nothing of it.
+  if (record) {
+    // For whichever node evaluates the rules (on several nodes, the leader); this node's own
+    // evaluation reads seen_ as well.
     try {
       store_.recordTimeWarning({serial, card, value, now});
+      std::lock_guard l(seenMu_);
+      recordedAt_[serial] = now;
     } catch (const std::exception& e) {
+      std::lock_guard l(seenMu_);
+      recordedAt_[serial] = 0;
       spdlog::warn("alerts: serial {}: the time-related warning was not recorded: {}", serial,
                    e.what());
     }
+  }
+  if (changed) {
     {
       std::lock_guard l(mu_);
       wake_ = true;
@@ -154,9 +171,13 @@ int AlertEngine::runOnce() {
     if (on.count("vu-download-overdue") || on.count("card-download-overdue"))
       in.downloadsDue = facts_->downloadsDue();
   }
-  // Every node's trackers' warnings from the store, this node's newer ones from memory.
-  for (const auto& w : store_.timeWarnings())
-    in.timeWarnings[w.serial] = {w.cardNumber, static_cast<std::uint8_t>(w.value), w.atMs};
+  // Every node's trackers' warnings from the store, this node's newer ones from memory; read
+  // only when the rule is on somewhere or one of its conditions is still tracked.
+  bool warnings = on.count("time-warning") != 0;
+  for (const auto& c : in.conditions) warnings = warnings || c.rule == "time-warning";
+  if (warnings)
+    for (const auto& w : store_.timeWarnings())
+      in.timeWarnings[w.serial] = {w.cardNumber, static_cast<std::uint8_t>(w.value), w.atMs};
   {
     std::lock_guard l(seenMu_);
     for (const auto& [serial, seen] : seen_) {

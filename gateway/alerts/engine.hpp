@@ -73,6 +73,9 @@ class AlertEngine {
   Options options_;
   std::mutex seenMu_;
   std::map<std::string, TimeWarningSeen> seen_;  // by serial, guarded by seenMu_
+  // When this node last recorded each device's warning in the store (0: not recorded: a write
+  // that failed is made again at the device's next DDS packet); guarded by seenMu_.
+  std::map<std::string, std::int64_t> recordedAt_;
   std::mutex mu_;
   std::condition_variable cv_;
   bool wake_{false};

@@ -164,6 +164,15 @@ void UploadWorker::begin(Task& t) {
       return notProcessed(t, f->id, why);
     return result(t, Status::Ok, "already stored as file " + std::to_string(f->id), f->id);
   }
+  if (it != uploads_.end() && it->second.ackTo != t.connection && !stillStored(it->second)) {
+    // Changed elsewhere since this node held it: forgotten here, its spool file and row left
+    // as the other node made them.
+    spdlog::info("files: device {} upload {}: changed on another node, read again", t.serial,
+                 t.upload);
+    it->second.file.close();
+    uploads_.erase(it);
+    it = uploads_.end();
+  }
   if (it == uploads_.end()) {
     // Begun on another node of the same database whose file store this node shares
     // (files.dir on a shared file system): its row is in the store and its spool file here, so
@@ -442,10 +451,33 @@ void UploadWorker::finish(Task& t) {
   result(t, Status::Ok, "stored as file " + std::to_string(f.id), static_cast<std::uint64_t>(f.id));
 }
 
+bool UploadWorker::stillStored(const Upload& u) {
+  for (const auto& r : c_.index.uploads())
+    if (r.serial == u.rec.serial && r.uploadId == u.rec.uploadId)
+      return r.size == u.rec.size && r.sha256 == u.rec.sha256 &&
+             r.announcedKind == u.rec.announcedKind && r.begunAtMs == u.rec.begunAtMs;
+  return false;
+}
+
 void UploadWorker::sweep(std::int64_t cutoffMs) {
   for (auto it = uploads_.begin(); it != uploads_.end();) {
     auto next = std::next(it);
     if (it->second.touchedMs < cutoffMs) {
+      // Written to since by another node sharing the file store, or no longer the upload the
+      // store names: not this node's to discard.
+      const std::int64_t modified =
+          modifiedAtMs(c_.disk.spoolPath(it->first.first, it->first.second));
+      if (modified >= cutoffMs) {
+        it->second.touchedMs = modified;
+        it = next;
+        continue;
+      }
+      if (!stillStored(it->second)) {
+        it->second.file.close();
+        uploads_.erase(it);
+        it = next;
+        continue;
+      }
       spdlog::info("files: device {} upload {}: abandoned ({} of {} bytes), discarded",
                    it->first.first, it->first.second, it->second.synced, it->second.rec.size);
       ++c_.stats.abandoned;

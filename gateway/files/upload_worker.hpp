@@ -106,6 +106,9 @@ class UploadWorker {
   void sweep(std::int64_t cutoffMs);
   void flush();  // fsyncs what was written and acknowledges it
   void discard(std::map<Key, Upload>::iterator it);
+  // The store's row of the upload still names the one this node holds in memory (another node
+  // sharing the file store may have finished it, or begun the id again for another file).
+  bool stillStored(const Upload& u);
   void result(const Task& t, codecs::uplink::FileStatus s, const std::string& text,
               std::uint64_t fileId = 0);
 

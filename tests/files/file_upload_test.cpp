@@ -302,22 +302,41 @@ TEST_F(FileUpload, AnAbandonedUploadIsDiscardedAfterItsTime) {
 // tracker reconnects to another node (running since before the upload began) mid-upload and
 // goes on where it stopped; coming back to the first node, it goes on from what the second
 // wrote.
+// Another node of the same database and file store: its own ingestor, file channel and
+// listener.
+struct Node {
+  explicit Node(FileUpload& f)
+      : ingestor(f.store(), nullptr),
+        channel(
+            f.store(), f.clock(), f.options(),
+            [](codecs::ByteView, const FileContext& ctx) {
+              Analysis a;
+              a.kind = ctx.announcedKind;
+              return a;
+            },
+            [](const store::FileRecord&, codecs::ByteView) {}),
+        listener(f.store(), ingestor, f.clock(), options()) {
+    listener.registerChannel(0x40, 0x4F, channel);
+    listener.start();
+    channel.start(listener.outbox());
+  }
+  ~Node() {
+    channel.stop();
+    listener.stop();
+    ingestor.stop();
+  }
+  static uplink::ListenerOptions options() {
+    uplink::ListenerOptions o;
+    o.port = 0;
+    return o;
+  }
+  ingest::Ingestor ingestor;
+  FileChannel channel;
+  uplink::Listener listener;
+};
+
 TEST_F(FileUpload, AnUploadResumesOnAnotherNodeThatSharesTheFileStore) {
-  ingest::Ingestor ingestor2(*store_, nullptr);
-  FileChannel channel2(
-      *store_, clock_, options_,
-      [](codecs::ByteView, const FileContext& ctx) {
-        Analysis a;
-        a.kind = ctx.announcedKind;
-        return a;
-      },
-      [](const store::FileRecord&, codecs::ByteView) {});
-  uplink::ListenerOptions uo;
-  uo.port = 0;
-  uplink::Listener listener2(*store_, ingestor2, clock_, uo);
-  listener2.registerChannel(0x40, 0x4F, channel2);
-  listener2.start();
-  channel2.start(listener2.outbox());
+  Node second(*this);
   const Bytes file = pattern(400 * 1024, 3);
   std::uint32_t held = 0;
   {
@@ -328,7 +347,7 @@ TEST_F(FileUpload, AnUploadResumesOnAnotherNodeThatSharesTheFileStore) {
   }
   std::uint32_t further = 0;
   {
-    Client c(listener2.port());
+    Client c(second.listener.port());
     c.login("12345678");
     begin(c, 7, file);
     const up::FileAck a = ack(c);
@@ -346,9 +365,38 @@ TEST_F(FileUpload, AnUploadResumesOnAnotherNodeThatSharesTheFileStore) {
     ASSERT_EQ(r.status, 0) << up::fileStatusName(r.status) << ": " << r.text;
     EXPECT_EQ(contentOf(shaHex(file)), file);
   }
-  channel2.stop();
-  listener2.stop();
-  ingestor2.stop();
+}
+
+// The id begun again for another file on the second node: the first node, which still holds
+// the old file in memory, takes the new one up where the second left it (it neither discards
+// the second's bytes nor starts again at 0).
+TEST_F(FileUpload, AnIdBegunAgainOnAnotherNodeIsTakenUpWhereThatNodeLeftIt) {
+  Node second(*this);
+  const Bytes old = pattern(300 * 1024, 4), fresh = pattern(350 * 1024, 5);
+  {
+    auto c = connect();
+    begin(*c, 9, old);
+    ASSERT_EQ(ack(*c).offset, 0u);
+    send(*c, 9, old, 0, 64 * 1024);
+  }
+  std::uint32_t held = 0;
+  {
+    Client c(second.listener.port());
+    c.login("12345678");
+    begin(c, 9, fresh);
+    const up::FileAck a = ack(c);
+    ASSERT_EQ(a.offset, 0u) << "another file: from 0";
+    held = send(c, 9, fresh, 0, 192 * 1024);
+  }
+  auto c = connect();
+  begin(*c, 9, fresh);
+  const up::FileAck a = ack(*c);
+  EXPECT_EQ(a.offset, held);
+  send(*c, 9, fresh, a.offset, static_cast<std::uint32_t>(fresh.size()));
+  end(*c, 9);
+  const up::FileResult r = result(*c);
+  ASSERT_EQ(r.status, 0) << up::fileStatusName(r.status) << ": " << r.text;
+  EXPECT_EQ(contentOf(shaHex(fresh)), fresh);
 }
 
 }  // namespace

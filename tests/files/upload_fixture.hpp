@@ -211,6 +211,13 @@ class FileUpload : public ::testing::Test {
     return n;
   }
 
+  // For a second node of the same store and file store (file_upload_test.cpp).
+ public:
+  store::SqliteStore& store() { return *store_; }
+  common::SystemClock& clock() { return clock_; }
+  const FilesOptions& options() const { return options_; }
+
+ protected:
   std::filesystem::path root_;
   FilesOptions options_;
   common::SystemClock clock_;

@@ -95,6 +95,7 @@ TEST_P(StoreConformance, ADevicesTimeWarningIsReplacedKeptAcrossARestartAndGoesW
   db_->recordTimeWarning({"12345678", "", 0x04, 2000});
   db_->recordTimeWarning({"12345678", "DRV \"quoted\"", 0x08, 3000});  // replaces
   db_->recordTimeWarning({"99999999", "X", 0x02, 4000});               // no such device: nothing
+  db_->recordTimeWarning({"12345678", "LATE", 0x02, 2500});  // older than what is kept: nothing
   const std::vector<store::TimeWarningRecord> want{{"12345678", "DRV \"quoted\"", 0x08, 3000},
                                                    {"87654321", "DRV0000000001", 0x02, 1000}};
   EXPECT_EQ(db_->timeWarnings(), want);

@@ -114,11 +114,12 @@ void PostgresStore::putAlertCondition(const AlertCondition& c) {
 
 void PostgresStore::recordTimeWarning(const TimeWarningRecord& w) {
   Lock lock(mu_);
-  // Lost to a crash of the server, the device's next DDS packet records it again.
+  // Not older than what is recorded (another node's, for a tracker that moved). Lost to a crash
+  // of the server, the device's DDS packets record it again (AlertEngine::onPacket).
   Transaction tx(*db_, Transaction::Mode::Fast);
   db_->prepare(
-         "UPDATE devices SET time_warning = ?, time_warning_card = ?, time_warning_at = ? "
-         "WHERE serial = ?")
+         "UPDATE devices SET time_warning = ?1, time_warning_card = ?2, time_warning_at = ?3 "
+         "WHERE serial = ?4 AND (time_warning_at IS NULL OR time_warning_at <= ?3)")
       .bind(1, std::int64_t{w.value})
       .bind(2, w.cardNumber)
       .bind(3, w.atMs)

@@ -359,14 +359,13 @@ std::vector<std::string> PostgresStore::forwardingQueryPlans(std::int64_t destin
 
 std::vector<PendingDelivery> PostgresStore::pendingBatch(std::int64_t destinationId, int limit) {
   Lock lock(mu_);
-  for (;;) {
-    db_->ensureConnected();
-    const std::uint64_t session = db_->session();
-    auto out = headRead(destinationId, limit, session);
-    // Read again when the statement was sent again on a new session (Conn::reconnecting)
-    // with a cursor of the old one.
-    if (db_->session() == session) return out;
-  }
+  db_->ensureConnected();
+  const std::uint64_t session = db_->session();
+  auto out = headRead(destinationId, limit, session);
+  // The statement was sent again on a new session (Conn::reconnecting) with a cursor of the
+  // old one: read again, from the first entry (headRead drops the old session's cursors).
+  if (db_->session() != session) out = headRead(destinationId, limit, db_->session());
+  return out;
 }
 
 std::vector<PendingDelivery> PostgresStore::headRead(std::int64_t destinationId, int limit,

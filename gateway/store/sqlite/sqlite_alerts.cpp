@@ -112,12 +112,13 @@ void SqliteStore::putAlertCondition(const AlertCondition& c) {
 void SqliteStore::recordTimeWarning(const TimeWarningRecord& w) {
   verifyFiles(false);
   Lock lock(mu_);
-  // Lost to a power cut, the device's next DDS packet records it again.
+  // Not older than what is recorded. Lost to a power cut, the device's next DDS packet records
+  // it again (AlertEngine::onPacket).
   db_->exec("PRAGMA synchronous=NORMAL");
   Transaction tx(*db_);
   db_->prepare(
-         "UPDATE devices SET time_warning = ?, time_warning_card = ?, time_warning_at = ? "
-         "WHERE serial = ?")
+         "UPDATE devices SET time_warning = ?1, time_warning_card = ?2, time_warning_at = ?3 "
+         "WHERE serial = ?4 AND (time_warning_at IS NULL OR time_warning_at <= ?3)")
       .bind(1, std::int64_t{w.value})
       .bind(2, w.cardNumber)
       .bind(3, w.atMs)
