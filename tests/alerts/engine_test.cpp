@@ -149,14 +149,19 @@ TEST_F(Engine, AFailingDestinationsAlertGoesWithSerialZerosToTheLocationsDestina
   EXPECT_EQ(queued[0].packet[17], kTypeForwarding);
 }
 
-TEST_F(Engine, ADdsPacketWithALevel2WarningRaisesAndTheNextWithoutClears) {
-  setRules({{"time-warning", 0}});
-  // Seed 004 section 14.1 (Stoneridge Duo, 0x4D 0x02): CardNumber at 6, TimeRelatedStates at 23.
+// Seed 004 section 14.1 (Stoneridge Duo, 0x4D 0x02): CardNumber at 6, TimeRelatedStates at 23.
+codecs::Bytes ddsWarning(std::uint8_t value) {
   codecs::Bytes dds(53, 0xFF);
   dds[0] = 0x4D, dds[1] = 0x02;
   const std::string card = "DB123456789012";
   std::copy(card.begin(), card.end(), dds.begin() + 6);
-  dds[23] = 0x04;  // daily driving time warning, level 2
+  dds[23] = value;
+  return dds;
+}
+
+TEST_F(Engine, ADdsPacketWithALevel2WarningRaisesAndTheNextWithoutClears) {
+  setRules({{"time-warning", 0}});
+  codecs::Bytes dds = ddsWarning(0x04);  // daily driving time warning, level 2
   engine_->onPacket("12345678", dds);
   engine_->onPacket("12345678", tracking());  // not a DDS packet: ignored
   EXPECT_EQ(engine_->runOnce(), 1);
@@ -174,11 +179,7 @@ TEST_F(Engine, ADdsPacketWithALevel2WarningRaisesAndTheNextWithoutClears) {
 // does not forget it either.
 TEST_F(Engine, AWarningReceivedByAnotherNodeIsRaisedByTheOneThatEvaluates) {
   setRules({{"time-warning", 0}});
-  codecs::Bytes dds(53, 0xFF);
-  dds[0] = 0x4D, dds[1] = 0x02;
-  const std::string card = "DB123456789012";
-  std::copy(card.begin(), card.end(), dds.begin() + 6);
-  dds[23] = 0x04;  // daily driving time warning, level 2
+  const codecs::Bytes dds = ddsWarning(0x04);  // daily driving time warning, level 2
   {
     AlertEngine receiver(*store_, *ingestor_, clock_, nullptr, nullptr,
                          AlertEngine::Options{30'000, 1'000, [] { return false; }});

@@ -143,15 +143,15 @@ void ingest(Bench& b, int seconds, bool destination) {
       acknowledged += acked.empty() ? 0 : std::stoll(acked);
     }
     // Every acknowledged packet is in the store (more may be: committed, then not acknowledged
-    // before the simulator stopped), and, with a destination, has its delivery row.
+    // before the simulator stopped), and, with a destination, has its delivery row. Counted
+    // once the nodes stopped, in one statement (one snapshot).
+    for (auto& n : ns) n.process->stop();
     dcgw::store::PostgresStore check(url);
-    auto count = [&](const std::string& table) {
-      auto st = check.db().prepare("SELECT COUNT(*) FROM " + table);
-      st.step();
-      return static_cast<long long>(st.integer(0));
-    };
-    const long long stored = count("packets");
-    const long long queued = destination ? count("deliveries") : stored;
+    auto counts = check.db().prepare(
+        "SELECT (SELECT COUNT(*) FROM packets), (SELECT COUNT(*) FROM deliveries)");
+    counts.step();
+    const long long stored = counts.integer(0);
+    const long long queued = destination ? counts.integer(1) : stored;
     std::printf("  %d node(s): %.0f packets/s acknowledged (%lld acknowledged, %lld stored%s)%s\n",
                 nodes, total, acknowledged, stored,
                 queued == stored ? "" : ", DELIVERY ROWS MISSING",
@@ -160,7 +160,6 @@ void ingest(Bench& b, int seconds, bool destination) {
                            : "");
     if (stored < acknowledged)
       std::printf("  LOST: %lld acknowledged packets are not stored\n", acknowledged - stored);
-    for (auto& n : ns) n.process->stop();
   }
 }
 
