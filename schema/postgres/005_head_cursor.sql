@@ -2,12 +2,12 @@
 --
 -- Ingest takes each destination's id lock (pg_advisory_xact_lock(0x64630004, destination id),
 -- in destination order) before it inserts that destination's delivery rows, and holds it to
--- its commit. So
--- a destination's delivery ids are taken, and become visible, in id order: once a reader sees
--- a row, no row of that destination with a lower id can commit after it. The worker's head
--- read therefore starts after the last id below its head instead of at the destination's
--- first entry of the pending index, where every confirmed row leaves a dead entry until vacuum
--- (the cost of each read grew with the rows confirmed since: 5,800/s at 50,000).
+-- its commit. So a destination's delivery ids are taken, and become visible, in id order:
+-- once a reader sees a row, no row of that destination with a lower id can commit after it.
+-- The worker's head read therefore starts after the last id below its head instead of at the
+-- destination's first entry of the pending index, where every confirmed row leaves a dead
+-- entry until vacuum (the cost of each read grew with the rows confirmed since: 5,800/s at
+-- 50,000).
 --
 -- Only an admin's replay and requeue turn rows with lower ids back to pending. Each raises
 -- rewinds in its transaction; the head read reads rewinds in the same statement (one
