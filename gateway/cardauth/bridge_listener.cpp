@@ -8,6 +8,8 @@
 #include <spdlog/spdlog.h>
 
 #include "codecs/cardbridge/frame.hpp"
+#include "codecs/cardbridge/node_link.hpp"
+#include "codecs/uplink/card.hpp"
 #include "gateway/store/errors.hpp"
 
 namespace dcgw::cardauth {
@@ -23,6 +25,8 @@ struct BridgeListener::Conn final : uplink::Connection {
   Bytes key;
   std::int64_t windowStartMs{0};
   std::size_t reports{0};
+  bool node{false};  // another gateway node's link (section 9), not a bridge
+  std::array<std::uint8_t, 32> helloNonce{};
 };
 
 namespace {
@@ -135,7 +139,123 @@ void BridgeListener::refuse(Conn& c, std::uint8_t errorCode, const std::string& 
   transport_->fail(c, static_cast<up::ErrorCode>(errorCode), why);
 }
 
+bool BridgeListener::onNodeLogin(Conn& c, const up::FrameView& f) {
+  const auto key = owner_.nodeKey();
+  if (c.stage == Conn::Stage::Hello) {
+    auto h = cb::parseNodeHello(f.body);
+    if (!h) {
+      transport_->fail(c, code(cb::ErrorCode::MalformedFrame), h.error().message());
+      return false;
+    }
+    c.node = true;
+    c.ident = "node " + std::to_string(h->node);
+    if (!key) {
+      spdlog::warn("{} {}: node link refused: this gateway is not one of several nodes", c.ident,
+                   c.address());
+      transport_->fail(c, code(cb::ErrorCode::UnknownBridge),
+                       "this gateway takes no node links (it is not one of several nodes on "
+                       "PostgreSQL)");
+      return false;
+    }
+    c.helloNonce = h->nonce;
+    cb::NodeChallenge ch;
+    if (RAND_bytes(ch.nonce.data(), static_cast<int>(ch.nonce.size())) != 1)
+      throw std::runtime_error("OpenSSL RAND_bytes failed: no nonce for a node link");
+    c.nonce = ch.nonce;
+    ch.proof = cb::gatewayNodeProof(*key, c.helloNonce, c.nonce);
+    Bytes out;
+    cb::appendNodeChallenge(out, ch);
+    c.out.insert(c.out.end(), out.begin(), out.end());
+    transport_->markDirty(c);
+    c.stage = Conn::Stage::Proof;
+    return true;
+  }
+  auto proof = cb::parseNodeProof(f.body);
+  if (!proof) {
+    transport_->fail(c, code(cb::ErrorCode::MalformedFrame), proof.error().message());
+    return false;
+  }
+  const std::uint64_t node = std::stoull(c.ident.substr(5));
+  const auto want = cb::nodeProof(*key, c.nonce, c.helloNonce, node);
+  if (CRYPTO_memcmp(want.data(), proof->data(), 32) != 0) {
+    spdlog::warn("{} {}: node link refused: its NODE_PROOF does not match the cluster key", c.ident,
+                 c.address());
+    transport_->fail(c, code(cb::ErrorCode::WrongProof),
+                     "the NODE_PROOF does not match this database's cluster key");
+    return false;
+  }
+  c.stage = Conn::Stage::Open;
+  Bytes out;
+  cb::Welcome w;
+  w.heartbeatSeconds = static_cast<std::uint16_t>(o_.bridges.heartbeat.count() / 1000);
+  w.idleTimeoutSeconds = static_cast<std::uint16_t>(o_.bridges.idleTimeout.count() / 1000);
+  w.apduTimeoutMs = static_cast<std::uint32_t>(o_.limits.apduTimeoutMs);
+  cb::appendWelcome(out, w);
+  c.out.insert(c.out.end(), out.begin(), out.end());
+  transport_->markOpen(c);
+  transport_->markDirty(c);
+  spdlog::info("{} {}: node link up", c.ident, c.address());
+  return true;
+}
+
+bool BridgeListener::onNodeFrame(Conn& c, const up::FrameView& f) {
+  auto malformed = [&](const codecs::Error& e) {
+    transport_->fail(c, code(cb::ErrorCode::MalformedFrame),
+                     std::string(cb::nodeKindName(f.kind)) + ": " + e.message());
+    return false;
+  };
+  switch (f.kind) {
+    case static_cast<std::uint8_t>(cb::Kind::Heartbeat): {
+      Bytes out;
+      cb::appendHeartbeat(out);
+      c.out.insert(c.out.end(), out.begin(), out.end());
+      transport_->markDirty(c);
+      return true;
+    }
+    case static_cast<std::uint8_t>(cb::NodeKind::TrackerOpen): {
+      auto o = cb::parseTrackerOpen(f.body);
+      if (!o) return malformed(o.error());
+      auto req = up::parseCardOpen(o->cardOpen);
+      if (!req) return malformed(req.error());
+      owner_.nodeOpen(c.id, o->tracker, o->serial, *req);
+      return true;
+    }
+    case static_cast<std::uint8_t>(cb::NodeKind::TrackerCard): {
+      auto t = cb::parseTrackerCard(f.body);
+      if (!t) return malformed(t.error());
+      if (t->kind == static_cast<std::uint8_t>(up::CardKind::CardClose)) {
+        auto session = up::parseCardClose(t->body);
+        if (!session) return malformed(session.error());
+        owner_.nodeClose(c.id, t->tracker, *session);
+        return true;
+      }
+      if (t->body.size() < 4)
+        return malformed(codecs::makeError("APDU_COMMAND", 9, "a session (4 bytes) first"));
+      const std::uint32_t session = static_cast<std::uint32_t>(t->body[0]) << 24 |
+                                    static_cast<std::uint32_t>(t->body[1]) << 16 |
+                                    static_cast<std::uint32_t>(t->body[2]) << 8 | t->body[3];
+      owner_.nodeApdu(c.id, t->tracker, session, t->body.subspan(4));
+      return true;
+    }
+    case static_cast<std::uint8_t>(cb::NodeKind::TrackerGone): {
+      auto t = cb::parseTrackerGone(f.body);
+      if (!t) return malformed(t.error());
+      owner_.nodeTrackerGone(c.id, *t);
+      return true;
+    }
+    default:
+      transport_->fail(c, code(cb::ErrorCode::UnexpectedFrame),
+                       "kind " + std::to_string(f.kind) + " is not sent by a node");
+      return false;
+  }
+}
+
 bool BridgeListener::onLogin(Conn& c, const up::FrameView& f) {
+  if ((c.stage == Conn::Stage::Hello &&
+       f.kind == static_cast<std::uint8_t>(cb::NodeKind::NodeHello)) ||
+      (c.stage == Conn::Stage::Proof && c.node &&
+       f.kind == static_cast<std::uint8_t>(cb::NodeKind::NodeProof)))
+    return onNodeLogin(c, f);
   if (c.stage == Conn::Stage::Hello && f.kind == static_cast<std::uint8_t>(cb::Kind::Hello)) {
     auto ident = cb::parseHello(f.body);
     if (!ident) {
@@ -160,7 +280,8 @@ bool BridgeListener::onLogin(Conn& c, const up::FrameView& f) {
     c.stage = Conn::Stage::Proof;
     return true;
   }
-  if (c.stage == Conn::Stage::Proof && f.kind == static_cast<std::uint8_t>(cb::Kind::Proof)) {
+  if (c.stage == Conn::Stage::Proof && !c.node &&
+      f.kind == static_cast<std::uint8_t>(cb::Kind::Proof)) {
     // The key as it is now: an admin may have changed or removed it since HELLO.
     auto key = bridgeKey(c);
     if (!key) return false;
@@ -299,12 +420,18 @@ bool BridgeListener::onOpen(Conn& c, const up::FrameView& f) {
 
 bool BridgeListener::onFrame(uplink::Connection& conn, const up::FrameView& f) {
   auto& c = static_cast<Conn&>(conn);
-  return c.stage == Conn::Stage::Open ? onOpen(c, f) : onLogin(c, f);
+  if (c.stage != Conn::Stage::Open) return onLogin(c, f);
+  return c.node ? onNodeFrame(c, f) : onOpen(c, f);
 }
 
 void BridgeListener::onEnd(uplink::Connection& conn) {
   auto& c = static_cast<Conn&>(conn);
   if (c.stage != Conn::Stage::Open) return;
+  if (c.node) {
+    spdlog::info("{}: node link down", c.ident);
+    owner_.nodeLinkGone(c.id);
+    return;
+  }
   --stats_.bridgesConnected;
   if (auto it = byIdent_.find(c.ident); it != byIdent_.end() && it->second == c.id) {
     byIdent_.erase(it);

@@ -49,6 +49,9 @@ class BridgeListener final : public uplink::TransportEvents {
   struct Conn;
   bool onLogin(Conn& c, const codecs::uplink::FrameView& f);
   bool onOpen(Conn& c, const codecs::uplink::FrameView& f);
+  // Another node's link (schema/card-bridge.md section 9): its login, then its trackers.
+  bool onNodeLogin(Conn& c, const codecs::uplink::FrameView& f);
+  bool onNodeFrame(Conn& c, const codecs::uplink::FrameView& f);
   void refuse(Conn& c, std::uint8_t code, const std::string& why);
   // The bridge's key from the registry (nullopt inside: no such bridge or no key); nullopt when
   // the store cannot be read: then the connection is closed with STORE_UNAVAILABLE.

@@ -141,6 +141,11 @@ class Relay {
 
   std::vector<CardView> cards() const;
   RelayStats stats() const;
+  // Whether this tracker has a request here (waiting or in session), and whether the card is
+  // online at one of this relay's bridges: a node relays a tracker's request to another node
+  // only when neither holds (node_links.hpp).
+  bool tracks(TrackerId t) const;
+  bool online(const std::string& card) const;
 
  private:
   enum class Phase { Idle, Starting, Open, Ending };

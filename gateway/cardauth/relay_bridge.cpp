@@ -412,6 +412,17 @@ std::vector<CardView> Relay::cards() const {
   return out;
 }
 
+bool Relay::tracks(TrackerId t) const {
+  std::lock_guard lock(mu_);
+  return trackers_.count(t) != 0;
+}
+
+bool Relay::online(const std::string& card) const {
+  std::lock_guard lock(mu_);
+  auto c = cards_.find(card);
+  return c != cards_.end() && c->second.bridge.has_value();
+}
+
 RelayStats Relay::stats() const {
   std::lock_guard lock(mu_);
   RelayStats st;

@@ -4,8 +4,12 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
+
+#include "codecs/cardbridge/node_link.hpp"
 #include "codecs/uplink/card.hpp"
 #include "gateway/cardauth/bridge_listener.hpp"
+#include "gateway/cardauth/node_links.hpp"
 #include "gateway/uplink/outbox.hpp"
 
 namespace dcgw::cardauth {
@@ -87,8 +91,22 @@ void CardAuth::dispatch(Outputs&& o) {
     ++stats_.apduCount;
     stats_.apduSumUs += static_cast<std::uint64_t>(us);
   }
-  for (auto& [tracker, frames] : o.toTrackers)
+  for (auto& [tracker, frames] : o.toTrackers) {
+    if (tracker & kLinkedTracker) {  // back over the node link it came by
+      std::pair<BridgeId, std::uint64_t> to;
+      {
+        std::lock_guard l(linkedMu_);
+        auto it = linked_.find(tracker);
+        if (it == linked_.end()) continue;  // gone meanwhile
+        to = it->second;
+      }
+      codecs::Bytes f;
+      codecs::cardbridge::appendToTracker(f, to.second, frames);
+      if (bridges_) bridges_->post(to.first, std::move(f));
+      continue;
+    }
     if (trackers_) trackers_->post(tracker, std::move(frames));
+  }
   for (auto& [bridge, frames] : o.toBridges)
     if (bridges_) bridges_->post(bridge, std::move(frames));
 }
@@ -102,6 +120,8 @@ void CardAuth::onFrame(uplink::Session& s, std::uint8_t kind, codecs::ByteView b
       const auto info = registry_.device(s.serial());
       Tracker t{s.id(), s.serial(), info ? info->locationId : std::nullopt,
                 info ? info->companyCard : std::string()};
+      // The card online at another node: the request goes there (and its answers come back).
+      if (links_ && links_->open(s, req->card.empty() ? t.configuredCard : req->card, body)) return;
       return decide([&] { return relay_.open(t, *req, now); });
     }
     case up::CardKind::ApduCommand: {
@@ -110,12 +130,14 @@ void CardAuth::onFrame(uplink::Session& s, std::uint8_t kind, codecs::ByteView b
       const std::uint32_t session = static_cast<std::uint32_t>(body[0]) << 24 |
                                     static_cast<std::uint32_t>(body[1]) << 16 |
                                     static_cast<std::uint32_t>(body[2]) << 8 | body[3];
+      if (links_ && links_->forward(s.id(), kind, body)) return;
       return decide([&] { return relay_.apdu(s.id(), session, body.subspan(4), now); });
     }
     case up::CardKind::CardClose: {
       auto session = up::parseCardClose(body);
       if (!session)
         return s.fail(up::ErrorCode::MalformedFrame, "CARD_CLOSE: " + session.error().message());
+      if (links_ && links_->forward(s.id(), kind, body)) return;
       return decide([&] { return relay_.close(s.id(), *session, now); });
     }
     case up::CardKind::CardWaiting:
@@ -135,7 +157,87 @@ void CardAuth::onFrame(uplink::Session& s, std::uint8_t kind, codecs::ByteView b
 }
 
 void CardAuth::onClose(uplink::Session& s) {
+  if (links_) links_->gone(s.id());
   decide([&] { return relay_.trackerGone(s.id(), clock_.nowMs()); });
+}
+
+void CardAuth::useNodeLinks(NodeLinks* links, codecs::Bytes key) {
+  links_ = links;
+  nodeKey_ = std::move(key);
+}
+
+std::optional<codecs::Bytes> CardAuth::nodeKey() const {
+  return nodeKey_;
+}
+
+std::vector<CardView> CardAuth::liveCards() const {
+  auto cards = relay_.cards();
+  if (!links_) return cards;
+  for (const auto& p : links_->elsewhere()) {
+    auto it = std::find_if(cards.begin(), cards.end(),
+                           [&](const CardView& v) { return v.number == p.card; });
+    if (it != cards.end() && it->online) continue;
+    CardView v{p.card, true, p.bridge, p.reader, "", 0, 0};
+    if (it == cards.end())
+      cards.push_back(std::move(v));
+    else
+      *it = std::move(v);
+  }
+  return cards;
+}
+
+TrackerId CardAuth::linkedId(BridgeId link, std::uint64_t tracker) {
+  std::lock_guard l(linkedMu_);
+  auto [it, made] = linkedIds_.try_emplace({link, tracker}, 0);
+  if (made) {
+    it->second = nextLinked_++;
+    linked_[it->second] = {link, tracker};
+  }
+  return it->second;
+}
+
+void CardAuth::nodeOpen(BridgeId link, std::uint64_t tracker, const std::string& serial,
+                        const up::CardOpen& request) {
+  const std::int64_t now = clock_.nowMs();
+  const auto info = registry_.device(serial);
+  Tracker t{linkedId(link, tracker), serial, info ? info->locationId : std::nullopt,
+            info ? info->companyCard : std::string()};
+  decide([&] { return relay_.open(t, request, now); });
+}
+
+void CardAuth::nodeApdu(BridgeId link, std::uint64_t tracker, std::uint32_t session,
+                        codecs::ByteView apdu) {
+  const TrackerId t = linkedId(link, tracker);
+  decide([&] { return relay_.apdu(t, session, apdu, clock_.nowMs()); });
+}
+
+void CardAuth::nodeClose(BridgeId link, std::uint64_t tracker, std::uint32_t session) {
+  const TrackerId t = linkedId(link, tracker);
+  decide([&] { return relay_.close(t, session, clock_.nowMs()); });
+}
+
+void CardAuth::nodeTrackerGone(BridgeId link, std::uint64_t tracker) {
+  TrackerId t = 0;
+  {
+    std::lock_guard l(linkedMu_);
+    auto it = linkedIds_.find({link, tracker});
+    if (it == linkedIds_.end()) return;
+    t = it->second;
+  }
+  decide([&] { return relay_.trackerGone(t, clock_.nowMs()); });
+  std::lock_guard l(linkedMu_);
+  linkedIds_.erase({link, tracker});
+  linked_.erase(t);
+}
+
+void CardAuth::nodeLinkGone(BridgeId link) {
+  std::vector<std::uint64_t> trackers;
+  {
+    std::lock_guard l(linkedMu_);
+    for (const auto& [key, id] : linkedIds_)
+      if (key.first == link) trackers.push_back(key.second);
+  }
+  for (std::uint64_t t : trackers) nodeTrackerGone(link, t);
 }
 
 }  // namespace dcgw::cardauth

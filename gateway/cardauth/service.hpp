@@ -8,6 +8,7 @@
 #include <condition_variable>
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -55,6 +56,9 @@ struct CardAuthOptions {
   uplink::ListenerOptions bridges;  // the card-bridge listener (TLS, timeouts, bind)
   RelayLimits limits;
   std::size_t maxReportsPerMinute{600};
+  // Several nodes: where the other nodes reach this listener ("": the bind address, or the
+  // host's name when it binds every address, and the listener's port).
+  std::string advertise;
 };
 
 struct CardAuthStats {
@@ -70,6 +74,11 @@ struct CardAuthStats {
 };
 
 class BridgeListener;
+class NodeLinks;
+
+// Relay ids of trackers connected to another node (their requests come over a node link): the
+// uplink's connection ids never reach this bit.
+constexpr TrackerId kLinkedTracker = TrackerId{1} << 63;
 
 class CardAuth : public uplink::Channel, public LiveStatus {
  public:
@@ -89,11 +98,32 @@ class CardAuth : public uplink::Channel, public LiveStatus {
   // (WRONG_PROOF or UNKNOWN_BRIDGE) and it logs in again with what it has.
   void bridgeChanged(const std::string& ident);
 
+  // ---- several nodes on one database (node_links.hpp, schema/card-bridge.md section 9) ----
+  // From now on a tracker of this node whose card is online at another node is relayed there
+  // by `links`, and other nodes' links proving `key` are accepted on the card-bridge port.
+  // Call before start(); `links` outlives this relay's traffic (stopped after it).
+  void useNodeLinks(NodeLinks* links, codecs::Bytes key);
+  std::optional<codecs::Bytes> nodeKey() const;
+  // From the bridge listener's thread: a tracker of the node at the end of node link `link`.
+  void nodeOpen(BridgeId link, std::uint64_t tracker, const std::string& serial,
+                const codecs::uplink::CardOpen& request);
+  void nodeApdu(BridgeId link, std::uint64_t tracker, std::uint32_t session, codecs::ByteView apdu);
+  void nodeClose(BridgeId link, std::uint64_t tracker, std::uint32_t session);
+  void nodeTrackerGone(BridgeId link, std::uint64_t tracker);
+  void nodeLinkGone(BridgeId link);  // each of its trackers is gone
+  // What was decided elsewhere (a node link that failed): sent and kept as the relay's are.
+  void deliver(Outputs&& o) {
+    decide([&] { return std::move(o); });
+  }
+
   // ---- LiveStatus (any thread) ----
-  std::vector<CardView> liveCards() const override { return relay_.cards(); }
+  // The relay's cards, and the cards online at other nodes (bridge and reader; who uses them
+  // and their queues are that node's).
+  std::vector<CardView> liveCards() const override;
   std::vector<BridgeView> liveBridges() const override;
 
   const Relay& relay() const { return relay_; }
+  std::int64_t nowMs() const { return clock_.nowMs(); }
   const CardAuthStats& stats() const { return stats_; }
   // The relay's metrics in Prometheus' text format (metrics.cpp): bridges connected, cards
   // online, sessions open, queue length per card, sessions by outcome, APDU round trips.
@@ -115,7 +145,8 @@ class CardAuth : public uplink::Channel, public LiveStatus {
 
  private:
   void tickLoop();
-  void dispatch(Outputs&& o);  // REQUIRES: decideMu_ held
+  void dispatch(Outputs&& o);                                // REQUIRES: decideMu_ held
+  TrackerId linkedId(BridgeId link, std::uint64_t tracker);  // made when new
 
   Registry& registry_;
   common::Clock& clock_;
@@ -127,6 +158,12 @@ class CardAuth : public uplink::Channel, public LiveStatus {
   std::unique_ptr<BridgeListener> bridges_;
   std::thread ticker_;
   std::mutex decideMu_;
+  NodeLinks* links_{nullptr};
+  std::optional<codecs::Bytes> nodeKey_;  // set before start(), read by the bridge listener
+  mutable std::mutex linkedMu_;
+  std::map<TrackerId, std::pair<BridgeId, std::uint64_t>> linked_;  // other nodes' trackers
+  std::map<std::pair<BridgeId, std::uint64_t>, TrackerId> linkedIds_;
+  TrackerId nextLinked_{kLinkedTracker | 1};
   std::mutex mu_;
   std::condition_variable cv_;
   bool stopping_{false};

@@ -17,6 +17,7 @@
 #include "gateway/alerts/download_facts.hpp"
 #include "gateway/alerts/engine.hpp"
 #include "gateway/cardauth/card_relay.hpp"
+#include "gateway/cardauth/node_links.hpp"
 #include "gateway/cli/service_log.hpp"
 #include "gateway/cli/systemd_notify.hpp"
 #include "gateway/cluster/node.hpp"
@@ -35,6 +36,20 @@
 
 namespace dcgw::cli {
 namespace {
+
+// Where the other nodes reach this node's card-bridge listener: cardBridge.advertise, else the
+// address it binds and its port (the host's name when it binds every address).
+std::string advertisedAddress(const cardauth::CardAuthOptions& o, std::uint16_t port) {
+  if (!o.advertise.empty()) return o.advertise;
+  std::string host = o.bridges.bind;
+  if (host == "0.0.0.0" || host == "::" || host.empty()) {
+    char name[256] = {};
+    gethostname(name, sizeof name - 1);
+    host = name;
+  }
+  if (host.find(':') != std::string::npos) host = "[" + host + "]";
+  return host + ":" + std::to_string(port);
+}
 
 // Thousands of trackers need thousands of descriptors: take what the hard limit allows.
 void raiseOpenFilesLimit() {
@@ -342,6 +357,25 @@ int runServe(const std::vector<std::string>& args, std::ostream& out, std::ostre
                                                         engineOptions);
     alertEngine->start();
   }
+  // Several nodes: a tracker's card session is relayed to the node that has its card online
+  // (schema/card-bridge.md section 9); the nodes prove the cluster key kept in the database.
+  std::unique_ptr<cardauth::NodeLinks> cardLinks;
+  if (cards && node) {
+    cardauth::NodeLinkOptions linkOptions;
+    linkOptions.tls = !(*cardOptions)->bridges.tlsCertificateFile.empty();
+    cardLinks = std::make_unique<cardauth::NodeLinks>(
+        cards->auth(), *store->cluster(), [&node] { return node->id(); }, linkOptions);
+    try {
+      cardLinks->attach();
+    } catch (const store::StoreError& e) {
+      err << "dcgw serve: " << shownDb
+          << ": the cluster key for the card relay's node links: " << e.what() << '\n';
+      if (alertEngine) alertEngine->stop();
+      ingestor.stop();
+      forwarder.stop();
+      return 1;
+    }
+  }
   uplink::Listener listener(*store, ingestor, clock, *options, &feed);
   if (cards) listener.registerChannel(0x30, 0x3F, cards->auth());
   if (fileUploads) listener.registerChannel(0x40, 0x4F, *fileUploads);
@@ -360,6 +394,7 @@ int runServe(const std::vector<std::string>& args, std::ostream& out, std::ostre
     listener.start();
     if (teltonika) teltonika->start();
     if (cards) cards->start(listener.outbox());
+    if (cardLinks) cardLinks->start(advertisedAddress(**cardOptions, cards->auth().bridgePort()));
     if (fileUploads) fileUploads->start(listener.outbox());
     api.start();
   } catch (const std::exception& e) {
@@ -451,6 +486,7 @@ int runServe(const std::vector<std::string>& args, std::ostream& out, std::ostre
   // Reverse order: no new packets, what is in flight commits and is acknowledged, the
   // committer finishes, then the workers stop (their queues wait in the store).
   api.stop();
+  if (cardLinks) cardLinks->stop();  // relayed requests end, the other nodes are told
   if (cards) cards->stop();  // sessions end with SHUTTING_DOWN while trackers can still read it
   if (fileUploads) fileUploads->stop();  // queued chunks are written; uploads resume later
   if (teltonika) teltonika->stop();

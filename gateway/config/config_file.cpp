@@ -421,6 +421,20 @@ codecs::Result<std::optional<cardauth::CardAuthOptions>> cardAuthOptions(const s
       return codecs::makeError("cardBridge.bind", 0, "an IP address");
     o.bridges.bind = b->asString();
   }
+  if (const codecs::JsonValue* a = c->find("advertise")) {
+    const std::string v = a->isString() ? a->asString() : std::string();
+    const auto colon = v.rfind(':');
+    const std::string port = colon == std::string::npos ? "" : v.substr(colon + 1);
+    const bool digits = !port.empty() && port.size() <= 5 &&
+                        port.find_first_not_of("0123456789") == std::string::npos &&
+                        std::stoi(port) >= 1 && std::stoi(port) <= 65535;
+    if (colon == 0 || !digits || v.find_first_of(" \t") != std::string::npos)
+      return codecs::makeError("cardBridge.advertise", 0,
+                               "host:port (1 to 65535) where the other nodes reach this "
+                               "listener, not '" +
+                                   v + "'");
+    o.advertise = v;
+  }
   if (const codecs::JsonValue* t = c->find("tls")) {
     o.bridges.tlsCertificateFile = str(*t, "certificateFile");
     o.bridges.tlsPrivateKeyFile = str(*t, "privateKeyFile");

@@ -110,7 +110,7 @@ codecs::Status checkDocument(const JsonValue& doc) {
         section(doc, "cardBridge", "cardBridge",
                 {"bind", "port", "tls", "heartbeatSeconds", "idleTimeoutSeconds", "maxConnections",
                  "apduTimeoutMs", "sessionIdleSeconds", "maxSessionSeconds", "maxWaitSeconds",
-                 "maxQueue", "maxReportsPerMinute"}),
+                 "maxQueue", "maxReportsPerMinute", "advertise"}),
         section(doc, "files", "files",
                 {"enabled", "dir", "spoolDir", "maxFileBytes", "windowBytes", "maxUploadsPerDevice",
                  "maxUploads", "abandonedUploadHours", "retentionDays", "workers"}),

@@ -338,6 +338,16 @@ struct DestinationOwner {
   std::int64_t sinceMs{0};
 };
 
+// A company card online at a node's card-bridge listener (Cluster::publishCards()).
+struct CardPresence {
+  std::string card;
+  std::int64_t nodeId{0};
+  std::string link;  // host:port of that node's card-bridge listener (its node links)
+  std::string bridge;
+  std::string reader;
+  std::int64_t sinceMs{0};
+};
+
 // Several gateway nodes on one database (issue 14; schema/postgres/README.md, "Nodes and
 // ownership"): liveness, one forwarding owner per destination, and hints between nodes. A
 // backend that is one node by nature (SQLite) has none (Backend::cluster() is null).
@@ -375,7 +385,17 @@ class Cluster {
   // and resumed after the others ended its lock connection learns here that it lost it).
   // Throws StoreError(Unavailable) once the lock connection was lost.
   virtual bool holdLeadership() = 0;
-  // Frees every lock and marks the node stopped.
+  // Card sessions whichever node a tracker lands on (schema/postgres/README.md, "Card sessions
+  // across nodes"): this node's cards online (`card`, `link`, `bridge`, `reader` of each; the
+  // rest is filled in) replace what it published before. Throws StoreError.
+  virtual void publishCards(const std::vector<CardPresence>& cards) = 0;
+  // The cards online at live nodes (their liveness lock held, their heartbeat younger than
+  // staleMs), this node's included, by card and then by since.
+  virtual std::vector<CardPresence> cardPresence(std::int64_t staleMs) = 0;
+  // The key the nodes' links prove themselves with: 32 random bytes made by the first node that
+  // asks, the same for every node of the database. Throws StoreError.
+  virtual std::vector<std::uint8_t> clusterKey() = 0;
+  // Frees every lock, withdraws the node's cards and marks it stopped.
   virtual void leaveCluster() = 0;
 };
 

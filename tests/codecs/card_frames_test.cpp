@@ -9,6 +9,7 @@
 #include <sstream>
 
 #include "codecs/cardbridge/frame.hpp"
+#include "codecs/cardbridge/node_link.hpp"
 #include "codecs/uplink/card.hpp"
 #include "tests/support/hex.hpp"
 
@@ -246,6 +247,75 @@ TEST(CardFrames, WorkedExampleOfTheBridgeSpec) {
   for (const auto& f : frames)
     EXPECT_NE(spec.find(spaced(f)), std::string::npos)
         << "schema/card-bridge.md lacks: " << spaced(f);
+}
+
+// schema/card-bridge.md section 9.5, byte for byte: a node link's login with the cluster key
+// 0x40..0x5F, node 3, nonces of 0x11 and 0x22 bytes, and one tracker's request relayed.
+TEST(NodeLinkFrames, WorkedExampleOfTheNodeLinkSpec) {
+  Bytes key;
+  for (int i = 0; i < 32; ++i) key.push_back(static_cast<std::uint8_t>(0x40 + i));
+  cb::NodeHello h;
+  h.node = 3;
+  h.nonce.fill(0x11);
+  Bytes f;
+  cb::appendNodeHello(f, h);
+  EXPECT_EQ(f, hexBytes("0105000000280000000000000003" + std::string(64, '1') + "5a25389b"));
+  cb::NodeChallenge c;
+  c.nonce.fill(0x22);
+  c.proof = cb::gatewayNodeProof(key, h.nonce, c.nonce);
+  f.clear();
+  cb::appendNodeChallenge(f, c);
+  EXPECT_EQ(f,
+            hexBytes("010600000040" + std::string(64, '2') +
+                     "910a383f5083ddeb8be6e5499e8d103dd1caa0637eb0c75ce27fb46414ccbc79ff442e6a"));
+  f.clear();
+  cb::appendNodeProof(f, cb::nodeProof(key, c.nonce, h.nonce, 3));
+  EXPECT_EQ(f,
+            hexBytes("010700000020"
+                     "79c6a8e2fff5520998cdfcb8cea609b8cb0ad61d9a0acd0415bb9b1dea8c2db0fe39f070"));
+  Bytes open;
+  up::appendCardOpen(open, {"", 0xFF});
+  f.clear();
+  cb::appendTrackerOpen(f, 7, "12345678", up::scanFrame(open).frame.body);
+  EXPECT_EQ(f, hexBytes("015000000013000000000000000708313233343536373800ff540f6124"));
+  auto o = cb::parseTrackerOpen(ByteView(f).subspan(6, f.size() - 10));
+  ASSERT_TRUE(o.ok());
+  EXPECT_EQ(o->tracker, 7u);
+  EXPECT_EQ(o->serial, "12345678");
+  Bytes apdu = hexBytes("0000000100a4020c020002");
+  f.clear();
+  cb::appendTrackerCard(f, 7, 0x33, apdu);
+  EXPECT_EQ(f, hexBytes("015100000014000000000000000733000000010"
+                        "0a4020c020002da22ca3b"));
+  Bytes resp;
+  up::appendApduResponse(resp, 1, Bytes{0x90, 0x00});
+  f.clear();
+  cb::appendToTracker(f, 7, resp);
+  EXPECT_EQ(f, hexBytes("0153000000180000000000000007013400000006000000019000"
+                        "6b906789"
+                        "29604110"));
+  f.clear();
+  cb::appendTrackerGone(f, 7);
+  EXPECT_EQ(f, hexBytes("01520000000800000000000000"
+                        "0700de2d30"));
+}
+
+TEST(NodeLinkFrames, EachParseNamesWhatIsWrong) {
+  EXPECT_EQ(
+      cb::parseNodeHello(Bytes(39, 1)).error().message().find("40 bytes") != std::string::npos,
+      true);
+  Bytes zeroNode(40, 0);
+  EXPECT_NE(cb::parseNodeHello(zeroNode).error().message().find("node"), std::string::npos);
+  EXPECT_FALSE(cb::parseNodeChallenge(Bytes(63, 0)).ok());
+  EXPECT_FALSE(cb::parseNodeProof(Bytes(31, 0)).ok());
+  EXPECT_NE(cb::parseTrackerGone(Bytes(8, 0)).error().message().find("tracker"), std::string::npos);
+  EXPECT_FALSE(cb::parseTrackerGone(Bytes{0, 0, 0, 0, 0, 0, 0, 1, 9}).ok());
+  // Only APDU_COMMAND and CARD_CLOSE travel to the card's node.
+  Bytes card{0, 0, 0, 0, 0, 0, 0, 1, 0x30};
+  EXPECT_NE(cb::parseTrackerCard(card).error().message().find("kind"), std::string::npos);
+  EXPECT_FALSE(cb::parseToTracker(Bytes{0, 0, 0, 0, 0, 0, 0, 1}).ok());  // no frame
+  Bytes noSerial{0, 0, 0, 0, 0, 0, 0, 1, 0};
+  EXPECT_NE(cb::parseTrackerOpen(noSerial).error().message().find("serial"), std::string::npos);
 }
 
 }  // namespace

@@ -257,12 +257,21 @@ TEST_F(ConfigFile, TheCardBridgeSectionIsOptionalAndCheckedSettingBySetting) {
   EXPECT_EQ((*set)->limits.maxDurationMs, 120'000);
   EXPECT_EQ((*set)->limits.maxWaitMs, 30'000);
   EXPECT_EQ((*set)->limits.maxQueue, 4u);
+  EXPECT_EQ((*set)->advertise, "");  // the bind address and the port (serve)
+  std::ofstream(file()) << R"({"cardBridge": {"advertise": "gw1.example:7710"}})";
+  auto advertised = cardAuthOptions(file());
+  ASSERT_TRUE(advertised.ok()) << errorText(advertised.error());
+  EXPECT_EQ((*advertised)->advertise, "gw1.example:7710");
   for (const auto& [json, field] : std::vector<std::pair<std::string, std::string>>{
            {R"({"cardBridge": {"apduTimeoutMs": 10}})", "cardBridge.apduTimeoutMs"},
            {R"({"cardBridge": {"heartbeatSeconds": 90}})", "cardBridge.idleTimeoutSeconds"},
            {R"({"cardBridge": {"maxQueue": "4"}})", "cardBridge.maxQueue"},
            {R"({"cardBridge": {"tls": {"certificateFile": "a.pem"}}})", "cardBridge.tls"},
            {R"({"cardBridge": {"idleSeconds": 5}})", "cardBridge.idleSeconds"},
+           {R"({"cardBridge": {"advertise": "10.0.0.11"}})", "cardBridge.advertise"},
+           {R"({"cardBridge": {"advertise": "10.0.0.11:70000"}})", "cardBridge.advertise"},
+           {R"({"cardBridge": {"advertise": ":7710"}})", "cardBridge.advertise"},
+           {R"({"cardBridge": {"advertise": 7710}})", "cardBridge.advertise"},
            {R"({"cardBridge": 7710})", "cardBridge"}}) {
     std::ofstream(file()) << json;
     auto r = cardAuthOptions(file());

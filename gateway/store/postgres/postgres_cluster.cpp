@@ -3,6 +3,8 @@
 // advisory lock and epoch, the fence on recording deliveries, and hints between nodes by
 // LISTEN/NOTIFY. Locks live on the lock connection, which is never silently replaced: a session
 // that is not the one that joined holds none of them, so the node is told it lost them.
+#include <openssl/rand.h>
+
 #include <algorithm>
 #include <limits>
 
@@ -12,6 +14,7 @@
 namespace dcgw::store {
 using postgres::Conn;
 using postgres::Stmt;
+using postgres::Transaction;
 
 namespace {
 // Advisory lock classes (the first of two int4 keys): "dc" then 1 for a node's liveness, 2 for
@@ -207,6 +210,69 @@ std::vector<std::string> PostgresStore::waitHints(int timeoutMs) {
   return listen_->notifications(timeoutMs);
 }
 
+void PostgresStore::publishCards(const std::vector<CardPresence>& cards) {
+  std::int64_t node = 0;
+  {
+    std::lock_guard l(clusterMu_);
+    node = nodeId_;
+  }
+  if (node == 0) return;  // not joined: nobody routes to it
+  std::lock_guard<std::recursive_mutex> lock(mu_);
+  // Lost to a crash of the server, the node publishes again at its next change or join.
+  Transaction tx(*db_, Transaction::Mode::Fast);
+  db_->prepare("DELETE FROM card_presence WHERE node_id = ?").bind(1, node).run();
+  for (const CardPresence& c : cards)
+    db_->prepare(withNow("INSERT INTO card_presence (card, node_id, link, bridge, reader, since) "
+                         "VALUES (?, ?, ?, ?, ?, NOW_MS) ON CONFLICT (card, node_id) DO NOTHING"))
+        .bind(1, c.card)
+        .bind(2, node)
+        .bind(3, c.link)
+        .bind(4, c.bridge)
+        .bind(5, c.reader)
+        .run();
+  tx.commit();
+}
+
+std::vector<CardPresence> PostgresStore::cardPresence(std::int64_t staleMs) {
+  std::lock_guard lock(readerMu_);
+  // Live as clusterNodes() says: a node killed frees its liveness lock at once, so its cards
+  // are gone from here in milliseconds, not after staleMs.
+  Stmt q = reader_->prepare(withNow(
+      "SELECT p.card, p.node_id, p.link, p.bridge, p.reader, p.since FROM card_presence p JOIN "
+      "nodes n ON n.id = p.node_id WHERE n.stopped_at IS NULL AND n.heartbeat_at >= NOW_MS - ? "
+      "AND EXISTS (SELECT 1 FROM pg_locks l WHERE l.locktype = 'advisory' AND l.granted AND "
+      "l.classid::bigint = ? AND l.objid::bigint = n.id AND l.objsubid = 2 AND l.database = "
+      "(SELECT oid FROM pg_database WHERE datname = current_database())) "
+      "ORDER BY p.card, p.since, p.node_id"));
+  q.bind(1, staleMs).bind(2, kNodeLockClass);
+  std::vector<CardPresence> out;
+  while (q.step())
+    out.push_back({q.text(0), q.integer(1), q.text(2), q.text(3), q.text(4), q.integer(5)});
+  return out;
+}
+
+std::vector<std::uint8_t> PostgresStore::clusterKey() {
+  std::lock_guard<std::recursive_mutex> lock(mu_);
+  unsigned char fresh[32];
+  if (RAND_bytes(fresh, sizeof fresh) != 1)
+    throw StoreError(ErrorCategory::Internal, "OpenSSL RAND_bytes failed: no cluster key");
+  // The first node's key stays: the others' inserts do nothing.
+  Transaction tx(*db_);
+  db_->prepare("INSERT INTO cluster_key (id, key) VALUES (1, ?) ON CONFLICT (id) DO NOTHING")
+      .bindBlob(1, fresh, sizeof fresh)
+      .run();
+  Stmt q = db_->prepare("SELECT key FROM cluster_key WHERE id = 1");
+  if (!q.step()) throw StoreError(ErrorCategory::Internal, "the cluster key could not be read");
+  std::vector<std::uint8_t> key = q.blob(0);
+  q.reset();
+  tx.commit();
+  if (key.size() < 16)
+    throw StoreError(ErrorCategory::Invalid, "the cluster key in table cluster_key has " +
+                                                 std::to_string(key.size()) +
+                                                 " bytes; it needs 16 or more");
+  return key;
+}
+
 void PostgresStore::leaveCluster() {
   {
     std::lock_guard f(fenceMu_);
@@ -220,6 +286,7 @@ void PostgresStore::leaveCluster() {
       lock_->prepare(withNow("UPDATE nodes SET stopped_at = NOW_MS WHERE id = ?"))
           .bind(1, nodeId_)
           .run();
+      lock_->prepare("DELETE FROM card_presence WHERE node_id = ?").bind(1, nodeId_).run();
       lock_->exec("SELECT pg_advisory_unlock_all()");
     }
   } catch (const StoreError&) {

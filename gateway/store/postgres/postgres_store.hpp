@@ -134,6 +134,9 @@ class PostgresStore final : public Backend, public Cluster {
   void listenHints() override;
   std::vector<std::string> waitHints(int timeoutMs) override;
   bool holdLeadership() override;
+  void publishCards(const std::vector<CardPresence>& cards) override;
+  std::vector<CardPresence> cardPresence(std::int64_t staleMs) override;
+  std::vector<std::uint8_t> clusterKey() override;
   void leaveCluster() override;
 
   // The writer connection, for tests of this backend only (postgres/pg.hpp has the type).
