@@ -81,7 +81,8 @@ class NodeLinks::Link {
 
  private:
   void run();
-  bool login(common::FrameLink& link, std::string& why, std::int64_t& heartbeatMs);
+  bool login(common::FrameLink& link, std::string& why, std::int64_t& heartbeatMs,
+             std::int64_t& idleMs);
 
   NodeLinks& owner_;
   const std::int64_t node_;
@@ -95,7 +96,8 @@ class NodeLinks::Link {
   std::thread thread_;
 };
 
-bool NodeLinks::Link::login(common::FrameLink& link, std::string& why, std::int64_t& heartbeatMs) {
+bool NodeLinks::Link::login(common::FrameLink& link, std::string& why, std::int64_t& heartbeatMs,
+                            std::int64_t& idleMs) {
   cb::NodeHello hello;
   hello.node = self_;
   if (RAND_bytes(hello.nonce.data(), static_cast<int>(hello.nonce.size())) != 1) {
@@ -155,6 +157,7 @@ bool NodeLinks::Link::login(common::FrameLink& link, std::string& why, std::int6
     return false;
   }
   heartbeatMs = (w->heartbeatSeconds ? w->heartbeatSeconds : 30) * 1000LL;
+  idleMs = (w->idleTimeoutSeconds ? w->idleTimeoutSeconds : 90) * 1000LL;
   return true;
 }
 
@@ -170,16 +173,16 @@ void NodeLinks::Link::run() {
   // The peers prove the cluster key to each other; TLS only keeps the traffic private.
   lo.tls = owner_.o_.tls;
   lo.insecure = true;
-  std::int64_t heartbeatMs = 30'000;
+  std::int64_t heartbeatMs = 30'000, idleMs = 90'000;
   auto link = common::FrameLink::open(lo, why);
-  if (link && !login(*link, why, heartbeatMs)) link.reset();
+  if (link && !login(*link, why, heartbeatMs, idleMs)) link.reset();
   if (link) {
     {
       std::lock_guard l(mu_);
       if (!closing_) link_ = link.get();
     }
     spdlog::info("card relay: node link to {}: up", name());
-    std::int64_t lastSent = steadyMs();
+    std::int64_t lastSent = steadyMs(), lastReceived = lastSent;
     for (;;) {
       std::deque<Bytes> q;
       {
@@ -207,6 +210,12 @@ void NodeLinks::Link::run() {
         }
         lastSent = steadyMs();
       }
+      // The other node answers every heartbeat: silence this long means it or the path is gone
+      // (a partition sends no reset).
+      if (steadyMs() - lastReceived > idleMs) {
+        why = "nothing received for " + std::to_string(idleMs / 1000) + " s";
+        break;
+      }
       common::LinkFrame f;
       std::string w;
       const auto got = link->next(1000, f, w);
@@ -219,6 +228,7 @@ void NodeLinks::Link::run() {
         break;
       }
       if (got != common::FrameLink::Got::Frame) continue;
+      lastReceived = steadyMs();
       if (f.kind == static_cast<std::uint8_t>(cb::NodeKind::ToTracker)) {
         auto t = cb::parseToTracker(f.body);
         if (!t) {

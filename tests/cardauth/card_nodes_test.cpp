@@ -49,7 +49,7 @@ bool has(const std::vector<std::string>& lines, const std::string& text) {
 
 struct Node {
   std::unique_ptr<Process> process;
-  std::string uplink, bridges;
+  std::string uplink, admin, bridges;
 };
 
 TEST(CardNodes, ATrackerOnOneNodeUsesACardOnlineAtAnother) {
@@ -87,6 +87,7 @@ TEST(CardNodes, ATrackerOnOneNodeUsesACardOnlineAtAnother) {
                                  "--stats-seconds", "0"},
         dir / (name + ".out"), dir / (name + ".err"));
     n.uplink = n.process->awaitStderr("uplink listening on [0-9.]+:([0-9]+)");
+    n.admin = n.process->awaitStderr("admin API on http://[0-9.]+:([0-9]+)");
     n.bridges = n.process->awaitStderr("card bridges on [0-9.]+:([0-9]+)");
     return n;
   };
@@ -134,6 +135,20 @@ TEST(CardNodes, ATrackerOnOneNodeUsesACardOnlineAtAnother) {
   EXPECT_EQ(rc, 1);
   EXPECT_TRUE(has(out, "refused: NOT_ALLOWED"));
   EXPECT_NE(gw1.process->stderrText().find("node link to node"), std::string::npos);
+  // gw1's admin sees the card online, at its bridge, though the bridge is connected to gw2.
+  {
+    Process token(
+        {DCGW_BINARY, "token", "create", "--role", "admin", "--name", "t", "--store", url},
+        dir / "token.out", dir / "token.err");
+    ASSERT_EQ(token.wait(), 0) << token.stderrText();
+    const auto lines = token.stdoutLines();
+    ASSERT_FALSE(lines.empty());
+    Process show({DCGW_BINARY, "cards", "show", kCard, "--url", "http://127.0.0.1:" + gw1.admin,
+                  "--token", lines.front()},
+                 dir / "show.out", dir / "show.err");
+    EXPECT_EQ(show.wait(), 0) << show.stderrText();
+    EXPECT_TRUE(has(show.stdoutLines(), "office-1")) << show.stderrText();
+  }
 
   // A node link that does not prove the cluster key is refused.
   {
