@@ -71,6 +71,9 @@ TEST(CardNodes, ATrackerOnOneNodeUsesACardOnlineAtAnother) {
     ASSERT_TRUE(tx->upsertCardBridge({"office-1", "Fleet office", key}).ok());
     store::DeviceConfig a{"12345678", depot, "AB12CDE", kUplinkTestKey};
     a.companyCard = kCard;
+    store::DeviceConfig c{"22222222", depot, "", kUplinkTestKey};
+    c.companyCard = kCard;
+    ASSERT_TRUE(tx->upsertDevice(c).ok());
     store::DeviceConfig b{"33333333", yard, "", kUplinkTestKey};
     b.companyCard = kCard;
     ASSERT_TRUE(tx->upsertDevice(a).ok());
@@ -172,12 +175,31 @@ TEST(CardNodes, ATrackerOnOneNodeUsesACardOnlineAtAnother) {
     EXPECT_EQ(cb::parseError(eb)->code, static_cast<std::uint8_t>(cb::ErrorCode::WrongProof));
   }
 
-  // A session in progress when the card's node dies ends at once for the tracker on gw1.
+  // One queue for the card, whichever node each tracker is on: a tracker on gw2 holds the card,
+  // the one on gw1 waits its turn and is told its place, then gets the card.
   UplinkClient t(static_cast<std::uint16_t>(std::stoi(gw1.uplink)));
   t.login("12345678");
   Bytes f;
   up::appendCardOpen(f, {"", 0xFF});
-  t.send(f);
+  {
+    UplinkClient local(static_cast<std::uint16_t>(std::stoi(gw2.uplink)));
+    local.login("22222222");
+    local.send(f);
+    auto [kl, bl] = nextCard(local);
+    ASSERT_EQ(kl, static_cast<std::uint8_t>(up::CardKind::CardOpened)) << up::cardKindName(kl);
+    const std::uint32_t first = up::parseCardOpened(bl)->session;
+    t.send(f);
+    auto [kw, bw] = nextCard(t);
+    ASSERT_EQ(kw, static_cast<std::uint8_t>(up::CardKind::CardWaiting)) << up::cardKindName(kw);
+    EXPECT_EQ(up::parseCardWaiting(bw)->place, 1);
+    Bytes close;
+    up::appendCardClose(close, first);
+    local.send(close);
+    auto [kc, bc] = nextCard(local);
+    ASSERT_EQ(kc, static_cast<std::uint8_t>(up::CardKind::CardClosed));
+    EXPECT_EQ(up::parseCardClosed(bc)->reason, static_cast<std::uint8_t>(up::CardReason::Finished));
+  }
+  // A session in progress when the card's node dies ends at once for the tracker on gw1.
   auto [ko, bo] = nextCard(t);
   ASSERT_EQ(ko, static_cast<std::uint8_t>(up::CardKind::CardOpened)) << up::cardKindName(ko);
   const std::uint32_t session = up::parseCardOpened(bo)->session;
