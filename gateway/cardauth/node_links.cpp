@@ -27,6 +27,8 @@ using codecs::ByteView;
 
 namespace {
 
+const std::string kStopping = "this node is stopping";
+
 std::int64_t steadyMs() {
   return std::chrono::duration_cast<std::chrono::milliseconds>(
              std::chrono::steady_clock::now().time_since_epoch())
@@ -62,9 +64,12 @@ class NodeLinks::Link {
     if (link_) link_->wake();
     return true;
   }
-  void close() {
+  // `why`: what the routes still on this link are told.
+  void close(const std::string& why) {
     std::lock_guard l(mu_);
+    if (closing_) return;
     closing_ = true;
+    closeWhy_ = why;
     if (link_) link_->wake();
   }
   void join() {
@@ -92,6 +97,7 @@ class NodeLinks::Link {
   std::deque<Bytes> queue_;
   common::FrameLink* link_{nullptr};  // while connected and logged in
   bool closed_{false}, closing_{false};
+  std::string closeWhy_;
   std::atomic<bool> finished_{false};
   std::thread thread_;
 };
@@ -110,9 +116,22 @@ bool NodeLinks::Link::login(common::FrameLink& link, std::string& why, std::int6
     why = "the connection was lost";
     return false;
   }
+  // The whole login within 10 s; close() interrupts it.
+  const std::int64_t deadline = steadyMs() + 10'000;
   auto next = [&](std::uint8_t want, common::LinkFrame& f) {
     std::string w;
-    const auto got = link.next(10'000, f, w);
+    auto got = common::FrameLink::Got::Woken;
+    while (got == common::FrameLink::Got::Woken) {
+      {
+        std::lock_guard l(mu_);
+        if (closing_) {
+          why = closeWhy_;
+          return false;
+        }
+      }
+      const std::int64_t left = deadline - steadyMs();
+      got = left <= 0 ? common::FrameLink::Got::Timeout : link.next(static_cast<int>(left), f, w);
+    }
     if (got != common::FrameLink::Got::Frame) {
       why = got == common::FrameLink::Got::Bad       ? w
             : got == common::FrameLink::Got::Timeout ? "no answer to the login within 10 s"
@@ -175,12 +194,16 @@ void NodeLinks::Link::run() {
   lo.insecure = true;
   std::int64_t heartbeatMs = 30'000, idleMs = 90'000;
   auto link = common::FrameLink::open(lo, why);
-  if (link && !login(*link, why, heartbeatMs, idleMs)) link.reset();
   if (link) {
-    {
-      std::lock_guard l(mu_);
-      if (!closing_) link_ = link.get();
-    }
+    std::lock_guard l(mu_);
+    link_ = link.get();  // close() wakes the login too
+  }
+  if (link && !login(*link, why, heartbeatMs, idleMs)) {
+    std::lock_guard l(mu_);
+    link_ = nullptr;
+    link.reset();
+  }
+  if (link) {
     spdlog::info("card relay: node link to {}: up", name());
     std::int64_t lastSent = steadyMs(), lastReceived = lastSent;
     for (;;) {
@@ -188,7 +211,7 @@ void NodeLinks::Link::run() {
       {
         std::lock_guard l(mu_);
         if (closing_) {
-          why = "this node is stopping";
+          why = closeWhy_;
           break;
         }
         q.swap(queue_);
@@ -254,7 +277,7 @@ void NodeLinks::Link::run() {
     closed_ = true;
   }
   link.reset();
-  if (why != "this node is stopping")
+  if (why != kStopping)
     spdlog::warn("card relay: node link to {}: {}", name(), why.empty() ? "closed" : why);
   owner_.lost(*this, why);
   finished_ = true;
@@ -296,7 +319,7 @@ void NodeLinks::stop() {
     all.insert(all.end(), retired_.begin(), retired_.end());
     retired_.clear();
   }
-  for (auto& link : all) link->close();
+  for (auto& link : all) link->close(kStopping);
   for (auto& link : all) link->join();
   if (publishedBy_ != 0) {
     try {
@@ -330,6 +353,7 @@ void NodeLinks::refreshLoop() {
 }
 
 void NodeLinks::refresh() {
+  reap();
   const std::int64_t self = nodeId_();
   if (self == 0) return;
   std::vector<store::CardPresence> own;
@@ -348,10 +372,14 @@ void NodeLinks::refresh() {
   std::map<std::string, store::CardPresence> others;
   for (auto& p : cluster_.cardPresence(o_.staleMs))
     if (p.nodeId != self && !others.count(p.card)) others.emplace(p.card, std::move(p));
+  std::lock_guard l(mu_);
+  elsewhere_.swap(others);
+}
+
+void NodeLinks::reap() {
   std::vector<std::shared_ptr<Link>> done;
   {
     std::lock_guard l(mu_);
-    elsewhere_.swap(others);
     for (auto it = retired_.begin(); it != retired_.end();)
       if ((*it)->finished()) {
         done.push_back(*it);
@@ -375,7 +403,7 @@ std::shared_ptr<NodeLinks::Link> NodeLinks::linkTo(const store::CardPresence& pe
   if (it != links_.end() && !it->second->closed() && it->second->address() == peer.link)
     return it->second;
   if (it != links_.end()) {
-    it->second->close();
+    it->second->close("node " + std::to_string(peer.nodeId) + " now listens at " + peer.link);
     retired_.push_back(it->second);
   }
   auto link =
@@ -429,8 +457,11 @@ bool NodeLinks::forward(TrackerId tracker, std::uint8_t kind, ByteView body) {
     if (kind == static_cast<std::uint8_t>(up::CardKind::ApduCommand)) ++r->second.apdus;
     link = r->second.link;
   }
+  // A command APDU longer than a short APDU can be is refused by the card's node (BAD_APDU) for
+  // its size alone: cut to one byte over, it says the same and fits a node-link frame.
+  constexpr std::size_t kMost = 4 + up::kMaxCommandApduBytes + 1;
   Bytes f;
-  cb::appendTrackerCard(f, tracker, kind, body);
+  cb::appendTrackerCard(f, tracker, kind, body.size() > kMost ? body.first(kMost) : body);
   link->send(std::move(f));
   return true;
 }
@@ -472,9 +503,17 @@ void NodeLinks::fromPeer(Link& link, std::uint64_t tracker, ByteView frames) {
         auto c = up::parseCardClosed(sr.frame.body);
         // NO_SESSION answers a stray APDU or CARD_CLOSE; every other reason ends one request
         // (BUSY the second one).
-        if (c && c->reason != static_cast<std::uint8_t>(up::CardReason::NoSession) &&
-            --route.opens <= 0)
-          ended = true;
+        if (c && c->reason != static_cast<std::uint8_t>(up::CardReason::NoSession)) {
+          if (--route.opens <= 0) {
+            ended = true;
+          } else if (c->reason != static_cast<std::uint8_t>(up::CardReason::Busy)) {
+            // The first request ended; the one left (sent while it lived) starts afresh.
+            route.session = 0;
+            route.openedMs.reset();
+            route.apdus = 0;
+            route.requestedMs = auth_.nowMs();
+          }
+        }
       }
       at += sr.frameBytes;
     }
@@ -524,6 +563,9 @@ void NodeLinks::endRoutes(const std::function<bool(const Route&)>& which, bool s
                             "). The tachograph operation cannot be started.";
       Bytes f;
       up::appendCardClosed(f, r.session, reason, text);
+      for (int more = 1; more < r.opens; ++more)  // a CARD_OPEN sent while one was live: BUSY
+        up::appendCardClosed(f, 0, CardReason::Busy,
+                             "This connection has a card request already; it ended: " + text);
       o.toTrackers.emplace_back(it->first, std::move(f));
       if (!shuttingDown) {  // the other node is likely gone, and recorded nothing of the end
         const std::string name = up::cardReasonName(static_cast<std::uint8_t>(reason));

@@ -78,6 +78,7 @@ class NodeLinks {
 
   void refreshLoop();
   void refresh();
+  void reap();  // joins the links whose threads finished
   std::shared_ptr<Link> linkTo(const store::CardPresence& peer);  // REQUIRES: mu_ held
   // From a link's thread.
   void fromPeer(Link& link, std::uint64_t tracker, codecs::ByteView frames);

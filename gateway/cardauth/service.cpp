@@ -73,6 +73,7 @@ void CardAuth::tickLoop() {
     if (stopping_) break;
     l.unlock();
     decide([&] { return relay_.tick(clock_.nowMs()); });
+    forgetEnded();
     l.lock();
   }
 }
@@ -200,20 +201,45 @@ void CardAuth::nodeOpen(BridgeId link, std::uint64_t tracker, const std::string&
                         const up::CardOpen& request) {
   const std::int64_t now = clock_.nowMs();
   const auto info = registry_.device(serial);
-  Tracker t{linkedId(link, tracker), serial, info ? info->locationId : std::nullopt,
+  Tracker t{0, serial, info ? info->locationId : std::nullopt,
             info ? info->companyCard : std::string()};
-  decide([&] { return relay_.open(t, request, now); });
+  decideLinked(link, tracker, [&](TrackerId id) {
+    t.id = id;
+    return relay_.open(t, request, now);
+  });
 }
 
 void CardAuth::nodeApdu(BridgeId link, std::uint64_t tracker, std::uint32_t session,
                         codecs::ByteView apdu) {
-  const TrackerId t = linkedId(link, tracker);
-  decide([&] { return relay_.apdu(t, session, apdu, clock_.nowMs()); });
+  decideLinked(link, tracker,
+               [&](TrackerId t) { return relay_.apdu(t, session, apdu, clock_.nowMs()); });
 }
 
 void CardAuth::nodeClose(BridgeId link, std::uint64_t tracker, std::uint32_t session) {
-  const TrackerId t = linkedId(link, tracker);
-  decide([&] { return relay_.close(t, session, clock_.nowMs()); });
+  decideLinked(link, tracker,
+               [&](TrackerId t) { return relay_.close(t, session, clock_.nowMs()); });
+}
+
+void CardAuth::forgetLinked(TrackerId t) {
+  std::lock_guard l(linkedMu_);
+  auto it = linked_.find(t);
+  if (it == linked_.end()) return;
+  linkedIds_.erase(it->second);
+  linked_.erase(it);
+}
+
+void CardAuth::forgetEnded() {
+  // The requests the relay ended by itself (a timeout, the card gone) of other nodes' trackers.
+  std::lock_guard d(decideMu_);
+  std::lock_guard l(linkedMu_);
+  for (auto it = linked_.begin(); it != linked_.end();) {
+    if (relay_.tracks(it->first)) {
+      ++it;
+      continue;
+    }
+    linkedIds_.erase(it->second);
+    it = linked_.erase(it);
+  }
 }
 
 void CardAuth::nodeTrackerGone(BridgeId link, std::uint64_t tracker) {

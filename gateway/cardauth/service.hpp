@@ -147,6 +147,18 @@ class CardAuth : public uplink::Channel, public LiveStatus {
   void tickLoop();
   void dispatch(Outputs&& o);                                // REQUIRES: decideMu_ held
   TrackerId linkedId(BridgeId link, std::uint64_t tracker);  // made when new
+  // One decision for a tracker of another node (its relay id made when new), and the id
+  // forgotten once the relay has no request of it: the other node sends no TRACKER_GONE for a
+  // tracker whose request ended.
+  template <class F>
+  void decideLinked(BridgeId link, std::uint64_t tracker, F&& f) {
+    std::lock_guard l(decideMu_);
+    const TrackerId t = linkedId(link, tracker);
+    dispatch(f(t));
+    if (!relay_.tracks(t)) forgetLinked(t);
+  }
+  void forgetLinked(TrackerId t);
+  void forgetEnded();  // every linked tracker the relay has no request of
 
   Registry& registry_;
   common::Clock& clock_;

@@ -399,6 +399,7 @@ int runServe(const std::vector<std::string>& args, std::ostream& out, std::ostre
     api.start();
   } catch (const std::exception& e) {
     err << "dcgw serve: " << e.what() << '\n';
+    if (cardLinks) cardLinks->stop();
     if (cards) cards->stop();
     if (fileUploads) fileUploads->stop();
     if (teltonika) teltonika->stop();

@@ -137,6 +137,8 @@ TEST(CardNodes, ATrackerOnOneNodeUsesACardOnlineAtAnother) {
   out = simulate("33333333", rc);
   EXPECT_EQ(rc, 1);
   EXPECT_TRUE(has(out, "refused: NOT_ALLOWED"));
+  EXPECT_NE(gw2.process->stderrText().find("NOT_ALLOWED (device 33333333)"), std::string::npos)
+      << "judged by the card's node";
   EXPECT_NE(gw1.process->stderrText().find("node link to node"), std::string::npos);
   // gw1's admin sees the card online, at its bridge, though the bridge is connected to gw2.
   {

@@ -220,10 +220,27 @@ void PostgresStore::publishCards(const std::vector<CardPresence>& cards) {
   std::lock_guard<std::recursive_mutex> lock(mu_);
   // Lost to a crash of the server, the node publishes again at its next change or join.
   Transaction tx(*db_, Transaction::Mode::Fast);
-  db_->prepare("DELETE FROM card_presence WHERE node_id = ?").bind(1, node).run();
+  // A card still online keeps its row and its `since` (the node that reported it first is the
+  // one the others relay to); the cards gone are withdrawn.
+  std::vector<std::string> gone;
+  {
+    Stmt cur = db_->prepare("SELECT card FROM card_presence WHERE node_id = ?");
+    cur.bind(1, node);
+    while (cur.step())
+      if (std::none_of(cards.begin(), cards.end(),
+                       [&](const CardPresence& c) { return c.card == cur.text(0); }))
+        gone.push_back(cur.text(0));
+  }
+  for (const std::string& card : gone)
+    db_->prepare("DELETE FROM card_presence WHERE node_id = ? AND card = ?")
+        .bind(1, node)
+        .bind(2, card)
+        .run();
   for (const CardPresence& c : cards)
     db_->prepare(withNow("INSERT INTO card_presence (card, node_id, link, bridge, reader, since) "
-                         "VALUES (?, ?, ?, ?, ?, NOW_MS) ON CONFLICT (card, node_id) DO NOTHING"))
+                         "VALUES (?, ?, ?, ?, ?, NOW_MS) ON CONFLICT (card, node_id) DO UPDATE "
+                         "SET link = EXCLUDED.link, bridge = EXCLUDED.bridge, "
+                         "reader = EXCLUDED.reader"))
         .bind(1, c.card)
         .bind(2, node)
         .bind(3, c.link)
