@@ -1,6 +1,9 @@
 // Node-link bodies; offsets in errors are within the frame body.
 #include "codecs/cardbridge/node_link.hpp"
 
+#include "codecs/cardbridge/frame.hpp"
+
+#include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
 
@@ -216,6 +219,53 @@ std::array<std::uint8_t, 32> nodeProof(ByteView key, ByteView challengeNonce, By
   m.insert(m.end(), helloNonce.begin(), helloNonce.end());
   for (int i = 7; i >= 0; --i) m.push_back(static_cast<std::uint8_t>(node >> (8 * i)));
   return mac(key, m);
+}
+
+std::array<std::uint8_t, 32> nodeSessionKey(ByteView key, ByteView helloNonce,
+                                            ByteView challengeNonce) {
+  Bytes m(kLabel, kLabel + sizeof kLabel - 1);
+  m.push_back('S');
+  m.insert(m.end(), helloNonce.begin(), helloNonce.end());
+  m.insert(m.end(), challengeNonce.begin(), challengeNonce.end());
+  return mac(key, m);
+}
+
+namespace {
+std::array<std::uint8_t, 32> tagOf(std::uint8_t kind, ByteView body, ByteView sessionKey,
+                                   char sender, std::uint64_t counter) {
+  Bytes m;
+  m.reserve(10 + body.size());
+  m.push_back(static_cast<std::uint8_t>(sender));
+  for (int i = 7; i >= 0; --i) m.push_back(static_cast<std::uint8_t>(counter >> (8 * i)));
+  m.push_back(kind);
+  m.insert(m.end(), body.begin(), body.end());
+  return mac(sessionKey, m);
+}
+}  // namespace
+
+Bytes sealNodeFrame(ByteView frame, ByteView sessionKey, char sender, std::uint64_t counter) {
+  // version, kind, length u32, body, CRC-32 u32
+  const std::uint8_t kind = frame[1];
+  const ByteView body = frame.subspan(6, frame.size() - 10);
+  const auto tag = tagOf(kind, body, sessionKey, sender, counter);
+  Bytes b(body.begin(), body.end());
+  b.insert(b.end(), tag.begin(), tag.begin() + kNodeTagBytes);
+  Bytes out;
+  uplink::appendFrame(out, kind, b);
+  return out;
+}
+
+Result<ByteView> openNodeFrame(std::uint8_t kind, ByteView body, ByteView sessionKey, char sender,
+                               std::uint64_t counter) {
+  if (body.size() < kNodeTagBytes)
+    return makeError("tag", 0, "a body ending with a 16-byte tag (a sealed frame)");
+  const ByteView inner = body.first(body.size() - kNodeTagBytes);
+  const auto tag = tagOf(kind, inner, sessionKey, sender, counter);
+  if (CRYPTO_memcmp(tag.data(), body.data() + inner.size(), kNodeTagBytes) != 0)
+    return makeError("tag", inner.size(),
+                     "the tag of the link's session key and frame " + std::to_string(counter) +
+                         " (a frame changed, replayed or out of order)");
+  return inner;
 }
 
 }  // namespace dcgw::codecs::cardbridge

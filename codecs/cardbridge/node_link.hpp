@@ -73,4 +73,19 @@ std::array<std::uint8_t, 32> gatewayNodeProof(ByteView key, ByteView helloNonce,
 std::array<std::uint8_t, 32> nodeProof(ByteView key, ByteView challengeNonce, ByteView helloNonce,
                                        std::uint64_t node);
 
+// After WELCOME every frame of a link but ERROR is sealed: its body ends with a 16-byte tag,
+// the first 16 bytes of HMAC-SHA256(session key, sender || counter || kind || body), where the
+// session key is HMAC-SHA256(cluster key, "dcgw-node-1" || 'S' || hello nonce || challenge
+// nonce), the sender the letter 'N' or 'G' and the counter (8 bytes, big-endian) the number of
+// sealed frames that sender sent on the link before this one. A frame taken out, replayed,
+// reordered or changed on the way fails its check.
+constexpr std::size_t kNodeTagBytes = 16;
+std::array<std::uint8_t, 32> nodeSessionKey(ByteView key, ByteView helloNonce,
+                                            ByteView challengeNonce);
+// `frame`: one whole frame (as the append functions make it); returns it sealed.
+Bytes sealNodeFrame(ByteView frame, ByteView sessionKey, char sender, std::uint64_t counter);
+// The body without its tag; an error when the tag is missing or does not match.
+Result<ByteView> openNodeFrame(std::uint8_t kind, ByteView body, ByteView sessionKey, char sender,
+                               std::uint64_t counter);
+
 }  // namespace dcgw::codecs::cardbridge

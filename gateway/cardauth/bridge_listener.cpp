@@ -27,6 +27,8 @@ struct BridgeListener::Conn final : uplink::Connection {
   std::size_t reports{0};
   bool node{false};  // another gateway node's link (section 9), not a bridge
   std::array<std::uint8_t, 32> helloNonce{};
+  std::array<std::uint8_t, 32> sessionKey{};  // a node link's, after WELCOME
+  std::uint64_t sealedIn{0}, sealedOut{0};
 };
 
 namespace {
@@ -185,6 +187,7 @@ bool BridgeListener::onNodeLogin(Conn& c, const up::FrameView& f) {
     return false;
   }
   c.stage = Conn::Stage::Open;
+  c.sessionKey = cb::nodeSessionKey(*key, c.helloNonce, c.nonce);
   Bytes out;
   cb::Welcome w;
   w.heartbeatSeconds = static_cast<std::uint16_t>(o_.bridges.heartbeat.count() / 1000);
@@ -198,7 +201,31 @@ bool BridgeListener::onNodeLogin(Conn& c, const up::FrameView& f) {
   return true;
 }
 
-bool BridgeListener::onNodeFrame(Conn& c, const up::FrameView& f) {
+void BridgeListener::postNode(BridgeId link, Bytes frame) {
+  // Sealed on the loop, which numbers the link's frames in the order they leave.
+  outbox_->post([this, link, frame = std::move(frame)] {
+    auto* c = static_cast<Conn*>(transport_->find(link));
+    if (!c || c->state != uplink::Connection::State::Open || !c->node) return;
+    sendSealed(*c, frame);
+  });
+}
+
+void BridgeListener::sendSealed(Conn& c, const Bytes& frame) {
+  const Bytes sealed = cb::sealNodeFrame(frame, c.sessionKey, 'G', c.sealedOut++);
+  c.out.insert(c.out.end(), sealed.begin(), sealed.end());
+  transport_->markDirty(c);
+}
+
+bool BridgeListener::onNodeFrame(Conn& c, const up::FrameView& sealed) {
+  auto body = cb::openNodeFrame(sealed.kind, sealed.body, c.sessionKey, 'N', c.sealedIn++);
+  if (!body) {
+    spdlog::warn("{} {}: node link closed: {}: {}", c.ident, c.address(),
+                 cb::nodeKindName(sealed.kind), body.error().message());
+    transport_->fail(c, code(cb::ErrorCode::MalformedFrame),
+                     std::string(cb::nodeKindName(sealed.kind)) + ": " + body.error().message());
+    return false;
+  }
+  const up::FrameView f{sealed.kind, *body};
   auto malformed = [&](const codecs::Error& e) {
     transport_->fail(c, code(cb::ErrorCode::MalformedFrame),
                      std::string(cb::nodeKindName(f.kind)) + ": " + e.message());
@@ -208,8 +235,7 @@ bool BridgeListener::onNodeFrame(Conn& c, const up::FrameView& f) {
     case static_cast<std::uint8_t>(cb::Kind::Heartbeat): {
       Bytes out;
       cb::appendHeartbeat(out);
-      c.out.insert(c.out.end(), out.begin(), out.end());
-      transport_->markDirty(c);
+      sendSealed(c, out);
       return true;
     }
     case static_cast<std::uint8_t>(cb::NodeKind::TrackerOpen): {

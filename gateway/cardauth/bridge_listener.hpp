@@ -29,6 +29,8 @@ class BridgeListener final : public uplink::TransportEvents {
   std::uint16_t port() const { return transport_->port(); }
   // From any thread: whole frames for a bridge connection (dropped once it is gone).
   void post(BridgeId bridge, codecs::Bytes frames);
+  // From any thread: one whole frame for a node link, sealed as it leaves (card-bridge.md 9.2).
+  void postNode(BridgeId link, codecs::Bytes frame);
   // From any thread: the bridge's registration changed; a logged-in connection of it whose key
   // is no longer the one it proved is closed (WRONG_PROOF, or UNKNOWN_BRIDGE once removed).
   void recheck(const std::string& ident);
@@ -51,7 +53,8 @@ class BridgeListener final : public uplink::TransportEvents {
   bool onOpen(Conn& c, const codecs::uplink::FrameView& f);
   // Another node's link (schema/card-bridge.md section 9): its login, then its trackers.
   bool onNodeLogin(Conn& c, const codecs::uplink::FrameView& f);
-  bool onNodeFrame(Conn& c, const codecs::uplink::FrameView& f);
+  bool onNodeFrame(Conn& c, const codecs::uplink::FrameView& sealed);
+  void sendSealed(Conn& c, const codecs::Bytes& frame);  // on the loop
   void refuse(Conn& c, std::uint8_t code, const std::string& why);
   // The bridge's key from the registry (nullopt inside: no such bridge or no key); nullopt when
   // the store cannot be read: then the connection is closed with STORE_UNAVAILABLE.

@@ -98,6 +98,9 @@ class NodeLinks::Link {
   common::FrameLink* link_{nullptr};  // while connected and logged in
   bool closed_{false}, closing_{false};
   std::string closeWhy_;
+  // The link thread's alone: the session key of the login and the sealed frames each way.
+  std::array<std::uint8_t, 32> sessionKey_{};
+  std::uint64_t sent_{0}, received_{0};
   std::atomic<bool> finished_{false};
   std::thread thread_;
 };
@@ -175,6 +178,7 @@ bool NodeLinks::Link::login(common::FrameLink& link, std::string& why, std::int6
     why = "WELCOME: " + w.error().message();
     return false;
   }
+  sessionKey_ = cb::nodeSessionKey(owner_.key_, hello.nonce, ch->nonce);
   heartbeatMs = (w->heartbeatSeconds ? w->heartbeatSeconds : 30) * 1000LL;
   idleMs = (w->idleTimeoutSeconds ? w->idleTimeoutSeconds : 90) * 1000LL;
   return true;
@@ -218,7 +222,7 @@ void NodeLinks::Link::run() {
       }
       bool sent = true;
       for (const Bytes& b : q)
-        if (!(sent = link->send(b))) break;
+        if (!(sent = link->send(cb::sealNodeFrame(b, sessionKey_, 'N', sent_++)))) break;
       if (!sent) {
         why = "the connection was lost";
         break;
@@ -227,7 +231,7 @@ void NodeLinks::Link::run() {
       if (steadyMs() - lastSent >= heartbeatMs) {
         Bytes hb;
         cb::appendHeartbeat(hb);
-        if (!link->send(hb)) {
+        if (!link->send(cb::sealNodeFrame(hb, sessionKey_, 'N', sent_++))) {
           why = "the connection was lost";
           break;
         }
@@ -252,8 +256,17 @@ void NodeLinks::Link::run() {
       }
       if (got != common::FrameLink::Got::Frame) continue;
       lastReceived = steadyMs();
+      ByteView body = f.body;
+      if (f.kind != static_cast<std::uint8_t>(cb::Kind::Error)) {
+        auto opened = cb::openNodeFrame(f.kind, f.body, sessionKey_, 'G', received_++);
+        if (!opened) {
+          why = std::string(cb::nodeKindName(f.kind)) + ": " + opened.error().message();
+          break;
+        }
+        body = *opened;
+      }
       if (f.kind == static_cast<std::uint8_t>(cb::NodeKind::ToTracker)) {
-        auto t = cb::parseToTracker(f.body);
+        auto t = cb::parseToTracker(body);
         if (!t) {
           why = "TO_TRACKER: " + t.error().message();
           break;

@@ -103,7 +103,7 @@ void CardAuth::dispatch(Outputs&& o) {
       }
       codecs::Bytes f;
       codecs::cardbridge::appendToTracker(f, to.second, frames);
-      if (bridges_) bridges_->post(to.first, std::move(f));
+      if (bridges_) bridges_->postNode(to.first, std::move(f));
       continue;
     }
     if (trackers_) trackers_->post(tracker, std::move(frames));

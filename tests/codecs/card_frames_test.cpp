@@ -273,31 +273,60 @@ TEST(NodeLinkFrames, WorkedExampleOfTheNodeLinkSpec) {
   EXPECT_EQ(f,
             hexBytes("010700000020"
                      "79c6a8e2fff5520998cdfcb8cea609b8cb0ad61d9a0acd0415bb9b1dea8c2db0fe39f070"));
+  // After WELCOME each frame is sealed with the session key, numbered per sender from 0.
+  const auto sk = cb::nodeSessionKey(key, h.nonce, c.nonce);
+  EXPECT_EQ(Bytes(sk.begin(), sk.end()),
+            hexBytes("2a56a9adbe4f591ac54a885939950dd40c7b151ef783c1d8abf9a63a18d022a8"));
   Bytes open;
   up::appendCardOpen(open, {"", 0xFF});
   f.clear();
   cb::appendTrackerOpen(f, 7, "12345678", up::scanFrame(open).frame.body);
-  EXPECT_EQ(f, hexBytes("015000000013000000000000000708313233343536373800ff540f6124"));
-  auto o = cb::parseTrackerOpen(ByteView(f).subspan(6, f.size() - 10));
+  const Bytes trackerOpen = cb::sealNodeFrame(f, sk, 'N', 0);
+  EXPECT_EQ(trackerOpen, hexBytes("015000000023000000000000000708313233343536373800ff"
+                                  "cf5f890294e176c66998216b9a2e556a"
+                                  "da984702"));
+  // The receiver opens it (the tag checked, then cut) and parses the body.
+  const auto sr = up::scanFrame(trackerOpen);
+  auto body = cb::openNodeFrame(sr.frame.kind, sr.frame.body, sk, 'N', 0);
+  ASSERT_TRUE(body.ok()) << body.error().message();
+  auto o = cb::parseTrackerOpen(*body);
   ASSERT_TRUE(o.ok());
   EXPECT_EQ(o->tracker, 7u);
   EXPECT_EQ(o->serial, "12345678");
-  Bytes apdu = hexBytes("0000000100a4020c020002");
+  // Replayed (another number), sent by the other side, or changed: refused.
+  EXPECT_FALSE(cb::openNodeFrame(sr.frame.kind, sr.frame.body, sk, 'N', 1).ok());
+  EXPECT_FALSE(cb::openNodeFrame(sr.frame.kind, sr.frame.body, sk, 'G', 0).ok());
+  Bytes changed(sr.frame.body.begin(), sr.frame.body.end());
+  changed[9] ^= 0x01;
+  EXPECT_NE(cb::openNodeFrame(sr.frame.kind, changed, sk, 'N', 0).error().message().find("tag"),
+            std::string::npos);
+  Bytes opened;
+  up::appendCardOpened(opened, 1, 0x00, Bytes{0x3b, 0x02, 0x14, 0x50});
   f.clear();
-  cb::appendTrackerCard(f, 7, 0x33, apdu);
-  EXPECT_EQ(f, hexBytes("015100000014000000000000000733000000010"
-                        "0a4020c020002da22ca3b"));
+  cb::appendToTracker(f, 7, opened);
+  EXPECT_EQ(cb::sealNodeFrame(f, sk, 'G', 0),
+            hexBytes("01530000002c000000000000000701320000000a0000000100043b021450f6c1121b"
+                     "a8619d43cbe147f3780b6e8d01af8d37"
+                     "da6e8ed3"));
+  f.clear();
+  cb::appendTrackerCard(f, 7, 0x33, hexBytes("0000000100a4020c020002"));
+  EXPECT_EQ(cb::sealNodeFrame(f, sk, 'N', 1),
+            hexBytes("0151000000240000000000000007330000000100a4020c020002"
+                     "77278f24c791fcf785b0af2d9fa0d00d"
+                     "c7a4ba59"));
   Bytes resp;
   up::appendApduResponse(resp, 1, Bytes{0x90, 0x00});
   f.clear();
   cb::appendToTracker(f, 7, resp);
-  EXPECT_EQ(f, hexBytes("0153000000180000000000000007013400000006000000019000"
-                        "6b906789"
-                        "29604110"));
+  EXPECT_EQ(cb::sealNodeFrame(f, sk, 'G', 1),
+            hexBytes("01530000002800000000000000070134000000060000000190006b906789"
+                     "59fd948ac2ebcb2eaf41697f7b2ccdc5"
+                     "46aab908"));
   f.clear();
   cb::appendTrackerGone(f, 7);
-  EXPECT_EQ(f, hexBytes("01520000000800000000000000"
-                        "0700de2d30"));
+  EXPECT_EQ(cb::sealNodeFrame(f, sk, 'N', 2), hexBytes("0152000000180000000000000007"
+                                                       "bb135067955a500d319838f081ea6c1e"
+                                                       "798a47c4"));
 }
 
 TEST(NodeLinkFrames, EachParseNamesWhatIsWrong) {
