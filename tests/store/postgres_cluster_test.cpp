@@ -439,3 +439,59 @@ TEST_F(ClusterTest, TheLeaderLockMovesToAnotherNodeWhenTheLeadersConnectionEnds)
 
 }  // namespace
 }  // namespace dcgw::testing
+
+namespace dcgw::testing {
+namespace {
+
+// Card sessions across nodes (schema/postgres/README.md, "Card sessions across nodes"): what a
+// node publishes of its cards, as the others read it.
+TEST(ClusterCards, EachNodesCardsAreReadByTheOthersWhileItLivesAndKeepTheirSince) {
+  const std::string url = pgFreshDatabase("dcgw_cluster_cards");
+  {
+    store::PostgresStore a(url), b(url), reader(url);
+    const auto ida = a.joinCluster("a", "");
+    const auto idb = b.joinCluster("b", "");
+    // One key for the database, whichever node asks first.
+    const auto key = a.clusterKey();
+    EXPECT_EQ(key.size(), 32u);
+    EXPECT_EQ(b.clusterKey(), key);
+    a.publishCards({{"CARD-1", 0, "10.0.0.1:7710", "office-1", "Reader 0", 0},
+                    {"CARD-2", 0, "10.0.0.1:7710", "office-1", "Reader 1", 0}});
+    std::this_thread::sleep_for(5ms);
+    b.publishCards({{"CARD-2", 0, "10.0.0.2:7710", "office-2", "Reader 0", 0}});
+    auto seen = reader.cardPresence(20'000);
+    ASSERT_EQ(seen.size(), 3u);
+    EXPECT_EQ(seen[0].card, "CARD-1");
+    EXPECT_EQ(seen[0].nodeId, ida);
+    EXPECT_EQ(seen[0].link, "10.0.0.1:7710");
+    EXPECT_EQ(seen[0].bridge, "office-1");
+    EXPECT_EQ(seen[0].reader, "Reader 0");
+    // CARD-2 at both: the node that reported it first comes first.
+    EXPECT_EQ(seen[1].card, "CARD-2");
+    EXPECT_EQ(seen[1].nodeId, ida);
+    EXPECT_EQ(seen[2].nodeId, idb);
+    const auto since = seen[1].sinceMs;
+    // Published again (a reader renamed, CARD-1 gone): the row stays first, its since kept.
+    std::this_thread::sleep_for(5ms);
+    a.publishCards({{"CARD-2", 0, "10.0.0.1:7710", "office-1", "Reader 9", 0}});
+    seen = reader.cardPresence(20'000);
+    ASSERT_EQ(seen.size(), 2u);
+    EXPECT_EQ(seen[0].nodeId, ida);
+    EXPECT_EQ(seen[0].reader, "Reader 9");
+    EXPECT_EQ(seen[0].sinceMs, since);
+    // A node whose lock connection ends (killed) no longer counts; one that leaves withdraws.
+    const auto pid = scalar(reader, "SELECT lock_pid FROM nodes WHERE id = " + std::to_string(ida));
+    reader.db().exec("SELECT pg_terminate_backend(" + std::to_string(pid) + ")");
+    ASSERT_TRUE(eventually([&] { return reader.cardPresence(20'000).size() == 1; }));
+    EXPECT_EQ(reader.cardPresence(20'000)[0].nodeId, idb);
+    b.leaveCluster();
+    EXPECT_TRUE(reader.cardPresence(20'000).empty());
+    EXPECT_EQ(
+        scalar(reader, "SELECT count(*) FROM card_presence WHERE node_id = " + std::to_string(idb)),
+        0);
+  }
+  pgDropDatabase("dcgw_cluster_cards");
+}
+
+}  // namespace
+}  // namespace dcgw::testing
