@@ -7,6 +7,8 @@
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
 
+#include <stdexcept>
+
 #include "codecs/uplink/fields.hpp"
 #include "codecs/uplink/frame.hpp"
 
@@ -244,7 +246,11 @@ std::array<std::uint8_t, 32> tagOf(std::uint8_t kind, ByteView body, ByteView se
 }  // namespace
 
 Bytes sealNodeFrame(ByteView frame, ByteView sessionKey, char sender, std::uint64_t counter) {
-  // version, kind, length u32, body, CRC-32 u32
+  // version, kind, length u32, body, CRC-32 u32: exactly one frame
+  if (frame.size() < 10 ||
+      (static_cast<std::size_t>(frame[2]) << 24 | static_cast<std::size_t>(frame[3]) << 16 |
+       static_cast<std::size_t>(frame[4]) << 8 | frame[5]) != frame.size() - 10)
+    throw std::invalid_argument("sealNodeFrame: not exactly one whole frame");
   const std::uint8_t kind = frame[1];
   const ByteView body = frame.subspan(6, frame.size() - 10);
   const auto tag = tagOf(kind, body, sessionKey, sender, counter);

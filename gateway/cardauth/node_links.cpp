@@ -200,7 +200,12 @@ void NodeLinks::Link::run() {
   auto link = common::FrameLink::open(lo, why);
   if (link) {
     std::lock_guard l(mu_);
-    link_ = link.get();  // close() wakes the login too
+    if (closing_) {  // closed while connecting
+      why = closeWhy_;
+      link.reset();
+    } else {
+      link_ = link.get();  // close() wakes the login too
+    }
   }
   if (link && !login(*link, why, heartbeatMs, idleMs)) {
     std::lock_guard l(mu_);
@@ -228,7 +233,11 @@ void NodeLinks::Link::run() {
         break;
       }
       if (!q.empty()) lastSent = steadyMs();
-      if (steadyMs() - lastSent >= heartbeatMs) {
+      // A heartbeat when this side sent nothing for a heartbeat's time, or heard nothing (its
+      // answer is what keeps the idle check below from closing a link that works).
+      const std::int64_t now = steadyMs();
+      if (now - lastSent >= heartbeatMs ||
+          (now - lastReceived >= heartbeatMs && now - lastSent >= 1000)) {
         Bytes hb;
         cb::appendHeartbeat(hb);
         if (!link->send(cb::sealNodeFrame(hb, sessionKey_, 'N', sent_++))) {
