@@ -6,7 +6,10 @@
 //   ninja -C build multinode_bench dcgw && build/tests/bench/multinode_bench
 //   options: --kills N (10) --ingest-seconds S (10) --forward-rows N (50000)
 //            --overview-delivered N (1000000) --overview-pending N (100000)
-//            --only failover|overview|forward|ingest|ingest-queued
+//            --only failover|overview|forward|ingest|ingest-queued|sqlite
+// The sqlite part measures the same ingest on one node with SQLite (the embedded default), so
+// both stores' figures come from one sitting (SQLite's forwarding and queue overview:
+// forward_bench and audit_bench).
 #include <sys/wait.h>
 
 #include <algorithm>
@@ -25,6 +28,8 @@
 #include "codecs/bytes.hpp"
 #include "gateway/store/postgres/pg.hpp"
 #include "gateway/store/postgres/postgres_store.hpp"
+#include "gateway/store/sqlite/db.hpp"
+#include "gateway/store/sqlite/sqlite_store.hpp"
 #include "tests/support/postgres_server.hpp"
 #include "tests/support/process.hpp"
 
@@ -72,23 +77,26 @@ struct Bench {
     std::string name, uplinkPort;
     std::int64_t id{0};
   };
-  Node startNode(const std::string& url, const std::string& name) {
+  // `cluster`: a PostgreSQL store's node, which joins the others (SQLite: one node, no join).
+  Node startNode(const std::string& url, const std::string& name, bool cluster = true) {
     Node n;
     n.name = name;
     const std::string logs = name + "-" + std::to_string(++starts);  // a restart's own files
     n.process = std::make_unique<Process>(
-        std::vector<std::string>{DCGW_BINARY, "serve", "--store", url, "--config",
-                                 (dir / "dcgw.json").string(), "--uplink-port", "0", "--admin-port",
-                                 "0", "--stats-seconds", "0", "--node-name", name},
+        std::vector<std::string>{DCGW_BINARY, "serve", cluster ? "--store" : "--db", url,
+                                 "--config", (dir / "dcgw.json").string(), "--uplink-port", "0",
+                                 "--admin-port", "0", "--stats-seconds", "0", "--node-name", name},
         dir / (logs + ".out"), dir / (logs + ".err"));
     n.uplinkPort = n.process->awaitStderr(R"(uplink listening on [0-9.]+:(\d+))");
+    if (!cluster) return n;
     const std::string id = n.process->awaitStderr(R"(joined the cluster as node (\d+))");
     n.id = id.empty() ? 0 : std::stoll(id);
     return n;
   }
 
   // Devices first..first+n-1 with the key, in a location forwarding to `destinations`.
-  static void provision(dcgw::store::PostgresStore& db, int first, int n,
+  template <class Store>
+  static void provision(Store& db, int first, int n,
                         const std::vector<std::int64_t>& destinations) {
     auto loc = db.createLocation({0, "Depot", "", destinations});
     dcgw::codecs::Bytes key;
@@ -100,27 +108,41 @@ struct Bench {
 // --- durable ingest with 1, 2, 3 nodes: one simulator per node, the acknowledged rates added.
 // With `destination`, every packet is also queued for one destination, paused (its rows are
 // written, nothing forwards them): the nodes' batches then take that destination's id lock.
-void ingest(Bench& b, int seconds, bool destination) {
-  std::cout << "== durable ingest (synchronous full, one packet per device message, "
+template <class Store>
+void provisionIngest(Store& db, bool destination) {
+  std::vector<std::int64_t> destinations;
+  if (destination) {
+    dcgw::store::DestinationConfig d;
+    d.settings.name = "paused";
+    d.settings.method = "binary";
+    d.settings.host = "127.0.0.1";
+    d.settings.port = 9;
+    d.paused = true;
+    destinations.push_back(*db.createDestination(d, 0));
+  }
+  Bench::provision(db, 40000001, 300, destinations);
+}
+
+// `sqlite`: one node on a SQLite store instead (its synchronous=full default, as PostgreSQL's
+// fsync on), for the figures beside PostgreSQL's.
+void ingest(Bench& b, int seconds, bool destination, bool sqlite = false) {
+  std::cout << "== durable ingest" << (sqlite ? ", SQLite" : ", PostgreSQL")
+            << " (synchronous full, one packet per device message, "
             << (destination ? "one paused destination" : "no destination") << ")\n";
-  for (int nodes = 1; nodes <= 3; ++nodes) {
-    const std::string url = b.freshDatabase();
-    {
+  for (int nodes = 1; nodes <= (sqlite ? 1 : 3); ++nodes) {
+    const std::string url =
+        sqlite ? (b.dir / ("sqlite-" + std::to_string(++b.databases) + ".db")).string()
+               : b.freshDatabase();
+    if (sqlite) {
+      dcgw::store::SqliteStore db(url);
+      provisionIngest(db, destination);
+    } else {
       dcgw::store::PostgresStore db(url);
-      std::vector<std::int64_t> destinations;
-      if (destination) {
-        dcgw::store::DestinationConfig d;
-        d.settings.name = "paused";
-        d.settings.method = "binary";
-        d.settings.host = "127.0.0.1";
-        d.settings.port = 9;
-        d.paused = true;
-        destinations.push_back(*db.createDestination(d, 0));
-      }
-      Bench::provision(db, 40000001, 300, destinations);
+      provisionIngest(db, destination);
     }
     std::vector<Bench::Node> ns;
-    for (int i = 0; i < nodes; ++i) ns.push_back(b.startNode(url, "ingest" + std::to_string(i)));
+    for (int i = 0; i < nodes; ++i)
+      ns.push_back(b.startNode(url, "ingest" + std::to_string(i), !sqlite));
     std::vector<std::unique_ptr<Process>> sims;
     for (int i = 0; i < nodes; ++i)
       sims.push_back(std::make_unique<Process>(
@@ -146,18 +168,28 @@ void ingest(Bench& b, int seconds, bool destination) {
     // before the simulator stopped), and, with a destination, has its delivery row. Counted
     // once the nodes stopped, in one statement (one snapshot).
     for (auto& n : ns) n.process->stop();
-    dcgw::store::PostgresStore check(url);
-    auto counts = check.db().prepare(
-        "SELECT (SELECT COUNT(*) FROM packets), (SELECT COUNT(*) FROM deliveries)");
-    counts.step();
-    const long long stored = counts.integer(0);
-    const long long queued = destination ? counts.integer(1) : stored;
-    std::printf("  %d node(s): %.0f packets/s acknowledged (%lld acknowledged, %lld stored%s)%s\n",
-                nodes, total, acknowledged, stored,
-                queued == stored ? "" : ", DELIVERY ROWS MISSING",
-                nodes == 3 ? (total >= 50000 ? "  (target 50,000: met)"
-                                             : "  (target 50,000: NOT met on this machine)")
-                           : "");
+    const char* countSql =
+        "SELECT (SELECT COUNT(*) FROM packets), (SELECT COUNT(*) FROM deliveries)";
+    long long stored = 0, queued = 0;
+    if (sqlite) {
+      dcgw::store::SqliteStore check(url);
+      auto counts = check.db().prepare(countSql);
+      counts.step();
+      stored = counts.integer(0);
+      queued = destination ? counts.integer(1) : stored;
+    } else {
+      dcgw::store::PostgresStore check(url);
+      auto counts = check.db().prepare(countSql);
+      counts.step();
+      stored = counts.integer(0);
+      queued = destination ? counts.integer(1) : stored;
+    }
+    std::printf(
+        "  %d node(s): %.0f packets/s acknowledged (%lld acknowledged, %lld stored%s)%s\n", nodes,
+        total, acknowledged, stored, queued == stored ? "" : ", DELIVERY ROWS MISSING",
+        nodes == 3 && !sqlite ? (total >= 50000 ? "  (target 50,000: met)"
+                                                : "  (target 50,000: NOT met on this machine)")
+                              : "");
     if (stored < acknowledged)
       std::printf("  LOST: %lld acknowledged packets are not stored\n", acknowledged - stored);
   }
@@ -351,5 +383,9 @@ int main(int argc, char** argv) {
   if (only.empty() || only == "forward") forward(b, forwardRows);
   if (only.empty() || only == "ingest") ingest(b, ingestSeconds, false);
   if (only.empty() || only == "ingest-queued") ingest(b, ingestSeconds, true);
+  if (only.empty() || only == "sqlite") {
+    ingest(b, ingestSeconds, false, true);
+    ingest(b, ingestSeconds, true, true);
+  }
   return 0;
 }
