@@ -141,6 +141,18 @@ void BridgeListener::refuse(Conn& c, std::uint8_t errorCode, const std::string& 
   transport_->fail(c, static_cast<up::ErrorCode>(errorCode), why);
 }
 
+void BridgeListener::welcome(Conn& c) {
+  Bytes out;
+  cb::Welcome w;
+  w.heartbeatSeconds = static_cast<std::uint16_t>(o_.bridges.heartbeat.count() / 1000);
+  w.idleTimeoutSeconds = static_cast<std::uint16_t>(o_.bridges.idleTimeout.count() / 1000);
+  w.apduTimeoutMs = static_cast<std::uint32_t>(o_.limits.apduTimeoutMs);
+  cb::appendWelcome(out, w);
+  c.out.insert(c.out.end(), out.begin(), out.end());
+  transport_->markOpen(c);
+  transport_->markDirty(c);
+}
+
 bool BridgeListener::onNodeLogin(Conn& c, const up::FrameView& f) {
   const auto key = owner_.nodeKey();
   if (c.stage == Conn::Stage::Hello) {
@@ -188,15 +200,7 @@ bool BridgeListener::onNodeLogin(Conn& c, const up::FrameView& f) {
   }
   c.stage = Conn::Stage::Open;
   c.sessionKey = cb::nodeSessionKey(*key, c.helloNonce, c.nonce);
-  Bytes out;
-  cb::Welcome w;
-  w.heartbeatSeconds = static_cast<std::uint16_t>(o_.bridges.heartbeat.count() / 1000);
-  w.idleTimeoutSeconds = static_cast<std::uint16_t>(o_.bridges.idleTimeout.count() / 1000);
-  w.apduTimeoutMs = static_cast<std::uint32_t>(o_.limits.apduTimeoutMs);
-  cb::appendWelcome(out, w);
-  c.out.insert(c.out.end(), out.begin(), out.end());
-  transport_->markOpen(c);
-  transport_->markDirty(c);
+  welcome(c);
   spdlog::info("{} {}: node link up", c.ident, c.address());
   return true;
 }
@@ -337,15 +341,7 @@ bool BridgeListener::onLogin(Conn& c, const up::FrameView& f) {
     }
     c.stage = Conn::Stage::Open;
     c.windowStartMs = clock_.nowMs();
-    Bytes out;
-    cb::Welcome w;
-    w.heartbeatSeconds = static_cast<std::uint16_t>(o_.bridges.heartbeat.count() / 1000);
-    w.idleTimeoutSeconds = static_cast<std::uint16_t>(o_.bridges.idleTimeout.count() / 1000);
-    w.apduTimeoutMs = static_cast<std::uint32_t>(o_.limits.apduTimeoutMs);
-    cb::appendWelcome(out, w);
-    c.out.insert(c.out.end(), out.begin(), out.end());
-    transport_->markOpen(c);
-    transport_->markDirty(c);
+    welcome(c);
     ++stats_.bridgesConnected;
     spdlog::info("card bridge '{}' {}: logged in", c.ident, c.address());
     if (events_)

@@ -56,6 +56,7 @@ class BridgeListener final : public uplink::TransportEvents {
   bool onNodeFrame(Conn& c, const codecs::uplink::FrameView& sealed);
   void sendSealed(Conn& c, const codecs::Bytes& frame);  // on the loop
   void refuse(Conn& c, std::uint8_t code, const std::string& why);
+  void welcome(Conn& c);  // WELCOME sent, the connection open (a bridge's or a node's)
   // The bridge's key from the registry (nullopt inside: no such bridge or no key); nullopt when
   // the store cannot be read: then the connection is closed with STORE_UNAVAILABLE.
   std::optional<std::optional<codecs::Bytes>> bridgeKey(Conn& c);

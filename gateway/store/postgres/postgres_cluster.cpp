@@ -26,6 +26,14 @@ constexpr std::int64_t kLeaderLockClass = 0x64630003;
 // The server's clock in milliseconds since the epoch: every node compares heartbeats on it.
 constexpr const char* kNowMs = "(extract(epoch FROM clock_timestamp()) * 1000)::bigint";
 
+// Node `n` is live: not stopped, a heartbeat younger than ?1 ms, and its liveness lock held
+// (?2: kNodeLockClass). A node killed frees its lock at once, whatever its heartbeat says.
+constexpr const char* kLiveNode =
+    "n.stopped_at IS NULL AND n.heartbeat_at >= NOW_MS - ?1 AND EXISTS (SELECT 1 FROM pg_locks "
+    "l WHERE l.locktype = 'advisory' AND l.granted AND l.classid::bigint = ?2 AND l.objid::bigint "
+    "= n.id AND l.objsubid = 2 AND l.database = (SELECT oid FROM pg_database WHERE datname = "
+    "current_database()))";
+
 std::string withNow(std::string sql) {
   for (std::size_t at; (at = sql.find("NOW_MS")) != std::string::npos;) sql.replace(at, 6, kNowMs);
   return sql;
@@ -107,11 +115,9 @@ std::vector<ClusterNodeRecord> PostgresStore::clusterNodes(std::int64_t staleMs)
   while (stale.step()) {
   }
   Stmt q = lock_->prepare(withNow(
-      "SELECT n.id, n.name, n.admin_url, n.started_at, n.heartbeat_at FROM nodes n "
-      "WHERE n.stopped_at IS NULL AND n.heartbeat_at >= NOW_MS - ? AND EXISTS (SELECT 1 FROM "
-      "pg_locks l WHERE l.locktype = 'advisory' AND l.granted AND l.classid::bigint = ? AND "
-      "l.objid::bigint = n.id AND l.objsubid = 2 AND l.database = (SELECT oid FROM pg_database "
-      "WHERE datname = current_database())) ORDER BY n.id"));
+      std::string("SELECT n.id, n.name, n.admin_url, n.started_at, n.heartbeat_at FROM nodes n "
+                  "WHERE ") +
+      kLiveNode + " ORDER BY n.id"));
   q.bind(1, staleMs).bind(2, kNodeLockClass);
   std::vector<ClusterNodeRecord> out;
   while (q.step()) out.push_back({q.integer(0), q.text(1), q.text(2), q.integer(3), q.integer(4)});
@@ -254,13 +260,10 @@ std::vector<CardPresence> PostgresStore::cardPresence(std::int64_t staleMs) {
   std::lock_guard lock(readerMu_);
   // Live as clusterNodes() says: a node killed frees its liveness lock at once, so its cards
   // are gone from here in milliseconds, not after staleMs.
-  Stmt q = reader_->prepare(withNow(
-      "SELECT p.card, p.node_id, p.link, p.bridge, p.reader, p.since FROM card_presence p JOIN "
-      "nodes n ON n.id = p.node_id WHERE n.stopped_at IS NULL AND n.heartbeat_at >= NOW_MS - ? "
-      "AND EXISTS (SELECT 1 FROM pg_locks l WHERE l.locktype = 'advisory' AND l.granted AND "
-      "l.classid::bigint = ? AND l.objid::bigint = n.id AND l.objsubid = 2 AND l.database = "
-      "(SELECT oid FROM pg_database WHERE datname = current_database())) "
-      "ORDER BY p.card, p.since, p.node_id"));
+  Stmt q = reader_->prepare(
+      withNow(std::string("SELECT p.card, p.node_id, p.link, p.bridge, p.reader, p.since FROM "
+                          "card_presence p JOIN nodes n ON n.id = p.node_id WHERE ") +
+              kLiveNode + " ORDER BY p.card, p.since, p.node_id"));
   q.bind(1, staleMs).bind(2, kNodeLockClass);
   std::vector<CardPresence> out;
   while (q.step())
