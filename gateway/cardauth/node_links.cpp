@@ -17,6 +17,7 @@
 #include "gateway/common/frame_link.hpp"
 #include "gateway/store/errors.hpp"
 #include "gateway/uplink/channel.hpp"
+#include "gateway/uplink/transport.hpp"
 
 namespace dcgw::cardauth {
 
@@ -29,11 +30,7 @@ namespace {
 
 const std::string kStopping = "this node is stopping";
 
-std::int64_t steadyMs() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::steady_clock::now().time_since_epoch())
-      .count();
-}
+using uplink::steadyMs;  // the transport's monotonic clock
 
 bool samePresence(const std::vector<store::CardPresence>& a,
                   const std::vector<store::CardPresence>& b) {
